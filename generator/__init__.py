@@ -1,0 +1,3 @@
+"""Rotation Desk: a weekly market-rotation newsletter, from prices to a static site."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,442 @@
+"""Settings: ``newsletter.toml`` read with tomllib into frozen, validated pydantic models.
+
+``load_settings(path, **overrides)`` validates everything at once and raises one
+``ConfigError`` listing every problem with its line in the file, so an editor fixes a
+config in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from generator.errors import ConfigError
+
+CONFIG_FILE_NAME = "newsletter.toml"
+TICKER_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,14}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _normalise_ticker(value: str) -> str:
+    ticker = value.strip().upper()
+    if not TICKER_PATTERN.match(ticker):
+        raise ValueError(f"{value!r} is not a ticker symbol (letters, digits, '.', '-', '^', '=')")
+    return ticker
+
+
+Ticker = Annotated[str, Field(min_length=1)]
+PositivePct = Annotated[float, Field(ge=0, le=100)]
+
+
+class SiteSettings(_Model):
+    """Who publishes the letter, and where."""
+
+    title: str = "Rotation Desk"
+    url: str = "https://example.org/rotation-desk/"
+    author: str = "The Rotation Desk"
+    description: str = "A weekly letter on market rotation: size, sectors, themes and breakouts."
+
+    @field_validator("url")
+    @classmethod
+    def _url_ends_with_slash(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+
+class DataSettings(_Model):
+    """Where prices come from and where they are kept."""
+
+    source: str = "yfinance"
+    store_dir: Path = Path(".store")
+    history_start: date = date(2005, 1, 1)
+    demo_seed: int = 20260630
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return validate_source_spec(value)
+
+
+def validate_source_spec(value: str) -> str:
+    """Accept ``yfinance``, ``demo`` or ``csv:PATH``; raise ValueError otherwise."""
+    if value in ("yfinance", "demo"):
+        return value
+    if value.startswith("csv:") and len(value) > 4:
+        return value
+    raise ValueError(f"unknown source {value!r}; use 'yfinance', 'demo' or 'csv:PATH'")
+
+
+class GroupSettings(_Model):
+    """A named group of ETFs read against one benchmark (e.g. the SPDR sectors vs SPY)."""
+
+    label: str
+    benchmark: str
+    category: str
+    tickers: list[str] = Field(min_length=1)
+    names: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("benchmark")
+    @classmethod
+    def _bench(cls, value: str) -> str:
+        return _normalise_ticker(value)
+
+    @field_validator("tickers")
+    @classmethod
+    def _tickers(cls, value: list[str]) -> list[str]:
+        tickers = [_normalise_ticker(t) for t in value]
+        duplicates = sorted({t for t in tickers if tickers.count(t) > 1})
+        if duplicates:
+            raise ValueError(f"listed twice: {', '.join(duplicates)}")
+        return tickers
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, value: dict[str, str]) -> dict[str, str]:
+        return {_normalise_ticker(k): v for k, v in value.items()}
+
+
+class PairSettings(_Model):
+    """A relative-strength pair the letter tracks, e.g. small caps (IWM) vs large caps (IWB)."""
+
+    long: str
+    short: str
+    label: str
+    category: str
+
+    @field_validator("long", "short")
+    @classmethod
+    def _ticker(cls, value: str) -> str:
+        return _normalise_ticker(value)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PairSettings:
+        if self.long == self.short:
+            raise ValueError(f"a pair needs two different tickers, got {self.long} twice")
+        return self
+
+
+class RelativeSettings(_Model):
+    """Relative-strength parameters (SIGNALS.md §1)."""
+
+    sma_fast_days: int = Field(50, ge=2)
+    sma_slow_days: int = Field(200, ge=2)
+    sma_slope_days: int = Field(20, ge=1)
+    trend_regression_days: int = Field(63, ge=5)
+    high_lookback_weeks: int = Field(52, ge=4)
+    multi_year_weeks: int = Field(156, ge=52)
+    breakout_buffer_pct: PositivePct = 0.0
+    fail_tol_pct: PositivePct = 2.0
+    fail_window_weeks: int = Field(8, ge=1)
+    base_max_depth_pct: PositivePct = 20.0
+    mansfield_weeks: int = Field(52, ge=4)
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> RelativeSettings:
+        if self.sma_fast_days >= self.sma_slow_days:
+            raise ValueError("sma_fast_days must be smaller than sma_slow_days")
+        return self
+
+
+class RRGSettings(_Model):
+    """Relative Rotation Graph parameters (SIGNALS.md §2.3)."""
+
+    frequency: Literal["W-FRI"] = "W-FRI"
+    window_weeks: int = Field(14, ge=3)
+    tail_weeks: int = Field(8, ge=2, le=52)
+    method: Literal["zscore", "roc"] = "zscore"
+
+
+class BaseSettings(_Model):
+    """Multi-year base detector parameters (SIGNALS.md §3.3)."""
+
+    max_depth_pct: PositivePct = 35.0
+    min_weeks: int = Field(26, ge=4)
+    multi_year_weeks: int = Field(104, ge=26)
+    massive_weeks: int = Field(156, ge=52)
+    ceiling_tol_pct: PositivePct = 3.0
+    min_touches: int = Field(2, ge=1)
+    touch_gap_weeks: int = Field(8, ge=1)
+    breakout_buffer_pct: PositivePct = 0.0
+    attempt_band_pct: PositivePct = 3.0
+    hold_weeks: int = Field(26, ge=1)
+    fail_tol_pct: PositivePct = 5.0
+    fail_window_weeks: int = Field(8, ge=1)
+    ath_years: list[int] = Field(default_factory=lambda: [1, 3, 5])
+
+
+class VolatilitySettings(_Model):
+    """Volatility-contraction parameters (SIGNALS.md §3.5)."""
+
+    bb_days: int = Field(20, ge=5)
+    bb_rank_days: int = Field(252, ge=20)
+    bb_rank_max: float = Field(0.20, ge=0, le=1)
+    keltner_atr_mult: float = Field(1.5, gt=0)
+
+
+class CorrelationSettings(_Model):
+    """Correlation and beta parameters (SIGNALS.md §4.1)."""
+
+    corr_days: list[int] = Field(default_factory=lambda: [63, 252])
+    beta_days: int = Field(252, ge=20)
+    corr_weeks: int = Field(52, ge=8)
+    rank_days: int = Field(1260, ge=63)
+
+
+class BreadthSettings(_Model):
+    """Breadth parameters (SIGNALS.md §4.2)."""
+
+    sma_days: list[int] = Field(default_factory=lambda: [50, 200])
+    hilo_lookback_days: int = Field(252, ge=20)
+    hilo_index_smooth_days: int = Field(10, ge=1)
+    min_history_days: int = Field(252, ge=1)
+
+
+class SignalSettings(_Model):
+    """Every signal parameter, one table per family."""
+
+    relative: RelativeSettings = RelativeSettings()
+    rrg: RRGSettings = RRGSettings()
+    base: BaseSettings = BaseSettings()
+    volatility: VolatilitySettings = VolatilitySettings()
+    correlation: CorrelationSettings = CorrelationSettings()
+    breadth: BreadthSettings = BreadthSettings()
+
+
+class SmallCapSettings(_Model):
+    """The market-cap screen behind 'our small-cap universe' (SIGNALS.md §4.3)."""
+
+    min_market_cap_usd: float = Field(1_000_000_000, gt=0)
+    max_market_cap_usd: float = Field(10_000_000_000, gt=0)
+    exchanges: list[str] = Field(default_factory=lambda: ["NMS", "NGM", "NCM", "NYQ", "ASE"])
+    min_dollar_volume_usd: float = Field(5_000_000, ge=0)
+    page_size: int = Field(250, ge=1, le=250)
+
+    @model_validator(mode="after")
+    def _range(self) -> SmallCapSettings:
+        if self.min_market_cap_usd >= self.max_market_cap_usd:
+            raise ValueError("min_market_cap_usd must be below max_market_cap_usd")
+        return self
+
+
+class FetchSettings(_Model):
+    """How the yfinance adapter talks to Yahoo (SIGNALS.md §5)."""
+
+    batch_size: int = Field(100, ge=1, le=100)
+    threads: int = Field(8, ge=1)
+    timeout_s: float = Field(30, gt=0)
+    retries_network: int = Field(2, ge=0)
+    rate_limit_backoff_s: list[float] = Field(default_factory=lambda: [60.0, 120.0])
+    overlap_sessions: int = Field(10, ge=1)
+    stale_after_sessions: int = Field(3, ge=1)
+    max_gap_sessions: int = Field(5, ge=1)
+    bad_print_sigma: float = Field(12.0, gt=0)
+
+
+class IssueSettings(_Model):
+    """What goes into a weekly issue and in which order."""
+
+    sections: list[str] = Field(
+        default_factory=lambda: ["headlines", "size", "leaders", "breakouts", "calls", "data_notes"]
+    )
+    default_horizon_weeks: int = Field(13, ge=1, le=260)
+    max_new_calls: int = Field(3, ge=0, le=20)
+    chart_history_weeks: int = Field(156, ge=26)
+
+
+class OutputSettings(_Model):
+    """Folders, relative to newsletter.toml."""
+
+    content_dir: Path = Path("content")
+    site_dir: Path = Path("site")
+    templates_dir: Path = Path("templates")
+    mkdocs_yml: Path = Path("mkdocs.yml")
+    cache_dir: Path = Path(".cache")
+
+
+class Settings(_Model):
+    """Everything the pipeline needs, validated. Paths are absolute once loaded."""
+
+    site: SiteSettings = SiteSettings()
+    data: DataSettings = DataSettings()
+    benchmark: str = "SPY"
+    groups: dict[str, GroupSettings] = Field(default_factory=dict)
+    pairs: list[PairSettings] = Field(default_factory=list)
+    signals: SignalSettings = SignalSettings()
+    smallcap: SmallCapSettings = SmallCapSettings()
+    fetch: FetchSettings = FetchSettings()
+    issue: IssueSettings = IssueSettings()
+    output: OutputSettings = OutputSettings()
+    root: Path = Path(".")
+
+    @field_validator("benchmark")
+    @classmethod
+    def _bench(cls, value: str) -> str:
+        return _normalise_ticker(value)
+
+    @property
+    def tickers(self) -> list[str]:
+        """Every ticker the letter follows, benchmarks first, in config order, no duplicates."""
+        ordered: list[str] = [self.benchmark]
+        for group in self.groups.values():
+            ordered.extend([group.benchmark, *group.tickers])
+        for pair in self.pairs:
+            ordered.extend([pair.long, pair.short])
+        return list(dict.fromkeys(ordered))
+
+    def path(self, relative: Path) -> Path:
+        """Resolve a configured path against the folder holding newsletter.toml."""
+        return relative if relative.is_absolute() else (self.root / relative)
+
+    @property
+    def content_dir(self) -> Path:
+        """The MkDocs docs_dir."""
+        return self.path(self.output.content_dir)
+
+    @property
+    def site_dir(self) -> Path:
+        """The built site."""
+        return self.path(self.output.site_dir)
+
+    @property
+    def store_dir(self) -> Path:
+        """The Parquet price store."""
+        return self.path(self.data.store_dir)
+
+    @property
+    def cache_dir(self) -> Path:
+        """Chart and page caches; safe to delete."""
+        return self.path(self.output.cache_dir)
+
+    @property
+    def templates_dir(self) -> Path:
+        """The workspace's template overrides."""
+        return self.path(self.output.templates_dir)
+
+    @property
+    def mkdocs_yml(self) -> Path:
+        """The MkDocs configuration file."""
+        return self.path(self.output.mkdocs_yml)
+
+    def name_of(self, ticker: str) -> str:
+        """The display name configured for a ticker, or the ticker itself."""
+        for group in self.groups.values():
+            if ticker in group.names:
+                return group.names[ticker]
+        return ticker
+
+    def group_of(self, ticker: str) -> tuple[str, GroupSettings] | None:
+        """The first group listing ``ticker``, with its key."""
+        for key, group in self.groups.items():
+            if ticker in group.tickers:
+                return key, group
+        return None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read, merge and validate newsletter.toml; raise one ConfigError listing every problem.
+
+    ``overrides`` use dotted keys (``data.source="demo"``); ``None`` values are dropped, as
+    MkDocs' ``load_config`` drops unset Click options. Without a file, defaults apply and the
+    current folder is the workspace root.
+    """
+    text = ""
+    raw: dict[str, Any] = {}
+    if path is None:
+        candidate = Path.cwd() / CONFIG_FILE_NAME
+        path = candidate if candidate.exists() else None
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such configuration file")
+        text = path.read_text(encoding="utf-8")
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
+    for dotted, value in overrides.items():
+        if value is not None:
+            _set_dotted(raw, dotted.split("."), value)
+    raw["root"] = (path.parent if path is not None else Path.cwd()).resolve()
+    if path is None:
+        raw.setdefault("groups", DEFAULT_GROUPS)
+        raw.setdefault("pairs", DEFAULT_PAIRS)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        name = path.name if path is not None else CONFIG_FILE_NAME
+        problems = [_describe(err, name, text) for err in exc.errors()]
+        raise ConfigError(
+            f"{name} has {len(problems)} problem{'s' if len(problems) > 1 else ''}:\n  "
+            + "\n  ".join(problems)
+        ) from None
+
+
+def _set_dotted(raw: dict[str, Any], keys: list[str], value: Any) -> None:
+    node = raw
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+def _describe(err: Mapping[str, Any], file_name: str, text: str) -> str:
+    loc = tuple(str(part) for part in err["loc"])
+    where = ".".join(loc) or "(top level)"
+    line = _line_of(text, loc)
+    prefix = f"{file_name}:{line}: " if line else f"{file_name}: "
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; see README.md for the keys)"
+    elif err["type"] == "missing":
+        message = "missing value"
+    elif "input" in err and err["type"] not in ("value_error",):
+        message = f"{message} (got {err['input']!r})"
+    return f"{prefix}{where}: {message}"
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+def _line_of(text: str, loc: Iterable[str]) -> int | None:
+    """Best-effort line number of a dotted location, by scanning table headers and keys."""
+    parts = [p for p in loc if not p.isdigit()]
+    if not text or not parts:
+        return None
+    table: list[str] = []
+    best: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(line)
+        if header:
+            table = [p.strip().strip("\"'") for p in header.group(1).split(".")]
+            if table == parts[: len(table)] and best is None and len(table) == len(parts):
+                best = number
+            continue
+        key = _KEY.match(line)
+        if key:
+            full = [*table, key.group(1).strip("\"'")]
+            if full == parts[: len(full)]:
+                return number
+    return best
+
+
+DEFAULT_GROUPS: dict[str, Any] = {
+    "size": {
+        "label": "Size",
+        "benchmark": "SPY",
+        "category": "size",
+        "tickers": ["IWB", "IWR", "IWM", "IWC"],
+    },
+}
+DEFAULT_PAIRS: list[dict[str, Any]] = [
+    {"long": "IWM", "short": "IWB", "label": "Small caps vs large caps", "category": "size"},
+]

@@ -1,0 +1,261 @@
+"""Drafts stage: a typed issue context, rendered through the editor's Jinja templates.
+
+Templates come from the workspace's ``templates/`` first, then the defaults shipped in the
+package, so an editor can override any one file. Rendering is strict: an undefined variable
+or a syntax error stops the run with the template's file and line.
+
+Every post records a hash of the text as generated. A re-run compares it with the file on
+disk: an untouched draft is regenerated, an edited one is never overwritten (the new draft
+goes beside it), and a published one is never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from generator.calls import Call, CallScore
+from generator.config import Settings
+from generator.errors import DraftError, TemplateError
+from generator.fsio import atomic_write_text
+from generator.signals.report import Headline, SignalReport
+
+HASH_KEY = "generated_hash"
+EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
+FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A chart embedded in an issue."""
+
+    key: str
+    path: str  # relative to the post's folder, as written in the Markdown
+    alt: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class IssueContext:
+    """Everything a template may use, as ``issue.<field>`` (see the editor's guide)."""
+
+    title: str
+    slug: str
+    as_of: date
+    description: str
+    categories: list[str]
+    tags: list[str]
+    report: SignalReport
+    lead: Headline | None
+    headlines: list[Headline]
+    charts: dict[str, ChartRef]
+    new_calls: list[Call]
+    open_calls: list[CallScore]
+    sections: list[str]
+    site_title: str
+    synthetic: bool
+    source_label: str
+    auto_published: bool
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """Lower-case ASCII words joined by hyphens."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "issue"
+
+
+def template_env(settings: Settings) -> jinja2.Environment:
+    """Strict Jinja environment: workspace templates override the packaged defaults."""
+    packaged = Path(str(resources.files("generator.templates")))
+    search = [str(p) for p in dict.fromkeys([settings.templates_dir, packaged]) if p.is_dir()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML; MkDocs escapes on render
+    )
+    env.filters.update(
+        pct=lambda v, d=1: "n/a" if v is None else f"{v:.{d}f}%",
+        signed=lambda v, d=1: "n/a" if v is None else f"{v:+.{d}f}%",
+        bp=lambda v: "n/a" if v is None else f"{v * 100:+.0f} bp",
+        price=lambda v: "n/a" if v is None else f"{v:,.2f}",
+        yaml=dump_yaml,
+    )
+    return env
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """YAML without ``&id001`` anchors: editors read and edit this front matter by hand."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(value: Any) -> str:
+    """Plain block-style YAML, keys in the given order, no anchors."""
+    text = yaml.dump(value, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100)
+    return text.rstrip("\n")
+
+
+def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render one template; any Jinja failure becomes a TemplateError with file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name}:{exc.lineno}"
+        raise TemplateError(f"template syntax error in {where}: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template not found: {exc.name} (looked in {env.loader.searchpath})") from exc  # type: ignore[union-attr]
+    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as exc:
+        raise TemplateError(f"template error in {_template_frame(exc)}: {exc}") from exc
+
+
+def _template_frame(exc: BaseException) -> str:
+    """The innermost template file and line of a render-time exception."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    if not frames:
+        return "a template (no line information)"
+    return f"{frames[-1].filename}:{frames[-1].lineno}"
+
+
+def render_issue(env: jinja2.Environment, issue: IssueContext, front_matter: dict[str, Any]) -> str:
+    """The post's full text, with the generated hash filled in."""
+    meta = dict(front_matter)
+    meta["rotation"] = {**meta.get("rotation", {}), HASH_KEY: ""}
+    text = render_template(env, "issue.md.j2", issue=issue, front_matter=meta)
+    return stamp_hash(text)
+
+
+def _hash_body(text: str) -> str:
+    unhashed = re.sub(rf"^(\s*{HASH_KEY}:).*$", r"\1", text, count=1, flags=re.M)
+    return hashlib.sha256(unhashed.encode("utf-8")).hexdigest()[:16]
+
+
+def stamp_hash(text: str) -> str:
+    """Put the hash of ``text`` (hash line blanked) into its ``generated_hash`` line."""
+    digest = _hash_body(text)
+    return re.sub(rf"^(\s*{HASH_KEY}:).*$", rf"\g<1> {digest}", text, count=1, flags=re.M)
+
+
+def is_untouched(text: str) -> bool:
+    """True when the file still matches the hash it was generated with."""
+    match = re.search(rf"^\s*{HASH_KEY}:\s*(\S+)\s*$", text, flags=re.M)
+    return bool(match) and match.group(1) == _hash_body(text)  # type: ignore[union-attr]
+
+
+def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse a post into (front matter, body); DraftError names the file if it is malformed."""
+    text = path.read_text(encoding="utf-8")
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise DraftError(f"{path}: no front matter (a '---' block at the top)")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise DraftError(f"{path}: front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise DraftError(f"{path}: front matter must be a mapping")
+    return meta, text[match.end() :]
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """Where a draft went, and why."""
+
+    path: Path
+    action: str  # created, updated, unchanged, beside (editor's copy kept), forced (backup kept)
+    backup: Path | None = None
+
+
+def write_draft(posts_dir: Path, as_of: date, slug: str, text: str, *, force: bool = False) -> WriteOutcome:
+    """Write a week's post without ever losing an editor's text."""
+    target = posts_dir / f"{slug}.md"
+    existing = sorted(posts_dir.glob(f"{as_of.isoformat()}-*.md"))
+    existing = [p for p in existing if not p.name.endswith(".new.md") and ".bak" not in p.name]
+    if not existing:
+        atomic_write_text(target, text)
+        return WriteOutcome(target, "created")
+    current = existing[0]
+    old = current.read_text(encoding="utf-8")
+    meta, _ = read_front_matter(current)
+    if meta.get("draft") is False:
+        raise DraftError(f"{current} is published; published issues are never rewritten")
+    if old == text:
+        return WriteOutcome(current, "unchanged")
+    if is_untouched(old):
+        atomic_write_text(target, text)
+        if current != target:
+            current.unlink()
+        return WriteOutcome(target, "updated")
+    if not force:
+        beside = current.with_name(current.stem + ".new.md")
+        atomic_write_text(beside, text)
+        return WriteOutcome(beside, "beside")
+    backup = _free_backup_path(current)
+    atomic_write_text(backup, old)
+    atomic_write_text(target, text)
+    if current != target:
+        current.unlink()
+    return WriteOutcome(target, "forced", backup)
+
+
+def _free_backup_path(path: Path) -> Path:
+    n = 1
+    while True:
+        candidate = path.with_name(f"{path.stem}.bak{n}.txt")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def issue_front_matter(issue: IssueContext, generator_version: str) -> dict[str, Any]:
+    """The Material blog front matter plus our own ``rotation`` block and the calls."""
+    return {
+        "title": issue.title,
+        "date": issue.as_of,
+        "slug": issue.slug,
+        "draft": True,
+        "categories": issue.categories,
+        "tags": issue.tags,
+        "description": issue.description,
+        "rotation": {
+            "as_of": issue.as_of,
+            "data_through": issue.report.last_session,
+            "source": issue.source_label,
+            "synthetic": issue.synthetic,
+            "generator": generator_version,
+            "published_at": None,
+        },
+        "calls": [c.to_front_matter() for c in issue.new_calls],
+        "closes": [],
+    }
+
+
+def find_placeholders(text: str) -> list[int]:
+    """Line numbers of editor boxes (``!!! editor``) still in a post."""
+    return [text.count("\n", 0, m.start()) + 1 for m in EDITOR_MARK.finditer(text)]
+
+
+def issue_title(lead: Headline | None, as_of: date) -> str:
+    """The issue title: the lead headline's short form, else the week."""
+    return lead.title if lead is not None else f"The week ending {as_of:%B} {as_of.day}, {as_of.year}"
+
+
+def categories_of(headlines: Sequence[Headline], settings: Settings) -> list[str]:
+    """Blog categories: the group labels the top headlines belong to."""
+    labels = {g.category: g.label for g in settings.groups.values()}
+    seen = list(dict.fromkeys(h.category for h in headlines[:5]))
+    return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]

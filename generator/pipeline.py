@@ -1,0 +1,300 @@
+"""The pipeline, one readable function per command: sources -> store -> signals -> charts ->
+drafts -> ledger -> site. Each function takes settings explicitly; the clock and the console
+stay in cli.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from generator import __version__
+from generator.calls import suggest_calls
+from generator.charts import ChartFrame, build_price_chart, build_ratio_chart, save_png
+from generator.config import Settings
+from generator.drafts import (
+    ChartRef,
+    IssueContext,
+    WriteOutcome,
+    categories_of,
+    issue_front_matter,
+    issue_title,
+    read_front_matter,
+    render_issue,
+    slugify,
+    template_env,
+    write_draft,
+)
+from generator.errors import DataError, DraftError, PublishError
+from generator.fetch import FetchSummary, fetch_into_store
+from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, score_ledger
+from generator.prices import PriceHistory
+from generator.publish import mark_published, run_mkdocs_build
+from generator.signals import SignalReport, compute_signals
+from generator.sitepages import write_site_pages
+from generator.sources import make_source
+from generator.store import PriceStore, source_key
+
+Progress = Callable[[str], None]
+
+
+def store_for(settings: Settings, source_spec: str) -> PriceStore:
+    """The price store folder of one source (demo and real data never share files)."""
+    return PriceStore(settings.store_dir / source_key(source_spec))
+
+
+def fetch_prices(
+    settings: Settings,
+    source_spec: str,
+    *,
+    tickers: Sequence[str] | None = None,
+    start: date | None = None,
+    progress: Progress | None = None,
+) -> FetchSummary:
+    """`rotation fetch`: bring the store of ``source_spec`` up to date."""
+    source = make_source(source_spec, seed=settings.data.demo_seed, root=settings.root)
+    store = store_for(settings, source_spec)
+    wanted = list(tickers) if tickers else settings.tickers
+    return fetch_into_store(source, store, wanted, start or settings.data.history_start, progress=progress)
+
+
+def load_prices(settings: Settings, source_spec: str) -> PriceHistory:
+    """Wide price frames of the configured universe from the store of ``source_spec``."""
+    history = store_for(settings, source_spec).load_history(settings.tickers)
+    return PriceHistory(**{**history.__dict__, "names": {t: settings.name_of(t) for t in settings.tickers}})
+
+
+def posts_dir(settings: Settings) -> Path:
+    """Where the blog posts live."""
+    return settings.content_dir / "issues" / "posts"
+
+
+def charts_dir(settings: Settings, as_of: date) -> Path:
+    """Where one issue's chart images live."""
+    return settings.content_dir / "assets" / "charts" / as_of.isoformat()
+
+
+def issue_fridays(first: date, last: date) -> list[date]:
+    """Every Friday from ``first`` to ``last`` inclusive."""
+    return [d.date() for d in pd.date_range(first, last, freq="W-FRI")]
+
+
+def last_friday(day: date) -> date:
+    """The Friday on or before ``day``."""
+    return day - timedelta(days=(day.weekday() - 4) % 7)
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    """What `rotation draft` did for one week."""
+
+    as_of: date
+    outcome: WriteOutcome
+    charts_written: int
+    report: SignalReport
+
+
+def draft_issue(
+    settings: Settings,
+    prices: PriceHistory,
+    as_of: date,
+    *,
+    source_spec: str,
+    force: bool = False,
+    auto_published: bool = False,
+    published: Sequence[PublishedIssue] = (),
+) -> DraftResult:
+    """Signals, charts and the draft post for the week ending ``as_of``."""
+    if as_of < prices.first_day:
+        raise DataError(f"--as-of {as_of} is before the first price ({prices.first_day})")
+    history = prices.as_of(as_of)
+    report = compute_signals(history, settings, as_of)
+    earlier = [i for i in published if i.as_of < as_of]
+    open_calls = open_scores_as_of(list(earlier), history, as_of)
+    env = template_env(settings)
+    frame = ChartFrame(settings.site.title, as_of, f"Data: {history.source_label}")
+    charts, written = _issue_charts(settings, history, report, as_of, frame)
+    lead = report.headlines[0] if report.headlines else None
+    title = issue_title(lead, as_of)
+    slug = f"{as_of.isoformat()}-{slugify(title)}"
+    new_calls = suggest_calls(
+        report,
+        horizon_weeks=settings.issue.default_horizon_weeks,
+        max_calls=settings.issue.max_new_calls,
+        open_positions=[s.call.position for s in open_calls],
+    )
+    issue = IssueContext(
+        title=title,
+        slug=slug,
+        as_of=as_of,
+        description=lead.text if lead else f"Rotation signals for the week ending {as_of.isoformat()}.",
+        categories=categories_of(report.headlines, settings),
+        tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
+        report=report,
+        lead=lead,
+        headlines=report.headlines,
+        charts=charts,
+        new_calls=new_calls,
+        open_calls=open_calls,
+        sections=list(settings.issue.sections),
+        site_title=settings.site.title,
+        synthetic=history.synthetic,
+        source_label=history.source_label,
+        auto_published=auto_published,
+        names={t: settings.name_of(t) for t in settings.tickers},
+    )
+    meta = issue_front_matter(issue, __version__)
+    meta["rotation"]["source_spec"] = source_spec
+    text = render_issue(env, issue, meta)
+    outcome = write_draft(posts_dir(settings), as_of, slug, text, force=force)
+    return DraftResult(as_of, outcome, written, report)
+
+
+def _issue_charts(
+    settings: Settings, history: PriceHistory, report: SignalReport, as_of: date, frame: ChartFrame
+) -> tuple[dict[str, ChartRef], int]:
+    """Draw the issue's charts into content/assets/charts/<as_of>/; returns refs and writes."""
+    folder = charts_dir(settings, as_of)
+    rel = Path(os.path.relpath(folder, posts_dir(settings))).as_posix()
+    window = settings.issue.chart_history_weeks * 5
+    refs: dict[str, ChartRef] = {}
+    written = 0
+    size_pairs = [p for p in report.pairs if p.category == "size"]
+    if size_pairs:
+        pair = size_pairs[0]
+        name = f"{pair.long}-vs-{pair.short}.png".lower()
+        fig = build_ratio_chart(
+            history.adj_close[pair.long],
+            history.adj_close[pair.short],
+            long=pair.long,
+            short=pair.short,
+            frame=frame,
+            window_days=window,
+            fast_days=settings.signals.relative.sma_fast_days,
+            slow_days=settings.signals.relative.sma_slow_days,
+        )
+        written += save_png(fig, folder / name)
+        refs["size_pair"] = ChartRef(
+            "size_pair",
+            f"{rel}/{name}",
+            f"{pair.long} vs {pair.short} relative strength",
+            f"{pair.label}: both legs rebased to 100, and their ratio.",
+        )
+    lead = next((h for h in report.headlines if len(h.tickers) == 1), None)
+    ticker = lead.tickers[0] if lead else settings.benchmark
+    item = report.instruments.get(ticker)
+    if item is not None:
+        event = next((e for e in item.events if e.kind == "ath_breakout"), None)
+        name = f"{ticker.lower()}-price.png"
+        fig = build_price_chart(
+            history.close[ticker],
+            ticker=ticker,
+            name=item.name,
+            frame=frame,
+            ath_level=event.level if event else None,
+            breakout_day=event.day if event else None,
+            breakout_level=event.level if event else None,
+            window_days=window,
+        )
+        written += save_png(fig, folder / name)
+        refs["lead_price"] = ChartRef(
+            "lead_price", f"{rel}/{name}", f"{ticker} price", f"{ticker} ({item.name}), quoted closes."
+        )
+    return refs, written
+
+
+def publish_issue(settings: Settings, path: Path, now: datetime, *, allow_placeholders: bool = False) -> None:
+    """`rotation publish`: check and mark one post published."""
+    if not path.exists():
+        candidates = sorted(posts_dir(settings).glob(f"{path.name}*.md"))
+        if len(candidates) != 1:
+            raise PublishError(f"{path}: no such issue (give a post file or its date, e.g. 2025-07-04)")
+        path = candidates[0]
+    published_issues_ = published_issues(posts_dir(settings), settings.tickers)
+    del published_issues_  # validates every published post's calls before adding one more
+    from generator.ledger import read_issue
+
+    read_issue(path, settings.tickers)  # the calls of this one must be well formed
+    mark_published(path, now, allow_placeholders=allow_placeholders)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `rotation build` did."""
+
+    issues: int
+    calls: int
+    pages_written: int
+    site_dir: Path
+
+
+def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResult:
+    """`rotation build`: rescore every call, write the generated pages, run MkDocs."""
+    issues = published_issues(posts_dir(settings), settings.tickers)
+    synthetic = any(i.synthetic for i in issues)
+    scores = []
+    through: date | None = None
+    specs = sorted({i.source for i in issues})
+    for spec in specs:
+        group = [i for i in issues if i.source == spec]
+        if not any(i.calls for i in group):
+            continue
+        prices = load_prices(settings, spec)
+        through = prices.last_day if through is None else max(through, prices.last_day)
+        scores.extend(score_ledger(group, prices, prices.last_day))
+    env = template_env(settings)
+    written = write_site_pages(env, settings, issues, scores, through=through, synthetic=synthetic)
+    target = site_dir or settings.site_dir
+    run_mkdocs_build(settings, target, synthetic=synthetic)
+    return BuildResult(len(issues), len(scores), len(written), target)
+
+
+def run_demo(
+    settings: Settings, *, weeks: int, site_dir: Path | None, progress: Progress | None = None
+) -> BuildResult:
+    """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
+    _refuse_real_content(settings)
+    fetch_prices(settings, "demo")
+    prices = load_prices(settings, "demo")
+    fridays = issue_fridays(prices.last_day - timedelta(weeks=weeks) + timedelta(days=1), prices.last_day)
+    fridays = [d for d in fridays if d <= prices.last_day][-weeks:]
+    published: list[PublishedIssue] = []
+    for friday in fridays:
+        from generator.ledger import read_issue
+
+        existing = sorted(posts_dir(settings).glob(f"{friday.isoformat()}-*.md"))
+        if existing and read_front_matter(existing[0])[0].get("draft") is False:
+            published.append(read_issue(existing[0], settings.tickers))
+            continue
+        result = draft_issue(
+            settings, prices, friday, source_spec="demo", auto_published=True, published=published
+        )
+        mark_published(
+            result.outcome.path,
+            datetime.combine(friday, datetime.min.time()).replace(hour=18),
+            allow_placeholders=False,
+        )
+        published.append(read_issue(result.outcome.path, settings.tickers))
+        if progress is not None:
+            progress(friday.isoformat())
+    return build_site(settings, site_dir=site_dir)
+
+
+def _refuse_real_content(settings: Settings) -> None:
+    """The demo never mixes synthetic issues into a workspace that holds real ones."""
+    folder = posts_dir(settings)
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        try:
+            meta, _ = read_front_matter(path)
+        except DraftError:
+            continue
+        if not (meta.get("rotation") or {}).get("synthetic"):
+            raise DraftError(
+                f"{folder} holds real issues ({path.name}); run `rotation demo` in a separate "
+                "workspace (a folder with its own newsletter.toml and mkdocs.yml)"
+            )

@@ -1,0 +1,66 @@
+"""Publish stage: mark an issue published, and run the MkDocs build.
+
+MkDocs has no public Python API (mkdocs/mkdocs#1240), so the build runs as a subprocess of
+the same interpreter, in strict mode, with the output folder and the synthetic-data flag
+passed through the ``!ENV`` tags of mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from generator.config import Settings
+from generator.drafts import find_placeholders, read_front_matter
+from generator.errors import PublishError
+from generator.fsio import atomic_write_text
+
+
+def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bool = False) -> None:
+    """Set ``draft: false`` and ``published_at`` in a post's front matter, atomically."""
+    meta, body = read_front_matter(path)
+    if meta.get("draft") is False:
+        raise PublishError(f"{path.name} is already published")
+    text = path.read_text(encoding="utf-8")
+    lines = find_placeholders(text)
+    if lines and not allow_placeholders:
+        raise PublishError(
+            f"{path.name}: editor box left at line {', '.join(map(str, lines))}; "
+            "replace each '!!! editor' box with your commentary, then publish"
+        )
+    stamped = re.sub(r"^draft: true$", "draft: false", text, count=1, flags=re.M)
+    stamped = re.sub(
+        r"^(\s+published_at:).*$", rf"\g<1> '{published_at.isoformat()}'", stamped, count=1, flags=re.M
+    )
+    if stamped == text:
+        raise PublishError(f"{path.name}: could not find 'draft: true' in its front matter")
+    atomic_write_text(path, stamped)
+
+
+def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> None:
+    """``mkdocs build --strict`` into ``site_dir``; PublishError with MkDocs' own output on failure."""
+    env = dict(os.environ)
+    env["ROTATION_SITE_DIR"] = str(site_dir)
+    env["NO_MKDOCS_2_WARNING"] = "1"  # Material 9.7+ prints an end-of-life banner otherwise
+    env.pop("ROTATION_SYNTHETIC", None)
+    if synthetic:
+        env["ROTATION_SYNTHETIC"] = "true"
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(settings.mkdocs_yml)]
+    result = subprocess.run(command, cwd=settings.root, env=env, capture_output=True, text=True)
+    if result.returncode:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        raise PublishError(f"mkdocs build --strict failed:\n{tail}")
+
+
+def run_mkdocs_serve(settings: Settings, *, synthetic: bool, address: str) -> int:
+    """``mkdocs serve`` for a live preview; returns its exit code."""
+    env = dict(os.environ)
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    if synthetic:
+        env["ROTATION_SYNTHETIC"] = "true"
+    command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(settings.mkdocs_yml), "-a", address]
+    return subprocess.call(command, cwd=settings.root, env=env)

@@ -1,0 +1,1 @@
+"""Default issue templates, shipped with the package as ``generator.templates``."""

@@ -1,0 +1,89 @@
+"""Shared fixtures: a throwaway workspace, demo prices, the CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.config import Settings, load_settings
+from generator.prices import PriceHistory, history_from_bars
+from generator.sources.demo import DemoSource
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data" / "prices"
+WORKSPACE_FILES = (
+    "newsletter.toml",
+    "mkdocs.yml",
+    "overrides",
+    "content/issues/index.md",
+    "content/assets/rotation.css",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/ files.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def make_workspace(folder: Path) -> Path:
+    """A copy of the repository's workspace files (not its content) in ``folder``."""
+    for name in WORKSPACE_FILES:
+        source = REPO / name
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copy2(source, target)
+    return folder
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def workspace_settings(workspace: Path) -> Callable[..., Settings]:
+    def load(**overrides: object) -> Settings:
+        return load_settings(workspace / "newsletter.toml", **overrides)
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings(REPO / "newsletter.toml")
+
+
+@pytest.fixture(scope="session")
+def demo_prices(settings: Settings) -> PriceHistory:
+    source = DemoSource(seed=settings.data.demo_seed)
+    result = source.fetch(settings.tickers, date(2005, 1, 1))
+    return history_from_bars(result.bars, source_label=source.label, synthetic=True)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def shared_folder(name: str) -> Path:
+    """A folder of ../shared/data/prices, or skip (CI makes sure it exists)."""
+    folder = SHARED_DATA / name
+    if not folder.is_dir():
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail(f"{folder} is missing; CI needs ../shared/data beside the checkout")
+        pytest.skip(f"{folder} is not here (real-data tests need ../shared/data beside the repo)")
+    return folder
