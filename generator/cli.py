@@ -199,7 +199,7 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     _report_draft(result)
 
 
-def _report_draft(result: Any) -> None:
+def _report_draft(result: Any, *, charts: bool = True) -> None:
     outcome = result.outcome
     messages = {
         "created": f"Wrote the draft {outcome.path}",
@@ -208,7 +208,7 @@ def _report_draft(result: Any) -> None:
         "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}",
         "forced": f"Overwrote {outcome.path}; the previous text is in {outcome.backup}",
     }
-    click.echo(messages[outcome.action] + f" ({result.charts_written} charts drawn)")
+    click.echo(messages[outcome.action] + (f" ({result.charts_written} charts drawn)" if charts else ""))
 
 
 @cli.command("backfill")
@@ -234,15 +234,23 @@ def backfill_command(
     prices = pipeline.load_prices(settings, settings.data.source)
     fridays = pipeline.issue_fridays(first.date(), last.date())
     published = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
+    jobs: list[Any] = []  # every week's charts, drawn at the end in one parallel, cached batch
     for friday in fridays:
         if any(i.as_of == friday for i in published):
             click.echo(f"{friday}: published, left as it is")
             continue
         _report_draft(
             pipeline.draft_issue(
-                settings, prices, friday, source_spec=settings.data.source, force=force, published=published
-            )
+                settings, prices, friday, source_spec=settings.data.source, force=force, published=published,
+                chart_jobs=jobs,
+            ),
+            charts=False,
         )
+    stats = pipeline.draw_issue_charts(settings, jobs)
+    click.echo(
+        f"Charts: {stats.drawn} drawn, {stats.cached} from the cache, {stats.written} files written "
+        f"({stats.seconds:.1f}s, {stats.workers} process{'es' if stats.workers > 1 else ''})"
+    )
 
 
 @cli.command("publish")

@@ -253,6 +253,14 @@ class IssueSettings(_Model):
     chart_history_weeks: int = Field(156, ge=26)
 
 
+class ChartSettings(_Model):
+    """How charts are drawn (issue 5)."""
+
+    dark_variants: bool = True  # also draw a dark-mode copy of each issue chart (Material's slate scheme)
+    workers: int = Field(0, ge=0)  # processes for drawing many charts at once; 0 = one per core
+    max_call_charts: int = Field(2, ge=0, le=20)  # open calls charted per issue, largest moves first
+
+
 class OutputSettings(_Model):
     """Folders, relative to newsletter.toml."""
 
@@ -275,6 +283,7 @@ class Settings(_Model):
     smallcap: SmallCapSettings = SmallCapSettings()
     fetch: FetchSettings = FetchSettings()
     issue: IssueSettings = IssueSettings()
+    charts: ChartSettings = ChartSettings()
     output: OutputSettings = OutputSettings()
     root: Path = Path(".")
 

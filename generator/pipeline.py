@@ -10,12 +10,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from generator import __version__
-from generator.calls import suggest_calls
-from generator.charts import ChartFrame, build_price_chart, build_ratio_chart, save_png
+from generator.calls import CallScore, suggest_calls
+from generator.charts import (
+    Breakout,
+    CallPath,
+    ChartCache,
+    ChartFrame,
+    ChartJob,
+    DrawStats,
+    build_call_chart,
+    build_price_chart,
+    build_ratio_chart,
+    chart_variants,
+    dark_path,
+    draw_charts,
+)
 from generator.config import Settings
 from generator.drafts import (
     ChartRef,
@@ -108,8 +123,13 @@ def draft_issue(
     force: bool = False,
     auto_published: bool = False,
     published: Sequence[PublishedIssue] = (),
+    chart_jobs: list[ChartJob] | None = None,
 ) -> DraftResult:
-    """Signals, charts and the draft post for the week ending ``as_of``."""
+    """Signals, charts and the draft post for the week ending ``as_of``.
+
+    With ``chart_jobs`` the charts are only planned and appended there, so a backfill draws
+    every week's charts in one parallel batch (``draw_issue_charts``) instead of one by one.
+    """
     if as_of < prices.first_day:
         raise DataError(f"--as-of {as_of} is before the first price ({prices.first_day})")
     history = prices.as_of(as_of)
@@ -118,7 +138,12 @@ def draft_issue(
     open_calls = open_scores_as_of(list(earlier), history, as_of)
     env = template_env(settings)
     frame = ChartFrame(settings.site.title, as_of, f"Data: {history.source_label}")
-    charts, written = _issue_charts(settings, history, report, as_of, frame)
+    charts, jobs = _issue_charts(settings, history, report, as_of, frame, open_calls)
+    written = 0
+    if chart_jobs is not None:
+        chart_jobs.extend(jobs)
+    else:
+        written = draw_issue_charts(settings, jobs).written
     lead = report.headlines[0] if report.headlines else None
     title = issue_title(lead, as_of)
     slug = f"{as_of.isoformat()}-{slugify(title)}"
@@ -156,56 +181,136 @@ def draft_issue(
 
 
 def _issue_charts(
-    settings: Settings, history: PriceHistory, report: SignalReport, as_of: date, frame: ChartFrame
-) -> tuple[dict[str, ChartRef], int]:
-    """Draw the issue's charts into content/assets/charts/<as_of>/; returns refs and writes."""
+    settings: Settings,
+    history: PriceHistory,
+    report: SignalReport,
+    as_of: date,
+    frame: ChartFrame,
+    open_calls: Sequence[CallScore] = (),
+) -> tuple[dict[str, ChartRef], list[ChartJob]]:
+    """Plan the issue's charts (content/assets/charts/<as_of>/): their refs and the jobs that draw them.
+
+    Nothing is drawn here: ``draw_issue_charts`` draws the jobs of one issue or of a whole
+    backfill at once (cached, in parallel, never into a published issue's folder).
+    """
     folder = charts_dir(settings, as_of)
     rel = Path(os.path.relpath(folder, posts_dir(settings))).as_posix()
     window = settings.issue.chart_history_weeks * 5
+    dark = settings.charts.dark_variants
     refs: dict[str, ChartRef] = {}
-    written = 0
+    jobs: list[ChartJob] = []
+
+    def add(key: str, file: str, alt: str, caption: str, build: Callable[..., Figure], /, **kw: Any) -> None:
+        jobs.extend(chart_variants(folder / file, build, dark=dark, frame=frame, **kw))
+        dark_rel = f"{rel}/{dark_path(Path(file)).name}" if dark else None
+        refs[key] = ChartRef(key, f"{rel}/{file}", alt, caption, dark_rel)
+
     size_pairs = [p for p in report.pairs if p.category == "size"]
     if size_pairs:
         pair = size_pairs[0]
-        name = f"{pair.long}-vs-{pair.short}.png".lower()
-        fig = build_ratio_chart(
-            history.adj_close[pair.long],
-            history.adj_close[pair.short],
+        event = next((e for e in pair.events if e.kind.startswith("rel_breakout")), None)
+        label = "Multi-year relative high" if event and "multi" in event.kind else "52-week relative high"
+        add(
+            "size_pair",
+            f"{pair.long}-vs-{pair.short}.png".lower(),
+            f"{pair.long} vs {pair.short} relative strength",
+            f"{pair.label}: both legs rebased to 100, and their ratio.",
+            build_ratio_chart,
+            long_close=history.adj_close[pair.long],
+            short_close=history.adj_close[pair.short],
             long=pair.long,
             short=pair.short,
-            frame=frame,
             window_days=window,
             fast_days=settings.signals.relative.sma_fast_days,
             slow_days=settings.signals.relative.sma_slow_days,
-        )
-        written += save_png(fig, folder / name)
-        refs["size_pair"] = ChartRef(
-            "size_pair",
-            f"{rel}/{name}",
-            f"{pair.long} vs {pair.short} relative strength",
-            f"{pair.label}: both legs rebased to 100, and their ratio.",
+            high_lookback_days=settings.signals.relative.high_lookback_weeks * 5,
+            breakout=Breakout(event.day, event.level, label) if event else None,
         )
     lead = next((h for h in report.headlines if len(h.tickers) == 1), None)
     ticker = lead.tickers[0] if lead else settings.benchmark
     item = report.instruments.get(ticker)
     if item is not None:
         event = next((e for e in item.events if e.kind == "ath_breakout"), None)
-        name = f"{ticker.lower()}-price.png"
-        fig = build_price_chart(
-            history.close[ticker],
+        add(
+            "lead_price",
+            f"{ticker.lower()}-price.png",
+            f"{ticker} price",
+            f"{ticker} ({item.name}), quoted closes.",
+            build_price_chart,
+            close=history.close[ticker],
             ticker=ticker,
             name=item.name,
-            frame=frame,
-            ath_level=event.level if event else None,
-            breakout_day=event.day if event else None,
-            breakout_level=event.level if event else None,
+            ath_level=event.level if event else item.ath_level,
+            breakout=Breakout(event.day, event.level, "All-time-high breakout") if event else None,
             window_days=window,
         )
-        written += save_png(fig, folder / name)
-        refs["lead_price"] = ChartRef(
-            "lead_price", f"{rel}/{name}", f"{ticker} price", f"{ticker} ({item.name}), quoted closes."
+    charted = sorted(
+        (s for s in open_calls if s.sessions), key=lambda s: (-abs(s.result_pct or 0.0), s.call.id)
+    )
+    for score in charted[: settings.charts.max_call_charts]:
+        add(
+            f"call_{score.call.id}",
+            f"call-{score.call.id}.png",
+            f"{score.call.position} since publication",
+            f"{score.call.position} since {score.call.issue_date}, indexed to 100, with its invalidation.",
+            build_call_chart,
+            call=call_path(score),
         )
-    return refs, written
+    return refs, jobs
+
+
+def call_path(score: CallScore) -> CallPath:
+    """A scored call as the call chart takes it; a price stop becomes a return in % from entry.
+
+    For a price stop S and entry close E: ``100 * (S / E - 1)``, negated for a short.
+    """
+    call = score.call
+    stop_pct = call.stop_pct
+    entry = call.entry.get(call.ticker)
+    if stop_pct is None and call.stop is not None and entry:
+        sign = 1.0 if call.direction == "long" else -1.0
+        stop_pct = sign * 100.0 * (call.stop / entry - 1.0)
+    horizon_end = call.issue_date + timedelta(weeks=call.horizon_weeks) if call.issue_date else None
+    return CallPath(
+        call_id=call.id,
+        position=call.position,
+        published=call.issue_date or score.path.index[0].date(),
+        path_pct=score.path,
+        status=score.status,
+        invalidation_pct=stop_pct,
+        horizon_end=horizon_end,
+    )
+
+
+def issue_is_published(settings: Settings, as_of: date) -> bool:
+    """True when the post of the week ending ``as_of`` says ``draft: false``: its charts are frozen."""
+    for path in posts_dir(settings).glob(f"{as_of.isoformat()}-*.md"):
+        if path.name.endswith(".new.md") or ".bak" in path.name:
+            continue
+        if read_front_matter(path)[0].get("draft") is False:
+            return True
+    return False
+
+
+def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats:
+    """Draw ``jobs`` through the chart cache, skipping every chart of a published issue.
+
+    A published issue's charts are frozen (DESIGN.md principle 3): later data, a new chart
+    code version or a re-run never redraws them.
+    """
+    frozen: dict[str, bool] = {}
+    root = settings.content_dir / "assets" / "charts"
+    live = []
+    for job in jobs:
+        folder = job.path.parent
+        if folder.parent == root:
+            if folder.name not in frozen:
+                frozen[folder.name] = issue_is_published(settings, date.fromisoformat(folder.name))
+            if frozen[folder.name]:
+                continue
+        live.append(job)
+    workers = settings.charts.workers or os.cpu_count() or 1
+    return draw_charts(live, cache=ChartCache(settings.cache_dir / "charts"), workers=workers)
 
 
 def publish_issue(settings: Settings, path: Path, now: datetime, *, allow_placeholders: bool = False) -> None:
@@ -264,6 +369,8 @@ def run_demo(
     fridays = issue_fridays(prices.last_day - timedelta(weeks=weeks) + timedelta(days=1), prices.last_day)
     fridays = [d for d in fridays if d <= prices.last_day][-weeks:]
     published: list[PublishedIssue] = []
+    jobs: list[ChartJob] = []
+    drafted: list[tuple[Path, date]] = []
     for friday in fridays:
         from generator.ledger import read_issue
 
@@ -272,16 +379,18 @@ def run_demo(
             published.append(read_issue(existing[0], settings.tickers))
             continue
         result = draft_issue(
-            settings, prices, friday, source_spec="demo", auto_published=True, published=published
+            settings, prices, friday, source_spec="demo", auto_published=True, published=published,
+            chart_jobs=jobs,
         )
-        mark_published(
-            result.outcome.path,
-            datetime.combine(friday, datetime.min.time()).replace(hour=18),
-            allow_placeholders=False,
-        )
+        drafted.append((result.outcome.path, friday))
         published.append(read_issue(result.outcome.path, settings.tickers))
         if progress is not None:
             progress(friday.isoformat())
+    # Every week's charts in one parallel, cached batch, drawn before the issues are published
+    # (publishing freezes them).
+    draw_issue_charts(settings, jobs)
+    for path, friday in drafted:
+        mark_published(path, datetime.combine(friday, datetime.min.time()).replace(hour=18))
     return build_site(settings, site_dir=site_dir)
 
 

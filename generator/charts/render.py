@@ -34,6 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from generator.charts.theme import DARK, LIGHT
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
 
 PALETTE_COLOURS = 128
@@ -50,7 +51,7 @@ def render_png(fig: Figure) -> bytes:
     rgba = np.asarray(canvas.buffer_rgba())
     image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
     paletted = image.quantize(
-        colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
     buffer = io.BytesIO()
     dpi = round(fig.dpi)
@@ -79,6 +80,21 @@ class ChartJob:
 def chart_job(path: Path, builder: Callable[..., Figure], /, **arguments: Any) -> ChartJob:
     """A job that calls ``builder(**arguments)``; arguments must be plain values or frames."""
     return ChartJob(path, partial(builder, **arguments))
+
+
+def dark_path(path: Path) -> Path:
+    """Where the dark-mode copy of the chart at ``path`` goes: ``x.png`` -> ``x-dark.png``."""
+    return path.with_name(f"{path.stem}-dark{path.suffix}")
+
+
+def chart_variants(
+    path: Path, builder: Callable[..., Figure], /, *, dark: bool, **arguments: Any
+) -> list[ChartJob]:
+    """The light job at ``path`` and, if ``dark``, the same chart in the dark theme beside it."""
+    jobs = [chart_job(path, builder, theme=LIGHT, **arguments)]
+    if dark:
+        jobs.append(chart_job(dark_path(path), builder, theme=DARK, **arguments))
+    return jobs
 
 
 def code_version() -> str:
