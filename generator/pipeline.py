@@ -32,9 +32,9 @@ from generator.drafts import (
 )
 from generator.errors import DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
-from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, score_ledger
+from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.prices import PriceHistory
-from generator.publish import mark_published, run_mkdocs_build
+from generator.publish import mark_published, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitepages import write_site_pages
 from generator.sources import make_source
@@ -208,19 +208,19 @@ def _issue_charts(
     return refs, written
 
 
-def publish_issue(settings: Settings, path: Path, now: datetime, *, allow_placeholders: bool = False) -> None:
-    """`rotation publish`: check and mark one post published."""
-    if not path.exists():
-        candidates = sorted(posts_dir(settings).glob(f"{path.name}*.md"))
-        if len(candidates) != 1:
-            raise PublishError(f"{path}: no such issue (give a post file or its date, e.g. 2025-07-04)")
-        path = candidates[0]
-    published_issues_ = published_issues(posts_dir(settings), settings.tickers)
-    del published_issues_  # validates every published post's calls before adding one more
-    from generator.ledger import read_issue
-
-    read_issue(path, settings.tickers)  # the calls of this one must be well formed
+def publish_issue(
+    settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False
+) -> Path:
+    """`rotation publish`: check one post (placeholders, calls) and mark it published."""
+    path = resolve_issue(posts_dir(settings), ref)
+    issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    published = published_issues(posts_dir(settings), settings.tickers)
+    earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
+    reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
+    if reused:
+        raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
     mark_published(path, now, allow_placeholders=allow_placeholders)
+    return path
 
 
 @dataclass(frozen=True)
@@ -265,8 +265,6 @@ def run_demo(
     fridays = [d for d in fridays if d <= prices.last_day][-weeks:]
     published: list[PublishedIssue] = []
     for friday in fridays:
-        from generator.ledger import read_issue
-
         existing = sorted(posts_dir(settings).glob(f"{friday.isoformat()}-*.md"))
         if existing and read_front_matter(existing[0])[0].get("draft") is False:
             published.append(read_issue(existing[0], settings.tickers))
