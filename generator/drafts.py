@@ -39,34 +39,34 @@ FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
 class ChartRef:
     """A chart embedded in an issue."""
 
-    key: str
+    key: str  # the name templates use: m.chart(issue, "size_pair")
     path: str  # relative to the post's folder, as written in the Markdown
-    alt: str
-    caption: str
+    alt: str  # alternative text for screen readers and email clients
+    caption: str  # the line under the chart
 
 
 @dataclass(frozen=True)
 class IssueContext:
     """Everything a template may use, as ``issue.<field>`` (see the editor's guide)."""
 
-    title: str
-    slug: str
-    as_of: date
-    description: str
-    categories: list[str]
-    tags: list[str]
-    report: SignalReport
-    lead: Headline | None
-    headlines: list[Headline]
-    charts: dict[str, ChartRef]
-    new_calls: list[Call]
-    open_calls: list[CallScore]
-    sections: list[str]
-    site_title: str
-    synthetic: bool
-    source_label: str
-    auto_published: bool
-    names: dict[str, str] = field(default_factory=dict)
+    title: str  # the issue's title, from the lead headline
+    slug: str  # the post's file name and URL slug: <date>-<words>
+    as_of: date  # the Friday the issue is computed as of (no later bar is used)
+    description: str  # one sentence for the archive, feeds and social previews
+    categories: list[str]  # blog categories: the groups the top headlines belong to
+    tags: list[str]  # tickers in the top headlines (one tag page per ticker)
+    report: SignalReport  # every signal computed as of the issue's date
+    lead: Headline | None  # the highest-ranked headline, or none in a quiet week
+    headlines: list[Headline]  # every headline, best first
+    charts: dict[str, ChartRef]  # the charts drawn for this issue, by key
+    new_calls: list[Call]  # calls suggested this week (the editor keeps, edits or drops them)
+    open_calls: list[CallScore]  # calls published earlier and still open, scored to this week
+    sections: list[str]  # the section partials to include, in order ([issue] sections)
+    site_title: str  # [site] title in newsletter.toml
+    synthetic: bool  # true when the prices are the built-in synthetic demo set
+    source_label: str  # where the prices come from, in words
+    auto_published: bool  # true for demo issues, published without an editor
+    names: dict[str, str] = field(default_factory=dict)  # display name per ticker
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -87,14 +87,28 @@ def template_env(settings: Settings) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # Markdown, not HTML; MkDocs escapes on render
     )
-    env.filters.update(
-        pct=lambda v, d=1: "n/a" if v is None else f"{v:.{d}f}%",
-        signed=lambda v, d=1: "n/a" if v is None else f"{v:+.{d}f}%",
-        bp=lambda v: "n/a" if v is None else f"{v * 100:+.0f} bp",
-        price=lambda v: "n/a" if v is None else f"{v:,.2f}",
-        yaml=dump_yaml,
-    )
+    env.filters.update(pct=fmt_pct, signed=fmt_signed, bp=fmt_bp, price=fmt_price, yaml=dump_yaml)
     return env
+
+
+def fmt_pct(value: float | None, decimals: int = 1) -> str:
+    """A percentage: ``12.3%``; ``n/a`` for a missing value."""
+    return "n/a" if value is None else f"{value:.{decimals}f}%"
+
+
+def fmt_signed(value: float | None, decimals: int = 1) -> str:
+    """A signed percentage: ``+1.2%`` / ``-0.4%``; ``n/a`` for a missing value."""
+    return "n/a" if value is None else f"{value:+.{decimals}f}%"
+
+
+def fmt_bp(value: float | None) -> str:
+    """A percentage as signed basis points: 0.25 -> ``+25 bp``."""
+    return "n/a" if value is None else f"{value * 100:+.0f} bp"
+
+
+def fmt_price(value: float | None) -> str:
+    """A price with thousands separators and cents: ``1,234.50``."""
+    return "n/a" if value is None else f"{value:,.2f}"
 
 
 class _NoAliasDumper(yaml.SafeDumper):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
 from generator import __version__
@@ -32,6 +33,8 @@ from generator.drafts import (
 )
 from generator.errors import DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
+from generator.fsio import write_text_if_changed
+from generator.guide import render_guide
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.prices import PriceHistory
 from generator.publish import mark_published, resolve_issue, run_mkdocs_build
@@ -249,6 +252,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
         scores.extend(score_ledger(group, prices, prices.last_day))
     env = template_env(settings)
     written = write_site_pages(env, settings, issues, scores, through=through, synthetic=synthetic)
+    written += write_guide(env, settings)
     target = site_dir or settings.site_dir
     run_mkdocs_build(settings, target, synthetic=synthetic)
     return BuildResult(len(issues), len(scores), len(written), target)
@@ -281,6 +285,16 @@ def run_demo(
         if progress is not None:
             progress(friday.isoformat())
     return build_site(settings, site_dir=site_dir)
+
+
+CHART_KEYS = ["size_pair", "lead_price"]
+
+
+def write_guide(env: jinja2.Environment, settings: Settings) -> list[Path]:
+    """The editor's guide page, regenerated from the template context's schema."""
+    path = settings.content_dir / "guide" / "templates.md"
+    text = render_guide(env, list(settings.issue.sections), CHART_KEYS)
+    return [path] if write_text_if_changed(path, text) else []
 
 
 def _refuse_real_content(settings: Settings) -> None:
