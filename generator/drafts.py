@@ -28,7 +28,7 @@ from generator.calls import Call, CallScore
 from generator.config import Settings
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text
-from generator.signals.report import Headline, SignalReport
+from generator.signals.report import Headline, InstrumentSignals, SignalReport
 
 HASH_KEY = "generated_hash"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
@@ -43,6 +43,17 @@ class ChartRef:
     path: str  # relative to the post's folder, as written in the Markdown
     alt: str  # alternative text for screen readers and email clients
     caption: str  # the line under the chart
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A configured group of ETFs, as templates see it."""
+
+    key: str  # the table name in newsletter.toml: [groups.<key>]
+    label: str  # its display label, e.g. "S&P 500 sectors"
+    benchmark: str  # the ticker the group is read against
+    category: str  # the call and blog category of the group
+    tickers: list[str]  # its members, in config order
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,14 @@ class IssueContext:
     source_label: str  # where the prices come from, in words
     auto_published: bool  # true for demo issues, published without an editor
     names: dict[str, str] = field(default_factory=dict)  # display name per ticker
+    groups: dict[str, GroupView] = field(default_factory=dict)  # the configured groups, by key
+
+    def members(self, group_key: str) -> list[InstrumentSignals]:
+        """The signals of a group's ETFs that have prices this week, in config order."""
+        group = self.groups.get(group_key)
+        if group is None:
+            return []
+        return [self.report.instruments[t] for t in group.tickers if t in self.report.instruments]
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -87,7 +106,9 @@ def template_env(settings: Settings) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # Markdown, not HTML; MkDocs escapes on render
     )
-    env.filters.update(pct=fmt_pct, signed=fmt_signed, bp=fmt_bp, price=fmt_price, yaml=dump_yaml)
+    env.filters.update(
+        pct=fmt_pct, signed=fmt_signed, bp=fmt_bp, price=fmt_price, yaml=dump_yaml, pick=pick_wording
+    )
     return env
 
 
@@ -109,6 +130,14 @@ def fmt_bp(value: float | None) -> str:
 def fmt_price(value: float | None) -> str:
     """A price with thousands separators and cents: ``1,234.50``."""
     return "n/a" if value is None else f"{value:,.2f}"
+
+
+def pick_wording(choices: Sequence[str], *keys: object) -> str:
+    """One of ``choices``, chosen by a stable hash of ``keys``: varied wording, same bytes every run."""
+    if not choices:
+        return ""
+    digest = hashlib.sha256("|".join(str(k) for k in keys).encode("utf-8")).digest()
+    return choices[int.from_bytes(digest[:4], "big") % len(choices)]
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -133,7 +162,7 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         raise TemplateError(f"template syntax error in {where}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template not found: {exc.name} (looked in {env.loader.searchpath})") from exc  # type: ignore[union-attr]
-    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as exc:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise TemplateError(f"template error in {_template_frame(exc)}: {exc}") from exc
 
 

@@ -115,6 +115,13 @@ def _walk(cls: type, prefix: str, out: list[Variable], seen: frozenset[type]) ->
         for suffix, inner in _inner_dataclasses(tp):
             if inner not in seen:
                 _walk(inner, path + suffix, out, seen | {cls})
+    for name, method in inspect.getmembers(cls, inspect.isfunction):
+        if name.startswith("_") or name in {f.name for f in dataclasses.fields(cls)}:
+            continue
+        params = [p for p in inspect.signature(method).parameters if p != "self"]
+        returns = typing.get_type_hints(method).get("return")
+        summary = (inspect.getdoc(method) or "").splitlines()[0] if inspect.getdoc(method) else ""
+        out.append(Variable(f"{prefix}.{name}({', '.join(params)})", _type_name(returns), summary))
     for name, member in inspect.getmembers(cls, lambda m: isinstance(m, property)):
         doc = (inspect.getdoc(member) or "").splitlines()[0] if inspect.getdoc(member) else ""
         returns = typing.get_type_hints(member.fget).get("return") if member.fget else None

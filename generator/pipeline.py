@@ -20,6 +20,7 @@ from generator.charts import ChartFrame, build_price_chart, build_ratio_chart, s
 from generator.config import Settings
 from generator.drafts import (
     ChartRef,
+    GroupView,
     IssueContext,
     WriteOutcome,
     categories_of,
@@ -150,6 +151,10 @@ def draft_issue(
         source_label=history.source_label,
         auto_published=auto_published,
         names={t: settings.name_of(t) for t in settings.tickers},
+        groups={
+            key: GroupView(key, g.label, g.benchmark, g.category, list(g.tickers))
+            for key, g in settings.groups.items()
+        },
     )
     meta = issue_front_matter(issue, __version__)
     meta["rotation"]["source_spec"] = source_spec
