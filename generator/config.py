@@ -258,7 +258,7 @@ class ChartSettings(_Model):
 
     dark_variants: bool = True  # also draw a dark-mode copy of each issue chart (Material's slate scheme)
     workers: int = Field(0, ge=0)  # processes for drawing many charts at once; 0 = one per core
-    max_call_charts: int = Field(2, ge=0, le=20)  # open calls charted per issue, largest moves first
+    max_call_charts: int = Field(1, ge=0, le=20)  # open calls charted per issue, largest move first
 
 
 class OutputSettings(_Model):

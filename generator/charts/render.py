@@ -40,7 +40,7 @@ from generator.fsio import atomic_write_bytes, write_bytes_if_changed
 PALETTE_COLOURS = 128
 # Below this many charts to draw, a pool costs more than it saves: each worker pays about
 # 0.5 s to import matplotlib before its first chart (bench/bench_charts.py measures it).
-MIN_CHARTS_PER_WORKER = 6
+MIN_CHARTS_PER_WORKER = 4
 
 
 def render_png(fig: Figure) -> bytes:
