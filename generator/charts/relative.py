@@ -62,7 +62,7 @@ def build_ratio_chart(
     gap = gap_days_for(span_days)
 
     def bars(series: pd.Series) -> pd.Series:
-        return break_gaps(display_bars(series.loc[shown.index], span_days), gap)
+        return break_gaps(display_bars(series[series.index.isin(shown.index)], span_days), gap)
 
     with house_style(theme):
         fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.15])
@@ -77,7 +77,7 @@ def build_ratio_chart(
         bottom.plot(ratio.index, ratio.to_numpy(), color=theme.text, linewidth=1.4, label=f"{long}/{short}")
         _averages(bottom, ratio_full * scale, shown.index, bars, fast_days, slow_days, theme)
         _high_line(bottom, ratio_full.loc[shown.index] * scale, high_lookback_days, theme)
-        bottom.set_ylabel(f"{long}/{short}", fontsize=SMALL_PT)
+        bottom.set_ylabel("ratio, rebased", fontsize=SMALL_PT)
         bottom.margins(y=0.1)
         date_axis(bottom, shown.index[0], shown.index[-1])
         legend(bottom, theme, ncol=2)

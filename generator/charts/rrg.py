@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -26,6 +27,7 @@ from generator.charts.theme import (
     Theme,
     house_style,
     new_figure,
+    plain_number,
     title_block,
 )
 
@@ -59,6 +61,8 @@ def build_rrg_chart(
         ax.set_xlim(100 - half_x, 100 + half_x)
         ax.set_ylim(100 - half_y, 100 + half_y)
         names = _quadrants(ax, half_x, half_y, theme)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(mticker.FuncFormatter(plain_number))
         heads: list[tuple[str, float, float, str]] = []
         for number, (ticker, points) in enumerate(drawn):
             color = theme.palette[number % len(theme.palette)]

@@ -244,11 +244,12 @@ def price_axis(ax: Axes, low: float, high: float) -> bool:
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_locator(mticker.NullLocator())
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(_plain_number))
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(plain_number))
     return wide
 
 
-def _plain_number(value: float, _pos: int | None = None) -> str:
+def plain_number(value: float, _pos: int | None = None) -> str:
+    """A tick label without exponent or trailing zeros: 1,250 / 101.5 / 0.25."""
     if value == 0:
         return "0"
     digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
@@ -278,7 +279,7 @@ def break_gaps(series: pd.Series, max_gap_days: int) -> pd.Series:
     if len(series) < 2:
         return series
     index = pd.DatetimeIndex(series.index)
-    gaps = np.flatnonzero(np.diff(index.asi8) > max_gap_days * 86_400 * 10**9)
+    gaps = np.flatnonzero(np.diff(index.as_unit("s").asi8) > max_gap_days * 86_400)
     if not len(gaps):
         return series
     middles = pd.DatetimeIndex([index[int(i)] + (index[int(i) + 1] - index[int(i)]) / 2 for i in gaps])
