@@ -31,8 +31,10 @@ def _undrawn_tick_labels(fig: Figure) -> set[int]:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             low, high = sorted(axis.get_view_interval())
-            for ticks, locs in ((axis.get_major_ticks(), axis.get_majorticklocs()),
-                                (axis.get_minor_ticks(), axis.get_minorticklocs())):
+            for ticks, locs in (
+                (axis.get_major_ticks(), axis.get_majorticklocs()),
+                (axis.get_minor_ticks(), axis.get_minorticklocs()),
+            ):
                 for i, tick in enumerate(ticks):
                     span = (high - low) * 1e-9
                     if i >= len(locs) or not low - span <= locs[i] <= high + span:
@@ -79,7 +81,9 @@ def line_by_label(ax, label: str):  # noqa: ANN001, ANN201
     return matches[0]
 
 
-def walk(seed: int, days: int, start: str = "2019-01-02", drift: float = 0.0003, vol: float = 0.012) -> pd.Series:
+def walk(
+    seed: int, days: int, start: str = "2019-01-02", drift: float = 0.0003, vol: float = 0.012
+) -> pd.Series:
     """A positive random-walk close series on business days."""
     rng = np.random.default_rng(seed)
     index = pd.bdate_range(start, periods=days)

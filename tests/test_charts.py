@@ -27,7 +27,15 @@ from generator.charts import (
     build_track_record_chart,
 )
 from generator.charts.theme import LIGHT, display_bars
-from tests.chart_helpers import FRAME, all_text, line_by_label, overlapping, texts_outside, visible_texts, walk
+from tests.chart_helpers import (
+    FRAME,
+    all_text,
+    line_by_label,
+    overlapping,
+    texts_outside,
+    visible_texts,
+    walk,
+)
 
 # --- relative strength -------------------------------------------------------------------------
 
@@ -55,12 +63,20 @@ def test_ratio_chart_marks_the_breakout_with_its_date():
     long, short = walk(3, 600), walk(4, 600)
     day = long.index[-20].date()
     level = float((long / short).iloc[-40:-20].max())
-    fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME,
-                            breakout=Breakout(day, level, "52-week relative high"))
+    fig = build_ratio_chart(
+        long,
+        short,
+        long="IWM",
+        short="IWB",
+        frame=FRAME,
+        breakout=Breakout(day, level, "52-week relative high"),
+    )
     bottom = fig.axes[1]
     notes = [t.get_text() for t in bottom.texts]
     assert any("52-week relative high" in n and f"{day.day} {day:%b %Y}" in n for n in notes)
-    markers = [c for c in bottom.collections if c.get_offsets().shape[0] == 1 and c.get_label().startswith("_")]
+    markers = [
+        c for c in bottom.collections if c.get_offsets().shape[0] == 1 and c.get_label().startswith("_")
+    ]
     assert markers, "no breakout marker"
     assert texts_outside(fig) == []
 
@@ -101,8 +117,15 @@ def _based_price() -> tuple[pd.Series, BaseBox]:
 def test_price_chart_draws_the_base_box_labelled_with_its_length_and_the_breakout():
     close, box = _based_price()
     day = close.index[1400].date()
-    fig = build_price_chart(close.iloc[:1420], ticker="PSCT", name="Small-cap technology", frame=FRAME,
-                            ath_level=99.5, base=box, breakout=Breakout(day, 99.5, "Base breakout"))
+    fig = build_price_chart(
+        close.iloc[:1420],
+        ticker="PSCT",
+        name="Small-cap technology",
+        frame=FRAME,
+        ath_level=99.5,
+        base=box,
+        breakout=Breakout(day, 99.5, "Base breakout"),
+    )
     (ax,) = fig.axes
     text = all_text(fig)
     assert box.length_weeks == 129 and box.describe() == "2.5-year base"
@@ -118,7 +141,9 @@ def test_price_chart_draws_the_base_box_labelled_with_its_length_and_the_breakou
 
 def test_price_chart_widens_its_window_to_show_the_whole_base():
     close, box = _based_price()
-    fig = build_price_chart(close.iloc[:1420], ticker="PSCT", name="x", frame=FRAME, base=box, window_days=200)
+    fig = build_price_chart(
+        close.iloc[:1420], ticker="PSCT", name="x", frame=FRAME, base=box, window_days=200
+    )
     line = fig.axes[0].get_lines()[0]
     assert pd.Timestamp(line.get_xdata()[0]) <= pd.Timestamp(box.start)
 
@@ -126,8 +151,9 @@ def test_price_chart_widens_its_window_to_show_the_whole_base():
 def test_price_chart_draws_the_all_time_high_apart_from_a_lower_ceiling_and_goes_log_when_wide():
     close = walk(8, 1500, drift=0.0015)
     assert close.max() / close.min() > 3
-    fig = build_price_chart(close, ticker="ARKX", name="ARK Space", frame=FRAME, ath_level=float(close.max()),
-                            window_days=1500)
+    fig = build_price_chart(
+        close, ticker="ARKX", name="ARK Space", frame=FRAME, ath_level=float(close.max()), window_days=1500
+    )
     (ax,) = fig.axes
     assert ax.get_yscale() == "log"
     assert f"All-time high {close.max():,.2f}" in all_text(fig)
@@ -162,7 +188,9 @@ def _tails(count: int, spread: float, seed: int = 3) -> list[RRGTail]:
         angle = np.linspace(0, 1.5, 12) + number
         x = 100 + spread * np.cos(angle) + rng.normal(0, 0.1, 12)
         y = 100 + spread * np.sin(angle) + rng.normal(0, 0.1, 12)
-        tails.append(RRGTail(f"XL{chr(65 + number)}", pd.DataFrame({"rs_ratio": x, "rs_momentum": y}, index=index)))
+        tails.append(
+            RRGTail(f"XL{chr(65 + number)}", pd.DataFrame({"rs_ratio": x, "rs_momentum": y}, index=index))
+        )
     return tails
 
 
@@ -203,8 +231,13 @@ def test_rrg_skips_an_instrument_without_points():
 def test_breadth_chart_shows_the_share_under_the_benchmark():
     index = pd.bdate_range("2023-01-02", periods=400)
     pct = pd.Series(50 + 40 * np.sin(np.linspace(0, 6, 400)), index=index).round(1)
-    fig = build_breadth_chart(pct, walk(10, 400, start="2023-01-02"), benchmark="SPY",
-                              universe_label="11 S&P 500 sectors", frame=FRAME)
+    fig = build_breadth_chart(
+        pct,
+        walk(10, 400, start="2023-01-02"),
+        benchmark="SPY",
+        universe_label="11 S&P 500 sectors",
+        frame=FRAME,
+    )
     top, bottom = fig.axes
     assert line_by_label(top, "SPY")
     share = line_by_label(bottom, "% above 200-day average").get_ydata()
@@ -267,7 +300,12 @@ def test_track_record_plots_each_result_and_the_running_sum():
     top, bottom = fig.axes
     bars = [p for p in bottom.patches if isinstance(p, Rectangle)]
     assert [round(b.get_height(), 2) for b in bars] == [3.0, -2.0, 5.5, -1.5]
-    assert [mcolors.to_hex(b.get_facecolor()[:3]) for b in bars] == [LIGHT.up, LIGHT.down, LIGHT.up, LIGHT.down]
+    assert [mcolors.to_hex(b.get_facecolor()[:3]) for b in bars] == [
+        LIGHT.up,
+        LIGHT.down,
+        LIGHT.up,
+        LIGHT.down,
+    ]
     assert bars[-1].get_alpha() == pytest.approx(0.45)  # still open
     assert line_by_label(top, "running sum of results").get_ydata()[-1] == pytest.approx(5.0)
     assert "4 calls, 50% positive, average +1.2%, running sum +5.0 points" in all_text(fig)
@@ -276,7 +314,9 @@ def test_track_record_plots_each_result_and_the_running_sum():
 
 
 def test_track_record_without_results_says_so():
-    fig = build_track_record_chart([CallOutcome("c", "long X", date(2024, 1, 5), None, "pending")], frame=FRAME)
+    fig = build_track_record_chart(
+        [CallOutcome("c", "long X", date(2024, 1, 5), None, "pending")], frame=FRAME
+    )
     assert "No call has a result yet" in all_text(fig)
 
 
