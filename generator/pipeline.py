@@ -31,6 +31,7 @@ from generator.charts import (
     chart_variants,
     dark_path,
     draw_charts,
+    source_line,
 )
 from generator.config import Settings
 from generator.drafts import (
@@ -141,7 +142,7 @@ def draft_issue(
     earlier = [i for i in published if i.as_of < as_of]
     open_calls = open_scores_as_of(list(earlier), history, as_of)
     env = template_env(settings)
-    frame = ChartFrame(settings.site.title, as_of, f"Data: {history.source_label}")
+    frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
     charts, jobs = _issue_charts(settings, history, report, as_of, frame, open_calls)
     written = 0
     if chart_jobs is not None:

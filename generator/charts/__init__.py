@@ -25,7 +25,7 @@ from generator.charts.render import (
     save_png,
 )
 from generator.charts.rrg import build_rrg_chart
-from generator.charts.theme import DARK, LIGHT, THEMES, ChartFrame, Theme
+from generator.charts.theme import DARK, LIGHT, THEMES, ChartFrame, Theme, source_line
 
 __all__ = [
     "DARK",
@@ -55,4 +55,5 @@ __all__ = [
     "draw_charts",
     "render_png",
     "save_png",
+    "source_line",
 ]

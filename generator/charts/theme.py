@@ -109,6 +109,11 @@ class ChartFrame:
     source_line: str  # "Data: Yahoo Finance via yfinance" or "Synthetic demo data"
 
 
+def source_line(source_label: str, synthetic: bool) -> str:
+    """The foot line of every chart: where its prices come from, plainly synthetic when they are."""
+    return "Synthetic demo data: not real prices" if synthetic else f"Data: {source_label}"
+
+
 def house_rc(theme: Theme) -> dict[Any, Any]:
     """The rcParams every chart is built and rendered under (on top of matplotlib's defaults)."""
     return {
