@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from generator.charts.inputs import BaseBox, Breakout
 from generator.charts.labels import callout, line_points
@@ -72,21 +74,40 @@ def build_price_chart(
         if base is not None:
             _base_box(ax, base, theme, ceiling_is_ath=ath_is_ceiling)
             levels += [base.floor, base.ceiling]
+        tags: list[Text] = []
         if ath_level is not None and not ath_is_ceiling:
             ax.axhline(ath_level, color=theme.up, linewidth=1.0, linestyle=(0, (5, 3)))
-            _right_tag(ax, ath_level, f"All-time high {ath_level:,.2f}", theme.up, va="bottom")
+            # The breakout callout names the level it cleared; a second label would repeat it.
+            if breakout is None or abs(breakout.level / ath_level - 1) * 100 > SAME_LEVEL_PCT:
+                tag = _right_tag(ax, ath_level, f"All-time high {ath_level:,.2f}", theme.up, va="bottom")
+                tags.append(tag)
             levels.append(ath_level)
         price_axis(ax, min(levels), max(levels))
         ax.margins(y=0.1)
         date_axis(ax, shown.index[0], shown.index[-1])
         if breakout is not None:
-            _breakout(ax, shown, line, breakout, theme)
+            obstacles = _obstacles(line, base, ath_level)
+            _breakout(ax, shown, obstacles, breakout, theme, avoid=tags + list(ax.texts))
         last = float(shown.iloc[-1])
         parts = [f"Quoted closes ({'weekly' if span_days > 2 * 365 else 'daily'}), last {last:,.2f}"]
         if ath_level is not None:
-            parts.append(f"{100 * (last / ath_level - 1):+.1f}% from the all-time high")
+            gap_pct = 100 * (last / ath_level - 1)
+            where = "above the prior" if gap_pct > 0 else "from the"
+            parts.append(f"{gap_pct:+.1f}% {where} all-time high")
         title_block(fig, f"{ticker}: {name}", ", ".join(parts), frame, theme)
     return fig
+
+
+def _obstacles(line: pd.Series, base: BaseBox | None, ath_level: float | None) -> np.ndarray:
+    """Points along the price line, the box's edges and the all-time-high line, for the callout to avoid."""
+    parts = [line_points(mdates.date2num(line.index), line.to_numpy(), per_segment=4)]
+    if base is not None:
+        span = np.linspace(x_of(base.start), x_of(base.end), 80)
+        parts += [np.column_stack([span, np.full(80, level)]) for level in (base.ceiling, base.floor)]
+    if ath_level is not None:
+        across = np.linspace(x_of(line.index[0]), x_of(line.index[-1]), 120)
+        parts.append(np.column_stack([across, np.full(120, ath_level)]))
+    return np.vstack(parts)
 
 
 def _base_box(ax: Axes, base: BaseBox, theme: Theme, *, ceiling_is_ath: bool) -> None:
@@ -118,7 +139,9 @@ def _base_box(ax: Axes, base: BaseBox, theme: Theme, *, ceiling_is_ath: bool) ->
     )
 
 
-def _breakout(ax: Axes, shown: pd.Series, line: pd.Series, breakout: Breakout, theme: Theme) -> None:
+def _breakout(
+    ax: Axes, shown: pd.Series, obstacles: np.ndarray, breakout: Breakout, theme: Theme, *, avoid: list[Text]
+) -> None:
     """A triangle on the first close above the level, with a callout naming the day and level."""
     day = pd.Timestamp(breakout.day)
     upto = shown.loc[:day]
@@ -127,13 +150,12 @@ def _breakout(ax: Axes, shown: pd.Series, line: pd.Series, breakout: Breakout, t
     x, y = x_of(upto.index[-1]), float(upto.iloc[-1])
     ax.scatter([x], [y], marker="^", s=80, color=theme.up, zorder=5, edgecolors=theme.background)
     callout(ax, x, y, f"{breakout.label} {format_day(breakout.day)}\nabove {breakout.level:,.2f}", theme.up,
-            line_xy=line_points(mdates.date2num(line.index), line.to_numpy(), per_segment=4),
-            fontsize=SMALL_PT, halo=theme.background)
+            line_xy=obstacles, avoid=avoid, fontsize=SMALL_PT, halo=theme.background)
 
 
-def _right_tag(ax: Axes, y: float, text: str, color: str, *, va: str) -> None:
+def _right_tag(ax: Axes, y: float, text: str, color: str, *, va: str) -> Text:
     """A level's name just inside the right edge of the plot, above or below its line."""
-    ax.annotate(
+    return ax.annotate(
         text,
         xy=(1.0, y),
         xycoords=("axes fraction", "data"),
