@@ -18,11 +18,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.text import Annotation, Text
+from matplotlib.collections import LineCollection
+from matplotlib.text import Annotation
 
 RINGS_PX = (7.0, 15.0, 26.0, 40.0)
 DIRECTIONS_DEG = (45, 135, -45, -135, 0, 180, 90, -90)
+# A callout has one label and room to roam: more directions, further out.
+CALLOUT_RINGS_PX = (24.0, 40.0, 60.0, 85.0, 120.0, 170.0, 240.0)
+CALLOUT_DIRECTIONS_DEG = (
+    135, 157.5, 180, -157.5, -135, 112.5, -112.5, 90, -90, 45, 67.5, 22.5, 0, -22.5, -45, -67.5
+)
 LEADER_FROM_PX = 14.0
 
 
@@ -44,10 +51,11 @@ def place_labels(
     labels: Sequence[Label],
     *,
     obstacles_xy: np.ndarray | None = None,
-    avoid: Sequence[Text] = (),
+    avoid: Sequence[Artist] = (),
     fontsize: float = 9.0,
     point_radius_px: float = 6.0,
     rings_px: Sequence[float] = RINGS_PX,
+    directions_deg: Sequence[float] = DIRECTIONS_DEG,
     leader_from_px: float = LEADER_FROM_PX,
     obstacle_cost: float = 8.0,
     halo: str | None = None,
@@ -55,7 +63,7 @@ def place_labels(
     """Annotate every label beside its point, choosing spots that collide least; returns them.
 
     ``obstacles_xy`` are other points (data coordinates) a label should rather not cover,
-    such as tail points or a price line; ``avoid`` are texts already on the axes. ``halo``
+    such as tail points or a price line; ``avoid`` are artists already there (texts, a legend). ``halo``
     (the background colour) draws a thin outline that keeps a label legible over a line.
     """
     effects = [patheffects.withStroke(linewidth=2.5, foreground=halo)] if halo else []
@@ -65,7 +73,7 @@ def place_labels(
     ax.get_xlim(), ax.get_ylim()  # settles any pending autoscale, so transData is final
     frame = ax.get_window_extent(renderer)
     area: Box = (frame.x0, frame.y0, frame.x1, frame.y1)
-    taken: list[Box] = [_box(t.get_window_extent(renderer)) for t in avoid if t.get_text()]
+    taken: list[Box] = [_box(a.get_window_extent(renderer)) for a in avoid if a.get_visible()]
     heads = ax.transData.transform([(lb.x, lb.y) for lb in labels]) if labels else np.empty((0, 2))
     others = ax.transData.transform(obstacles_xy) if obstacles_xy is not None else np.empty((0, 2))
     scale = 72.0 / fig.dpi
@@ -79,10 +87,10 @@ def place_labels(
         hx, hy = heads[index]
         best: tuple[float, Box, float, float, str, str] | None = None
         for ring in rings_px:
-            for angle in DIRECTIONS_DEG:
+            for angle in directions_deg:
                 dx, dy = ring * math.cos(math.radians(angle)), ring * math.sin(math.radians(angle))
                 box, ha, va = _anchored(hx + dx, hy + dy, dx, dy, width, height)
-                cost = ring / 10 + _cost(box, taken, area, heads, index, others, point_radius_px,
+                cost = ring / 4 + _cost(box, taken, area, heads, index, others, point_radius_px,
                                          obstacle_cost)
                 if best is None or cost < best[0]:
                     best = (cost, box, dx, dy, ha, va)
@@ -177,7 +185,7 @@ def callout(
     color: str,
     *,
     line_xy: np.ndarray | None = None,
-    avoid: Sequence[Text] = (),
+    avoid: Sequence[Artist] = (),
     fontsize: float = 9.0,
     halo: str | None = None,
 ) -> Annotation:
@@ -188,7 +196,8 @@ def callout(
         obstacles_xy=line_xy,
         avoid=avoid,
         fontsize=fontsize,
-        rings_px=(24.0, 40.0, 60.0, 85.0),
+        rings_px=CALLOUT_RINGS_PX,
+        directions_deg=CALLOUT_DIRECTIONS_DEG,
         leader_from_px=0.0,
         obstacle_cost=30.0,
         halo=halo,
@@ -210,3 +219,19 @@ def line_points(
         between = starts[:, None, :] + (ends - starts)[:, None, :] * steps[None, :, None]
         points = np.vstack([between.reshape(-1, 2), points[-1:]])
     return points[np.isfinite(points).all(axis=1)]
+
+
+def drawn_xy(ax: Axes, *, per_segment: int = 3) -> np.ndarray:
+    """Points along every line and horizontal segment drawn in data coordinates on ``ax``."""
+    parts = [
+        line_points(*line.get_xydata().T, per_segment=per_segment)  # type: ignore[union-attr]
+        for line in ax.get_lines()
+        if line.get_transform() == ax.transData
+    ]
+    for collection in ax.collections:
+        if isinstance(collection, LineCollection):
+            for segment in collection.get_segments():
+                xs = np.linspace(segment[0][0], segment[-1][0], 60)
+                ys = np.linspace(segment[0][1], segment[-1][1], 60)
+                parts.append(np.column_stack([xs, ys]))
+    return np.vstack(parts) if parts else np.empty((0, 2))

@@ -23,6 +23,7 @@ from generator.charts.theme import (
     display_bars,
     format_day,
     gap_days_for,
+    headroom,
     house_style,
     new_figure,
     price_axis,
@@ -86,6 +87,7 @@ def build_price_chart(
         ax.margins(y=0.1)
         date_axis(ax, shown.index[0], shown.index[-1])
         if breakout is not None:
+            headroom(ax)
             obstacles = _obstacles(line, base, ath_level)
             _breakout(ax, shown, obstacles, breakout, theme, avoid=tags + list(ax.texts))
         last = float(shown.iloc[-1])

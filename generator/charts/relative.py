@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import matplotlib.dates as mdates
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from generator.charts.inputs import Breakout
-from generator.charts.labels import callout, line_points
+from generator.charts.labels import callout, drawn_xy
 from generator.charts.theme import (
     LIGHT,
     SMALL_PT,
@@ -21,6 +21,7 @@ from generator.charts.theme import (
     display_bars,
     format_day,
     gap_days_for,
+    headroom,
     house_style,
     legend,
     new_figure,
@@ -80,9 +81,9 @@ def build_ratio_chart(
         bottom.set_ylabel("ratio, rebased", fontsize=SMALL_PT)
         bottom.margins(y=0.1)
         date_axis(bottom, shown.index[0], shown.index[-1])
-        legend(bottom, theme, ncol=2)
+        key = legend(bottom, theme, ncol=2)
         if breakout is not None:
-            _breakout(bottom, ratio_full * scale, ratio, breakout, scale, theme)
+            _breakout(bottom, ratio_full * scale, breakout, scale, theme, avoid=[key])
         change = 100 * (ratio_full.iloc[-1] / ratio_full.loc[shown.index[0]] - 1)
         years = span_days / 365.25
         window = f"{years:.0f} years" if years >= 1.5 else f"{max(round(span_days / 7), 1)} weeks"
@@ -123,18 +124,20 @@ def _high_line(ax: Axes, ratio: pd.Series, lookback_days: int, theme: Theme) -> 
               linestyles=(0, (4, 3)), label="52-week high")
 
 
-def _breakout(ax: Axes, ratio: pd.Series, line: pd.Series, breakout: Breakout, scale: float,
-              theme: Theme) -> None:
+def _breakout(
+    ax: Axes, ratio: pd.Series, breakout: Breakout, scale: float, theme: Theme, *, avoid: list[Artist]
+) -> None:
     """A triangle on the first close above the old high, the level it cleared, and a callout."""
     day = pd.Timestamp(breakout.day)
     upto = ratio.loc[:day]
-    if upto.empty or day < line.index[0]:
+    if upto.empty or x_of(day) < ax.get_xlim()[0]:
         return  # the breakout is older than the window: the subtitle and the text carry it
     x, y = upto.index[-1], float(upto.iloc[-1])
+    headroom(ax)
     level = breakout.level * scale
     ax.hlines(level, x_of(x - pd.Timedelta(weeks=13)), x_of(x), colors=theme.up, linewidth=1.0,
               linestyles=(0, (1, 2)))
     ax.scatter([x_of(x)], [y], marker="^", s=70, color=theme.up, zorder=5, edgecolors=theme.background)
+    # Keep the callout off every drawn line (ratio, averages) and the 52-week-high segment.
     callout(ax, x_of(x), y, f"{breakout.label}\n{format_day(breakout.day)}", theme.up,
-            line_xy=line_points(mdates.date2num(line.index), line.to_numpy(), per_segment=4),
-            fontsize=SMALL_PT, halo=theme.background)
+            line_xy=drawn_xy(ax), avoid=avoid, fontsize=SMALL_PT, halo=theme.background)

@@ -26,6 +26,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 150
@@ -210,12 +211,12 @@ def _fit(text: Text, right_px: float, renderer: Any) -> None:
         text.set_text(words.rstrip(" ,;:") + "…")
 
 
-def legend(ax: Axes, theme: Theme, **options: Any) -> None:
+def legend(ax: Axes, theme: Theme, **options: Any) -> Legend:
     """A legend where it hides least of the data, on a backing that keeps it legible."""
     settings: dict[str, Any] = {"loc": "best", "handlelength": 1.5, "frameon": True, "framealpha": 0.85,
                                 "facecolor": theme.background, "edgecolor": "none", "borderpad": 0.3}
     settings.update(options)
-    ax.legend(**settings)
+    return ax.legend(**settings)
 
 
 def x_of(day: date | pd.Timestamp) -> float:
@@ -236,7 +237,7 @@ def date_axis(ax: Axes, start: date | pd.Timestamp, end: date | pd.Timestamp) ->
     ax.set_xlim(left, right + max(0.015 * (right - left), 1.0))
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     formatter = mdates.ConciseDateFormatter(locator, show_offset=False)
-    formatter.formats = ["%Y", "%b", "%d", "%H:%M", "%H:%M", "%S.%f"]
+    formatter.formats = ["%Y", "%b", "%-d %b", "%H:%M", "%H:%M", "%S.%f"]
     formatter.zero_formats = ["", "%Y", "%b", "%d", "%H:%M", "%H:%M"]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(formatter)
@@ -295,3 +296,16 @@ def break_gaps(series: pd.Series, max_gap_days: int) -> pd.Series:
 def gap_days_for(span_days: int) -> int:
     """The longest gap drawn as a line: a long weekend for daily bars, two weeks for weekly."""
     return 7 if span_days <= DAILY_MAX_SPAN_DAYS else 17
+
+
+def headroom(ax: Axes, fraction: float = 0.2) -> None:
+    """Raise the top of the y axis by ``fraction`` of its span (in log space on a log axis).
+
+    A breakout happens at a high, so its callout needs free room above the data.
+    """
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        top = float(np.exp(np.log(high) + fraction * (np.log(high) - np.log(low))))
+    else:
+        top = high + fraction * (high - low)
+    ax.set_ylim(low, top)
