@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -71,10 +72,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--dark", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--reuse-plan", action="store_true", help="Reuse bench/out/jobs-*.pkl.")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-charts-"))
+    saved = REPO / "bench" / "out" / f"jobs-{args.weeks}w-{'dark' if args.dark else 'light'}.pkl"
     try:
-        jobs, last, planning_s = plan(args.weeks, args.dark, root / "ws")
+        if args.reuse_plan and saved.is_file():
+            jobs, last, planning_s = pickle.loads(saved.read_bytes())
+        else:
+            jobs, last, planning_s = plan(args.weeks, args.dark, root / "ws")
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_bytes(pickle.dumps((jobs, last, planning_s)))
+        print(f"load average before drawing: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
         print(f"planned {len(jobs)} charts for {args.weeks} weeks ({len(last)} in the last issue) "
               f"in {planning_s:.1f}s (signals and drafts included); {os.cpu_count()} cores")
         out = root / "out"
@@ -96,7 +105,7 @@ def main() -> None:
         target = REPO / "bench" / "out" / "charts.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         summary = {"weeks": args.weeks, "dark": args.dark, "planning_s": round(planning_s, 1),
-                   "cpu_count": os.cpu_count(), "rows": rows}
+                   "cpu_count": os.cpu_count(), "load_average": os.getloadavg(), "rows": rows}
         target.write_text(json.dumps(summary, indent=2) + "\n")
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -5,34 +5,17 @@ stay in cli.py.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import jinja2
 import pandas as pd
-from matplotlib.figure import Figure
 
 from generator import __version__
 from generator.calls import CallScore, suggest_calls
-from generator.charts import (
-    Breakout,
-    CallPath,
-    ChartCache,
-    ChartFrame,
-    ChartJob,
-    DrawStats,
-    build_call_chart,
-    build_price_chart,
-    build_ratio_chart,
-    chart_variants,
-    dark_path,
-    draw_charts,
-    source_line,
-)
+from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
 from generator.config import Settings
 from generator.drafts import (
     ChartRef,
@@ -52,6 +35,7 @@ from generator.errors import DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
 from generator.fsio import write_text_if_changed
 from generator.guide import render_guide
+from generator.issuecharts import ChartPlan, draw_charts_unless_frozen, plan_issue_charts
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.prices import PriceHistory
 from generator.publish import mark_published, resolve_issue, run_mkdocs_build
@@ -197,129 +181,14 @@ def _issue_charts(
     frame: ChartFrame,
     open_calls: Sequence[CallScore] = (),
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
-    """Plan the issue's charts (content/assets/charts/<as_of>/): their refs and the jobs that draw them.
-
-    Nothing is drawn here: ``draw_issue_charts`` draws the jobs of one issue or of a whole
-    backfill at once (cached, in parallel, never into a published issue's folder).
-    """
-    folder = charts_dir(settings, as_of)
-    rel = Path(os.path.relpath(folder, posts_dir(settings))).as_posix()
-    window = settings.issue.chart_history_weeks * 5
-    dark = settings.charts.dark_variants
-    refs: dict[str, ChartRef] = {}
-    jobs: list[ChartJob] = []
-
-    def add(key: str, file: str, alt: str, caption: str, build: Callable[..., Figure], /, **kw: Any) -> None:
-        jobs.extend(chart_variants(folder / file, build, dark=dark, frame=frame, **kw))
-        dark_rel = f"{rel}/{dark_path(Path(file)).name}" if dark else None
-        refs[key] = ChartRef(key, f"{rel}/{file}", alt, caption, dark_rel)
-
-    size_pairs = [p for p in report.pairs if p.category == "size"]
-    if size_pairs:
-        pair = size_pairs[0]
-        event = next((e for e in pair.events if e.kind.startswith("rel_breakout")), None)
-        label = "Multi-year relative high" if event and "multi" in event.kind else "52-week relative high"
-        add(
-            "size_pair",
-            f"{pair.long}-vs-{pair.short}.png".lower(),
-            f"{pair.long} vs {pair.short} relative strength",
-            f"{pair.label}: both legs rebased to 100, and their ratio.",
-            build_ratio_chart,
-            long_close=history.adj_close[pair.long],
-            short_close=history.adj_close[pair.short],
-            long=pair.long,
-            short=pair.short,
-            window_days=window,
-            fast_days=settings.signals.relative.sma_fast_days,
-            slow_days=settings.signals.relative.sma_slow_days,
-            high_lookback_days=settings.signals.relative.high_lookback_weeks * 5,
-            breakout=Breakout(event.day, event.level, label) if event else None,
-        )
-    lead = next((h for h in report.headlines if len(h.tickers) == 1), None)
-    ticker = lead.tickers[0] if lead else settings.benchmark
-    item = report.instruments.get(ticker)
-    if item is not None:
-        event = next((e for e in item.events if e.kind == "ath_breakout"), None)
-        add(
-            "lead_price",
-            f"{ticker.lower()}-price.png",
-            f"{ticker} price",
-            f"{ticker} ({item.name}), quoted closes.",
-            build_price_chart,
-            close=history.close[ticker],
-            ticker=ticker,
-            name=item.name,
-            ath_level=event.level if event else item.ath_level,
-            breakout=Breakout(event.day, event.level, "All-time-high breakout") if event else None,
-            window_days=window,
-        )
-    charted = sorted(
-        (s for s in open_calls if s.sessions), key=lambda s: (-abs(s.result_pct or 0.0), s.call.id)
-    )
-    for score in charted[: settings.charts.max_call_charts]:
-        add(
-            f"call_{score.call.id}",
-            f"call-{score.call.id}.png",
-            f"{score.call.position} since publication",
-            f"{score.call.position} since {score.call.issue_date}, indexed to 100, with its invalidation.",
-            build_call_chart,
-            call=call_path(score),
-        )
-    return refs, jobs
-
-
-def call_path(score: CallScore) -> CallPath:
-    """A scored call as the call chart takes it; a price stop becomes a return in % from entry.
-
-    For a price stop S and entry close E: ``100 * (S / E - 1)``, negated for a short.
-    """
-    call = score.call
-    stop_pct = call.stop_pct
-    entry = call.entry.get(call.ticker)
-    if stop_pct is None and call.stop is not None and entry:
-        sign = 1.0 if call.direction == "long" else -1.0
-        stop_pct = sign * 100.0 * (call.stop / entry - 1.0)
-    horizon_end = call.issue_date + timedelta(weeks=call.horizon_weeks) if call.issue_date else None
-    return CallPath(
-        call_id=call.id,
-        position=call.position,
-        published=call.issue_date or score.path.index[0].date(),
-        path_pct=score.path,
-        status=score.status,
-        invalidation_pct=stop_pct,
-        horizon_end=horizon_end,
-    )
-
-
-def issue_is_published(settings: Settings, as_of: date) -> bool:
-    """True when the post of the week ending ``as_of`` says ``draft: false``: its charts are frozen."""
-    for path in posts_dir(settings).glob(f"{as_of.isoformat()}-*.md"):
-        if path.name.endswith(".new.md") or ".bak" in path.name:
-            continue
-        if read_front_matter(path)[0].get("draft") is False:
-            return True
-    return False
+    """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
+    plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
+    return plan_issue_charts(plan, settings, history, report, open_calls)
 
 
 def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats:
-    """Draw ``jobs`` through the chart cache, skipping every chart of a published issue.
-
-    A published issue's charts are frozen (DESIGN.md principle 3): later data, a new chart
-    code version or a re-run never redraws them.
-    """
-    frozen: dict[str, bool] = {}
-    root = settings.content_dir / "assets" / "charts"
-    live = []
-    for job in jobs:
-        folder = job.path.parent
-        if folder.parent == root:
-            if folder.name not in frozen:
-                frozen[folder.name] = issue_is_published(settings, date.fromisoformat(folder.name))
-            if frozen[folder.name]:
-                continue
-        live.append(job)
-    workers = settings.charts.workers or os.cpu_count() or 1
-    return draw_charts(live, cache=ChartCache(settings.cache_dir / "charts"), workers=workers)
+    """Draw ``jobs`` through the chart cache; a published issue's charts are never redrawn."""
+    return draw_charts_unless_frozen(settings, jobs, posts_dir(settings))
 
 
 def publish_issue(

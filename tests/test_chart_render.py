@@ -27,6 +27,7 @@ from generator.charts import (
     source_line,
 )
 from generator.charts.render import _render_all
+from generator.issuecharts import call_path
 from generator.signals import compute_signals
 from tests.chart_helpers import FRAME, walk
 
@@ -159,7 +160,7 @@ def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
     score = score_call(call, demo_prices, published_on=date(2026, 5, 1), through=date(2026, 6, 26))
     refs, jobs = _plan(settings, demo_prices, date(2026, 6, 26), [score])
     assert "call_2026-05-01-long-iwm" in refs
-    path = pipeline.call_path(score)
+    path = call_path(score)
     assert path.invalidation_pct == pytest.approx(100 * (1.0 / call.entry["IWM"] - 1))
     assert path.path_pct.equals(score.path)
 

@@ -38,9 +38,11 @@ from generator.charts.theme import DARK, LIGHT
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
 
 PALETTE_COLOURS = 128
-# Below this many charts to draw, a pool costs more than it saves: each worker pays about
-# 0.5 s to import matplotlib before its first chart (bench/bench_charts.py measures it).
-MIN_CHARTS_PER_WORKER = 4
+# Below this many charts per process a pool costs more than it saves: the fork server pays
+# 1-3 s to import matplotlib and pandas before the first chart, and on a 2-core machine
+# shared with other work a second process gains little (bench/bench_charts.py measures it).
+# So a weekly issue (3-8 charts) draws in this process and a backfill uses the pool.
+MIN_CHARTS_PER_WORKER = 12
 
 
 def render_png(fig: Figure) -> bytes:
