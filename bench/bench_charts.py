@@ -43,7 +43,12 @@ def plan(weeks: int, dark: bool, folder: Path) -> tuple[list[ChartJob], list[Cha
     for friday in fridays:
         mark = len(jobs)
         result = pipeline.draft_issue(
-            settings, prices, friday, source_spec="demo", auto_published=True, published=published,
+            settings,
+            prices,
+            friday,
+            source_spec="demo",
+            auto_published=True,
+            published=published,
             chart_jobs=jobs,
         )
         published.append(read_issue(result.outcome.path, settings.tickers))
@@ -52,7 +57,9 @@ def plan(weeks: int, dark: bool, folder: Path) -> tuple[list[ChartJob], list[Cha
 
 
 def timed(label: str, jobs: list[ChartJob], cache: ChartCache, workers: int) -> dict[str, object]:
+    cpu = time.process_time()
     stats = draw_charts(jobs, cache=cache, workers=workers)
+    cpu = time.process_time() - cpu  # this process only: meaningful when it drew inline
     row = {
         "run": label,
         "charts": stats.jobs,
@@ -62,9 +69,16 @@ def timed(label: str, jobs: list[ChartJob], cache: ChartCache, workers: int) -> 
         "processes": stats.workers,
         "seconds": round(stats.seconds, 3),
         "charts_per_s": round(stats.jobs / stats.seconds, 1) if stats.seconds else None,
+        "cpu_ms_per_drawn_chart": round(1000 * cpu / stats.drawn, 1)
+        if stats.drawn and stats.workers == 1
+        else None,
     }
-    print(f"{label:<38} {stats.jobs:>5} charts {stats.drawn:>5} drawn {stats.written:>5} written "
-          f"{stats.workers} proc {stats.seconds:7.2f}s {row['charts_per_s']:>7} charts/s", flush=True)
+    print(
+        f"{label:<38} {stats.jobs:>5} charts {stats.drawn:>5} drawn {stats.written:>5} written "
+        f"{stats.workers} proc {stats.seconds:7.2f}s {row['charts_per_s']:>7} charts/s "
+        f"cpu/chart {row['cpu_ms_per_drawn_chart']} ms",
+        flush=True,
+    )
     return row
 
 
@@ -84,8 +98,10 @@ def main() -> None:
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.write_bytes(pickle.dumps((jobs, last, planning_s)))
         print(f"load average before drawing: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-        print(f"planned {len(jobs)} charts for {args.weeks} weeks ({len(last)} in the last issue) "
-              f"in {planning_s:.1f}s (signals and drafts included); {os.cpu_count()} cores")
+        print(
+            f"planned {len(jobs)} charts for {args.weeks} weeks ({len(last)} in the last issue) "
+            f"in {planning_s:.1f}s (signals and drafts included); {os.cpu_count()} cores"
+        )
         out = root / "out"
         rows = []
         for run, subset, workers in (("one issue", last, 1), ("backfill", jobs, 1), ("backfill", jobs, 2)):
@@ -100,12 +116,23 @@ def main() -> None:
         _render_all([j.draw for j in last], 2)
         forced = time.perf_counter() - started
         print(f"one issue forced into a 2-process pool: {forced:.2f}s")
-        rows.append({"run": "one issue, forced 2-process pool, no cache", "charts": len(last),
-                     "seconds": round(forced, 3)})
+        rows.append(
+            {
+                "run": "one issue, forced 2-process pool, no cache",
+                "charts": len(last),
+                "seconds": round(forced, 3),
+            }
+        )
         target = REPO / "bench" / "out" / "charts.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        summary = {"weeks": args.weeks, "dark": args.dark, "planning_s": round(planning_s, 1),
-                   "cpu_count": os.cpu_count(), "load_average": os.getloadavg(), "rows": rows}
+        summary = {
+            "weeks": args.weeks,
+            "dark": args.dark,
+            "planning_s": round(planning_s, 1),
+            "cpu_count": os.cpu_count(),
+            "load_average": os.getloadavg(),
+            "rows": rows,
+        }
         target.write_text(json.dumps(summary, indent=2) + "\n")
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -271,7 +271,7 @@ def run_demo(
     return build_site(settings, site_dir=site_dir)
 
 
-CHART_KEYS = ["size_pair", "lead_price"]
+CHART_KEYS = ["size_pair", "lead_price", "call_<call id>"]
 
 
 def write_guide(env: jinja2.Environment, settings: Settings) -> list[Path]:
