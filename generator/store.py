@@ -1,31 +1,48 @@
-"""The local price store: one Parquet file per ticker plus a JSON manifest, per source.
+"""The local price store: Parquet files per ticker plus a JSON manifest, per source.
 
 Each source gets its own folder (``<store_dir>/<source key>/``) so synthetic demo bars can
-never mix with real ones. Every file is written atomically (temp file + rename), and the
-manifest is written last, so a crash leaves the store as it was before or after a fetch.
+never mix with real ones. The manifest is the store's single source of truth:
+
+- a ticker's bars live in ``prices/<TICKER>.<sha>.parquet``, named by a hash of their bytes,
+  so a new version never overwrites the file the manifest points to;
+- a fetch writes its new files first (each atomically) and the manifest last (atomically);
+  only then are files no longer referenced deleted. A crash or a kill at any point leaves
+  the manifest pointing at complete files: the store as it was before the fetch, or after;
+- every entry records the file's SHA-256 and row count, so a truncated or corrupt file is
+  detected (and refetched by the next ``rotation fetch``);
+- writers hold ``.lock`` (filelock): a second concurrent fetch is refused with a clear
+  message instead of interleaving writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from generator.errors import StoreError
+from generator.frames import Columns, stack_wide, wide_frame
 from generator.fsio import atomic_write_bytes, atomic_write_text
-from generator.prices import BAR_COLUMNS, DataNote, PriceHistory, history_from_bars
+from generator.prices import BAR_COLUMNS, DataNote, PriceHistory
 
 MANIFEST_NAME = "manifest.json"
+LOCK_NAME = ".lock"
+STORE_FORMAT = 2
+WIDE_COLUMNS = ("close", "adj_close", "high", "low", "volume")
 
 
 def source_key(spec: str) -> str:
@@ -37,14 +54,55 @@ def source_key(spec: str) -> str:
 
 
 @dataclass(frozen=True)
-class StoredTicker:
-    """What the manifest records for one ticker."""
+class StoredFile:
+    """What the manifest records about one ticker's Parquet file."""
 
-    ticker: str
+    file: str
+    sha256: str
+    rows: int
     first_bar: date
     last_bar: date
-    rows: int
-    one_close: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest fields."""
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "rows": self.rows,
+            "first_bar": self.first_bar.isoformat(),
+            "last_bar": self.last_bar.isoformat(),
+        }
+
+
+def bars_to_parquet(bars: pd.DataFrame) -> bytes:
+    """One ticker's bars as Parquet bytes (zstd): a ``date`` column and the bar columns."""
+    index = pd.DatetimeIndex(bars.index).as_unit("ns")
+    arrays = {"date": pa.array(index.asi8.view("datetime64[ns]"), type=pa.timestamp("ns"))}
+    for column in BAR_COLUMNS:
+        values = bars[column].to_numpy(dtype="float64") if column in bars else np.full(len(bars), np.nan)
+        arrays[column] = pa.array(values, type=pa.float64())
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(arrays), buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def parquet_to_columns(path: Path) -> Columns:
+    """Raw arrays of one store file (also reads the spine's pandas-written files)."""
+    table = pq.read_table(path, use_threads=False)
+    dates = table.column("date").to_numpy().astype("datetime64[ns]").view("int64")
+    values = {}
+    for column in BAR_COLUMNS:
+        if column in table.column_names:
+            values[column] = table.column(column).to_numpy().astype("float64", copy=False)
+        else:
+            values[column] = np.full(len(dates), np.nan)
+    return Columns(dates, values)
+
+
+def columns_to_bars(columns: Columns) -> pd.DataFrame:
+    """A normalised bar frame from raw arrays."""
+    index = pd.DatetimeIndex(columns.dates_ns.view("datetime64[ns]"), name="date")
+    return pd.DataFrame({c: columns.values[c] for c in BAR_COLUMNS}, index=index)
 
 
 class PriceStore:
@@ -58,97 +116,202 @@ class PriceStore:
         """Where the manifest lives."""
         return self.folder / MANIFEST_NAME
 
-    def path_for(self, ticker: str) -> Path:
-        """The Parquet file of ``ticker`` (URL-quoted so ``^VIX`` or ``BRK/B`` are safe)."""
-        return self.folder / "prices" / f"{quote(ticker, safe='^-._=')}.parquet"
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store's write lock; refuse at once if another run holds it."""
+        from filelock import FileLock, Timeout
 
-    def stored_tickers(self) -> list[str]:
-        """Tickers that have a Parquet file, sorted."""
-        folder = self.folder / "prices"
-        if not folder.is_dir():
-            return []
-        return sorted(unquote(p.stem) for p in folder.glob("*.parquet"))
-
-    def save_bars(self, ticker: str, bars: pd.DataFrame) -> Path:
-        """Write one ticker's bars atomically."""
-        frame = bars.reindex(columns=list(BAR_COLUMNS)).astype("float64")
-        frame.index = pd.DatetimeIndex(frame.index, name="date").as_unit("ns")
-        table = pa.Table.from_pandas(frame, preserve_index=True)
-        buffer = io.BytesIO()
-        pq.write_table(table, buffer, compression="zstd")
-        return atomic_write_bytes(self.path_for(ticker), buffer.getvalue())
-
-    def load_bars(self, ticker: str) -> pd.DataFrame:
-        """Read one ticker's bars; raise StoreError naming the file if it is unreadable."""
-        path = self.path_for(ticker)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.folder / LOCK_NAME, timeout=0)
         try:
-            frame = pq.read_table(path).to_pandas()
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"another rotation run is writing the price store {self.folder} (it holds {LOCK_NAME}); "
+                "wait for it to finish and run this command again"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def relative_file(self, ticker: str, digest: str) -> str:
+        """The manifest's file name for a ticker's bars (URL-quoted so ``^VIX`` is safe)."""
+        return f"prices/{quote(ticker, safe='^-._=')}.{digest[:16]}.parquet"
+
+    def write_bars(self, ticker: str, bars: pd.DataFrame) -> StoredFile:
+        """Write one ticker's bars to a new content-named file (atomically); nothing else changes."""
+        if bars.empty:
+            raise StoreError(f"{ticker}: refusing to store an empty price history")
+        data = bars_to_parquet(bars)
+        digest = hashlib.sha256(data).hexdigest()
+        name = self.relative_file(ticker, digest)
+        path = self.folder / name
+        if not (path.exists() and path.stat().st_size == len(data)):
+            atomic_write_bytes(path, data)
+        index = pd.DatetimeIndex(bars.index)
+        return StoredFile(name, digest, len(bars), index[0].date(), index[-1].date())
+
+    def entry_path(self, ticker: str, entry: dict[str, Any]) -> Path:
+        """The file a manifest entry points to (spine-format entries had fixed names)."""
+        name = entry.get("file") or f"prices/{quote(ticker, safe='^-._=')}.parquet"
+        return self.folder / str(name)
+
+    def problem_with(self, ticker: str, entry: dict[str, Any]) -> str | None:
+        """Why a ticker's stored file cannot be trusted (missing, truncated, altered), or None."""
+        path = self.entry_path(ticker, entry)
+        try:
+            data = path.read_bytes()
         except FileNotFoundError:
-            raise StoreError(f"{ticker}: not in the price store ({path}); run `rotation fetch`") from None
+            return f"its store file {path.name} is missing"
+        except OSError as exc:
+            return f"its store file {path.name} is unreadable ({exc})"
+        expected = entry.get("sha256")
+        if expected and hashlib.sha256(data).hexdigest() != expected:
+            return f"its store file {path.name} is corrupt or truncated (checksum mismatch)"
+        try:
+            rows = pq.read_metadata(io.BytesIO(data)).num_rows
         except (OSError, pa.ArrowException) as exc:
+            return f"its store file {path.name} is corrupt ({exc})"
+        if "rows" in entry and rows != int(entry["rows"]):
+            return f"its store file {path.name} has {rows} rows, the manifest says {entry['rows']}"
+        return None
+
+    def read_bars(self, ticker: str, entry: dict[str, Any]) -> pd.DataFrame:
+        """One ticker's bars; raise StoreError naming the file if it is missing or unreadable."""
+        return columns_to_bars(self._read_columns(ticker, entry))
+
+    def _read_columns(self, ticker: str, entry: dict[str, Any]) -> Columns:
+        path = self.entry_path(ticker, entry)
+        try:
+            columns = parquet_to_columns(path)
+        except FileNotFoundError:
+            raise StoreError(
+                f"{ticker}: its store file {path} is missing; run `rotation fetch` to refetch it"
+            ) from None
+        except (OSError, pa.ArrowException, KeyError) as exc:
             raise StoreError(
                 f"{ticker}: the store file {path} is corrupt ({exc}); run `rotation fetch` to refetch it"
             ) from exc
-        frame.index = pd.DatetimeIndex(frame.index, name="date").as_unit("ns")
-        return frame
+        if "rows" in entry and len(columns.dates_ns) != int(entry["rows"]):
+            raise StoreError(
+                f"{ticker}: the store file {path} has {len(columns.dates_ns)} rows where the manifest "
+                f"says {entry['rows']}; run `rotation fetch` to refetch it"
+            )
+        return columns
 
     def read_manifest(self) -> dict[str, Any]:
-        """The manifest, or an empty one."""
+        """The manifest, or an empty one; StoreError if it exists but cannot be read."""
         try:
-            return dict(json.loads(self.manifest_path.read_text(encoding="utf-8")))
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.manifest_path}: the store manifest is unreadable ({exc})") from exc
+        if not isinstance(manifest, dict):
+            raise StoreError(f"{self.manifest_path}: the store manifest is not a JSON object")
+        return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        """Write the manifest atomically (always last in a fetch)."""
-        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        """Write the manifest atomically (always last in a fetch), then drop unreferenced files."""
+        manifest["format"] = STORE_FORMAT
+        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        self.collect_garbage(manifest)
+
+    def collect_garbage(self, manifest: dict[str, Any]) -> list[Path]:
+        """Delete price files the manifest does not reference and temp files a crash left."""
+        folder = self.folder / "prices"
+        if not folder.is_dir():
+            return []
+        keep = {self.entry_path(t, e).name for t, e in manifest.get("tickers", {}).items()}
+        removed = []
+        for path in folder.iterdir():
+            if path.name not in keep and (path.suffix in (".parquet", ".tmp")):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
 
     def load_history(self, tickers: Sequence[str] | None = None) -> PriceHistory:
-        """Wide frames for ``tickers`` (default: everything stored), with the source's label."""
-        manifest = self.read_manifest()
-        wanted = list(tickers) if tickers is not None else self.stored_tickers()
-        available = set(self.stored_tickers())
-        bars = {t: self.load_bars(t) for t in wanted if t in available}
-        if not bars:
+        """Wide frames for ``tickers`` (default: everything stored), with the manifest's notes."""
+        for attempt in (1, 2):
+            manifest = self.read_manifest()
+            try:
+                return self._load(manifest, tickers)
+            except StoreError:
+                # A concurrent fetch may have replaced a file between our manifest read and the
+                # file read; the new manifest points at the new files. Retry once.
+                if attempt == 2 or self.read_manifest() == manifest:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _load(self, manifest: dict[str, Any], tickers: Sequence[str] | None) -> PriceHistory:
+        entries: dict[str, Any] = manifest.get("tickers", {})
+        wanted = list(dict.fromkeys(tickers)) if tickers is not None else sorted(entries)
+        present = [t for t in wanted if t in entries]
+        if not present:
             raise StoreError(
                 f"the price store {self.folder} holds none of the tickers asked for; run `rotation fetch`"
             )
-        notes = [
-            DataNote(t, "missing", "not in the price store; left out of this issue")
-            for t in wanted
-            if t not in available
-        ]
-        notes.extend(_notes_from_manifest(manifest, bars))
-        one_close = [t for t, info in manifest.get("tickers", {}).items() if info.get("one_close")]
-        history = history_from_bars(
-            bars,
-            one_close=[t for t in one_close if t in bars],
-            notes=notes,
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            loaded = list(pool.map(lambda t: self._read_columns(t, entries[t]), present))
+        index, arrays = stack_wide(dict(zip(present, loaded, strict=True)), WIDE_COLUMNS)
+        frames = {c: wide_frame(index, arrays[c], present) for c in WIDE_COLUMNS}
+        return PriceHistory(
+            close=frames["close"],
+            adj_close=frames["adj_close"],
+            high=frames["high"] if np.isfinite(arrays["high"]).any() else None,
+            low=frames["low"] if np.isfinite(arrays["low"]).any() else None,
+            volume=frames["volume"] if np.isfinite(arrays["volume"]).any() else None,
+            one_close=frozenset(t for t in present if entries[t].get("one_close")),
+            notes=tuple(manifest_notes(manifest, wanted)),
             source_label=str(manifest.get("label", "unknown source")),
             synthetic=bool(manifest.get("synthetic", False)),
         )
-        return history
 
 
-def _notes_from_manifest(manifest: dict[str, Any], bars: dict[str, pd.DataFrame]) -> Iterable[DataNote]:
-    for raw in manifest.get("notes", []):
-        if raw.get("ticker") in bars:
-            day = date.fromisoformat(raw["day"]) if raw.get("day") else None
-            yield DataNote(raw["ticker"], raw["kind"], raw["message"], day)
-
-
-def manifest_entry(ticker: str, bars: pd.DataFrame, one_close: bool) -> dict[str, Any]:
-    """The manifest record for one stored ticker."""
-    index = pd.DatetimeIndex(bars.index)
+def note_to_json(note: DataNote) -> dict[str, Any]:
+    """A DataNote as manifest JSON."""
     return {
-        "first_bar": index[0].date().isoformat(),
-        "last_bar": index[-1].date().isoformat(),
-        "rows": len(bars),
-        "one_close": one_close,
-        "ticker": ticker,
+        "ticker": note.ticker,
+        "kind": note.kind,
+        "message": note.message,
+        "day": note.day.isoformat() if note.day else None,
     }
+
+
+def note_from_json(raw: dict[str, Any]) -> DataNote:
+    """A DataNote back from manifest JSON."""
+    day = date.fromisoformat(raw["day"]) if raw.get("day") else None
+    return DataNote(str(raw["ticker"]), str(raw["kind"]), str(raw["message"]), day)
+
+
+def manifest_notes(manifest: dict[str, Any], wanted: Sequence[str]) -> list[DataNote]:
+    """Notes for ``wanted``: missing tickers, the last fetch's failures, then each ticker's checks."""
+    entries: dict[str, Any] = manifest.get("tickers", {})
+    notes = [
+        DataNote(t, "missing", "not in the price store; left out of this issue")
+        for t in wanted
+        if t not in entries
+    ]
+    failures = {f["ticker"]: f for f in manifest.get("failures", []) if isinstance(f, dict)}
+    for ticker in wanted:
+        failure = failures.get(ticker)
+        if failure is not None and ticker in entries:
+            notes.append(
+                DataNote(
+                    ticker,
+                    "fetch_failed",
+                    f"could not be refreshed at the last fetch ({failure.get('reason')}); "
+                    f"its bars end {entries[ticker].get('last_bar')}",
+                )
+            )
+        for raw in entries.get(ticker, {}).get("notes", []):
+            notes.append(note_from_json(raw))
+    # Spine-format manifests kept notes at the top level.
+    for raw in manifest.get("notes", []):
+        if raw.get("ticker") in entries and raw.get("ticker") in wanted:
+            notes.append(note_from_json(raw))
+    return notes
 
 
 def utc_now_iso() -> str:

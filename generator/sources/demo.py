@@ -21,11 +21,15 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from generator.sources import FetchFailure, SourceResult
+
+if TYPE_CHECKING:
+    from generator.sources.demo_universe import DemoStock
 
 DEMO_FIRST_DAY = date(2014, 1, 2)
 DEMO_LAST_DAY = date(2026, 6, 30)
@@ -210,10 +214,15 @@ class DemoSource:
     name = "demo"
     label = DEMO_LABEL
     synthetic = True
+    calendar = "weekdays"  # synthetic bars on every weekday, no exchange holidays
 
     def __init__(self, seed: int = 20260630) -> None:
         self.seed = seed
         self._cache: dict[str, pd.DataFrame] | None = None
+
+    def default_end(self) -> date | None:
+        """The demo set is fixed: everything it has."""
+        return None
 
     def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
         """Synthetic bars for ``tickers`` between ``start`` and ``end`` (exclusive)."""
@@ -230,6 +239,15 @@ class DemoSource:
             else:
                 out[ticker.upper()] = window
         return SourceResult(bars=out, failures=failures)
+
+    def universe(self, as_of: date) -> pd.DataFrame:
+        """The synthetic stock universe as of ``as_of`` (at most the demo's last day), unscreened."""
+        from generator.sources.demo_universe import demo_stocks, short_interest_pct, universe_snapshot
+
+        stocks = demo_stocks(self.seed)
+        bars = self.all_bars([s.ticker for s in stocks])
+        short = short_interest_pct(stocks, self.seed, DEMO_FIRST_DAY, DEMO_LAST_DAY)
+        return universe_snapshot(stocks, bars, short, min(as_of, DEMO_LAST_DAY))
 
     def all_bars(self, tickers: Sequence[str]) -> dict[str, pd.DataFrame]:
         """Every demo bar for ``tickers`` (the default universe is always generated)."""
@@ -249,14 +267,44 @@ def generate_demo_bars(tickers: Sequence[str], seed: int) -> dict[str, pd.DataFr
     """Daily OHLCV + adjusted close per ticker from ``seed``; pure and deterministic."""
     days = demo_days()
     factors = _factors(len(days), seed, days)
+    stocks = _stock_profiles(tickers, seed)
     out: dict[str, pd.DataFrame] = {}
     for ticker in tickers:
-        profile = PROFILES.get(ticker) or _generic_profile(ticker)
+        profile = PROFILES.get(ticker) or (
+            stocks[ticker][0] if ticker in stocks else _generic_profile(ticker)
+        )
         rng = np.random.default_rng([seed, zlib.crc32(ticker.encode())])
         returns = _ticker_returns(profile, factors, rng)
         log_close = _path(ticker, profile, returns, days, factors)
         out[ticker] = _bars(profile, log_close, returns, days, factors["vol"], rng)
+        if ticker in stocks:
+            from generator.sources.demo_universe import calibrate_volume
+
+            out[ticker] = calibrate_volume(out[ticker], stocks[ticker][1])
     return out
+
+
+def _stock_profiles(tickers: Sequence[str], seed: int) -> dict[str, tuple[Profile, DemoStock]]:
+    """Profiles of the synthetic universe's stocks among ``tickers`` (generator/sources/demo_universe.py)."""
+    from generator.sources.demo_universe import YAHOO_SECTORS, demo_stocks, is_demo_stock
+
+    if not any(is_demo_stock(t) for t in tickers):
+        return {}
+    return {
+        s.ticker: (
+            Profile(
+                s.start_price,
+                beta=s.beta,
+                size=1.0,
+                sector=YAHOO_SECTORS[s.sector],
+                sector_load=1.0,
+                idio_vol=0.015,
+                yield_pct=0.0,
+            ),
+            s,
+        )
+        for s in demo_stocks(seed)
+    }
 
 
 def _generic_profile(ticker: str) -> Profile:
