@@ -12,6 +12,7 @@ every ticker of the run and their notes are kept in the manifest for the issue's
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -91,12 +92,21 @@ def session_calendar(kind: str, first: date, last: date) -> pd.DatetimeIndex | N
     """Exchange sessions from ``first`` to ``last`` (None: plain weekdays, the demo's calendar)."""
     if kind != "XNYS":
         return None
-    import exchange_calendars as xc
-
     start = max(first, CALENDAR_FIRST_DAY)
     end = max(last, start)
-    calendar = xc.get_calendar("XNYS", start=start.isoformat(), end=end.isoformat())
-    return pd.DatetimeIndex(calendar.sessions, name="date").as_unit("ns")
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 reads Series.values on tz-aware data, deprecated in pandas 3.1;
+        # the warning concerns its code and tells a user nothing.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"exchange_calendars(\.|$)")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pandas(\.|$)")
+        import exchange_calendars as xc
+
+        # One calendar from 1990 to the end of next year: exchange_calendars caches it by these
+        # arguments, so a process builds it once (about 0.4 s) whatever dates are asked for.
+        horizon = f"{max(end.year, date.today().year) + 1}-12-31"
+        calendar = xc.get_calendar("XNYS", start=CALENDAR_FIRST_DAY.isoformat(), end=horizon)
+        sessions = pd.DatetimeIndex(calendar.sessions, name="date").as_unit("ns")
+    return sessions[(sessions >= pd.Timestamp(start)) & (sessions <= pd.Timestamp(end))]
 
 
 def fetch_into_store(
@@ -123,7 +133,7 @@ def fetch_into_store(
         entries: dict[str, Any] = dict(manifest.get("tickers", {}))
         plans = [_plan(store, t, entries.get(t), start, overlap_sessions, full) for t in wanted]
         run = _Run(source, end, chunk_size, progress)
-        _fetch_incremental(run, [p for p in plans if p.full_reason is None], start, summary)
+        _fetch_incremental(run, [p for p in plans if p.full_reason is None], start, summary, entries)
         fulls = [p for p in plans if p.full_reason is not None]
         summary.refetched.update(
             {p.ticker: p.full_reason or "" for p in fulls if p.full_reason != NEW_TICKER}
@@ -136,7 +146,7 @@ def fetch_into_store(
         for plan in fulls:
             if plan.bad_file and plan.ticker not in run.final:
                 entries.pop(plan.ticker, None)  # its file is bad and no replacement came: forget it
-        summary.failed = [f for f in run.failures if f.ticker not in run.final]
+        summary.failed = list({f.ticker: f for f in run.failures}.values())
         if not run.final and summary.failed:
             raise FetchError(
                 f"{source.label} returned no prices: " + "; ".join(str(f) for f in summary.failed)
@@ -145,13 +155,22 @@ def fetch_into_store(
     return summary
 
 
-def _fetch_incremental(run: _Run, plans: list[_Plan], start: date, summary: FetchSummary) -> None:
-    """Stored tickers: skip those already at the last session, fetch the rest from their overlap."""
+def _fetch_incremental(
+    run: _Run, plans: list[_Plan], start: date, summary: FetchSummary, entries: dict[str, Any]
+) -> None:
+    """Stored tickers: skip those already at the last session or unchanged at the source, fetch the
+    rest from their overlap.
+    """
     skip_after = _last_expected_session(run.source, run.end)
+    unchanged = {
+        t
+        for t, digest in run.source.fingerprints([p.ticker for p in plans]).items()
+        if entries.get(t, {}).get("source_fingerprint") == digest
+    }
     pending: list[_Plan] = []
     for plan in plans:
         assert plan.old is not None
-        if skip_after is not None and plan.old.index[-1].date() >= skip_after:
+        if plan.ticker in unchanged or (skip_after is not None and plan.old.index[-1].date() >= skip_after):
             run.final[plan.ticker] = plan.old
             summary.up_to_date.append(plan.ticker)
             if run.progress:
@@ -315,6 +334,9 @@ def _store_and_check(
     notes += [_old for t in final if t not in fresh for _old in _source_notes(entries.get(t, {}))]
     summary.notes = sorted(notes, key=lambda n: (n.ticker, n.day or date.min, n.kind, n.message))
     now = utc_now_iso()
+    digests = source.fingerprints(
+        changed + [t for t in final if "source_fingerprint" not in entries.get(t, {})]
+    )
     for ticker in final:
         entry = dict(entries.get(ticker, {}))
         if ticker in stored:
@@ -324,6 +346,8 @@ def _store_and_check(
                 entry["start_requested"] = start.isoformat()
         entry["ticker"] = ticker
         entry["one_close"] = ticker in one_close
+        if ticker in digests:
+            entry["source_fingerprint"] = digests[ticker]
         entry["notes"] = [note_to_json(n) for n in summary.notes if n.ticker == ticker]
         entry["source_notes"] = [note_to_json(n) for n in run.notes if n.ticker == ticker] or entry.get(
             "source_notes", []

@@ -25,6 +25,7 @@ from generator.prices import BAR_COLUMNS, DataNote
 if TYPE_CHECKING:
     from generator.config import FetchSettings
 
+DAY_NS = 86_400_000_000_000
 # Progress callbacks receive how many tickers were just finished.
 TickerProgress = Callable[[int], None]
 
@@ -66,6 +67,13 @@ class PriceSource(Protocol):
 
     def default_end(self) -> date | None:
         """The exclusive end a fetch uses when none is given (None: everything it has)."""
+        ...
+
+    def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
+        """A cheap digest per ticker of what the source would deliver; unchanged = nothing new.
+
+        Sources that cannot tell without fetching return ``{}``.
+        """
         ...
 
 
@@ -131,7 +139,9 @@ def normalise_bars(frame: pd.DataFrame) -> pd.DataFrame:
     index = pd.DatetimeIndex(out.index)
     if index.tz is not None:
         index = index.tz_localize(None)
-    out.index = index.normalize().as_unit("ns").rename("date")
+    stamps = index.as_unit("ns").asi8
+    days = stamps - stamps % DAY_NS  # midnight of each date (cheaper than normalize(), no freq inference)
+    out.index = pd.DatetimeIndex(days.view("datetime64[ns]"), name="date")
     out = out.loc[out["close"].notna()]
     if not out.index.is_monotonic_increasing:
         out = out.sort_index(kind="stable")

@@ -17,6 +17,8 @@ and out-of-order rows are reported per file and row as DataNotes.
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -29,7 +31,7 @@ import pandas as pd
 
 from generator.errors import FetchError
 from generator.prices import DataNote
-from generator.sources import FetchFailure, SourceResult, normalise_bars, window
+from generator.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
 
 DATE_NAMES = ("date", "timestamp", "datetime", "time", "day")
 COLUMN_NAMES = {
@@ -85,6 +87,19 @@ class CsvFolderSource:
             if path.is_file() and path.suffix.lower() == ".csv":
                 found.setdefault(ticker_of(path), path)
         return found
+
+    def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
+        """SHA-256 of each ticker's file: an unchanged file has nothing new to read."""
+        files = self.files()
+        out = {}
+        for ticker in tickers:
+            path = files.get(ticker.upper())
+            if path is not None:
+                try:
+                    out[ticker.upper()] = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError:
+                    continue
+        return out
 
     def available_tickers(self) -> list[str]:
         """Every ticker the folder has a file for, sorted."""
@@ -146,8 +161,9 @@ def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
 
     Row numbers in notes are the file's line numbers (the header is line 1).
     """
+    text = text.removeprefix("\ufeff")
     try:
-        header = [str(c) for c in pd.read_csv(io.StringIO(text), nrows=0).columns]
+        header = next(csv.reader(io.StringIO(text.lstrip("\r\n").split("\n", 1)[0])), [])
         date_col, mapping = _columns(header)
         if date_col is None or ("close" not in mapping and "adj_close" not in mapping):
             return ParsedCsv(
@@ -181,6 +197,10 @@ def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
         values=cells[date_col].to_numpy()[bad_day],
     )
     cells, lines, days = cells.loc[~bad_day], lines[~bad_day], days[~bad_day]
+    stamps = days.as_unit("ns").asi8
+    days = pd.DatetimeIndex(
+        (stamps - stamps % DAY_NS).view("datetime64[ns]"), name="date"
+    )  # times of day off
 
     frame = pd.DataFrame(index=days)
     for column, name in mapping.items():
@@ -201,18 +221,17 @@ def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
 
 
 def _parse_dates(values: pd.Series) -> pd.Series:
-    """Dates of a column; an offset means a timestamp, read on the New York calendar."""
+    """Dates of a column (times of day are dropped later); an offset means a New York timestamp."""
     text = values.str.strip()
     sample = text[text != ""].head(20)
     if len(sample) and sample.str.contains(_OFFSET).any():
         stamps = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-        local = stamps.dt.tz_convert("America/New_York").dt.tz_localize(None)
-        return local.dt.normalize()
+        return stamps.dt.tz_convert("America/New_York").dt.tz_localize(None)
     for fmt in ("ISO8601", "%m/%d/%Y", "%d.%m.%Y"):
         parsed = pd.to_datetime(text, errors="coerce", format=fmt)
         if parsed.notna().sum() >= max(1, int(0.9 * len(text))):
-            return parsed.dt.normalize()
-    return pd.to_datetime(text, errors="coerce", format="mixed").dt.normalize()
+            return parsed
+    return pd.to_datetime(text, errors="coerce", format="mixed")
 
 
 def _numbers(

@@ -219,10 +219,15 @@ class DemoSource:
     def __init__(self, seed: int = 20260630) -> None:
         self.seed = seed
         self._cache: dict[str, pd.DataFrame] | None = None
+        self._universe: tuple[list[DemoStock], pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None
 
     def default_end(self) -> date | None:
         """The demo set is fixed: everything it has."""
         return None
+
+    def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
+        """None: the bars depend on the generator's code as well as the seed, so always compare."""
+        return {}
 
     def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
         """Synthetic bars for ``tickers`` between ``start`` and ``end`` (exclusive)."""
@@ -244,18 +249,26 @@ class DemoSource:
         """The synthetic stock universe as of ``as_of`` (at most the demo's last day), unscreened."""
         from generator.sources.demo_universe import demo_stocks, short_interest_pct, universe_snapshot
 
-        stocks = demo_stocks(self.seed)
-        bars = self.all_bars([s.ticker for s in stocks])
-        short = short_interest_pct(stocks, self.seed, DEMO_FIRST_DAY, DEMO_LAST_DAY)
-        return universe_snapshot(stocks, bars, short, min(as_of, DEMO_LAST_DAY))
+        if self._universe is None:
+            stocks = demo_stocks(self.seed)
+            bars = self.all_bars([s.ticker for s in stocks])
+            close = pd.DataFrame({s.ticker: bars[s.ticker]["close"] for s in stocks})
+            volume = pd.DataFrame({s.ticker: bars[s.ticker]["volume"] for s in stocks})
+            short = short_interest_pct(stocks, self.seed, DEMO_FIRST_DAY, DEMO_LAST_DAY)
+            self._universe = (stocks, close, volume, short)
+        stocks, close, volume, short = self._universe
+        return universe_snapshot(stocks, close, volume, short, min(as_of, DEMO_LAST_DAY))
 
     def all_bars(self, tickers: Sequence[str]) -> dict[str, pd.DataFrame]:
         """Every demo bar for ``tickers`` (the default universe is always generated)."""
         wanted = [t.upper() for t in tickers]
-        if self._cache is None or any(t not in self._cache for t in wanted):
-            names = list(dict.fromkeys([*PROFILES, *(self._cache or {}), *wanted]))
-            self._cache = generate_demo_bars(names, self.seed)
-        return self._cache
+        cache = self._cache if self._cache is not None else {}
+        missing = [t for t in dict.fromkeys([*PROFILES, *wanted]) if t not in cache]
+        if missing:
+            # Each ticker's bars depend only on the seed and its own name: generate the new ones.
+            cache.update(generate_demo_bars(missing, self.seed))
+        self._cache = cache
+        return cache
 
 
 def demo_days() -> pd.DatetimeIndex:

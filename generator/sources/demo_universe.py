@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -142,32 +141,36 @@ def short_interest_pct(stocks: list[DemoStock], seed: int, first: date, last: da
 
 
 def universe_snapshot(
-    stocks: list[DemoStock], bars: Mapping[str, pd.DataFrame], short_pct: pd.DataFrame, as_of: date
+    stocks: list[DemoStock], close: pd.DataFrame, volume: pd.DataFrame, short_pct: pd.DataFrame, as_of: date
 ) -> pd.DataFrame:
-    """Every demo stock as of ``as_of`` in the screener's columns (pure; no screening here)."""
+    """Every demo stock as of ``as_of`` in the screener's columns (pure; no screening here).
+
+    ``close`` and ``volume`` are wide (date x ticker) frames of the stocks' daily bars.
+    """
+    tickers = [s.ticker for s in stocks]
+    close = close.reindex(columns=tickers)
+    volume = volume.reindex(columns=tickers)
+    row = int(close.index.searchsorted(pd.Timestamp(as_of), side="right")) - 1
+    if row < 0:
+        return pd.DataFrame(columns=["ticker"])
+    shares = np.array([s.cap_last_usd for s in stocks]) / close.iloc[-1].to_numpy()
+    price = close.iloc[row].to_numpy()
+    adv = volume.iloc[max(0, row - ADV_SESSIONS + 1) : row + 1].mean().to_numpy()
     published = short_pct.loc[short_pct.index <= pd.Timestamp(as_of - timedelta(days=SETTLEMENT_LAG_DAYS))]
-    rows = []
-    for stock in stocks:
-        frame = bars[stock.ticker]
-        shares = stock.cap_last_usd / float(frame["close"].iloc[-1])
-        seen = frame.loc[frame.index <= pd.Timestamp(as_of)]
-        if seen.empty:
-            continue
-        price = float(seen["close"].iloc[-1])
-        adv = float(seen["volume"].iloc[-ADV_SESSIONS:].mean())
-        si = float(published[stock.ticker].iloc[-1]) if len(published) else float("nan")
-        short_shares = si / 100 * stock.float_frac * shares
-        rows.append(
-            {
-                "ticker": stock.ticker,
-                "name": stock.name,
-                "sector": stock.sector,
-                "exchange": stock.exchange,
-                "market_cap_usd": round(shares * price, -3),
-                "price_usd": price,
-                "avg_dollar_volume_usd": round(adv * price, -2),
-                "short_pct_float": si,
-                "days_to_cover": round(short_shares / adv, 2) if adv > 0 and si == si else float("nan"),
-            }
-        )
-    return pd.DataFrame(rows)
+    si = published.iloc[-1].reindex(tickers).to_numpy() if len(published) else np.full(len(tickers), np.nan)
+    float_shares = np.array([s.float_frac for s in stocks]) * shares
+    with np.errstate(invalid="ignore", divide="ignore"):
+        days_to_cover = np.where(adv > 0, si / 100 * float_shares / adv, np.nan)
+    return pd.DataFrame(
+        {
+            "ticker": tickers,
+            "name": [s.name for s in stocks],
+            "sector": [s.sector for s in stocks],
+            "exchange": [s.exchange for s in stocks],
+            "market_cap_usd": np.round(shares * price, -3),
+            "price_usd": price,
+            "avg_dollar_volume_usd": np.round(adv * price, -2),
+            "short_pct_float": si,
+            "days_to_cover": np.round(days_to_cover, 2),
+        }
+    )

@@ -148,6 +148,10 @@ class YahooSource:
         """Today in New York: ``end`` is exclusive, so today's partial bar is never fetched."""
         return self._today()
 
+    def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
+        """Yahoo cannot say what changed without a download."""
+        return {}
+
     def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
         """Bars for ``tickers`` from ``start`` to ``end`` (exclusive; never later than today)."""
         today = self._today()
