@@ -24,6 +24,7 @@ import pandas as pd
 
 from generator.checks import CheckThresholds, check_bars, summarise
 from generator.errors import FetchError, StoreError
+from generator.frames import union_of_days
 from generator.prices import DataNote
 from generator.sources import FetchFailure, PriceSource, SourceResult
 from generator.store import PriceStore, StoredFile, note_from_json, note_to_json, utc_now_iso
@@ -372,7 +373,26 @@ def _store_and_check(
         }
     )
     manifest.pop("notes", None)  # spine format kept notes at the top level
+    manifest["dates"] = store.write_dates(_store_dates(store, manifest, entries, final))
     store.write_manifest(manifest)
+
+
+def _store_dates(
+    store: PriceStore, manifest: dict[str, Any], entries: dict[str, Any], final: dict[str, pd.DataFrame]
+) -> np.ndarray:
+    """The union of the store's dates only grows: what it held, plus every date of this run's bars."""
+    parts = [pd.DatetimeIndex(f.index).as_unit("ns").asi8 for f in final.values()]
+    known = store.read_dates(manifest)
+    if known is not None:
+        parts.append(known)
+    else:  # the first fetch that records it: add the tickers this run did not touch
+        for ticker, entry in entries.items():
+            if ticker not in final:
+                try:
+                    parts.append(pd.DatetimeIndex(store.read_bars(ticker, entry).index).as_unit("ns").asi8)
+                except StoreError:
+                    continue
+    return union_of_days(parts)
 
 
 def _source_notes(entry: dict[str, Any]) -> list[DataNote]:

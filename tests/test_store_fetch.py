@@ -241,3 +241,33 @@ def test_store_files_are_named_by_content(tmp_path):
     assert first.file.startswith("prices/^VIX.") and Path(tmp_path / first.file).is_file()
     changed = store.write_bars("^VIX", bars.iloc[:-1])
     assert changed.file != first.file and changed.rows == first.rows - 1
+
+
+def test_the_date_index_lets_a_load_read_each_file_once_and_is_not_trusted_blindly(
+    fake, tmp_path, monkeypatch
+):
+    store = PriceStore(tmp_path)
+    fake.drop_days["QQQ"] = ["2024-02-14"]
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["dates"]["rows"] == 43 and (tmp_path / manifest["dates"]["file"]).is_file()
+    reads: list[bool] = []
+    real = PriceStore._read_columns
+
+    def counting(self, ticker, entry, names=(), *, dates=True):
+        reads.append(dates)
+        return real(self, ticker, entry, names, dates=dates)
+
+    monkeypatch.setattr(PriceStore, "_read_columns", counting)
+    full = store.load_history()
+    assert len(reads) == len(TICKERS)  # one read per file
+    reads.clear()
+    subset = store.load_history(["QQQ"])
+    assert len(subset.close) == 42 and len(reads) == 1  # rows no requested ticker has are dropped
+    # Without the index (or with a stale one) the two-pass read gives the same frames.
+    (tmp_path / manifest["dates"]["file"]).unlink()
+    reads.clear()
+    again = store.load_history()
+    assert len(reads) == 2 * len(TICKERS)
+    pd.testing.assert_frame_equal(again.close, full.close)
+    pd.testing.assert_frame_equal(again.volume, full.volume)
