@@ -105,6 +105,7 @@ def make_source(
             timeout_s=fetch.timeout_s,
             backoff_s=tuple(fetch.rate_limit_backoff_s),
             pause_between_batches_s=fetch.pause_between_batches_s,
+            retries_network=fetch.retries_network,
             tz_cache_dir=cache_dir,
         )
     if spec.startswith("csv:") and len(spec) > 4:

@@ -124,6 +124,7 @@ class YahooSource:
         timeout_s: float = 30.0,
         backoff_s: Sequence[float] = (60.0, 120.0),
         pause_between_batches_s: float = 1.0,
+        retries_network: int | None = None,
         tz_cache_dir: Path | None = None,
         download: Downloader | None = None,
         history: HistoryFetcher | None = None,
@@ -138,6 +139,7 @@ class YahooSource:
         self.backoff_s = tuple(backoff_s)
         self.pause_between_batches_s = pause_between_batches_s
         self.tz_cache_dir = tz_cache_dir
+        self.retries_network = retries_network
         self._download = download or yf_download
         self._history = history or yf_history
         self._sleep = sleep
@@ -171,12 +173,17 @@ class YahooSource:
         return SourceResult(bars=bars, failures=failures)
 
     def _point_cache(self) -> None:
-        if self.tz_cache_dir is None:
+        """Set yfinance's process-wide options: its caches inside the store, its network retries."""
+        if self.tz_cache_dir is None and self.retries_network is None:
             return
         import yfinance as yf
 
-        self.tz_cache_dir.mkdir(parents=True, exist_ok=True)
-        yf.set_tz_cache_location(str(self.tz_cache_dir))
+        if self.tz_cache_dir is not None:
+            self.tz_cache_dir.mkdir(parents=True, exist_ok=True)
+            yf.set_tz_cache_location(str(self.tz_cache_dir))
+        if self.retries_network is not None:
+            # Exponential back-off on transient network errors only; 429s are handled here.
+            yf.config.network.retries = self.retries_network
 
     def _download_batch(
         self, batch: list[str], start: date, end: date
