@@ -139,6 +139,48 @@ def summarise(notes: Sequence[DataNote], *, limit: int = 10) -> list[str]:
     return lines
 
 
+KIND_WORDS = {
+    "bad_print": "bad prints",
+    "gap": "gaps",
+    "missing_sessions": "missing sessions",
+    "stale": "stale bars",
+    "flat": "flat runs",
+    "non_positive": "non-positive prices",
+    "basis_mismatch": "close disagreements",
+}
+
+
+def issue_lines(notes: Sequence[DataNote], as_of: date, *, recent_days: int = 35) -> list[str]:
+    """Data notes condensed for an issue (pure): standing facts in one line each, the notes of
+    the last ``recent_days`` in full, older ones counted per ticker.
+
+    ``notes`` are those an issue as of ``as_of`` may see (``PriceHistory.as_of`` drops later ones).
+    """
+    lines: list[str] = []
+    for kind, text in (
+        ("one_close", "One close only, used for both price bases"),
+        ("missing", "Not in the price store"),
+    ):
+        tickers = sorted({n.ticker for n in notes if n.kind == kind})
+        if tickers:
+            lines.append(f"{text}: {', '.join(tickers)}.")
+    dated = [n for n in notes if n.kind not in ("one_close", "missing")]
+    cutoff = as_of.toordinal() - recent_days
+    recent = [n for n in dated if n.day is None or n.day.toordinal() >= cutoff]
+    lines += [str(n) for n in sorted(recent, key=lambda n: (n.ticker, n.day or date.min, n.kind))]
+    older: dict[str, list[DataNote]] = {}
+    for note in dated:
+        if note not in recent:
+            older.setdefault(note.ticker, []).append(note)
+    for ticker, items in sorted(older.items()):
+        kinds = sorted({KIND_WORDS.get(n.kind, n.kind.replace("_", " ")) for n in items})
+        first = min(n.day for n in items if n.day is not None)
+        lines.append(
+            f"{ticker}: {len(items)} earlier data note(s) since {first.isoformat()} ({', '.join(kinds)})."
+        )
+    return lines
+
+
 def _day(index: pd.DatetimeIndex, row: int | np.integer) -> date:
     return pd.Timestamp(index[int(row)]).date()
 

@@ -181,7 +181,7 @@ def _fetch_incremental(
     for since, group in _by_date(pending, lambda p: p.since or start):
         got = run.fetch([p.ticker for p in group], since)
         for plan in group:
-            _merge(plan, got, run.final, summary)
+            _merge(plan, got, run, summary)
 
 
 def _fetch_full(run: _Run, plans: list[_Plan], start: date, summary: FetchSummary) -> None:
@@ -294,14 +294,16 @@ def overlap_changed(old: pd.DataFrame, new: pd.DataFrame) -> bool:
     return False
 
 
-def _merge(
-    plan: _Plan, got: dict[str, pd.DataFrame], final: dict[str, pd.DataFrame], summary: FetchSummary
-) -> None:
+def _merge(plan: _Plan, got: dict[str, pd.DataFrame], run: _Run, summary: FetchSummary) -> None:
+    """Append a stored ticker's new bars, or queue a full refetch if the overlap changed."""
     old = plan.old
     assert old is not None
+    final = run.final
     new = got.get(plan.ticker)
     if new is None or new.empty:
-        final[plan.ticker] = old  # failure already collected; keep what is stored
+        final[plan.ticker] = old  # keep what is stored; a failure, if any, is already collected
+        if not any(f.ticker == plan.ticker for f in run.failures):
+            summary.up_to_date.append(plan.ticker)
         return
     if overlap_changed(old, new):
         summary.refetched[plan.ticker] = "the adjusted history changed inside the overlap (dividend or split)"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.checks import CheckThresholds, check_bars, summarise
+from generator.checks import CheckThresholds, check_bars, issue_lines, summarise
 from generator.fetch import session_calendar
 from generator.prices import DataNote
 from generator.sources.csvfolder import CsvFolderSource
@@ -208,3 +208,20 @@ def test_thresholds_are_honoured():
     assert by_kind(check_bars(bars, sessions=SESSIONS), "bad_print") == []
     loose = CheckThresholds(bad_print_min_move_pct=5.0, bad_print_sigma=5.0)
     assert len(by_kind(check_bars(bars, sessions=SESSIONS, thresholds=loose), "bad_print")) == 1
+
+
+def test_issue_lines_fold_standing_notes_and_count_old_ones():
+    notes = [
+        DataNote("SPY", "one_close", "SPY.csv has one close only"),
+        DataNote("IWM", "one_close", "IWM.csv has one close only"),
+        DataNote("XLC", "missing", "not in the price store"),
+        DataNote("PSCT", "gap", "no bars for 9 sessions", date(2024, 1, 2)),
+        DataNote("PSCT", "bad_print", "close moved +200%", date(2024, 5, 1)),
+        DataNote("PSCT", "missing_sessions", "no bar on 2 day(s)", date(2024, 6, 20)),
+    ]
+    assert issue_lines(notes, date(2024, 6, 28)) == [
+        "One close only, used for both price bases: IWM, SPY.",
+        "Not in the price store: XLC.",
+        "PSCT on 2024-06-20: no bar on 2 day(s)",
+        "PSCT: 2 earlier data note(s) since 2024-01-02 (bad prints, gaps).",
+    ]
