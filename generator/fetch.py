@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from generator.checks import CheckThresholds, check_bars, summarise
+from generator.checks import CheckThresholds, check_bars
 from generator.errors import FetchError, StoreError
 from generator.frames import union_of_days
+from generator.notes import note_from_json, note_to_json, summarise
 from generator.prices import DataNote
 from generator.sources import FetchFailure, PriceSource, SourceResult
-from generator.store import PriceStore, StoredFile, note_from_json, note_to_json, utc_now_iso
+from generator.store import PriceStore, StoredFile, utc_now_iso
 
 TickerProgress = Callable[[int], None]
 # Relative difference above which an overlapping bar counts as changed. Yahoo returns the same

@@ -157,11 +157,13 @@ def refresh_universe(
     if source_spec == "yfinance":
         import yfinance as yf
 
+        from generator.sources.yahoo_screener import yahoo_universe
+
         cache = settings.store_dir / "yfinance-cache"
         cache.mkdir(parents=True, exist_ok=True)
         yf.set_tz_cache_location(str(cache))
         return universe.refresh_universe(
-            lambda s: universe.yahoo_universe(
+            lambda s: yahoo_universe(
                 s,
                 screen_fn=screen_fn,
                 backoff_s=settings.fetch.rate_limit_backoff_s,
@@ -325,9 +327,7 @@ def _issue_charts(
     return refs, written
 
 
-def publish_issue(
-    settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False
-) -> Path:
+def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it

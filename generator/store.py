@@ -23,7 +23,6 @@ import io
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -41,7 +40,16 @@ import pyarrow.parquet as pq
 from generator.errors import StoreError
 from generator.frames import Columns, RowLookup, union_of_days, wide_frame
 from generator.fsio import atomic_write_text
-from generator.prices import BAR_COLUMNS, DataNote, PriceHistory
+from generator.notes import manifest_notes
+from generator.parquet_io import (
+    bars_to_parquet,
+    columns_to_bars,
+    dates_to_parquet,
+    parquet_to_columns,
+    parquet_to_dates,
+    replace_unsynced,
+)
+from generator.prices import BAR_COLUMNS, PriceHistory
 
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".lock"
@@ -76,52 +84,6 @@ class StoredFile:
             "first_bar": self.first_bar.isoformat(),
             "last_bar": self.last_bar.isoformat(),
         }
-
-
-def bars_to_parquet(bars: pd.DataFrame) -> bytes:
-    """One ticker's bars as Parquet bytes (zstd): a ``date`` column and the bar columns."""
-    index = pd.DatetimeIndex(bars.index).as_unit("ns")
-    arrays = {"date": pa.array(index.asi8.view("datetime64[ns]"), type=pa.timestamp("ns"))}
-    for column in BAR_COLUMNS:
-        values = bars[column].to_numpy(dtype="float64") if column in bars else np.full(len(bars), np.nan)
-        arrays[column] = pa.array(values, type=pa.float64())
-    buffer = io.BytesIO()
-    # LZ4 without dictionary encoding: price columns rarely repeat, so dictionaries only cost
-    # decode time; this reads 40% faster than zstd with dictionaries (bench/bench_store.py).
-    pq.write_table(pa.table(arrays), buffer, compression="lz4", use_dictionary=False)
-    return buffer.getvalue()
-
-
-def parquet_to_columns(path: Path, names: Sequence[str] = BAR_COLUMNS, *, dates: bool = True) -> Columns:
-    """Raw arrays of one store file (also reads the spine's pandas-written files).
-
-    ``ParquetFile.read`` with a column projection costs a third of ``pq.read_table`` per file,
-    which is what a 3,000-file load is made of.
-    """
-    parquet = pq.ParquetFile(path, memory_map=True)
-    present = set(parquet.schema_arrow.names)
-    wanted = (["date"] if dates else []) + [n for n in names if n in present]
-    table = parquet.read(columns=wanted, use_threads=False)
-    day_ns = _array(table, "date").astype("datetime64[ns]").view("int64") if dates else np.empty(0, "int64")
-    rows = table.num_rows
-    values = {
-        n: _array(table, n).astype("float64", copy=False) if n in present else np.full(rows, np.nan)
-        for n in names
-    }
-    return Columns(day_ns, values)
-
-
-def _array(table: pa.Table, name: str) -> np.ndarray:
-    column = table.column(name)
-    if column.num_chunks == 1:
-        return column.chunk(0).to_numpy(zero_copy_only=False)
-    return column.to_numpy()
-
-
-def columns_to_bars(columns: Columns) -> pd.DataFrame:
-    """A normalised bar frame from raw arrays."""
-    index = pd.DatetimeIndex(columns.dates_ns.view("datetime64[ns]"), name="date")
-    return pd.DataFrame({c: columns.values[c] for c in BAR_COLUMNS}, index=index)
 
 
 class PriceStore:
@@ -167,7 +129,7 @@ class PriceStore:
         name = self.relative_file(ticker, digest)
         path = self.folder / name
         if not (path.exists() and path.stat().st_size == len(data)):
-            _replace_unsynced(path, data)
+            replace_unsynced(path, data)
         index = pd.DatetimeIndex(bars.index)
         return StoredFile(name, digest, len(bars), index[0].date(), index[-1].date())
 
@@ -265,16 +227,11 @@ class PriceStore:
         ``load_history`` allocates its wide frames on it and reads each file once, instead of
         reading every file's dates first to find the union.
         """
-        arrays = {
-            "date": pa.array(np.asarray(dates_ns, dtype="int64").view("datetime64[ns]"), pa.timestamp("ns"))
-        }
-        buffer = io.BytesIO()
-        pq.write_table(pa.table(arrays), buffer, compression="lz4", use_dictionary=False)
-        data = buffer.getvalue()
+        data = dates_to_parquet(dates_ns)
         digest = hashlib.sha256(data).hexdigest()
         name = f"dates/{digest[:16]}.parquet"
         if not (self.folder / name).exists():
-            _replace_unsynced(self.folder / name, data)
+            replace_unsynced(self.folder / name, data)
         return {"file": name, "sha256": digest, "rows": len(dates_ns)}
 
     def read_dates(self, manifest: dict[str, Any]) -> np.ndarray | None:
@@ -283,10 +240,9 @@ class PriceStore:
         if not isinstance(entry, dict) or not entry.get("file"):
             return None
         try:
-            table = pq.ParquetFile(self.folder / str(entry["file"])).read(columns=["date"], use_threads=False)
+            dates = parquet_to_dates(self.folder / str(entry["file"]))
         except (OSError, pa.ArrowException, KeyError):
             return None
-        dates = _array(table, "date").astype("datetime64[ns]").view("int64")
         return dates if len(dates) == int(entry.get("rows", -1)) else None
 
     def load_history(self, tickers: Sequence[str] | None = None) -> PriceHistory:
@@ -382,64 +338,6 @@ class PriceStore:
             arrays = {c: np.asfortranarray(a[keep]) for c, a in arrays.items()}
             known_dates = known_dates[keep]
         return pd.DatetimeIndex(known_dates.view("datetime64[ns]"), name="date"), arrays
-
-
-def _replace_unsynced(path: Path, data: bytes) -> None:
-    """Temp file + rename without fsync: a crash leaves the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def note_to_json(note: DataNote) -> dict[str, Any]:
-    """A DataNote as manifest JSON."""
-    return {
-        "ticker": note.ticker,
-        "kind": note.kind,
-        "message": note.message,
-        "day": note.day.isoformat() if note.day else None,
-    }
-
-
-def note_from_json(raw: dict[str, Any]) -> DataNote:
-    """A DataNote back from manifest JSON."""
-    day = date.fromisoformat(raw["day"]) if raw.get("day") else None
-    return DataNote(str(raw["ticker"]), str(raw["kind"]), str(raw["message"]), day)
-
-
-def manifest_notes(manifest: dict[str, Any], wanted: Sequence[str]) -> list[DataNote]:
-    """Notes for ``wanted``: missing tickers, the last fetch's failures, then each ticker's checks."""
-    entries: dict[str, Any] = manifest.get("tickers", {})
-    notes = [
-        DataNote(t, "missing", "not in the price store; left out of this issue")
-        for t in wanted
-        if t not in entries
-    ]
-    failures = {f["ticker"]: f for f in manifest.get("failures", []) if isinstance(f, dict)}
-    for ticker in wanted:
-        failure = failures.get(ticker)
-        if failure is not None and ticker in entries:
-            notes.append(
-                DataNote(
-                    ticker,
-                    "fetch_failed",
-                    f"could not be refreshed at the last fetch ({failure.get('reason')}); "
-                    f"its bars end {entries[ticker].get('last_bar')}",
-                )
-            )
-        for raw in entries.get(ticker, {}).get("notes", []):
-            notes.append(note_from_json(raw))
-    # Spine-format manifests kept notes at the top level.
-    for raw in manifest.get("notes", []):
-        if raw.get("ticker") in entries and raw.get("ticker") in wanted:
-            notes.append(note_from_json(raw))
-    return notes
 
 
 def utc_now_iso() -> str:

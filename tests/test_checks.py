@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.checks import CheckThresholds, check_bars, issue_lines, summarise
+from generator.checks import CheckThresholds, check_bars
 from generator.fetch import session_calendar
+from generator.notes import issue_lines, summarise
 from generator.prices import DataNote
 from generator.sources.csvfolder import CsvFolderSource
 from tests.conftest import shared_folder

@@ -8,20 +8,17 @@ import pytest
 from generator.errors import FetchError
 from generator.sources.demo import DemoSource
 from generator.sources.demo_universe import demo_stocks, is_demo_stock
+from generator.sources.yahoo_screener import equity_query, page_through, rows_from_quotes, yahoo_universe
 from generator.store import PriceStore
 from generator.universe import (
     YAHOO_SECTORS,
     Screen,
     apply_screen,
-    equity_query,
     latest_universe_tickers,
     load_snapshots,
-    page_through,
     refresh_universe,
-    rows_from_quotes,
     short_interest_history,
     short_interest_record,
-    yahoo_universe,
 )
 
 

@@ -280,7 +280,9 @@ def generate_demo_bars(tickers: Sequence[str], seed: int) -> dict[str, pd.DataFr
     """Daily OHLCV + adjusted close per ticker from ``seed``; pure and deterministic."""
     days = demo_days()
     factors = _factors(len(days), seed, days)
-    stocks = _stock_profiles(tickers, seed)
+    from generator.sources.demo_universe import calibrate_volume, stock_profiles
+
+    stocks = stock_profiles(tickers, seed)
     out: dict[str, pd.DataFrame] = {}
     for ticker in tickers:
         profile = PROFILES.get(ticker) or (
@@ -291,33 +293,8 @@ def generate_demo_bars(tickers: Sequence[str], seed: int) -> dict[str, pd.DataFr
         log_close = _path(ticker, profile, returns, days, factors)
         out[ticker] = _bars(profile, log_close, returns, days, factors["vol"], rng)
         if ticker in stocks:
-            from generator.sources.demo_universe import calibrate_volume
-
             out[ticker] = calibrate_volume(out[ticker], stocks[ticker][1])
     return out
-
-
-def _stock_profiles(tickers: Sequence[str], seed: int) -> dict[str, tuple[Profile, DemoStock]]:
-    """Profiles of the synthetic universe's stocks among ``tickers`` (generator/sources/demo_universe.py)."""
-    from generator.sources.demo_universe import YAHOO_SECTORS, demo_stocks, is_demo_stock
-
-    if not any(is_demo_stock(t) for t in tickers):
-        return {}
-    return {
-        s.ticker: (
-            Profile(
-                s.start_price,
-                beta=s.beta,
-                size=1.0,
-                sector=YAHOO_SECTORS[s.sector],
-                sector_load=1.0,
-                idio_vol=0.015,
-                yield_pct=0.0,
-            ),
-            s,
-        )
-        for s in demo_stocks(seed)
-    }
 
 
 def _generic_profile(ticker: str) -> Profile:

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+
+from generator.sources.demo import Profile
 
 DEMO_STOCK_COUNT = 300
 TICKER_PREFIX = "DS"
@@ -91,6 +94,27 @@ def demo_stocks(seed: int) -> list[DemoStock]:
             )
         )
     return stocks
+
+
+def stock_profiles(tickers: Sequence[str], seed: int) -> dict[str, tuple[Profile, DemoStock]]:
+    """Factor-model profiles of the universe's stocks among ``tickers``: small caps on their sector."""
+    if not any(is_demo_stock(t) for t in tickers):
+        return {}
+    return {
+        s.ticker: (
+            Profile(
+                s.start_price,
+                beta=s.beta,
+                size=1.0,
+                sector=YAHOO_SECTORS[s.sector],
+                sector_load=1.0,
+                idio_vol=0.015,
+                yield_pct=0.0,
+            ),
+            s,
+        )
+        for s in demo_stocks(seed)
+    }
 
 
 def calibrate_volume(frame: pd.DataFrame, stock: DemoStock) -> pd.DataFrame:
