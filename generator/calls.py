@@ -33,18 +33,18 @@ POSITION = re.compile(r"^\s*(long|short)\s+([A-Za-z0-9.\-^=]+)(?:\s+vs\.?\s+([A-
 class Call:
     """One call as published in an issue's front matter."""
 
-    id: str
-    direction: str  # long | short
-    ticker: str
-    benchmark: str | None
-    category: str
-    thesis: str
-    entry: dict[str, float]
-    horizon_weeks: int
-    stop: float | None = None  # quoted-price level (absolute calls)
-    stop_pct: float | None = None  # return in percent, e.g. -4.0
-    issue_date: date | None = None
-    issue_slug: str | None = None
+    id: str  # unique across all issues, e.g. 2025-10-17-long-iwm-vs-iwb
+    direction: str  # long or short
+    ticker: str  # the instrument held
+    benchmark: str | None  # the instrument it is held against (relative calls), or none
+    category: str  # size, sectors, thematic... (the ledger groups by it)
+    thesis: str  # the thesis in one line
+    entry: dict[str, float]  # quoted closes of each leg at the publication close
+    horizon_weeks: int  # the call expires after this many weeks
+    stop: float | None = None  # quoted-price level (absolute calls): a close through it invalidates
+    stop_pct: float | None = None  # return in percent, e.g. -4.0: a close at or below it invalidates
+    issue_date: date | None = None  # the as-of date of the issue that published it
+    issue_slug: str | None = None  # that issue's slug
 
     @property
     def position(self) -> str:
@@ -135,15 +135,15 @@ def _is_number(value: Any) -> bool:
 class CallScore:
     """How a call has done since its publication close."""
 
-    call: Call
-    status: str  # open | invalidated | expired | closed | pending (no close after publication yet)
-    result_pct: float | None
-    best_pct: float | None
-    worst_pct: float | None
-    days_open: int
-    sessions: int
-    ended_on: date | None
-    last_day: date | None
+    call: Call  # the call as published
+    status: str  # open, invalidated, expired, closed, or pending (no close after publication yet)
+    result_pct: float | None  # return since entry, in percent (relative return for a pair)
+    best_pct: float | None  # best close-to-close result since entry, in percent
+    worst_pct: float | None  # worst close-to-close result since entry, in percent
+    days_open: int  # calendar days from publication to its end (or to the scoring date)
+    sessions: int  # sessions scored
+    ended_on: date | None  # when it was invalidated, expired or closed; none while open
+    last_day: date | None  # the last session scored
     path: pd.Series = field(repr=False, compare=False)  # return in % per session since entry
 
     @property
