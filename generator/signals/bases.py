@@ -12,7 +12,8 @@ For a weekly close ``C_t`` the base is read from the closes before it, ``C[..t-1
 6. Valid when ``length_weeks >= min_weeks`` and ``touches >= min_touches``.
 7. (Ours, not in SIGNALS.md) If the window is long enough but its ceiling is touched fewer
    than ``min_touches`` times, the ceiling is the end of a decline into the base, not a
-   ceiling: drop the window through that first episode and repeat steps 2-6 (``_peel``).
+   ceiling: drop the window through that first episode and repeat steps 2-6 (``_peel``),
+   keeping a peeled window only when its base starts after a dip below its ceiling zone.
 
 Why no per-bar walk: the walk back is the sequential part, and a Python loop over 3,000
 tickers x 1,000 weeks is seconds. numba is not installed (and would be a heavy dependency
@@ -106,8 +107,15 @@ def sparse_tables(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mx, mn
 
 
-def detect_bases(closes: np.ndarray, rows: np.ndarray, params: BaseParams) -> BaseArrays:
-    """Run steps 1-7 of the module doc for every column at each of ``rows`` (t >= 1)."""
+def detect_bases(
+    closes: np.ndarray, rows: np.ndarray, params: BaseParams, needed: np.ndarray | None = None
+) -> BaseArrays:
+    """Run steps 1-7 of the module doc for every column at each of ``rows`` (t >= 1).
+
+    ``needed`` (bool, ``(len(rows), columns)``) limits steps 5-7, the costly ones, to the
+    entries a caller reads ``touches`` and ``valid`` of; elsewhere touches are 0 and valid
+    is False. ``candidate_rows`` gives the entries a breakout can happen at.
+    """
     values = np.asarray(closes, dtype="float64")
     n, m = values.shape
     rows = np.asarray(rows, dtype=np.int64)
@@ -120,10 +128,11 @@ def detect_bases(closes: np.ndarray, rows: np.ndarray, params: BaseParams) -> Ba
     start, ceiling = _walk_back(values, tables, last, col, params)
     window = has_prior & ~np.isnan(ceiling)
     ceiling = np.where(window, ceiling, np.nan)
-    base = _Base(start, ceiling, *_base_from(values, tables, start, last, col, ceiling, window, params))
-    _peel(values, tables, base, last, col, window, params)
+    counted = window if needed is None else window & np.asarray(needed).reshape(-1)
+    base = _Base(start, ceiling, *_base_from(values, tables, start, last, col, ceiling, counted, params))
+    _peel(values, tables, base, last, col, counted, params)
     floor = np.where(window, _range(tables[1], base.base_start, last, col, np.minimum), np.nan)
-    valid = window & (base.length >= params.min_weeks) & (base.touches >= params.min_touches)
+    valid = counted & (base.length >= params.min_weeks) & (base.touches >= params.min_touches)
     return BaseArrays(
         rows,
         np.where(window, base.base_start, -1).reshape(shape),
@@ -133,6 +142,24 @@ def detect_bases(closes: np.ndarray, rows: np.ndarray, params: BaseParams) -> Ba
         base.touches.reshape(shape),
         valid.reshape(shape),
     )
+
+
+def candidate_rows(closes: np.ndarray, rows: np.ndarray, params: BaseParams) -> np.ndarray:
+    """Entries where a breakout is possible, plus the last row (for the state).
+
+    A valid base is at least ``min_weeks`` long and its window ends at ``t - 1``, so its
+    ceiling is at least the highest of the ``min_weeks`` closes before ``t``: a breakout needs
+    ``C_t > max(C_{t-min_weeks..t-1}) * (1 + buffer)``, a ``min_weeks``-week closing high.
+    """
+    values = np.asarray(closes, dtype="float64")
+    prior = np.vstack([np.full((1, values.shape[1]), np.nan), values[:-1]])
+    highs = np.lib.stride_tricks.sliding_window_view(
+        np.vstack([np.full((params.min_weeks - 1, values.shape[1]), np.nan), prior]), params.min_weeks, axis=0
+    )[rows]
+    with np.errstate(invalid="ignore"):
+        needed = values[rows] > np.fmax.reduce(highs, axis=2) * (1.0 + params.breakout_buffer_pct / 100.0)
+    needed[rows == values.shape[0] - 1] = True
+    return needed
 
 
 @dataclass
@@ -185,7 +212,7 @@ def _base_from(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Steps 3-5 for windows ``[start, last]`` with ceiling H: s, length, touches, first episode end."""
     threshold = ceiling * (1.0 - params.ceiling_tol_pct / 100.0)
-    base_start = _first_at_least(tables[0], start, last, col, threshold, window)
+    base_start = _first_at_least(tables[0], start, last, col, threshold, ~np.isnan(ceiling))
     length = np.where(window, last - base_start + 1, 0)
     touches = np.zeros(len(last), dtype=np.int64)
     first_end = np.full(len(last), -1, dtype=np.int64)
@@ -216,10 +243,11 @@ def _peel(
     A base that follows a decline (ARKX after 2022, small caps vs large after 2021) pulls the
     end of the decline into the window of step 1, and the decline's highest close becomes a
     "ceiling" touched once. Drop the window up to the end of that first episode and read
-    H, s and touches again from the rest, while it is still ``min_weeks`` long. Each round
-    lowers H by at least ``ceiling_tol_pct``, so there are at most
-    ``log(1 - depth)/log(1 - tol)`` rounds (14 with the defaults). A base that passes
-    steps 1-6 is never changed.
+    H, s and touches again from the rest, while it is still ``min_weeks`` long. A peeled
+    window counts only if its base starts after a dip below the new threshold (``s > s0``):
+    otherwise its first touch is the same fall passing through a lower level. Each round
+    drops at least one week and H never rises, so the loop ends; in practice it takes a few
+    rounds. A base that passes steps 1-6 is never changed.
     """
     pending = np.flatnonzero(window & (base.length >= params.min_weeks) & (base.touches < params.min_touches))
     while len(pending):
@@ -232,7 +260,9 @@ def _peel(
         found = _base_from(values, tables, start, stop, cols, ceiling, inside, params)
         base_start, length, touches, first_end = found
         long_enough = inside & (length >= params.min_weeks)
-        done = long_enough & (touches >= params.min_touches)
+        # A window whose first week is already near its new ceiling is the same fall, still
+        # going: its "first touch" is the decline passing through. Peel again.
+        done = long_enough & (touches >= params.min_touches) & (base_start > start)
         commit = pending[done]
         base.start[commit], base.ceiling[commit] = start[done], ceiling[done]
         base.base_start[commit], base.length[commit], base.touches[commit] = (

@@ -160,6 +160,9 @@ def rolling_sums(block: np.ndarray, window: int) -> np.ndarray:
     """Sums of every ``window`` consecutive rows (row i: rows i..i+window-1); NaN if any is NaN."""
     missing = np.isnan(block)
     zero = np.zeros((1, block.shape[1]))
+    if not missing.any():
+        plain = np.vstack([zero, np.cumsum(block, axis=0)])
+        return plain[window:] - plain[:-window]
     sums = np.vstack([zero, np.cumsum(np.where(missing, 0.0, block), axis=0)])
     gaps = np.vstack([zero, np.cumsum(missing, axis=0)])
     out = sums[window:] - sums[:-window]

@@ -89,7 +89,7 @@ def build_instruments(
     params = BaseParams.from_settings(settings.signals.base)
     states, base_events = base_states(wc, weeks, params)
     levels = level_events(wc, weeks, settings)
-    at_ath, weeks_since_ath = weekly_ath_state(wc)
+    _, weeks_since_ath = weekly_ath_state(wc)
     daily = _daily_levels(inputs.close)
     vol = volatility_arrays(
         inputs.close.to_numpy(dtype="float64"),
@@ -123,7 +123,7 @@ def build_instruments(
             ath_level=_num(daily["ath"][i], 4),
             ath_day=_day(inputs.close.index, daily["ath_row"][i]),
             pct_from_ath=_num(100.0 * (daily["last"][i] / daily["ath"][i] - 1.0)),
-            at_ath=bool(at_ath[i]) if history_weeks[i] else None,
+            at_ath=bool(daily["last"][i] >= daily["ath"][i]),
             weeks_since_ath=int(weeks_since_ath[i]) if weeks_since_ath[i] >= 0 else None,
             high_52w=_num(daily["high_52w"][i], 4),
             pct_from_52w_high=_num(100.0 * (daily["last"][i] / daily["high_52w"][i] - 1.0)),

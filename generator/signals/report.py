@@ -175,8 +175,8 @@ class InstrumentSignals:
     ath_level: float | None  # highest daily close since the first bar
     ath_day: date | None
     pct_from_ath: float | None
-    at_ath: bool | None  # the weekly close is at or above every earlier weekly close
-    weeks_since_ath: int | None  # weekly closes since the highest weekly close
+    at_ath: bool | None  # the last close is the highest close since the first bar (= ath_level)
+    weeks_since_ath: int | None  # weekly closes since the highest weekly close (0: this week's)
     high_52w: float | None
     pct_from_52w_high: float | None
     one_close: bool

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.signals.bases import BaseArrays, BaseParams, BreakoutRecord, breakout_records, detect_bases
+from generator.signals.bases import (
+    BaseArrays,
+    BaseParams,
+    BreakoutRecord,
+    breakout_records,
+    candidate_rows,
+    detect_bases,
+)
 from generator.signals.report import INSUFFICIENT, BaseState, Event
 
 WEEKS_PER_YEAR = 52.0
@@ -55,7 +62,7 @@ def base_states(
     # Breakouts of the last hold_weeks, and the hold_weeks before them that decide whether a
     # breakout is a re-anchored one (breakout_records).
     rows = np.arange(max(1, n - 2 * params.hold_weeks - 3), n)
-    bases = detect_bases(weekly, rows, params)
+    bases = detect_bases(weekly, rows, params, candidate_rows(weekly, rows, params))
     records = [r for r in breakout_records(weekly, bases, params) if n - 1 - r.row <= params.hold_weeks]
     by_column: dict[int, list[BreakoutRecord]] = {}
     for record in records:
