@@ -66,7 +66,8 @@ def breadth_snapshot(
         slow_now = window_mean(adjusted_tail, slow)
         slow_then = window_mean(adjusted_tail, slow, offset=settings.sma_slope_days)
         rising = (last > slow_now) & (slow_now > slow_then)
-        before = adjusted_tail[-1 - lookback] > window_mean(adjusted_tail, slow, offset=lookback)
+        enough = adjusted_tail.shape[0] > lookback
+        before = adjusted_tail[-1 - lookback] > window_mean(adjusted_tail, slow, offset=lookback) if enough else None
     highs, lows = _new_highs_lows(quoted_tail, settings.hilo_lookback_days, settings.hilo_index_smooth_days)
     nh = int((highs[-1] & eligible).sum())
     nl = int((lows[-1] & eligible).sum())
@@ -82,7 +83,7 @@ def breadth_snapshot(
         net_new_highs=nh - nl if count else None,
         net_new_highs_pct=round(100.0 * (nh - nl) / count, 2) if count else None,
         high_low_index=_high_low_index(highs, lows, eligible, settings.hilo_index_smooth_days),
-        pct_above_slow_sma_4w_ago=pct(before),
+        pct_above_slow_sma_4w_ago=pct(before) if before is not None else None,
     )
 
 

@@ -26,7 +26,8 @@ from generator.signals.report import (
 BASE_SCORES = {"massive base": 92.0, "multi-year base": 88.0, "base": 80.0}
 DECAY_PER_WEEK = 20.0  # a weekly letter leads with this week's events
 FRESH_WEEKS = 1  # event stories older than this are left to the state stories
-ROTATION_SCORES = {"Leading": 58.0, "Lagging": 52.0, "Improving": 50.0, "Weakening": 48.0}
+# A quadrant change is frequent (several a week across 30 ETFs): below base and breakout stories.
+ROTATION_SCORES = {"Leading": 53.0, "Lagging": 47.0, "Improving": 45.0, "Weakening": 43.0}
 
 
 def build_headlines(report: SignalReport, settings: Settings) -> list[Headline]:
@@ -47,6 +48,11 @@ def build_headlines(report: SignalReport, settings: Settings) -> list[Headline]:
     for snapshot in report.breadth:
         out.extend(_breadth_story(snapshot, report))
     return sorted(out, key=lambda h: (-h.score, h.text))
+
+
+def _staleness(weeks_in_band: int | None) -> float:
+    """A state story is less news each week it lasts: -1 a week after the third, at most -10."""
+    return float(min(max((weeks_in_band or 0) - 3, 0), 10))
 
 
 def _best(stories: Iterable[Headline]) -> list[Headline]:
@@ -260,6 +266,7 @@ def _attempting_story(
         )
     wording = base.wording or "base"
     score = BASE_SCORES[wording] - 20.0 + (3.0 if contraction else 0.0) + (base.pct_from_ceiling or 0.0)
+    score -= _staleness(base.weeks_in_band)
     numbers: dict[str, float | str | None] = {
         "ceiling": base.ceiling,
         "pct_from_ceiling": base.pct_from_ceiling,
@@ -316,7 +323,7 @@ def _relative_stories(pair: RelativeSignals, report: SignalReport, *, configured
             _headline(
                 f"{pair.long} tests its relative ceiling against {pair.short}",
                 text,
-                62.0 + weight,
+                62.0 + weight - _staleness(pair.base.weeks_in_band),
                 "rel_base_attempting",
                 tickers,
                 pair.category,
