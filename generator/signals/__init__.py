@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from generator.config import Settings
+from generator.config import GroupSettings, Settings
 from generator.errors import DataError
 from generator.prices import PriceHistory
 from generator.signals.breadth import breadth_snapshot
@@ -49,11 +49,13 @@ def compute_signals(prices: PriceHistory, settings: Settings, as_of: date) -> Si
             f"none of the configured tickers has prices on or before {as_of.isoformat()} "
             f"({', '.join(settings.tickers[:8])}...); check the source and newsletter.toml"
         )
-    close = history.close[tickers]
-    adj = history.adj_close[tickers]
-    benchmarks = {t: _benchmark_of(settings, t) for t in tickers}
+    same = history.close.columns.tolist() == tickers  # skip a copy of the whole frame when possible
+    close = history.close if same else history.close[tickers]
+    adj = history.adj_close if same else history.adj_close[tickers]
+    membership = group_index(settings)
+    benchmarks = {t: membership[t][1].benchmark if t in membership else settings.benchmark for t in tickers}
     own_specs = [
-        PairSpec(t, b, f"{t} vs {b}", _category_of(settings, t))
+        PairSpec(t, b, f"{t} vs {b}", membership[t][1].category if t in membership else "benchmark")
         for t, b in benchmarks.items()
         if b != t and b in available
     ]
@@ -70,7 +72,9 @@ def compute_signals(prices: PriceHistory, settings: Settings, as_of: date) -> Si
         else []
     )
     rrg_by_ticker = {p.ticker: p for p in rrg}
-    inputs = InstrumentInputs(history=history, close=close, adj=adj, as_of=as_of, benchmarks=benchmarks)
+    inputs = InstrumentInputs(
+        history=history, close=close, adj=adj, as_of=as_of, benchmarks=benchmarks, groups=membership
+    )
     instruments = build_instruments(
         inputs,
         settings,
@@ -126,11 +130,10 @@ def _breadth(settings: Settings, close: pd.DataFrame, adj: pd.DataFrame) -> list
     return out
 
 
-def _benchmark_of(settings: Settings, ticker: str) -> str:
-    found = settings.group_of(ticker)
-    return found[1].benchmark if found else settings.benchmark
-
-
-def _category_of(settings: Settings, ticker: str) -> str:
-    found = settings.group_of(ticker)
-    return found[1].category if found else "benchmark"
+def group_index(settings: Settings) -> dict[str, tuple[str, GroupSettings]]:
+    """Each grouped ticker's first group (as ``Settings.group_of``), built once."""
+    out: dict[str, tuple[str, GroupSettings]] = {}
+    for key, group in settings.groups.items():
+        for ticker in group.tickers:
+            out.setdefault(ticker, (key, group))
+    return out

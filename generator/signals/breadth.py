@@ -45,14 +45,14 @@ def breadth_snapshot(
     lookback = 4 * WEEK_SESSIONS
     rows = max(slow + settings.sma_slope_days, settings.hilo_lookback_days) + settings.hilo_index_smooth_days
     rows += lookback
-    quoted = columns(close, present)
-    adjusted = columns(adj_close, present)
-    history = (~np.isnan(quoted)).sum(axis=0)
+    history = close[present].count().to_numpy() if present else np.zeros(0, dtype=int)
+    quoted = columns(close.iloc[-rows:], present)  # the rows needed, before any column copy
+    adjusted = columns(adj_close.iloc[-rows:], present)
     on_session = ~np.isnan(quoted[-1]) if len(quoted) else np.zeros(len(present), dtype=bool)
     eligible = on_session & (history >= settings.min_history_days)
     excluded = sorted(set(members) - {t for t, ok in zip(present, eligible, strict=True) if ok})
-    quoted_tail = _filled(quoted[-rows:])
-    adjusted_tail = _filled(adjusted[-rows:])
+    quoted_tail = _filled(quoted)
+    adjusted_tail = _filled(adjusted)
     count = int(eligible.sum())
 
     def pct(mask: np.ndarray) -> float | None:

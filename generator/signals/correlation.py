@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from generator.config import CorrelationSettings
-from generator.signals.frames import PairSpec, columns, rolling_corr, tail_block
+from generator.signals.frames import PairSpec, column_chunks, columns, rolling_corr, tail_block
 from generator.signals.report import CorrelationSignals
 
 
@@ -33,17 +33,26 @@ def correlation_signals(
     """Correlation, beta and their rank for every pair (one entry per spec, in order)."""
     if not specs:
         return []
+    out: list[CorrelationSignals] = []
+    for part in column_chunks(len(specs)):
+        out.extend(_chunk(adj_close, weekly_adj, specs[part], settings))
+    return out
+
+
+def _chunk(
+    adj_close: pd.DataFrame, weekly_adj: pd.DataFrame, specs: list[PairSpec], settings: CorrelationSettings
+) -> list[CorrelationSignals]:
     windows = sorted(set(settings.corr_days))
     first_window = settings.corr_days[0]
     length = max(settings.rank_days + first_window, max(windows), settings.beta_days) + 1
     longs = columns(adj_close, [s.long for s in specs])
     shorts = columns(adj_close, [s.short for s in specs])
     joint = ~np.isnan(longs) & ~np.isnan(shorts)
+    packed_long, _ = tail_block(longs, length, joint)
+    packed_short, _ = tail_block(shorts, length, joint)
     with np.errstate(invalid="ignore", divide="ignore"):
-        log_long, _ = tail_block(np.log(longs), length, joint)
-        log_short, _ = tail_block(np.log(shorts), length, joint)
-    r_long = np.diff(log_long, axis=0)
-    r_short = np.diff(log_short, axis=0)
+        r_long = np.diff(np.log(packed_long), axis=0)
+        r_short = np.diff(np.log(packed_short), axis=0)
     by_days = {str(w): _last_corr(r_long, r_short, w) for w in windows}
     series = rolling_corr(
         r_long[-(settings.rank_days + first_window - 1) :],

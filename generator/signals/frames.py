@@ -18,6 +18,16 @@ import pandas as pd
 from generator.prices import weekly_last
 
 
+# Whole-array steps work on blocks of this many columns, so temporaries stay near
+# rows x COLUMN_CHUNK floats (20 years of days: 20 MB) however wide the universe is.
+COLUMN_CHUNK = 512
+
+
+def column_chunks(count: int, size: int = COLUMN_CHUNK) -> list[slice]:
+    """Slices covering ``count`` columns in blocks of ``size``."""
+    return [slice(lo, min(lo + size, count)) for lo in range(0, count, size)]
+
+
 @dataclass(frozen=True)
 class PairSpec:
     """Two instruments read as a ratio ``long / short`` (a configured pair or ETF vs benchmark)."""
@@ -35,11 +45,13 @@ class PairSpec:
 
 def ratio_frame(adj_close: pd.DataFrame, specs: list[PairSpec]) -> pd.DataFrame:
     """``R = P / B`` per pair on adjusted closes; NaN unless both legs closed (an inner join)."""
-    longs = columns(adj_close, [s.long for s in specs])
-    shorts = columns(adj_close, [s.short for s in specs])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = longs / shorts
-    return pd.DataFrame(values, index=adj_close.index, columns=[s.key for s in specs])
+    values = np.empty((len(adj_close.index), len(specs)))
+    for part in column_chunks(len(specs)):
+        longs = columns(adj_close, [s.long for s in specs[part]])
+        shorts = columns(adj_close, [s.short for s in specs[part]])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(longs, shorts, out=values[:, part])
+    return pd.DataFrame(values, index=adj_close.index, columns=[s.key for s in specs], copy=False)
 
 
 def weekly_closes(frame: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
@@ -58,17 +70,20 @@ def weekly_closes(frame: pd.DataFrame, as_of: date | None = None) -> pd.DataFram
     n, m = values.shape
     ends = np.append(np.flatnonzero(labels[1:] != labels[:-1]), n - 1)
     starts = np.concatenate([[0], ends[:-1] + 1])
-    latest = forward_index(values)[ends]
-    cols = np.arange(m)
-    picked = np.where(latest >= starts[:, None], values[np.maximum(latest, 0), cols], np.nan)
     grid = np.arange(labels[0], labels[-1] + 1, 7)
     out = np.full((len(grid), m), np.nan)
-    out[((labels[ends] - labels[0]) // 7).astype(np.int64)] = picked
+    slots = ((labels[ends] - labels[0]) // 7).astype(np.int64)
+    for part in column_chunks(m):
+        block = values[:, part]
+        latest = forward_index(block)[ends]
+        cols = np.arange(block.shape[1])
+        picked = np.where(latest >= starts[:, None], block[np.maximum(latest, 0), cols], np.nan)
+        out[slots, part] = picked
     cut = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(frame.index[-1])
     keep = grid <= np.datetime64(cut.date(), "D")
     unit = getattr(frame.index, "unit", "ns")
     index = pd.DatetimeIndex(grid[keep].astype(f"datetime64[{unit}]"), name=frame.index.name)
-    return pd.DataFrame(out[keep], index=index, columns=frame.columns)
+    return pd.DataFrame(out[keep], index=index, columns=frame.columns, copy=False)
 
 
 def forward_index(values: np.ndarray) -> np.ndarray:
@@ -98,11 +113,10 @@ def dates_of(index: pd.Index) -> np.ndarray:
 
 def columns(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
     """The float values of ``names`` (columns of ``frame``, repeats allowed), without pandas indexing."""
-    where = {name: i for i, name in enumerate(frame.columns)}
-    missing = [n for n in names if n not in where]
-    if missing:
-        raise KeyError(f"no column {', '.join(missing)}")
-    return frame.to_numpy(dtype="float64")[:, [where[n] for n in names]]
+    positions = frame.columns.get_indexer(names)
+    if (positions < 0).any():
+        raise KeyError(f"no column {', '.join(n for n, p in zip(names, positions, strict=True) if p < 0)}")
+    return frame.to_numpy(dtype="float64")[:, positions]
 
 
 def window_view(values: np.ndarray, window: int, rows: int) -> np.ndarray:

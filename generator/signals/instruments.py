@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from generator.config import Settings
+from generator.config import GroupSettings, Settings
 from generator.prices import PriceHistory
 from generator.signals.bases import BaseParams
 from generator.signals.frames import dates_of, last_valid_index, tail_block, weekly_levels
@@ -40,6 +40,7 @@ class InstrumentInputs:
     adj: pd.DataFrame
     as_of: date
     benchmarks: dict[str, str]
+    groups: dict[str, tuple[str, GroupSettings]]  # ticker -> (group key, group)
 
 
 def level_events(weekly_close: np.ndarray, weeks: np.ndarray, settings: Settings) -> list[list[Event]]:
@@ -80,7 +81,11 @@ def build_instruments(
     rrg: dict[str, RRGPoint],
 ) -> dict[str, InstrumentSignals]:
     """InstrumentSignals for every column of ``inputs.close``, in column order."""
-    tickers = list(inputs.close.columns)
+    tickers = inputs.close.columns.tolist()
+    names: dict[str, str] = {}  # as Settings.name_of: the first group naming the ticker
+    for group in settings.groups.values():
+        for ticker, name in group.names.items():
+            names.setdefault(ticker, name)
     weekly_close = weekly_levels(inputs.close, inputs.as_of)
     weekly_adj = weekly_levels(inputs.adj, inputs.as_of)
     wc = weekly_close.to_numpy(dtype="float64")
@@ -103,12 +108,12 @@ def build_instruments(
     for i, ticker in enumerate(tickers):
         if daily["last_row"][i] < 0:
             continue
-        found = settings.group_of(ticker)
+        found = inputs.groups.get(ticker)
         benchmark = inputs.benchmarks[ticker]
         events = sorted([*levels[i], *base_events[i]], key=lambda e: (e.weeks_ago, e.kind))
         out[ticker] = InstrumentSignals(
             ticker=ticker,
-            name=settings.name_of(ticker),
+            name=names.get(ticker, ticker),
             group=found[0] if found else None,
             category=found[1].category if found else "benchmark",
             benchmark=benchmark if benchmark != ticker else None,
