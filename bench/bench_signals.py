@@ -78,20 +78,32 @@ def synthetic_universe(tickers: int, years: int, seed: int) -> tuple[PriceHistor
     # Wide frames directly (what the store's load_history produces), without per-ticker copies.
     wide = {k: pd.DataFrame(v, index=days, columns=names) for k, v in frames.items()}
     prices = PriceHistory(
-        close=wide["close"], adj_close=wide["adj_close"], high=wide["high"], low=wide["low"],
-        source_label="synthetic benchmark", synthetic=True,
+        close=wide["close"],
+        adj_close=wide["adj_close"],
+        high=wide["high"],
+        low=wide["low"],
+        source_label="synthetic benchmark",
+        synthetic=True,
     )
     groups = {
-        f"g{g:02d}": {"label": f"Group {g}", "benchmark": "SPY", "category": "bench",
-                      "tickers": names[1 + g * 100 : 1 + (g + 1) * 100]}
+        f"g{g:02d}": {
+            "label": f"Group {g}",
+            "benchmark": "SPY",
+            "category": "bench",
+            "tickers": names[1 + g * 100 : 1 + (g + 1) * 100],
+        }
         for g in range((tickers - 1 + 99) // 100)
     }
-    settings = Settings.model_validate({
-        "benchmark": "SPY",
-        "groups": {k: v for k, v in groups.items() if v["tickers"]},
-        "pairs": [{"long": names[1], "short": names[2], "label": "a pair", "category": "bench"},
-                  {"long": names[1], "short": "SPY", "label": "vs SPY", "category": "bench"}],
-    })
+    settings = Settings.model_validate(
+        {
+            "benchmark": "SPY",
+            "groups": {k: v for k, v in groups.items() if v["tickers"]},
+            "pairs": [
+                {"long": names[1], "short": names[2], "label": "a pair", "category": "bench"},
+                {"long": names[1], "short": "SPY", "label": "vs SPY", "category": "bench"},
+            ],
+        }
+    )
     return prices, settings
 
 
@@ -105,17 +117,25 @@ def bench_universe(tickers: int, years: int, seed: int) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     report = compute_signals(prices, settings, as_of)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    data_mb = sum(f.memory_usage(deep=False).sum() for f in (prices.close, prices.adj_close, prices.high, prices.low))
-    print(f"universe: {tickers} tickers x {len(prices.close)} days ({years} years), built in {built:.1f}s; "
-          f"the four price frames hold {data_mb / 2**20:.0f} MB")
+    data_mb = sum(
+        f.memory_usage(deep=False).sum() for f in (prices.close, prices.adj_close, prices.high, prices.low)
+    )
+    print(
+        f"universe: {tickers} tickers x {len(prices.close)} days ({years} years), built in {built:.1f}s; "
+        f"the four price frames hold {data_mb / 2**20:.0f} MB"
+    )
     print(f"  compute_signals as of {as_of}: {wall:.2f}s wall, {cpu:.2f}s CPU")
     if measured:
-        print(f"  peak RSS during compute_signals: {_status_mb('VmHWM'):.0f} MB "
-              f"(resident before it, data included: {resident:.0f} MB)")
+        print(
+            f"  peak RSS during compute_signals: {_status_mb('VmHWM'):.0f} MB "
+            f"(resident before it, data included: {resident:.0f} MB)"
+        )
     else:
         print(f"  peak RSS of the process: {peak_rss_mb():.0f} MB (includes building the data)")
-    print(f"  {len(report.instruments)} instruments, {len(report.rrg)} RRG points, "
-          f"{len(report.breadth)} breadth snapshots, {len(report.headlines)} headlines")
+    print(
+        f"  {len(report.instruments)} instruments, {len(report.rrg)} RRG points, "
+        f"{len(report.breadth)} breadth snapshots, {len(report.headlines)} headlines"
+    )
 
 
 def bench_issue() -> None:
@@ -129,8 +149,10 @@ def bench_issue() -> None:
     for friday in fridays:
         compute_signals(prices, settings, friday)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"default universe ({len(settings.tickers)} ETFs, demo data): compute_signals per issue "
-          f"{1000 * wall / 52:.0f} ms wall, {1000 * cpu / 52:.0f} ms CPU; 52 issues {wall:.1f}s")
+    print(
+        f"default universe ({len(settings.tickers)} ETFs, demo data): compute_signals per issue "
+        f"{1000 * wall / 52:.0f} ms wall, {1000 * cpu / 52:.0f} ms CPU; 52 issues {wall:.1f}s"
+    )
 
 
 def main() -> None:

@@ -51,7 +51,12 @@ def make_settings(
         {
             "benchmark": benchmark,
             "groups": {
-                name: {"label": name.title(), "benchmark": benchmark, "category": name, "tickers": list(tickers)}
+                name: {
+                    "label": name.title(),
+                    "benchmark": benchmark,
+                    "category": name,
+                    "tickers": list(tickers),
+                }
                 for name, tickers in groups.items()
             },
             "pairs": [{"long": a, "short": b, "label": f"{a} vs {b}", "category": "pairs"} for a, b in pairs],
@@ -60,6 +65,8 @@ def make_settings(
     )
 
 
-def random_walk(count: int, seed: int, *, drift: float = 0.0003, vol: float = 0.012, start: float = 100.0) -> np.ndarray:
+def random_walk(
+    count: int, seed: int, *, drift: float = 0.0003, vol: float = 0.012, start: float = 100.0
+) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return start * np.exp(np.cumsum(drift + vol * rng.standard_normal(count)))

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.signals.bases import BaseParams, breakout_records, candidate_rows, detect_bases
+from generator.signals.bases import BaseParams, candidate_rows, detect_bases
+from generator.signals.breakouts import breakout_records
 from generator.signals.report import INSUFFICIENT
 from generator.signals.states import base_states
 
@@ -43,7 +44,9 @@ def reference(closes: np.ndarray, t: int, p: BaseParams) -> tuple[int, float, fl
             trial_s0 = first_end + 1
             trial_ceiling = closes[trial_s0 : b + 1].max()
             trial_s = next(
-                i for i in range(trial_s0, b + 1) if closes[i] >= trial_ceiling * (1 - p.ceiling_tol_pct / 100)
+                i
+                for i in range(trial_s0, b + 1)
+                if closes[i] >= trial_ceiling * (1 - p.ceiling_tol_pct / 100)
             )
             if t - trial_s >= p.min_weeks:
                 s0, peeled = trial_s0, True
@@ -74,7 +77,12 @@ def test_vectorised_detector_matches_the_literal_walk(seed: int):
                 assert found.start[q, col] == -1
                 continue
             s, ceiling, floor, length, touches = expected
-            got = (found.start[q, col], found.ceiling[q, col], found.floor[q, col], found.length_weeks[q, col])
+            got = (
+                found.start[q, col],
+                found.ceiling[q, col],
+                found.floor[q, col],
+                found.length_weeks[q, col],
+            )
             if length >= PARAMS.min_weeks and touches >= PARAMS.min_touches:
                 assert got == (s, pytest.approx(ceiling), pytest.approx(floor), length), (t, col)
                 assert found.touches[q, col] == touches and found.valid[q, col]
@@ -186,7 +194,9 @@ def test_states_through_a_base_and_its_breakout():
     assert breakout.state == "breakout" and [e.kind for e in events] == ["base_breakout"]
     later, events = states_at(closes, 330)
     assert later.state == "post_breakout" and later.breakout is not None
-    assert later.breakout.weeks_ago == 10 and later.length_weeks == 164 and later.ceiling == pytest.approx(100.0)
+    assert (
+        later.breakout.weeks_ago == 10 and later.length_weeks == 164 and later.ceiling == pytest.approx(100.0)
+    )
     done, _ = states_at(closes, 320 + PARAMS.hold_weeks + 1)
     assert done.state == "none"  # the breakout is history; the new highs are no base
 

@@ -39,3 +39,10 @@ def test_a_missing_day_inside_the_history_does_not_drop_a_ticker():
     prices = history_of({"UP": values})
     snap = breadth_snapshot("one", ["UP"], prices.close, prices.adj_close, BreadthSettings())
     assert snap.eligible == 1 and snap.pct_above_sma["200"] == 100.0 and snap.new_highs == 1
+
+
+def test_a_few_days_of_history_and_an_empty_group_give_no_numbers():
+    prices = history_of({"SPY": [100.0, 101.0, 99.0, 102.0, 103.0, 104.0]})
+    for tickers in (["SPY"], ["XLK", "XLF"]):
+        snap = breadth_snapshot("early", tickers, prices.close, prices.adj_close, BreadthSettings())
+        assert snap.eligible == 0 and snap.new_highs is None and snap.high_low_index is None

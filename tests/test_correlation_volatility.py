@@ -18,7 +18,8 @@ def legs(n: int = 1500, seed: int = 9) -> pd.DataFrame:
     market = rng.normal(0, 0.01, n)
     small = 1.2 * market + rng.normal(0, 0.006, n)
     frame = pd.DataFrame(
-        {"IWM": 100 * np.exp(np.cumsum(small)), "IWB": 100 * np.exp(np.cumsum(market))}, index=business_days(n)
+        {"IWM": 100 * np.exp(np.cumsum(small)), "IWB": 100 * np.exp(np.cumsum(market))},
+        index=business_days(n),
     )
     frame.iloc[[n - 100, n - 50], 0] = np.nan  # two missing days in one leg
     return frame
@@ -35,7 +36,9 @@ def test_correlation_beta_and_rank_match_pandas():
     assert got.corr_by_days["252"] == pytest.approx(joint.iloc[-252:].corr().iloc[0, 1], abs=1e-4)
     tail = joint.iloc[-252:]
     assert got.beta == pytest.approx(tail["IWM"].cov(tail["IWB"]) / tail["IWB"].var(), abs=1e-4)
-    assert got.rel_vol == pytest.approx(joint["IWM"].iloc[-63:].std() / joint["IWB"].iloc[-63:].std(), abs=1e-4)
+    assert got.rel_vol == pytest.approx(
+        joint["IWM"].iloc[-63:].std() / joint["IWB"].iloc[-63:].std(), abs=1e-4
+    )
     history = rolling.iloc[-1260:]
     assert got.corr_rank_pct == pytest.approx(100 * (history <= rolling.iloc[-1]).mean(), abs=0.1)
     weekly = np.log(weekly_closes(frame)).diff().dropna().iloc[-52:]
@@ -44,7 +47,9 @@ def test_correlation_beta_and_rank_match_pandas():
 
 def test_rank_needs_five_years():
     frame = legs(n=600)
-    got = correlation_signals(frame, weekly_closes(frame), [PairSpec("IWM", "IWB", "x", "s")], CorrelationSettings())
+    got = correlation_signals(
+        frame, weekly_closes(frame), [PairSpec("IWM", "IWB", "x", "s")], CorrelationSettings()
+    )
     assert got[0].corr_rank_pct is None and got[0].corr_by_days["63"] is not None
 
 

@@ -17,7 +17,9 @@ def weeks_of(count: int) -> np.ndarray:
 
 def events(closes: list[float], spec: HighSpec = ATH, min_age: int = 13, recent: int = 500):
     values = np.asarray(closes, dtype=float)[:, None]
-    return new_high_events(values, weeks_of(len(values)), spec, recent_weeks=recent, min_high_age_weeks=min_age)[0]
+    return new_high_events(
+        values, weeks_of(len(values)), spec, recent_weeks=recent, min_high_age_weeks=min_age
+    )[0]
 
 
 def test_an_ath_event_fires_only_on_the_first_close_above():

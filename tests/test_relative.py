@@ -71,7 +71,9 @@ def test_a_missing_day_in_one_leg_is_an_inner_join_not_a_gap():
     gappy[[650, 680, 695]] = np.nan  # no bar on three days
     prices, rel = pair_report(gappy, short)
     ratio = (pd.Series(gappy) / pd.Series(short)).dropna()
-    assert rel.vs_sma_slow_pct == pytest.approx(100 * (ratio.iloc[-1] / ratio.iloc[-200:].mean() - 1), abs=0.01)
+    assert rel.vs_sma_slow_pct == pytest.approx(
+        100 * (ratio.iloc[-1] / ratio.iloc[-200:].mean() - 1), abs=0.01
+    )
     assert rel.trend != INSUFFICIENT
 
 

@@ -75,8 +75,13 @@ def test_a_point_has_its_tail_heading_and_rotation():
     assert point.distance == pytest.approx(np.hypot(x[-1, 0] - 100, y[-1, 0] - 100), abs=1e-4)
     steps = np.hypot(np.diff(x[-8:, 0]), np.diff(y[-8:, 0]))
     assert point.tail_length == pytest.approx(steps.sum(), abs=1e-3)
-    changed = [i for i in range(60, 120) if np.ptp(quadrant_codes(x[i - 1 : i + 1], y[i - 1 : i + 1])[:, 0]) != 0]
+    changed = [
+        i for i in range(60, 120) if np.ptp(quadrant_codes(x[i - 1 : i + 1], y[i - 1 : i + 1])[:, 0]) != 0
+    ]
     assert changed  # the cycle crosses quadrants: the week after a change reports a rotation
     turn = frame.iloc[: changed[0] + 1]
     rotated = rrg_points(turn, [SPEC], settings)[0]
-    assert rotated.rotation == f"{rotated.previous_quadrant} → {rotated.quadrant}" and rotated.weeks_in_quadrant == 1
+    assert (
+        rotated.rotation == f"{rotated.previous_quadrant} → {rotated.quadrant}"
+        and rotated.weeks_in_quadrant == 1
+    )

@@ -12,8 +12,19 @@ import pytest
 from generator.cli import cli
 from tests.conftest import REPO, shared_folder
 
-TOP_KEYS = {"as_of", "last_session", "source_label", "synthetic", "benchmark", "instruments", "pairs",
-            "headlines", "notes", "rrg", "breadth"}
+TOP_KEYS = {
+    "as_of",
+    "last_session",
+    "source_label",
+    "synthetic",
+    "benchmark",
+    "instruments",
+    "pairs",
+    "headlines",
+    "notes",
+    "rrg",
+    "breadth",
+}
 
 
 @pytest.fixture
@@ -39,7 +50,9 @@ def test_json_has_the_stable_keys_and_is_repeatable(runner, demo_workspace):
 
 
 def test_every_json_key_is_documented_in_the_readme(runner, demo_workspace):
-    result = runner.invoke(cli, [*demo_workspace, "signals", "--source", "demo", "--as-of", "2025-10-17", "--json"])
+    result = runner.invoke(
+        cli, [*demo_workspace, "signals", "--source", "demo", "--as-of", "2025-10-17", "--json"]
+    )
     data = json.loads(result.output)
     readme = (REPO / "README.md").read_text()
     section = readme[readme.index("## Signals JSON") :]
@@ -47,8 +60,13 @@ def test_every_json_key_is_documented_in_the_readme(runner, demo_workspace):
     documented = set(re.findall(r"`([a-z_0-9]+)`", section))
 
     def keys(value, path=""):
-        if isinstance(value, dict) and path not in ("instruments", "detail", "numbers", "corr_by_days",
-                                                     "pct_above_sma"):
+        if isinstance(value, dict) and path not in (
+            "instruments",
+            "detail",
+            "numbers",
+            "corr_by_days",
+            "pct_above_sma",
+        ):
             for key, inner in value.items():
                 yield key
                 yield from keys(inner, key)
@@ -70,7 +88,9 @@ def test_the_table_shows_headlines_pairs_instruments_and_breadth(runner, demo_wo
     assert lines[0].startswith("Signals as of 2026-01-09 (data through 2026-01-09; Synthetic demo data")
     for title in ("Headlines", "Pairs (adjusted closes)", "Instruments (levels on quoted closes)", "Breadth"):
         assert any(line.startswith(title) for line in lines), title
-    assert "PSCT (Small-cap technology) completed a massive" in result.output.replace("\n", " ").replace("  ", " ")
+    assert "PSCT (Small-cap technology) completed a massive" in result.output.replace("\n", " ").replace(
+        "  ", " "
+    )
     assert "breakout (5.0y, +4.4%)" in result.output
     assert max(len(line) for line in lines) <= 150
 
@@ -89,6 +109,8 @@ def test_signals_from_the_csv_folder_for_sample_fridays(runner, workspace: Path)
     fetched = runner.invoke(cli, [*config, "fetch", "--source", spec])
     assert fetched.exit_code == 0, fetched.output
     for friday in pd.date_range("1993-02-05", "2026-07-10", freq="W-FRI")[::97]:
-        result = runner.invoke(cli, [*config, "signals", "--source", spec, "--as-of", friday.date().isoformat(), "--json"])
+        result = runner.invoke(
+            cli, [*config, "signals", "--source", spec, "--as-of", friday.date().isoformat(), "--json"]
+        )
         assert result.exit_code == 0, (friday, result.output[-500:])
         assert json.loads(result.output)["as_of"] == friday.date().isoformat()

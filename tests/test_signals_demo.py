@@ -27,7 +27,10 @@ def test_small_caps_break_out_against_large_caps_in_october_2025(year):
     pair = next(p for p in oct17.pairs if (p.long, p.short) == ("IWM", "IWB"))
     lead = [h for h in oct17.headlines[:3] if h.tickers == ["IWM", "IWB"]]
     assert lead and lead[0].kind == "rel_breakout_multi_year" and "IWM/IWB ratio" in lead[0].text
-    assert {e.kind for e in pair.events if e.weeks_ago == 0} >= {"rel_breakout_52w", "rel_breakout_multi_year"}
+    assert {e.kind for e in pair.events if e.weeks_ago == 0} >= {
+        "rel_breakout_52w",
+        "rel_breakout_multi_year",
+    }
     oct24 = next(p for p in year[date(2025, 10, 24)].pairs if p.short == "IWB")
     assert oct24.base.state == "breakout" and oct24.base.breakout is not None
     assert oct24.base.breakout.kind == "rel_base_breakout"
@@ -49,7 +52,11 @@ def test_psct_attempts_its_massive_base_from_august_and_completes_it_in_january(
     assert "all-time high" in lead.text
     assert completed.instruments["PSCT"].base.ceiling == pytest.approx(100.0)
     later = year[date(2026, 3, 6)].instruments["PSCT"].base
-    assert later.state == "post_breakout" and later.breakout is not None and later.breakout.day == date(2026, 1, 9)
+    assert (
+        later.state == "post_breakout"
+        and later.breakout is not None
+        and later.breakout.day == date(2026, 1, 9)
+    )
 
 
 def test_arkx_breaks_out_of_its_base_in_july_then_to_an_all_time_high_in_october(year):

@@ -16,15 +16,36 @@ from tests.synthetic import history_of, make_settings
 
 # Short windows so that a few hundred days exercise every signal, events included.
 SMALL = {
-    "relative": {"sma_fast_days": 5, "sma_slow_days": 20, "high_lookback_weeks": 4, "multi_year_weeks": 52,
-                 "base_min_weeks": 4, "mansfield_weeks": 4, "trend_regression_days": 10, "rebase_days": 30,
-                 "min_high_age_weeks": 2},
-    "base": {"min_weeks": 4, "multi_year_weeks": 26, "massive_weeks": 52, "touch_gap_weeks": 2,
-             "hold_weeks": 6, "fail_window_weeks": 3, "min_high_age_weeks": 2, "ath_years": [1]},
+    "relative": {
+        "sma_fast_days": 5,
+        "sma_slow_days": 20,
+        "high_lookback_weeks": 4,
+        "multi_year_weeks": 52,
+        "base_min_weeks": 4,
+        "mansfield_weeks": 4,
+        "trend_regression_days": 10,
+        "rebase_days": 30,
+        "min_high_age_weeks": 2,
+    },
+    "base": {
+        "min_weeks": 4,
+        "multi_year_weeks": 26,
+        "massive_weeks": 52,
+        "touch_gap_weeks": 2,
+        "hold_weeks": 6,
+        "fail_window_weeks": 3,
+        "min_high_age_weeks": 2,
+        "ath_years": [1],
+    },
     "rrg": {"window_weeks": 3, "tail_weeks": 4},
     "volatility": {"bb_days": 5, "bb_rank_days": 20},
     "correlation": {"corr_days": [10, 20], "beta_days": 20, "corr_weeks": 8, "rank_days": 63},
-    "breadth": {"sma_days": [5, 20], "hilo_lookback_days": 20, "hilo_index_smooth_days": 3, "min_history_days": 20},
+    "breadth": {
+        "sma_days": [5, 20],
+        "hilo_lookback_days": 20,
+        "hilo_index_smooth_days": 3,
+        "min_history_days": 20,
+    },
 }
 SETTINGS = make_settings({"g": ["AAA", "BBB"]}, pairs=[("AAA", "BBB")], signals=SMALL)
 
@@ -37,8 +58,9 @@ def random_prices(seed: int, days: int) -> PriceHistory:
         path[rng.random(days) < 0.03] = np.nan  # missing days
         closes[ticker] = path
     closes["BBB"][: int(rng.integers(0, days // 3))] = np.nan  # a late listing
-    return history_of(closes, highs={t: v * 1.01 for t, v in closes.items()},
-                      lows={t: v * 0.99 for t, v in closes.items()})
+    return history_of(
+        closes, highs={t: v * 1.01 for t, v in closes.items()}, lows={t: v * 0.99 for t, v in closes.items()}
+    )
 
 
 def scrambled_after(prices: PriceHistory, cut: pd.Timestamp, seed: int) -> PriceHistory:
@@ -49,11 +71,20 @@ def scrambled_after(prices: PriceHistory, cut: pd.Timestamp, seed: int) -> Price
         if frame is None:
             return None
         out = frame.copy()
-        out.loc[later] = out.loc[later].to_numpy() * np.exp(rng.normal(0, 0.3, (int(later.sum()), out.shape[1])))
+        out.loc[later] = out.loc[later].to_numpy() * np.exp(
+            rng.normal(0, 0.3, (int(later.sum()), out.shape[1]))
+        )
         return out
 
-    return PriceHistory(**{**prices.__dict__, "close": scramble(prices.close), "adj_close": scramble(prices.adj_close),
-                           "high": scramble(prices.high), "low": scramble(prices.low)})
+    return PriceHistory(
+        **{
+            **prices.__dict__,
+            "close": scramble(prices.close),
+            "adj_close": scramble(prices.adj_close),
+            "high": scramble(prices.high),
+            "low": scramble(prices.low),
+        }
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -46,7 +46,9 @@ def test_spy_and_qqq_first_close_above_their_2021_highs_in_the_week_of_2023_12_1
     assert base.detail["start_day"] == "2021-11-05" and base.level == spy.level
     assert report.instruments["SPY"].base.state == "breakout"
     week_before = signals(real.select(["SPY", "QQQ", "IWM", "IWB"]), "2023-12-08")
-    assert not [e for e in week_before.instruments["SPY"].events if e.kind == "ath_breakout" and e.weeks_ago == 0]
+    assert not [
+        e for e in week_before.instruments["SPY"].events if e.kind == "ath_breakout" and e.weeks_ago == 0
+    ]
 
 
 def test_qqq_first_close_above_its_2021_high_after_108_weeks(real):
@@ -79,7 +81,10 @@ def test_the_iwm_iwb_ratio_peak_of_1_20_on_2011_04_05(real):
     # earlier one (2010-12-10, over 1.1632) fell back more than 2% by 2011-01-21.
     breakout = [e for e in pair.events if e.kind == "rel_base_breakout"]
     assert [e.day for e in breakout] == [date(2011, 4, 1), date(2010, 12, 10)]
-    assert breakout[0].level == pytest.approx(1.1824, abs=1e-4) and breakout[0].detail["wording"] == "massive base"
+    assert (
+        breakout[0].level == pytest.approx(1.1824, abs=1e-4)
+        and breakout[0].detail["wording"] == "massive base"
+    )
     failed = [e for e in pair.events if e.kind == "rel_breakout_failed"]
     assert [(e.day, e.detail["breakout_day"]) for e in failed] == [(date(2011, 1, 21), "2010-12-10")]
     assert pair.base.state == "breakout" and pair.base.breakout == breakout[0]  # the last completed week

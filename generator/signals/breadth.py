@@ -67,7 +67,11 @@ def breadth_snapshot(
         slow_then = window_mean(adjusted_tail, slow, offset=settings.sma_slope_days)
         rising = (last > slow_now) & (slow_now > slow_then)
         enough = adjusted_tail.shape[0] > lookback
-        before = adjusted_tail[-1 - lookback] > window_mean(adjusted_tail, slow, offset=lookback) if enough else None
+        before = (
+            adjusted_tail[-1 - lookback] > window_mean(adjusted_tail, slow, offset=lookback)
+            if enough
+            else None
+        )
     highs, lows = _new_highs_lows(quoted_tail, settings.hilo_lookback_days, settings.hilo_index_smooth_days)
     nh = int((highs[-1] & eligible).sum())
     nl = int((lows[-1] & eligible).sum())
@@ -95,7 +99,7 @@ def _filled(block: np.ndarray) -> np.ndarray:
 def _new_highs_lows(block: np.ndarray, days: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
     """For each of the last ``rows`` rows: close at its ``days``-session high / low (full window)."""
     windows = window_view(block, days, rows)
-    current = block[-rows:]
+    current = window_view(block, 1, rows)[:, :, 0]  # the same rows, NaN-padded when history is short
     with np.errstate(invalid="ignore"):
         return current >= windows.max(axis=2), current <= windows.min(axis=2)
 

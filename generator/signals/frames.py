@@ -17,7 +17,6 @@ import pandas as pd
 
 from generator.prices import weekly_last
 
-
 # Whole-array steps work on blocks of this many columns, so temporaries stay near
 # rows x COLUMN_CHUNK floats (20 years of days: 20 MB) however wide the universe is.
 COLUMN_CHUNK = 512
@@ -113,7 +112,7 @@ def dates_of(index: pd.Index) -> np.ndarray:
 
 def columns(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
     """The float values of ``names`` (columns of ``frame``, repeats allowed), without pandas indexing."""
-    positions = frame.columns.get_indexer(names)
+    positions = frame.columns.get_indexer(pd.Index(names))
     if (positions < 0).any():
         raise KeyError(f"no column {', '.join(n for n, p in zip(names, positions, strict=True) if p < 0)}")
     return frame.to_numpy(dtype="float64")[:, positions]

@@ -24,14 +24,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from generator.signals.bases import (
-    BaseArrays,
-    BaseParams,
-    BreakoutRecord,
-    breakout_records,
-    candidate_rows,
-    detect_bases,
-)
+from generator.signals.bases import BaseArrays, BaseParams, candidate_rows, detect_bases
+from generator.signals.breakouts import BreakoutRecord, breakout_records
 from generator.signals.report import INSUFFICIENT, BaseState, Event
 
 WEEKS_PER_YEAR = 52.0
