@@ -106,7 +106,7 @@ def test_signals_from_the_csv_folder_for_sample_fridays(runner, workspace: Path)
     folder = shared_folder("adjusted-closes")
     config = ["--config", str(workspace / "newsletter.toml")]
     spec = f"csv:{folder}"
-    fetched = runner.invoke(cli, [*config, "fetch", "--source", spec])
+    fetched = runner.invoke(cli, [*config, "fetch", "--source", spec, "--start", "1990-01-01"])
     assert fetched.exit_code == 0, fetched.output
     for friday in pd.date_range("1993-02-05", "2026-07-10", freq="W-FRI")[::97]:
         result = runner.invoke(

@@ -106,7 +106,7 @@ def _weeks_in_band(weekly: np.ndarray, bases: BaseArrays, params: BaseParams) ->
 
 
 def _base_fields(
-    weekly: np.ndarray, weeks: np.ndarray, start_row: int, length: int, ceiling: float, floor: float
+    weeks: np.ndarray, start_row: int, length: int, ceiling: float, floor: float
 ) -> dict[str, object]:
     return {
         "length_weeks": length,
@@ -126,7 +126,7 @@ def _record_events(
     kinds: EventKinds,
 ) -> list[Event]:
     last = len(weeks) - 1
-    base = _base_fields(weekly, weeks, record.start_row, record.length_weeks, record.ceiling, record.floor)
+    base = _base_fields(weeks, record.start_row, record.length_weeks, record.ceiling, record.floor)
     detail = {
         **{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in base.items()},
         "touches": record.touches,
@@ -177,9 +177,7 @@ def _state(
             "breakout" if latest.row == last else "failed" if failed else "post_breakout" if held else None
         )
         if state is not None:
-            fields = _base_fields(
-                weekly, weeks, latest.start_row, latest.length_weeks, latest.ceiling, latest.floor
-            )
+            fields = _base_fields(weeks, latest.start_row, latest.length_weeks, latest.ceiling, latest.floor)
             return BaseState(
                 state=state,
                 wording=params.wording(latest.length_weeks),
@@ -195,9 +193,7 @@ def _state(
     length = int(bases.length_weeks[-1, col])
     pct = 100.0 * (close / ceiling - 1.0)
     attempting = pct >= -params.attempt_band_pct
-    fields = _base_fields(
-        weekly, weeks, int(bases.start[-1, col]), length, ceiling, float(bases.floor[-1, col])
-    )
+    fields = _base_fields(weeks, int(bases.start[-1, col]), length, ceiling, float(bases.floor[-1, col]))
     return BaseState(
         state="attempting" if attempting else "forming",
         wording=params.wording(length),
