@@ -120,22 +120,95 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None) -> None:
 @SOURCE_OPTION
 @click.option("--tickers", "tickers", help="Comma-separated tickers (default: the configured universe).")
 @click.option("--start", "start", type=click.DateTime(["%Y-%m-%d"]), help="First date to fetch.")
+@click.option("--full", is_flag=True, help="Refetch every ticker's whole history instead of the last bars.")
+@click.option(
+    "--universe", "with_universe", is_flag=True, help="Also fetch the stocks of the latest universe snapshot."
+)
+@click.option("--all-notes", is_flag=True, help="Print every data note, not only the first ten.")
 @click.pass_context
 def fetch_command(
-    ctx: click.Context, source: str | None, tickers: str | None, start: datetime | None
+    ctx: click.Context,
+    source: str | None,
+    tickers: str | None,
+    start: datetime | None,
+    full: bool,
+    with_universe: bool,
+    all_notes: bool,
 ) -> None:
-    """Bring the local price store up to date.
+    """Bring the local price store up to date, incrementally, and check the data.
+
+    Stored tickers are fetched from their last ten sessions on (a changed dividend or split
+    adjustment refetches the whole history); a `csv:` folder loads every file in it. Prints
+    what was fetched, what was already up to date, what failed and why, and the data notes
+    (gaps, stale bars, bad prints, ...). Exits with an error if any ticker failed.
 
     \b
     Example:
         rotation fetch --source csv:../shared/data/prices/adjusted-closes
     """
     from generator import pipeline
+    from generator.errors import FetchError
 
     settings = _settings(ctx, **{"data.source": _source(source)})
-    wanted = [t.strip().upper() for t in tickers.split(",") if t.strip()] if tickers else None
-    summary = pipeline.fetch_prices(settings, settings.data.source, tickers=wanted, start=_day(start))
-    click.echo(f"Fetch from {settings.data.source}: {summary.describe()}")
+    spec = settings.data.source
+    listed = [t.strip().upper() for t in tickers.split(",") if t.strip()] if tickers else None
+    wanted = pipeline.fetch_targets(settings, spec, listed, with_universe=with_universe)
+    with click.progressbar(
+        length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
+    ) as bar:
+        summary = pipeline.fetch_prices(
+            settings, spec, tickers=wanted, start=_day(start), full=full, progress=bar.update
+        )
+    lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
+    click.echo(f"Fetch from {spec}: {lines[0]}")
+    for line in lines[1:]:
+        click.echo(line)
+    if summary.failed:
+        stored = len(summary.fetched) + len(summary.up_to_date)
+        raise FetchError(
+            f"could not fetch {len(summary.failed)} of {len(wanted)} tickers: "
+            + "; ".join(str(f) for f in summary.failed)
+            + f" (the other {stored} are stored)"
+        )
+
+
+@cli.command("universe")
+@SOURCE_OPTION
+@AS_OF_OPTION
+@click.option(
+    "--min-dollar-volume",
+    "min_dollar_volume",
+    type=click.FloatRange(min=0),
+    help="Average daily dollar volume floor in USD (default: [smallcap] in newsletter.toml; 0 = none).",
+)
+@click.pass_context
+def universe_command(
+    ctx: click.Context, source: str | None, as_of: datetime | None, min_dollar_volume: float | None
+) -> None:
+    """Screen US stocks by market cap into the small-cap universe and store a dated snapshot.
+
+    The bounds come from [smallcap] in newsletter.toml ($1B-$10B by default). Snapshots
+    accumulate, so the summary can say where short interest stands against every earlier
+    snapshot. The Yahoo screener only knows today; --as-of works with --source demo.
+
+    \b
+    Example:
+        rotation universe --source demo --as-of 2026-06-26
+    """
+    from generator import pipeline
+    from generator.sources.yahoo import new_york_today
+
+    settings = _settings(ctx, **{"data.source": _source(source)})
+    spec = settings.data.source
+    today = new_york_today()
+    day = _day(as_of) or today
+    if spec == "yfinance" and day != today:
+        raise ConfigError("--as-of: the Yahoo screener only knows today's market caps; use --source demo")
+    run = pipeline.refresh_universe(settings, spec, day, min_dollar_volume_usd=min_dollar_volume)
+    lines = run.lines()
+    click.echo(f"Universe from {spec}: {lines[0]}")
+    for line in lines[1:]:
+        click.echo(line)
 
 
 @cli.command("signals")
@@ -309,7 +382,10 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
 
     settings = _settings(ctx, **{"data.source": _source(source)})
     summary = pipeline.fetch_prices(settings, settings.data.source)
-    click.echo(f"Fetch from {settings.data.source}: {summary.describe()}")
+    lines = summary.lines()
+    click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
+    for line in lines[1:]:
+        click.echo(line)
     prices = pipeline.load_prices(settings, settings.data.source)
     day = pipeline.last_friday(prices.last_day)
     published = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)

@@ -247,17 +247,28 @@ class SmallCapSettings(_Model):
 
 
 class FetchSettings(_Model):
-    """How the yfinance adapter talks to Yahoo (SIGNALS.md §5)."""
+    """How the yfinance adapter talks to Yahoo (SIGNALS.md §5), and the data-check thresholds.
+
+    The check thresholds were tuned on ../shared/data/prices: none of them fires on the clean
+    adjusted-closes folder except the 2021-01-27 GameStop day in XRT, and they find the
+    dirty feed's gaps, flat runs and spikes (generator/checks.py has the formulas).
+    """
 
     batch_size: int = Field(100, ge=1, le=100)
     threads: int = Field(8, ge=1)
     timeout_s: float = Field(30, gt=0)
     retries_network: int = Field(2, ge=0)
     rate_limit_backoff_s: list[float] = Field(default_factory=lambda: [60.0, 120.0])
+    pause_between_batches_s: float = Field(1.0, ge=0)
     overlap_sessions: int = Field(10, ge=1)
     stale_after_sessions: int = Field(3, ge=1)
     max_gap_sessions: int = Field(5, ge=1)
     bad_print_sigma: float = Field(12.0, gt=0)
+    bad_print_min_move_pct: PositivePct = 10.0
+    bad_print_revert_frac: float = Field(0.7, gt=0, le=1)
+    flat_run_sessions: int = Field(20, ge=2)
+    basis_jump_pct: PositivePct = 10.0
+    basis_drift_pct: PositivePct = 0.5
 
 
 class IssueSettings(_Model):

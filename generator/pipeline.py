@@ -10,13 +10,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pandas as pd
 
-from generator import __version__
+from generator import __version__, universe
 from generator.calls import suggest_calls
 from generator.charts import ChartFrame, build_price_chart, build_ratio_chart, save_png
+from generator.checks import CheckThresholds
 from generator.config import Settings
 from generator.drafts import (
     ChartRef,
@@ -32,7 +34,7 @@ from generator.drafts import (
     template_env,
     write_draft,
 )
-from generator.errors import DataError, DraftError, PublishError
+from generator.errors import ConfigError, DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
 from generator.fsio import write_text_if_changed
 from generator.guide import render_guide
@@ -41,8 +43,10 @@ from generator.prices import PriceHistory
 from generator.publish import mark_published, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitepages import write_site_pages
-from generator.sources import make_source
+from generator.sources import PriceSource, make_source
+from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
+from generator.universe import UniverseRun, latest_universe_tickers, screen_from_settings
 
 Progress = Callable[[str], None]
 
@@ -58,13 +62,120 @@ def fetch_prices(
     *,
     tickers: Sequence[str] | None = None,
     start: date | None = None,
-    progress: Progress | None = None,
+    full: bool = False,
+    with_universe: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> FetchSummary:
-    """`rotation fetch`: bring the store of ``source_spec`` up to date."""
-    source = make_source(source_spec, seed=settings.data.demo_seed, root=settings.root)
+    """`rotation fetch`: bring the store of ``source_spec`` up to date.
+
+    Default tickers: every file of a ``csv:`` folder, otherwise the configured universe; with
+    ``with_universe`` also the stocks of the latest `rotation universe` snapshot.
+    """
     store = store_for(settings, source_spec)
-    wanted = list(tickers) if tickers else settings.tickers
-    return fetch_into_store(source, store, wanted, start or settings.data.history_start, progress=progress)
+    source = make_source(
+        source_spec,
+        seed=settings.data.demo_seed,
+        root=settings.root,
+        fetch=settings.fetch,
+        cache_dir=settings.store_dir / "yfinance-cache",
+    )
+    return fetch_into_store(
+        source,
+        store,
+        fetch_tickers(settings, source, store, tickers, with_universe=with_universe),
+        start or settings.data.history_start,
+        overlap_sessions=settings.fetch.overlap_sessions,
+        full=full,
+        thresholds=check_thresholds(settings),
+        chunk_size=settings.fetch.batch_size,
+        progress=progress,
+    )
+
+
+def fetch_targets(
+    settings: Settings, source_spec: str, tickers: Sequence[str] | None, *, with_universe: bool = False
+) -> list[str]:
+    """The tickers `rotation fetch` will ask ``source_spec`` for (to size the progress bar)."""
+    source = make_source(source_spec, seed=settings.data.demo_seed, root=settings.root, fetch=settings.fetch)
+    return fetch_tickers(
+        settings, source, store_for(settings, source_spec), tickers, with_universe=with_universe
+    )
+
+
+def fetch_tickers(
+    settings: Settings,
+    source: PriceSource,
+    store: PriceStore,
+    tickers: Sequence[str] | None,
+    *,
+    with_universe: bool = False,
+) -> list[str]:
+    """What `rotation fetch` asks the source for."""
+    if tickers:
+        wanted = list(tickers)
+    elif isinstance(source, CsvFolderSource):
+        wanted = source.available_tickers()
+    else:
+        wanted = list(settings.tickers)
+    if with_universe:
+        wanted += latest_universe_tickers(store.folder)
+    return list(dict.fromkeys(wanted))
+
+
+def check_thresholds(settings: Settings) -> CheckThresholds:
+    """The data-check thresholds from ``[fetch]`` in newsletter.toml."""
+    f = settings.fetch
+    return CheckThresholds(
+        stale_after_sessions=f.stale_after_sessions,
+        max_gap_sessions=f.max_gap_sessions,
+        bad_print_sigma=f.bad_print_sigma,
+        bad_print_min_move_pct=f.bad_print_min_move_pct,
+        bad_print_revert_frac=f.bad_print_revert_frac,
+        flat_run_sessions=f.flat_run_sessions,
+        basis_jump_pct=f.basis_jump_pct,
+        basis_drift_pct=f.basis_drift_pct,
+    )
+
+
+def refresh_universe(
+    settings: Settings,
+    source_spec: str,
+    day: date,
+    *,
+    min_dollar_volume_usd: float | None = None,
+    screen_fn: Callable[..., Any] | None = None,
+) -> UniverseRun:
+    """`rotation universe`: screen by market cap and store a dated snapshot (yfinance or demo)."""
+    store = store_for(settings, source_spec)
+    screen = screen_from_settings(settings.smallcap, min_dollar_volume_usd=min_dollar_volume_usd)
+    if source_spec == "demo":
+        from generator.sources.demo import DEMO_LAST_DAY, DemoSource
+
+        demo = DemoSource(seed=settings.data.demo_seed)
+        day = min(day, DEMO_LAST_DAY)
+        return universe.refresh_universe(lambda _: demo.universe(day), screen, store, day)
+    if source_spec == "yfinance":
+        import yfinance as yf
+
+        from generator.sources.yahoo_screener import yahoo_universe
+
+        cache = settings.store_dir / "yfinance-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        yf.set_tz_cache_location(str(cache))
+        return universe.refresh_universe(
+            lambda s: yahoo_universe(
+                s,
+                screen_fn=screen_fn,
+                backoff_s=settings.fetch.rate_limit_backoff_s,
+                pause_s=settings.fetch.pause_between_batches_s,
+            ),
+            screen,
+            store,
+            day,
+        )
+    raise ConfigError(
+        f"{source_spec} has no market caps; `rotation universe` needs --source yfinance or demo"
+    )
 
 
 def load_prices(settings: Settings, source_spec: str) -> PriceHistory:
@@ -216,9 +327,7 @@ def _issue_charts(
     return refs, written
 
 
-def publish_issue(
-    settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False
-) -> Path:
+def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
