@@ -223,7 +223,10 @@ def universe_command(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, see README.md).")
 @click.pass_context
 def signals_command(ctx: click.Context, source: str | None, as_of: datetime | None, as_json: bool) -> None:
-    """Print the signal summary as of a date (a table, or JSON for machines).
+    """Print the signal summary as of a date (tables, or JSON for machines).
+
+    Headlines, pairs, every ETF's levels, base and RRG quadrant, and breadth, all from bars
+    dated on or before the as-of date (default: the last bar in the store).
 
     \b
     Example:
@@ -231,27 +234,16 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     """
     from generator import pipeline
     from generator.signals import compute_signals
+    from generator.signals.console import render_signals
 
     settings = _settings(ctx, **{"data.source": _source(source)})
     prices = pipeline.load_prices(settings, settings.data.source)
     day = _day(as_of) or prices.last_day
     report = compute_signals(prices, settings, day)
     if as_json:
-        click.echo(json.dumps(report.to_jsonable(), indent=2, sort_keys=True))
+        click.echo(json.dumps(report.to_jsonable(), indent=2, sort_keys=True, ensure_ascii=False))
         return
-    click.echo(f"Signals as of {report.as_of} (data through {report.last_session}; {report.source_label})")
-    for pair in report.pairs:
-        click.echo(
-            f"  {pair.long}/{pair.short}: trend {pair.trend}, vs 200-day "
-            f"{_fmt(pair.vs_sma_slow_pct)}, 13 weeks {_fmt(pair.change_13w_pct)}"
-        )
-    click.echo("Headlines:")
-    for headline in report.headlines[:10]:
-        click.echo(f"  [{headline.score:4.0f}] {headline.text}")
-
-
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}%"
+    click.echo(render_signals(report), nl=False)
 
 
 @cli.command("draft")
