@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from generator.charts import Breakout, ChartFrame, build_price_chart, build_ratio_chart, render_png
 from generator.prices import weekly_last
-from generator.signals.levels import high_breakout_events
 from tests.chart_helpers import all_text, texts_outside
 from tests.conftest import shared_folder
 
@@ -28,8 +28,10 @@ def _closes(*tickers: str) -> dict[str, pd.Series]:
 
 def test_iwm_breaks_out_above_its_2021_high_on_its_chart():
     close = _closes("IWM")["IWM"]
-    events = high_breakout_events(weekly_last(close.to_frame("IWM"))["IWM"], [1, 3, 5], recent_weeks=0)
-    ath = next(e for e in events if e.kind == "ath_breakout")
+    weekly = weekly_last(close.to_frame("IWM"))["IWM"]
+    level = float(weekly.iloc[:-1].max())  # the prior all-time weekly closing high
+    assert weekly.iloc[-1] > level >= weekly.iloc[-2]  # the first weekly close above it
+    ath = SimpleNamespace(day=weekly.index[-1].date(), level=level)
     assert ath.day == AS_OF
     fig = build_price_chart(
         close,
