@@ -261,13 +261,7 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     from generator import pipeline
 
     settings = _settings(ctx, **{"data.source": _source(source)})
-    prices = pipeline.load_prices(settings, settings.data.source)
-    day = pipeline.last_friday(_day(as_of) or prices.last_day)
-    published = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    result = pipeline.draft_issue(
-        settings, prices, day, source_spec=settings.data.source, force=force, published=published
-    )
-    _report_draft(result)
+    _report_draft(pipeline.draft_week(settings, _day(as_of), force=force))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
@@ -300,24 +294,12 @@ def backfill_command(
     from generator import pipeline
 
     settings = _settings(ctx, **{"data.source": _source(source)})
-    if first > last:
-        raise ConfigError("--from must be on or before --to")
-    prices = pipeline.load_prices(settings, settings.data.source)
-    fridays = pipeline.issue_fridays(first.date(), last.date())
-    published = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    jobs: list[Any] = []  # every week's charts, drawn at the end in one parallel, cached batch
-    for friday in fridays:
-        if any(i.as_of == friday for i in published):
-            click.echo(f"{friday}: published, left as it is")
-            continue
-        _report_draft(
-            pipeline.draft_issue(
-                settings, prices, friday, source_spec=settings.data.source, force=force, published=published,
-                chart_jobs=jobs,
-            ),
-            charts=False,
-        )
-    stats = pipeline.draw_issue_charts(settings, jobs)
+    result = pipeline.backfill(settings, first.date(), last.date(), force=force)
+    for friday in result.published_weeks:
+        click.echo(f"{friday}: published, left as it is")
+    for drafted in result.drafted:
+        _report_draft(drafted, charts=False)
+    stats = result.charts
     click.echo(
         f"Charts: {stats.drawn} drawn, {stats.cached} from the cache, {stats.written} files written "
         f"({stats.seconds:.1f}s, {stats.workers} process{'es' if stats.workers > 1 else ''})"
@@ -400,12 +382,7 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
     for line in lines[1:]:
         click.echo(line)
-    prices = pipeline.load_prices(settings, settings.data.source)
-    day = pipeline.last_friday(prices.last_day)
-    published = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    _report_draft(
-        pipeline.draft_issue(settings, prices, day, source_spec=settings.data.source, published=published)
-    )
+    _report_draft(pipeline.draft_week(settings))
 
 
 def main() -> None:

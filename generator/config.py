@@ -275,7 +275,18 @@ class IssueSettings(_Model):
     """What goes into a weekly issue and in which order."""
 
     sections: list[str] = Field(
-        default_factory=lambda: ["headlines", "size", "leaders", "breakouts", "calls", "data_notes"]
+        default_factory=lambda: [
+            "headlines",
+            "size",
+            "sectors",
+            "thematic",
+            "bases",
+            "rrg",
+            "breadth",
+            "universe",
+            "calls",
+            "data_notes",
+        ]
     )
     default_horizon_weeks: int = Field(13, ge=1, le=260)
     max_new_calls: int = Field(3, ge=0, le=20)
@@ -288,6 +299,8 @@ class ChartSettings(_Model):
     dark_variants: bool = True  # also draw a dark-mode copy of each issue chart (Material's slate scheme)
     workers: int = Field(0, ge=0)  # processes for drawing many charts at once; 0 = one per core
     max_call_charts: int = Field(1, ge=0, le=20)  # open calls charted per issue, largest move first
+    # Groups that get a Relative Rotation Graph in every issue (each costs a chart per week).
+    rrg_groups: list[str] = Field(default_factory=lambda: ["sectors", "smallcap_sectors", "thematic"])
 
 
 class OutputSettings(_Model):

@@ -25,10 +25,11 @@ import jinja2
 import yaml
 
 from generator.calls import Call, CallScore
-from generator.config import Settings
+from generator.config import Settings, SignalSettings
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
+from generator.universe_view import UniverseView
 
 HASH_KEY = "generated_hash"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
@@ -80,6 +81,18 @@ class IssueContext:
     auto_published: bool  # true for demo issues, published without an editor
     names: dict[str, str] = field(default_factory=dict)  # display name per ticker
     groups: dict[str, GroupView] = field(default_factory=dict)  # the configured groups, by key
+    universe: UniverseView | None = None  # the small-cap universe, when a snapshot is stored
+    data_notes: list[str] = field(default_factory=list)  # data problems, condensed for the issue
+    signal_settings: SignalSettings = SignalSettings()  # every [signals.*] parameter of newsletter.toml
+
+    def stories(self, *kinds: str, tickers: Sequence[str] | None = None) -> list[Headline]:
+        """Headlines whose kind starts with one of ``kinds`` (all without), about ``tickers`` if given."""
+        wanted = None if tickers is None else list(tickers)
+        return [
+            h
+            for h in self.headlines
+            if (not kinds or h.kind.startswith(kinds)) and (wanted is None or list(h.tickers) == wanted)
+        ]
 
     def members(self, group_key: str) -> list[InstrumentSignals]:
         """The signals of a group's ETFs that have prices this week, in config order."""
@@ -108,7 +121,13 @@ def template_env(settings: Settings) -> jinja2.Environment:
         autoescape=False,  # Markdown, not HTML; MkDocs escapes on render
     )
     env.filters.update(
-        pct=fmt_pct, signed=fmt_signed, bp=fmt_bp, price=fmt_price, yaml=dump_yaml, pick=pick_wording
+        pct=fmt_pct,
+        signed=fmt_signed,
+        bp=fmt_bp,
+        price=fmt_price,
+        span=fmt_span,
+        yaml=dump_yaml,
+        pick=pick_wording,
     )
     return env
 
@@ -131,6 +150,13 @@ def fmt_bp(value: float | None) -> str:
 def fmt_price(value: float | None) -> str:
     """A price with thousands separators and cents: ``1,234.50``."""
     return "n/a" if value is None else f"{value:,.2f}"
+
+
+def fmt_span(weeks: int | None) -> str:
+    """A length in weeks as a reader says it: ``27-week``, ``2.4-year``."""
+    if weeks is None:
+        return "n/a"
+    return f"{weeks}-week" if weeks < 52 else f"{weeks / 52:.1f}-year"
 
 
 def pick_wording(choices: Sequence[str], *keys: object) -> str:

@@ -14,19 +14,25 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from generator.calls import CallScore
 from generator.charts import (
+    BaseBox,
     Breakout,
     CallPath,
     ChartCache,
     ChartFrame,
     ChartJob,
     DrawStats,
+    RRGTail,
+    build_breadth_chart,
     build_call_chart,
+    build_correlation_chart,
     build_price_chart,
     build_ratio_chart,
+    build_rrg_chart,
     chart_variants,
     dark_path,
     draw_charts,
@@ -35,6 +41,10 @@ from generator.config import Settings
 from generator.drafts import ChartRef, read_front_matter
 from generator.prices import PriceHistory
 from generator.signals import SignalReport
+from generator.signals.breadth import pct_above_sma_series
+from generator.signals.correlation import rolling_correlation
+from generator.signals.report import BaseState
+from generator.universe_view import UniverseData
 
 
 @dataclass
@@ -64,19 +74,21 @@ def plan_issue_charts(
     history: PriceHistory,
     report: SignalReport,
     open_calls: Sequence[CallScore] = (),
+    universe: UniverseData | None = None,
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
-    """The size pair's ratio chart, the lead instrument's price chart, the biggest open calls.
+    """Every chart of an issue, by key (the editor's guide lists them):
 
-    The other chart kinds take plain inputs, so wiring the signals of issue 4 is one
-    ``plan.add`` each (key, file, alt, caption, builder, arguments):
-    ``build_rrg_chart(tails=[RRGTail(ticker, points)], benchmark=..., tail_weeks=...)``,
-    ``build_price_chart(..., base=BaseBox(start, end, ceiling, floor))``,
-    ``build_breadth_chart(pct_above=..., benchmark_close=..., benchmark=..., universe_label=...)``,
-    ``build_correlation_chart(corr=..., long=..., short=..., corr_days=..., band_days=...)``.
+    ``size_pair`` (ratio), ``lead_price`` (the lead instrument, with its base), ``rrg_<group>``
+    (each group against its benchmark), ``breadth`` (% above the 200-day average under the
+    benchmark), ``size_correlation`` (small vs large caps), ``call_<id>`` (the open calls
+    that moved most).
     """
     window_days = settings.issue.chart_history_weeks * 5
     _size_pair(plan, settings, history, report, window_days)
     _lead_price(plan, settings, history, report, window_days)
+    _rrg(plan, settings, report)
+    _breadth(plan, settings, history, universe, window_days)
+    _size_correlation(plan, settings, history, report, window_days)
     charted = sorted(
         (s for s in open_calls if s.sessions), key=lambda s: (-abs(s.result_pct or 0.0), s.call.id)
     )
@@ -127,18 +139,137 @@ def _lead_price(
     item = report.instruments.get(ticker)
     if item is None:
         return
-    event = next((e for e in item.events if e.kind == "ath_breakout"), None)
+    base = _base_box(item.base, report.as_of)
+    base_event = item.base.breakout if item.base.state in ("breakout", "post_breakout", "failed") else None
+    ath = next((e for e in item.events if e.kind == "ath_breakout" and e.notable), None)
+    if base_event is not None:
+        breakout: Breakout | None = Breakout(base_event.day, base_event.level, "Base breakout")
+    elif ath is not None:
+        breakout = Breakout(ath.day, ath.level, "All-time-high breakout")
+    else:
+        breakout = None
+    caption = f"{ticker} ({item.name}), quoted closes"
+    if base is not None:
+        caption += f", with its {base.describe()}"
     plan.add(
         "lead_price",
         f"{ticker.lower()}-price.png",
         f"{ticker} price",
-        f"{ticker} ({item.name}), quoted closes.",
+        caption + ".",
         build_price_chart,
         close=history.close[ticker],
         ticker=ticker,
         name=item.name,
-        ath_level=event.level if event else item.ath_level,
-        breakout=Breakout(event.day, event.level, "All-time-high breakout") if event else None,
+        ath_level=ath.level if ath else item.ath_level,
+        base=base,
+        breakout=breakout,
+        window_days=max(window_days, (base.length_weeks + 26) * 5) if base else window_days,
+    )
+
+
+def _base_box(base: BaseState, as_of: date) -> BaseBox | None:
+    """The base to draw: an attempted one up to this week, a broken one up to its breakout."""
+    if base.start_day is None or base.ceiling is None or base.floor is None:
+        return None
+    if base.state in ("attempting", "forming"):
+        return BaseBox(base.start_day, as_of, base.ceiling, base.floor)
+    if base.state in ("breakout", "post_breakout", "failed") and base.breakout is not None:
+        return BaseBox(base.start_day, base.breakout.day, base.ceiling, base.floor)
+    return None
+
+
+def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
+    """One RRG per group with at least three points against its benchmark."""
+    for key in settings.charts.rrg_groups:
+        group = settings.groups.get(key)
+        if group is None:
+            continue
+        points = [p for p in report.rrg if p.ticker in group.tickers and p.benchmark == group.benchmark]
+        tails = [
+            RRGTail(
+                p.ticker,
+                pd.DataFrame(
+                    [(t.rs_ratio, t.rs_momentum) for t in p.tail],
+                    columns=["rs_ratio", "rs_momentum"],
+                    index=pd.DatetimeIndex([pd.Timestamp(t.day) for t in p.tail]),
+                ),
+            )
+            for p in points
+            if p.tail
+        ]
+        if len(tails) < 3:
+            continue
+        plan.add(
+            f"rrg_{key}",
+            f"rrg-{key.replace('_', '-')}.png",
+            f"Relative rotation graph of {group.label} against {group.benchmark}",
+            f"{group.label} against {group.benchmark}: the last {settings.signals.rrg.tail_weeks} weeks "
+            "of RS-Ratio (across) and RS-Momentum (up).",
+            build_rrg_chart,
+            tails=tails,
+            benchmark=group.benchmark,
+            tail_weeks=settings.signals.rrg.tail_weeks,
+            universe_label=group.label,
+        )
+
+
+def _breadth(
+    plan: ChartPlan,
+    settings: Settings,
+    history: PriceHistory,
+    universe: UniverseData | None,
+    window_days: int,
+) -> None:
+    """% above the 200-day average: the stock universe when its prices are stored, else the ETFs."""
+    slow = max(settings.signals.breadth.sma_days)
+    if universe is not None and universe.prices is not None:
+        adj = universe.prices.as_of(plan.frame.as_of).adj_close
+        label = "small-cap universe"
+    else:
+        followed = [t for g in settings.groups.values() for t in g.tickers if t in history.tickers]
+        adj = history.adj_close[list(dict.fromkeys(followed))]
+        label = "ETFs we follow"
+    series = pct_above_sma_series(adj, slow, settings.signals.breadth.min_history_days)
+    if series.dropna().empty or settings.benchmark not in history.tickers:
+        return
+    plan.add(
+        "breadth",
+        "breadth.png",
+        f"Share of the {label} above its {slow}-day average",
+        f"{settings.benchmark} (top) and the share of the {label} above its {slow}-day average (bottom).",
+        build_breadth_chart,
+        pct_above=series,
+        benchmark_close=history.close[settings.benchmark],
+        benchmark=settings.benchmark,
+        universe_label=label,
+        sma_days=slow,
+        window_days=window_days,
+    )
+
+
+def _size_correlation(
+    plan: ChartPlan, settings: Settings, history: PriceHistory, report: SignalReport, window_days: int
+) -> None:
+    pair = next((p for p in report.pairs if p.category == "size"), None)
+    if pair is None:
+        return
+    corr_settings = settings.signals.correlation
+    days = corr_settings.corr_days[0]
+    corr = rolling_correlation(history.adj_close, pair.long, pair.short, days)
+    if corr.dropna().empty:
+        return
+    plan.add(
+        "size_correlation",
+        f"corr-{pair.long}-{pair.short}.png".lower(),
+        f"{days}-day correlation of {pair.long} and {pair.short}",
+        f"{days}-day correlation of daily returns of {pair.long} and {pair.short}, "
+        "inside its 5-year range.",
+        build_correlation_chart,
+        corr=corr,
+        long=pair.long,
+        short=pair.short,
+        corr_days=days,
+        band_days=corr_settings.rank_days,
         window_days=window_days,
     )
 

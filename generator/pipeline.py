@@ -39,6 +39,7 @@ from generator.fsio import write_text_if_changed
 from generator.guide import render_guide
 from generator.issuecharts import ChartPlan, draw_charts_unless_frozen, plan_issue_charts
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
+from generator.notes import issue_lines
 from generator.prices import PriceHistory
 from generator.publish import mark_published, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
@@ -46,7 +47,8 @@ from generator.sitepages import write_site_pages
 from generator.sources import PriceSource, make_source
 from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
-from generator.universe import UniverseRun, latest_universe_tickers, screen_from_settings
+from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
+from generator.universe_view import UniverseData, universe_view
 
 Progress = Callable[[str], None]
 
@@ -224,6 +226,8 @@ def draft_issue(
     auto_published: bool = False,
     published: Sequence[PublishedIssue] = (),
     chart_jobs: list[ChartJob] | None = None,
+    universe: UniverseData | None = None,
+    env: jinja2.Environment | None = None,
 ) -> DraftResult:
     """Signals, charts and the draft post for the week ending ``as_of``.
 
@@ -236,14 +240,9 @@ def draft_issue(
     report = compute_signals(history, settings, as_of)
     earlier = [i for i in published if i.as_of < as_of]
     open_calls = open_scores_as_of(list(earlier), history, as_of)
-    env = template_env(settings)
+    env = env or template_env(settings)
     frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
-    charts, jobs = _issue_charts(settings, history, report, as_of, frame, open_calls)
-    written = 0
-    if chart_jobs is not None:
-        chart_jobs.extend(jobs)
-    else:
-        written = draw_issue_charts(settings, jobs).written
+    charts, jobs = plan_charts(settings, history, report, as_of, frame, open_calls, universe)
     lead = report.headlines[0] if report.headlines else None
     title = issue_title(lead, as_of)
     slug = f"{as_of.isoformat()}-{slugify(title)}"
@@ -276,25 +275,146 @@ def draft_issue(
             key: GroupView(key, g.label, g.benchmark, g.category, list(g.tickers))
             for key, g in settings.groups.items()
         },
+        universe=universe_view(universe, as_of, settings),
+        data_notes=issue_lines(report.notes, as_of),
+        signal_settings=settings.signals,
     )
     meta = issue_front_matter(issue, __version__)
     meta["rotation"]["source_spec"] = source_spec
+    # Render before drawing or writing anything: a template error leaves no half-made issue.
     text = render_issue(env, issue, meta)
+    written = 0
+    if chart_jobs is not None:
+        chart_jobs.extend(jobs)
+    else:
+        written = draw_issue_charts(settings, jobs).written
     outcome = write_draft(posts_dir(settings), as_of, slug, text, force=force)
     return DraftResult(as_of, outcome, written, report)
 
 
-def _issue_charts(
+def seed_demo_universe(settings: Settings, fridays: Sequence[date]) -> list[str]:
+    """A dated snapshot of the demo's small-cap universe for every issue week; their tickers.
+
+    A backfill then reads, each week, the universe as it stood that week (no survivorship).
+    """
+    from generator.sources.demo import DemoSource
+
+    store = store_for(settings, "demo")
+    screen = screen_from_settings(settings.smallcap)
+    demo = DemoSource(seed=settings.data.demo_seed)
+    members: set[str] = set()
+    with store.lock():
+        for friday in fridays:
+            rows = universe.apply_screen(demo.universe(friday), screen).rows
+            universe.save_snapshot(store.folder, friday, rows)
+            members.update(rows["ticker"].astype(str))
+    return sorted(members)
+
+
+def plan_charts(
     settings: Settings,
     history: PriceHistory,
     report: SignalReport,
     as_of: date,
     frame: ChartFrame,
     open_calls: Sequence[CallScore] = (),
+    universe: UniverseData | None = None,
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
     """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
     plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
-    return plan_issue_charts(plan, settings, history, report, open_calls)
+    return plan_issue_charts(plan, settings, history, report, open_calls, universe)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What drafting reads once per run: prices, universe, published issues, templates."""
+
+    prices: PriceHistory
+    universe: UniverseData | None
+    published: list[PublishedIssue]
+    env: jinja2.Environment
+
+
+def open_workspace(settings: Settings, source_spec: str) -> Workspace:
+    """Load everything drafting needs from the store and the content folder."""
+    return Workspace(
+        prices=load_prices(settings, source_spec),
+        universe=load_universe(settings, source_spec),
+        published=published_issues(posts_dir(settings), settings.tickers),
+        env=template_env(settings),
+    )
+
+
+def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
+    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
+    spec = settings.data.source
+    ws = open_workspace(settings, spec)
+    day = last_friday(as_of or ws.prices.last_day)
+    return draft_issue(
+        settings,
+        ws.prices,
+        day,
+        source_spec=spec,
+        force=force,
+        published=ws.published,
+        universe=ws.universe,
+        env=ws.env,
+    )
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    """What `rotation backfill` did: one outcome per drafted week, the weeks left alone, charts."""
+
+    drafted: list[DraftResult]
+    published_weeks: list[date]
+    charts: DrawStats
+
+
+def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
+    """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
+
+    Every week's charts are planned while drafting and drawn at the end in one cached,
+    parallel batch; published weeks are left as they are.
+    """
+    if first > last:
+        raise ConfigError("--from must be on or before --to")
+    spec = settings.data.source
+    ws = open_workspace(settings, spec)
+    jobs: list[ChartJob] = []
+    drafted: list[DraftResult] = []
+    kept: list[date] = []
+    for friday in issue_fridays(first, last):
+        if any(i.as_of == friday for i in ws.published):
+            kept.append(friday)
+            continue
+        drafted.append(
+            draft_issue(
+                settings,
+                ws.prices,
+                friday,
+                source_spec=spec,
+                force=force,
+                published=ws.published,
+                chart_jobs=jobs,
+                universe=ws.universe,
+                env=ws.env,
+            )
+        )
+    return BackfillResult(drafted, kept, draw_issue_charts(settings, jobs))
+
+
+def load_universe(settings: Settings, source_spec: str) -> UniverseData | None:
+    """Every stored universe snapshot of ``source_spec`` and its members' stored prices."""
+    store = store_for(settings, source_spec)
+    snapshots = load_snapshots(store.folder)
+    if snapshots.empty:
+        return None
+    members = sorted(set(snapshots["ticker"].dropna().astype(str)))
+    held = set(store.read_manifest().get("tickers", {}))
+    stored = [t for t in members if t in held]
+    prices = store.load_history(stored) if stored else None
+    return UniverseData(snapshots, prices)
 
 
 def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats:
@@ -356,7 +476,11 @@ def run_demo(
     prices = load_prices(settings, "demo")
     fridays = issue_fridays(prices.last_day - timedelta(weeks=weeks) + timedelta(days=1), prices.last_day)
     fridays = [d for d in fridays if d <= prices.last_day][-weeks:]
+    members = seed_demo_universe(settings, fridays)
+    fetch_prices(settings, "demo", tickers=[*settings.tickers, *members])
+    stocks = load_universe(settings, "demo")
     published: list[PublishedIssue] = []
+    env = template_env(settings)  # compiled once: templates are parsed on first use
     jobs: list[ChartJob] = []
     drafted: list[tuple[Path, date]] = []
     for friday in fridays:
@@ -365,8 +489,15 @@ def run_demo(
             published.append(read_issue(existing[0], settings.tickers))
             continue
         result = draft_issue(
-            settings, prices, friday, source_spec="demo", auto_published=True, published=published,
+            settings,
+            prices,
+            friday,
+            source_spec="demo",
+            auto_published=True,
+            published=published,
             chart_jobs=jobs,
+            universe=stocks,
+            env=env,
         )
         drafted.append((result.outcome.path, friday))
         published.append(read_issue(result.outcome.path, settings.tickers))

@@ -126,7 +126,7 @@ def _plan(settings, demo_prices, as_of: date, open_calls=()):  # noqa: ANN001, A
     history = demo_prices.as_of(as_of)
     report = compute_signals(history, settings, as_of)
     frame = pipeline.ChartFrame(settings.site.title, as_of, source_line(history.source_label, True))
-    return pipeline._issue_charts(settings, history, report, as_of, frame, open_calls)
+    return pipeline.plan_charts(settings, history, report, as_of, frame, open_calls)
 
 
 def test_issue_charts_plan_light_and_dark_copies_and_link_both(workspace_settings, demo_prices):

@@ -112,3 +112,17 @@ def _high_low_index(highs: np.ndarray, lows: np.ndarray, eligible: np.ndarray, d
     if not (total > 0).any():
         return None
     return round(float(np.mean(100.0 * nh[total > 0] / total[total > 0])), 2)
+
+
+def pct_above_sma_series(adj_close: pd.DataFrame, sma_days: int, min_history_days: int) -> pd.Series:
+    """Per session: ``100 * #(C_i > SMA_n(C_i)) / #eligible`` over the frame's tickers (for charts).
+
+    Eligible on a session: a close that day, at least ``min_history_days`` closes so far and a
+    full ``sma_days`` average. NaN on sessions with no eligible ticker.
+    """
+    sma = adj_close.rolling(sma_days, min_periods=sma_days).mean()
+    has_close = adj_close.notna()
+    eligible = has_close & (has_close.cumsum() >= min_history_days) & sma.notna()
+    above = (adj_close > sma) & eligible
+    counted = eligible.sum(axis=1)
+    return (100.0 * above.sum(axis=1) / counted).where(counted > 0).rename("pct_above")

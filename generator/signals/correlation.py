@@ -110,3 +110,13 @@ def _weekly_corr(weekly_adj: pd.DataFrame, specs: list[PairSpec], weeks: int) ->
         log_long, _ = tail_block(np.log(longs), weeks + 1, joint)
         log_short, _ = tail_block(np.log(shorts), weeks + 1, joint)
     return _last_corr(np.diff(log_long, axis=0), np.diff(log_short, axis=0), weeks)
+
+
+def rolling_correlation(adj_close: pd.DataFrame, long: str, short: str, days: int) -> pd.Series:
+    """``days``-session Pearson correlation of daily log returns ``ln(C_t / C_{t-1})`` (for charts).
+
+    The legs are inner-joined on dates first, so a missing day never becomes a zero return.
+    """
+    legs = adj_close[[long, short]].dropna()
+    returns = (legs / legs.shift(1)).apply(np.log).dropna()
+    return returns[long].rolling(days, min_periods=days).corr(returns[short]).rename(f"{long}~{short}")
