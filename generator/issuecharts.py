@@ -235,8 +235,8 @@ def _breadth(
     plan.add(
         "breadth",
         "breadth.png",
-        f"Share of the {label} above its {slow}-day average",
-        f"{settings.benchmark} (top) and the share of the {label} above its {slow}-day average (bottom).",
+        f"Share of the {label} above their {slow}-day averages",
+        f"{settings.benchmark} (top) and the share of the {label} above their {slow}-day averages (bottom).",
         build_breadth_chart,
         pct_above=series,
         benchmark_close=history.close[settings.benchmark],

@@ -83,7 +83,8 @@ def _ath_story(item: InstrumentSignals, event: Event, base: BaseState, report: S
             f" It broke out of {w.base_of(tracked)} {w.weeks_ago(tracked.weeks_ago)} "
             f"({w.day(tracked.day)}, above {w.price(tracked.level)})."
         )
-    score = 88.0 + (4.0 if tracked is not None else 0.0) - DECAY_PER_WEEK * event.weeks_ago
+    # A breakout out of a base to a record is the stronger story (the base story gets +6 then).
+    score = 88.0 + (2.0 if tracked is not None else 0.0) - DECAY_PER_WEEK * event.weeks_ago
     numbers = {**event_numbers(event), "weeks_since_high": event.detail["weeks_since_high"]}
     if tracked is not None:
         numbers |= {
@@ -128,7 +129,7 @@ def _base_breakout_story(
             f" It is also its first weekly close above its all-time high of {w.price(ath.level)}, "
             f"set on {w.day(ath.detail['prior_high_day'])}."
         )
-        score += 4.0
+        score += 6.0
         numbers |= {"ath_level": ath.level, "ath_prior_high_day": ath.detail["prior_high_day"]}
     return headline(
         f"{item.ticker} completes {base}",
@@ -202,14 +203,23 @@ def _attempting_story(
     who = w.subject(item.ticker, item.name)
     phrase = w.state_base(base)
     since = w.month(base.start_day) if base.start_day else "n/a"
-    text = w.pick(
-        (
+    if base.pct_from_ceiling is not None and base.pct_from_ceiling > 0:
+        # Above the ceiling but inside the breakout buffer: not a confirmed breakout yet.
+        options: tuple[str, ...] = (
+            f"{who} closed {w.pct(base.pct_from_ceiling)} above the {w.price(base.ceiling)} ceiling of "
+            f"{phrase}, not yet far enough to count as a breakout (tested {base.touches} times since "
+            f"{since}).",
+        )
+    else:
+        options = (
             f"{who} closed {w.pct(base.pct_from_ceiling)} below the ceiling of {phrase} "
             f"({w.price(base.ceiling)}, tested {base.touches} times since {since}).",
             f"{who} is attempting to complete {phrase}: it closed at {w.price(item.last_close)}, "
             f"{w.pct(base.pct_from_ceiling)} under the {w.price(base.ceiling)} ceiling it has met "
             f"{base.touches} times since {since}.",
-        ),
+        )
+    text = w.pick(
+        options,
         item.ticker,
         "attempting",
         report.as_of,

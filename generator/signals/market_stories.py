@@ -50,11 +50,14 @@ def relative_stories(pair: RelativeSignals, report: SignalReport, *, configured:
             )
         )
     if pair.base.state == "attempting" and pair.base.length_weeks:
+        side = "above" if (pair.base.pct_from_ceiling or 0.0) > 0 else "below"
         text = (
-            f"{lead} closed {w.pct(pair.base.pct_from_ceiling)} below the ceiling of "
+            f"{lead} closed {w.pct(pair.base.pct_from_ceiling)} {side} the ceiling of "
             f"{w.state_base(pair.base, relative=True)} ({w.ratio(pair.base.ceiling)}), "
             f"with {pair.base.touches} tests since {w.month(pair.base.start_day or report.as_of)}."
         )
+        if side == "above":
+            text = text[:-1] + ", not yet far enough to count as a breakout."
         out.append(
             headline(
                 f"{pair.long} tests its relative ceiling against {pair.short}",
