@@ -6,10 +6,11 @@ A call is a position the letter takes, ``long IWM vs IWB`` (relative) or ``long 
 - absolute: ``r_t = A_t / A_0 - 1`` on adjusted closes (negated for a short);
 - relative: ``r_t = (A_t / A_0) / (B_t / B_0) - 1`` on adjusted closes.
 
-Status: ``invalidated`` on the first close through its stop (a quoted price level, or a
-return in percent), ``expired`` once ``horizon_weeks`` have passed, ``closed`` when a later
-published issue lists it under ``closes``, else ``open``. The result is frozen on the
-close that ended it.
+Status: ``invalidated`` on the first close through its stop (a price ``stop`` is judged on
+weekly closes of quoted prices, as the issue prints it, "weekly close below"; a ``stop_pct``
+on daily closes of the return), ``expired`` once ``horizon_weeks`` have passed, ``closed``
+when a later published issue lists it under ``closes``, else ``open``. The result is frozen
+on the close that ended it.
 """
 
 from __future__ import annotations
@@ -133,23 +134,35 @@ def _is_number(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class CallScore:
-    """How a call has done since its publication close."""
+    """How a call has done since its publication close (all returns in percent)."""
 
     call: Call
-    status: str  # open | invalidated | expired | closed | pending (no close after publication yet)
-    result_pct: float | None
+    status: str  # open | invalidated | expired | closed
+    result_pct: float | None  # None while no close after publication exists
     best_pct: float | None
     worst_pct: float | None
-    days_open: int
-    sessions: int
-    ended_on: date | None
-    last_day: date | None
+    days_open: int  # calendar days from publication to the end (or to ``through``)
+    sessions: int  # closes scored
+    ended_on: date | None  # the session whose close ended the call
+    last_day: date | None  # the last close scored
+    entry_day: date  # the publication close the returns are measured from
+    horizon_end: date
     path: pd.Series = field(repr=False, compare=False)  # return in % per session since entry
 
     @property
     def hit(self) -> bool | None:
         """True when the result is positive; None while there is no result."""
         return None if self.result_pct is None else self.result_pct > 0
+
+    @property
+    def ended(self) -> bool:
+        """True once the call is invalidated, expired or closed: its result is final."""
+        return self.status != "open"
+
+
+def horizon_end(call: Call, published_on: date) -> date:
+    """The calendar day the call expires: publication day + ``horizon_weeks`` weeks."""
+    return published_on + timedelta(weeks=call.horizon_weeks)
 
 
 def score_call(
@@ -160,13 +173,26 @@ def score_call(
     through: date,
     closed_on: date | None = None,
 ) -> CallScore:
-    """Score ``call`` with closes strictly after ``published_on`` and on or before ``through``."""
-    history = prices.as_of(through)
+    """Score ``call`` with closes strictly after ``published_on`` and on or before ``through``.
+
+    Entry is the last close on or before ``published_on`` (a Friday issue is entered at
+    Friday's close and scored from Monday's). Per session t after entry, on adjusted closes:
+    ``r_t = 100 * s * (A_t / A_0 - 1)`` for ``long/short A``, and
+    ``r_t = 100 * s * ((A_t / A_0) / (B_t / B_0) - 1)`` for ``long/short A vs B``, with
+    ``s = +1`` long, ``-1`` short. The call ends on the earliest of: the weekly close
+    (quoted, last session of a completed week) through ``stop`` ("weekly close below" as
+    the issue printed it), the daily close with ``r_t < stop_pct``, the last session on or
+    before ``closed_on`` (a later issue closed it) or before the horizon, once a session on
+    or after the horizon exists. The result, best and worst are taken over the path up to
+    that close, and frozen there.
+    """
     legs = [call.ticker] + ([call.benchmark] if call.benchmark else [])
-    missing = [t for t in legs if t not in history.tickers]
+    missing = [t for t in legs if t not in prices.adj_close.columns or prices.adj_close[t].isna().all()]
     if missing:
         raise DraftError(f"call {call.id}: no prices for {', '.join(missing)}")
-    adj = history.adj_close[legs].dropna()
+    end_ts = pd.Timestamp(through)
+    adj = prices.adj_close[legs]
+    adj = adj.loc[adj.index <= end_ts].dropna()
     start = pd.Timestamp(published_on)
     before = adj.loc[adj.index <= start]
     if before.empty:
@@ -177,88 +203,118 @@ def score_call(
     if call.benchmark:
         growth = growth / (after[call.benchmark] / entry[call.benchmark])
     sign = 1.0 if call.direction == "long" else -1.0
-    path = 100.0 * sign * (growth - 1.0)
-    status, end = "open", None
-    horizon_end = published_on + timedelta(weeks=call.horizon_weeks)
-    stop_day = _stop_day(call, history, path, before.index[-1], after.index)
-    candidates = [(d, s) for d, s in ((stop_day, "invalidated"), (closed_on, "closed")) if d is not None]
-    if path.index.size and pd.Timestamp(horizon_end) <= path.index[-1]:
-        candidates.append((pd.Timestamp(horizon_end).date(), "expired"))
-    if candidates:
-        end, status = min(candidates, key=lambda c: c[0])
-        path = path.loc[path.index <= pd.Timestamp(end)]
-    if path.empty:
-        return CallScore(
-            call,
-            "pending" if status == "open" else status,
-            None,
-            None,
-            None,
-            (through - published_on).days,
-            0,
-            end,
-            None,
-            path,
-        )
-    last_day = pd.Timestamp(path.index[-1]).date()
+    path = (100.0 * sign * (growth - 1.0)).rename(call.id)
+    expires = horizon_end(call, published_on)
+    ends: list[tuple[pd.Timestamp, str]] = []
+    stop_day = _stop_day(call, prices, path, pd.Timestamp(before.index[-1]), through)
+    if stop_day is not None:
+        ends.append((stop_day, "invalidated"))
+    if closed_on is not None and closed_on <= through:
+        ends.append((_last_session(path.index, closed_on), "closed"))
+    if len(path.index) and path.index[-1] >= pd.Timestamp(expires):
+        ends.append((_last_session(path.index, expires), "expired"))
+    status, ended_on = "open", None
+    if ends:
+        end_day, status = min(ends, key=lambda e: e[0])  # stable: invalidated wins a tie
+        path = path.loc[path.index <= end_day]
+        ended_on = pd.Timestamp(end_day).date()
+    scored = not path.empty
     return CallScore(
         call=call,
         status=status,
-        result_pct=float(path.iloc[-1]),
-        best_pct=float(path.max()),
-        worst_pct=float(path.min()),
-        days_open=((end or through) - published_on).days,
+        result_pct=float(path.iloc[-1]) if scored else None,
+        best_pct=float(path.max()) if scored else None,
+        worst_pct=float(path.min()) if scored else None,
+        days_open=((ended_on or through) - published_on).days,
         sessions=len(path),
-        ended_on=end,
-        last_day=last_day,
+        ended_on=ended_on,
+        last_day=pd.Timestamp(path.index[-1]).date() if scored else None,
+        entry_day=pd.Timestamp(before.index[-1]).date(),
+        horizon_end=expires,
         path=path,
     )
 
 
-def _stop_day(
-    call: Call, history: PriceHistory, path: pd.Series, entry_day: pd.Timestamp, after: pd.Index
-) -> date | None:
-    hits = pd.Series(False, index=path.index)
-    if call.stop_pct is not None:
-        hits |= path <= call.stop_pct
-    if call.stop is not None and not call.relative:
-        quoted = history.close[call.ticker].dropna()
-        # Rescale the published stop by any split since publication: the entry close as
-        # published vs the same day's quoted close in today's (split-adjusted) series.
-        published_entry = call.entry.get(call.ticker)
-        scale = float(quoted.loc[entry_day] / published_entry) if published_entry else 1.0
-        threshold = call.stop * scale
-        later = quoted.reindex(after)
-        crossed = later < threshold if call.direction == "long" else later > threshold
-        hits |= crossed.reindex(path.index, fill_value=False)
-    if not hits.any():
+def _last_session(index: pd.Index, day: date) -> pd.Timestamp:
+    """The last session on or before ``day`` (``day`` itself when there is none)."""
+    sessions = index[index <= pd.Timestamp(day)]
+    return pd.Timestamp(sessions[-1]) if len(sessions) else pd.Timestamp(day)
+
+
+def stop_threshold(call: Call, prices: PriceHistory, entry_day: pd.Timestamp) -> float | None:
+    """The price stop in today's quoted (split-adjusted) units, or None for a call without one.
+
+    A split after publication changes every earlier quoted close, so the published stop is
+    rescaled by (entry close in today's series) / (entry close as published).
+    """
+    if call.stop is None or call.relative:
         return None
-    return pd.Timestamp(hits.index[int(hits.to_numpy().argmax())]).date()
+    quoted = prices.close[call.ticker]
+    published_entry = call.entry.get(call.ticker)
+    today_entry = quoted.get(entry_day)
+    if published_entry and today_entry is not None and np.isfinite(today_entry):
+        return float(call.stop * today_entry / published_entry)
+    return float(call.stop)
+
+
+def weekly_close_days(index: pd.DatetimeIndex, through: date) -> pd.DatetimeIndex:
+    """The last session of every completed week (weeks end on Friday) up to ``through``.
+
+    A Friday holiday closes its week on Thursday; the current week counts once ``through``
+    reaches its Friday.
+    """
+    fridays = index.to_period("W-FRI").end_time.normalize()
+    last_of_week = ~pd.Index(fridays).duplicated(keep="last")
+    complete = fridays <= pd.Timestamp(through)
+    return index[last_of_week & complete]
+
+
+def _stop_day(
+    call: Call, prices: PriceHistory, path: pd.Series, entry_day: pd.Timestamp, through: date
+) -> pd.Timestamp | None:
+    """The first close after entry that goes through the call's invalidation, if any."""
+    days: list[pd.Timestamp] = []
+    if call.stop_pct is not None:
+        below = path.index[(path < call.stop_pct).to_numpy()]
+        if len(below):
+            days.append(below[0])
+    threshold = stop_threshold(call, prices, entry_day)
+    if threshold is not None:
+        quoted = prices.close[call.ticker]
+        quoted = quoted.loc[(quoted.index > entry_day) & (quoted.index <= pd.Timestamp(through))].dropna()
+        weekly = quoted.loc[weekly_close_days(pd.DatetimeIndex(quoted.index), through)]
+        through_stop = weekly < threshold if call.direction == "long" else weekly > threshold
+        crossed = weekly.index[through_stop.to_numpy()]
+        if len(crossed):
+            days.append(crossed[0])
+    return min(days) if days else None
 
 
 @dataclass(frozen=True)
 class TrackRecord:
-    """Hit rate and results over a set of scored calls."""
+    """Hit rate and results over a set of scored calls; only ended calls count."""
 
     label: str
-    calls: int
-    scored: int
-    hits: int
+    calls: int  # every call in the set
+    open: int  # still open: their results are not final, so they are left out below
+    scored: int  # ended calls
+    hits: int  # ended calls with a positive result
     mean_pct: float | None
     median_pct: float | None
 
     @property
     def hit_rate_pct(self) -> float | None:
-        """Share of scored calls with a positive result."""
+        """Share of ended calls with a positive result, in percent."""
         return None if not self.scored else 100.0 * self.hits / self.scored
 
 
 def track_record(label: str, scores: Sequence[CallScore]) -> TrackRecord:
-    """Aggregate ``scores``: calls with a result count toward the hit rate."""
-    results = [s.result_pct for s in scores if s.result_pct is not None]
+    """Aggregate ``scores``: hit rate = hits / ended calls; mean and median of ended results."""
+    results = [s.result_pct for s in scores if s.ended and s.result_pct is not None]
     return TrackRecord(
         label=label,
         calls=len(scores),
+        open=sum(1 for s in scores if not s.ended),
         scored=len(results),
         hits=sum(1 for r in results if r > 0),
         mean_pct=float(np.mean(results)) if results else None,

@@ -6,6 +6,7 @@ stay in cli.py.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from generator import __version__
-from generator.calls import suggest_calls
+from generator.calls import CallScore, suggest_calls
 from generator.charts import ChartFrame, build_price_chart, build_ratio_chart, save_png
 from generator.config import Settings
 from generator.drafts import (
@@ -36,7 +37,7 @@ from generator.ledger import PublishedIssue, open_scores_as_of, published_issues
 from generator.prices import PriceHistory
 from generator.publish import mark_published, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
-from generator.sitepages import write_site_pages
+from generator.sitepages import build_site_pages, site_inputs, write_site
 from generator.sources import make_source
 from generator.store import PriceStore, source_key
 
@@ -231,27 +232,60 @@ class BuildResult:
     calls: int
     pages_written: int
     site_dir: Path
+    charts_drawn: int = 0
+    seconds_generate: float = 0.0
+    seconds_mkdocs: float = 0.0
+
+
+def score_published(
+    settings: Settings, issues: Sequence[PublishedIssue]
+) -> tuple[list[CallScore], PriceHistory | None]:
+    """Score every call with the prices of the source its issue was drafted from.
+
+    Returns the scores and the prices of the newest issue's source (for the ticker pages);
+    no prices when nothing is published.
+    """
+    scores: list[CallScore] = []
+    latest: PriceHistory | None = None
+    newest_spec = issues[-1].source if issues else None
+    for spec in sorted({i.source for i in issues}):
+        group = [i for i in issues if i.source == spec]
+        if not any(i.calls for i in group) and spec != newest_spec:
+            continue
+        prices = load_prices(settings, spec)
+        if spec == newest_spec:
+            latest = prices
+        scores.extend(score_ledger(group, prices, prices.last_day))
+    return scores, latest
 
 
 def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResult:
-    """`rotation build`: rescore every call, write the generated pages, run MkDocs."""
+    """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
+
+    Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
+    did not change are not redrawn, so MkDocs and git see only real changes.
+    """
+    started = time.perf_counter()
     issues = published_issues(posts_dir(settings), settings.tickers)
     synthetic = any(i.synthetic for i in issues)
-    scores = []
-    through: date | None = None
-    specs = sorted({i.source for i in issues})
-    for spec in specs:
-        group = [i for i in issues if i.source == spec]
-        if not any(i.calls for i in group):
-            continue
-        prices = load_prices(settings, spec)
-        through = prices.last_day if through is None else max(through, prices.last_day)
-        scores.extend(score_ledger(group, prices, prices.last_day))
-    env = template_env(settings)
-    written = write_site_pages(env, settings, issues, scores, through=through, synthetic=synthetic)
+    scores, prices = score_published(settings, issues)
+    through = prices.last_day if prices is not None else None
+    report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
+    inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
+    pages = build_site_pages(template_env(settings), inputs)
+    stats = write_site(settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts")
+    generated = time.perf_counter()
     target = site_dir or settings.site_dir
     run_mkdocs_build(settings, target, synthetic=synthetic)
-    return BuildResult(len(issues), len(scores), len(written), target)
+    return BuildResult(
+        len(issues),
+        len(scores),
+        stats.pages_written,
+        target,
+        stats.charts_drawn,
+        generated - started,
+        time.perf_counter() - generated,
+    )
 
 
 def run_demo(
