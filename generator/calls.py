@@ -190,23 +190,20 @@ def score_call(
     missing = [t for t in legs if t not in prices.adj_close.columns or prices.adj_close[t].isna().all()]
     if missing:
         raise DraftError(f"call {call.id}: no prices for {', '.join(missing)}")
-    end_ts = pd.Timestamp(through)
-    adj = prices.adj_close[legs]
-    adj = adj.loc[adj.index <= end_ts].dropna()
-    start = pd.Timestamp(published_on)
-    before = adj.loc[adj.index <= start]
-    if before.empty:
+    dates, adj = _window(prices.adj_close, legs, published_on, through)
+    entered = dates <= pd.Timestamp(published_on)
+    if not entered.any():
         raise DraftError(f"call {call.id}: no close on or before its publication date {published_on}")
-    entry = before.iloc[-1]
-    after = adj.loc[adj.index > start]
-    growth = after[call.ticker] / entry[call.ticker]
+    entry_row = int(np.flatnonzero(entered)[-1])
+    entry_day = pd.Timestamp(dates[entry_row])
+    growth = adj[entry_row + 1 :, 0] / adj[entry_row, 0]
     if call.benchmark:
-        growth = growth / (after[call.benchmark] / entry[call.benchmark])
+        growth = growth / (adj[entry_row + 1 :, 1] / adj[entry_row, 1])
     sign = 1.0 if call.direction == "long" else -1.0
-    path = (100.0 * sign * (growth - 1.0)).rename(call.id)
+    path = pd.Series(100.0 * sign * (growth - 1.0), index=dates[entry_row + 1 :], name=call.id)
     expires = horizon_end(call, published_on)
     ends: list[tuple[pd.Timestamp, str]] = []
-    stop_day = _stop_day(call, prices, path, pd.Timestamp(before.index[-1]), through)
+    stop_day = _stop_day(call, prices, path, entry_day, through)
     if stop_day is not None:
         ends.append((stop_day, "invalidated"))
     if closed_on is not None and closed_on <= through:
@@ -216,23 +213,52 @@ def score_call(
     status, ended_on = "open", None
     if ends:
         end_day, status = min(ends, key=lambda e: e[0])  # stable: invalidated wins a tie
-        path = path.loc[path.index <= end_day]
+        path = path.iloc[: int(path.index.searchsorted(end_day, side="right"))]
         ended_on = pd.Timestamp(end_day).date()
-    scored = not path.empty
+    values = path.to_numpy()
+    scored = len(values) > 0
     return CallScore(
         call=call,
         status=status,
-        result_pct=float(path.iloc[-1]) if scored else None,
-        best_pct=float(path.max()) if scored else None,
-        worst_pct=float(path.min()) if scored else None,
+        result_pct=float(values[-1]) if scored else None,
+        best_pct=float(values.max()) if scored else None,
+        worst_pct=float(values.min()) if scored else None,
         days_open=((ended_on or through) - published_on).days,
-        sessions=len(path),
+        sessions=len(values),
         ended_on=ended_on,
         last_day=pd.Timestamp(path.index[-1]).date() if scored else None,
-        entry_day=pd.Timestamp(before.index[-1]).date(),
+        entry_day=entry_day.date(),
         horizon_end=expires,
         path=path,
     )
+
+
+# Rows kept before the publication day, so an entry close is found even after a few missing
+# days; a longer gap falls back to the whole history.
+ENTRY_LOOKBACK_ROWS = 30
+
+
+def _window(
+    frame: pd.DataFrame, legs: list[str], published_on: date, through: date
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Dates and closes of ``legs`` (every leg present) from a little before ``published_on``
+    to ``through``, as plain arrays.
+
+    Slicing by position first keeps a call's scoring cost proportional to its own life, not
+    to the length of the price history: an archive rescores every call at every build, and a
+    backfill scores the open calls every week.
+    """
+    index = pd.DatetimeIndex(frame.index)
+    columns = frame.columns.get_indexer(legs)
+    first = int(index.searchsorted(pd.Timestamp(published_on), side="right")) - ENTRY_LOOKBACK_ROWS
+    last = int(index.searchsorted(pd.Timestamp(through), side="right"))
+    start = max(first, 0)
+    values = frame.to_numpy()[start:last][:, columns]
+    present = np.isfinite(values).all(axis=1)
+    dates = index[start:last][present]
+    if start > 0 and not (dates <= pd.Timestamp(published_on)).any():
+        return _window(frame, legs, frame.index[0].date(), through)
+    return dates, values[present]
 
 
 def _last_session(index: pd.Index, day: date) -> pd.Timestamp:
@@ -275,18 +301,19 @@ def _stop_day(
     """The first close after entry that goes through the call's invalidation, if any."""
     days: list[pd.Timestamp] = []
     if call.stop_pct is not None:
-        below = path.index[(path < call.stop_pct).to_numpy()]
+        below = np.flatnonzero(path.to_numpy() < call.stop_pct)
         if len(below):
-            days.append(below[0])
+            days.append(pd.Timestamp(path.index[below[0]]))
     threshold = stop_threshold(call, prices, entry_day)
     if threshold is not None:
-        quoted = prices.close[call.ticker]
-        quoted = quoted.loc[(quoted.index > entry_day) & (quoted.index <= pd.Timestamp(through))].dropna()
-        weekly = quoted.loc[weekly_close_days(pd.DatetimeIndex(quoted.index), through)]
+        dates, quoted = _window(prices.close, [call.ticker], entry_day.date(), through)
+        later = dates > entry_day
+        weekly = pd.Series(quoted[later, 0], index=dates[later])
+        weekly = weekly.loc[weekly_close_days(pd.DatetimeIndex(weekly.index), through)]
         through_stop = weekly < threshold if call.direction == "long" else weekly > threshold
         crossed = weekly.index[through_stop.to_numpy()]
         if len(crossed):
-            days.append(crossed[0])
+            days.append(pd.Timestamp(crossed[0]))
     return min(days) if days else None
 
 

@@ -33,6 +33,7 @@ from generator.drafts import (
 )
 from generator.errors import DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
+from generator.fsio import atomic_write_bytes, atomic_write_text
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, score_ledger
 from generator.prices import PriceHistory
 from generator.publish import mark_published, run_mkdocs_build
@@ -209,13 +210,21 @@ def _issue_charts(
     return refs, written
 
 
+def find_post(settings: Settings, path: Path) -> Path:
+    """A post given as its file or its date (``2025-07-04``); PublishError if none or several."""
+    if path.exists():
+        return path
+    candidates = [
+        p for p in sorted(posts_dir(settings).glob(f"{path.name}*.md")) if not p.name.endswith(".new.md")
+    ]
+    if len(candidates) != 1:
+        raise PublishError(f"{path}: no such issue (give a post file or its date, e.g. 2025-07-04)")
+    return candidates[0]
+
+
 def publish_issue(settings: Settings, path: Path, now: datetime, *, allow_placeholders: bool = False) -> None:
     """`rotation publish`: check and mark one post published."""
-    if not path.exists():
-        candidates = sorted(posts_dir(settings).glob(f"{path.name}*.md"))
-        if len(candidates) != 1:
-            raise PublishError(f"{path}: no such issue (give a post file or its date, e.g. 2025-07-04)")
-        path = candidates[0]
+    path = find_post(settings, path)
     published_issues_ = published_issues(posts_dir(settings), settings.tickers)
     del published_issues_  # validates every published post's calls before adding one more
     from generator.ledger import read_issue
@@ -273,7 +282,9 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
     inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
     pages = build_site_pages(template_env(settings), inputs)
-    stats = write_site(settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts")
+    stats = write_site(
+        settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts", workers=os.cpu_count() or 1
+    )
     generated = time.perf_counter()
     target = site_dir or settings.site_dir
     run_mkdocs_build(settings, target, synthetic=synthetic)
@@ -332,3 +343,26 @@ def _refuse_real_content(settings: Settings) -> None:
                 f"{folder} holds real issues ({path.name}); run `rotation demo` in a separate "
                 "workspace (a folder with its own newsletter.toml and mkdocs.yml)"
             )
+
+
+def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False) -> list[Path]:
+    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``."""
+    from generator.emailexport import email_message, render_email
+
+    post = find_post(settings, issue)
+    mail = render_email(
+        template_env(settings),
+        post,
+        content_dir=settings.content_dir,
+        site_url=settings.site.url,
+        site_title=settings.site.title,
+        site_author=settings.site.author,
+        embed_images=embed_images,
+    )
+    stem = post.stem
+    written = [
+        atomic_write_text(out_dir / f"{stem}.html", mail.html),
+        atomic_write_text(out_dir / f"{stem}.txt", mail.text),
+        atomic_write_bytes(out_dir / f"{stem}.eml", email_message(mail).as_bytes()),
+    ]
+    return written

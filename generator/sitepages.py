@@ -511,10 +511,10 @@ class WriteStats:
     removed: int
 
 
-def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None) -> WriteStats:
+def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, workers: int = 1) -> WriteStats:
     """Write changed pages, draw changed charts, delete generated files no longer produced."""
     written = sum(write_text_if_changed(content_dir / rel, text) for rel, text in site.pages.items())
-    drawn = draw_cached(site.charts, cache_dir)
+    drawn = draw_cached(site.charts, cache_dir, workers=workers)
     keep = {(content_dir / rel).resolve() for rel in site.pages} | {job.path.resolve() for job in site.charts}
     removed = prune_generated(content_dir, keep)
     return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
