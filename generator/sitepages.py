@@ -116,6 +116,7 @@ def _call_row(score: CallScore, issue: PublishedIssue, inputs: SiteInputs, from_
         "issue_title": issue.title,
         "page": _rel(call_page(call.id), from_page),
         "tickers": legs,
+        "ticker_links": [(t, _rel(ticker_page(t), from_page)) for t in legs],
         "category": call.category,
         "status": score.status,
         "result_pct": score.result_pct,
