@@ -203,14 +203,23 @@ def test_a_reader_walks_home_archive_issue_call_ledger_ticker_and_search(
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_key_pages_render_without_errors_in_both_palettes(browser: Any, served: str, scheme: str):
-    reader = Reader(browser, scheme)
-    for name, path in [
+def test_key_pages_render_without_errors_in_both_palettes(
+    browser: Any, served: str, scheme: str, built_demo: BuiltDemo
+):
+    issue = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)[
+        -1
+    ]
+    pages = [
         ("home", ""),
+        ("issue", f"issues/{issue.as_of:%Y/%m}/{issue.slug}/"),
         ("ledger", "calls/"),
-        ("tickers", "tickers/"),
         ("track-record", "calls/track-record/"),
-    ]:
+        ("tickers", "tickers/"),
+        ("ticker", f"tickers/{issue.tags[0].lower()}/"),
+        ("call", f"calls/{issue.calls[0].id}/" if issue.calls else "calls/"),
+    ]
+    reader = Reader(browser, scheme)
+    for name, path in pages:
         reader.open(served + path)
         assert reader.all_images_loaded() == [], path
         reader.shot(f"{name}-{scheme}")
