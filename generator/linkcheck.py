@@ -47,7 +47,11 @@ class _Collector(HTMLParser):
                 if tag == "link" and values.get("rel") in ("preconnect", "dns-prefetch"):
                     continue
                 self.urls.append(str(values[attribute]))
-        if tag == "meta" and values.get("property", values.get("name")) in META_URLS and values.get("content"):
+        if (
+            tag == "meta"
+            and values.get("property", values.get("name")) in META_URLS
+            and values.get("content")
+        ):
             self.urls.append(str(values["content"]))
 
 

@@ -89,7 +89,7 @@ class SiteInputs:
     through: date | None
     synthetic: bool
     chart_history_weeks: int = 156
-    issue_cards: Mapping[str, bytes | None] = field(default_factory=dict)  # post stem -> lead chart PNG
+    issue_cards: Mapping[str, bytes | None] = field(default_factory=dict)  # slug -> lead chart PNG
 
 
 @dataclass
@@ -468,12 +468,12 @@ def _social_cards(inputs: SiteInputs) -> list[ChartJob]:
     """One 1200 x 630 card per issue from its lead chart, and one for the site."""
     jobs = [
         chart_job(
-            inputs.content_dir / "assets/social" / f"{issue.path.stem}.png",
+            inputs.content_dir / "assets/social" / f"{issue.slug}.png",
             render_social_card,
             title=issue.title,
             subtitle=f"Week ending {issue.as_of:%B} {issue.as_of.day}, {issue.as_of.year}",
             site_title=inputs.site_title,
-            chart_png=inputs.issue_cards.get(issue.path.stem),
+            chart_png=inputs.issue_cards.get(issue.slug),
             synthetic=issue.synthetic,
         )
         for issue in inputs.issues
@@ -565,5 +565,5 @@ def site_inputs(
         through=through,
         synthetic=any(i.synthetic for i in issues),
         chart_history_weeks=settings.issue.chart_history_weeks,
-        issue_cards={i.path.stem: lead_chart_bytes(i) for i in issues},
+        issue_cards={i.slug: lead_chart_bytes(i) for i in issues},
     )

@@ -104,6 +104,8 @@ class Reader:
     def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")  # after scrolling images into view: header at top
+        self.page.wait_for_timeout(300)
         self.page.screenshot(path=str(path), full_page=True)
         return path
 

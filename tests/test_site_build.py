@@ -94,8 +94,10 @@ def test_feeds_list_issues_only_with_absolute_links_and_dates_from_front_matter(
 
 def test_each_issue_has_a_social_card_in_its_meta(built_demo: BuiltDemo):
     url = built_demo.settings.site.url
-    for post in pipeline.posts_dir(built_demo.settings).glob("*.md"):
-        card = built_demo.site / "assets" / "social" / f"{post.stem}.png"
+    for issue in pipeline.published_issues(
+        pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers
+    ):
+        card = built_demo.site / "assets" / "social" / f"{issue.slug}.png"
         assert card.is_file()
         assert card.read_bytes()[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")  # IHDR size
     newest = sorted((built_demo.site / "issues").glob("*/*/*/index.html"))[-1]
