@@ -34,18 +34,18 @@ POSITION = re.compile(r"^\s*(long|short)\s+([A-Za-z0-9.\-^=]+)(?:\s+vs\.?\s+([A-
 class Call:
     """One call as published in an issue's front matter."""
 
-    id: str
-    direction: str  # long | short
-    ticker: str
-    benchmark: str | None
-    category: str
-    thesis: str
-    entry: dict[str, float]
-    horizon_weeks: int
-    stop: float | None = None  # quoted-price level (absolute calls)
-    stop_pct: float | None = None  # return in percent, e.g. -4.0
-    issue_date: date | None = None
-    issue_slug: str | None = None
+    id: str  # unique across all issues, e.g. 2025-10-17-long-iwm-vs-iwb
+    direction: str  # long or short
+    ticker: str  # the instrument held
+    benchmark: str | None  # the instrument it is held against (relative calls), or none
+    category: str  # size, sectors, thematic... (the ledger groups by it)
+    thesis: str  # the thesis in one line
+    entry: dict[str, float]  # quoted closes of each leg at the publication close
+    horizon_weeks: int  # the call expires after this many weeks
+    stop: float | None = None  # quoted-price level (absolute calls): a weekly close through it invalidates
+    stop_pct: float | None = None  # return in percent, e.g. -4.0: a daily close below it invalidates
+    issue_date: date | None = None  # the as-of date of the issue that published it
+    issue_slug: str | None = None  # that issue's slug
 
     @property
     def position(self) -> str:
@@ -136,17 +136,19 @@ def _is_number(value: Any) -> bool:
 class CallScore:
     """How a call has done since its publication close (all returns in percent)."""
 
-    call: Call
-    status: str  # open | invalidated | expired | closed
-    result_pct: float | None  # None while no close after publication exists
-    best_pct: float | None
-    worst_pct: float | None
-    days_open: int  # calendar days from publication to the end (or to ``through``)
-    sessions: int  # closes scored
-    ended_on: date | None  # the session whose close ended the call
-    last_day: date | None  # the last close scored
+    call: Call  # the call as published
+    status: str  # open, invalidated, expired or closed (by a later issue)
+    result_pct: (
+        float | None
+    )  # return since entry, in percent (relative return for a pair); none before a close
+    best_pct: float | None  # best close since entry, in percent
+    worst_pct: float | None  # worst close since entry, in percent
+    days_open: int  # calendar days from publication to its end (or to the scoring date)
+    sessions: int  # closes scored since publication
+    ended_on: date | None  # the session whose close ended it; none while open
+    last_day: date | None  # the last session scored
     entry_day: date  # the publication close the returns are measured from
-    horizon_end: date
+    horizon_end: date  # the day it expires: publication + horizon_weeks
     path: pd.Series = field(repr=False, compare=False)  # return in % per session since entry
 
     @property
@@ -249,7 +251,7 @@ def _window(
     backfill scores the open calls every week.
     """
     index = pd.DatetimeIndex(frame.index)
-    columns = frame.columns.get_indexer(legs)
+    columns = frame.columns.get_indexer(pd.Index(legs))
     first = int(index.searchsorted(pd.Timestamp(published_on), side="right")) - ENTRY_LOOKBACK_ROWS
     last = int(index.searchsorted(pd.Timestamp(through), side="right"))
     start = max(first, 0)

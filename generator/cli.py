@@ -258,9 +258,8 @@ def publish_command(ctx: click.Context, issue: str) -> None:
     from generator import pipeline
 
     settings = _settings(ctx)
-    path = Path(issue)
-    pipeline.publish_issue(settings, path, datetime.now().astimezone())
-    click.echo(f"Published {issue}. Run `rotation build` to update the site.")
+    path = pipeline.publish_issue(settings, issue, datetime.now().astimezone().replace(microsecond=0))
+    click.echo(f"Published {path.name}. Run `rotation build` to update the site.")
 
 
 @cli.command("build")

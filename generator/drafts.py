@@ -28,7 +28,7 @@ from generator.calls import Call, CallScore
 from generator.config import Settings
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text
-from generator.signals.report import Headline, SignalReport
+from generator.signals.report import Headline, InstrumentSignals, SignalReport
 
 HASH_KEY = "generated_hash"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
@@ -39,34 +39,53 @@ FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
 class ChartRef:
     """A chart embedded in an issue."""
 
-    key: str
+    key: str  # the name templates use: m.chart(issue, "size_pair")
     path: str  # relative to the post's folder, as written in the Markdown
-    alt: str
-    caption: str
+    alt: str  # alternative text for screen readers and email clients
+    caption: str  # the line under the chart
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A configured group of ETFs, as templates see it."""
+
+    key: str  # the table name in newsletter.toml: [groups.<key>]
+    label: str  # its display label, e.g. "S&P 500 sectors"
+    benchmark: str  # the ticker the group is read against
+    category: str  # the call and blog category of the group
+    tickers: list[str]  # its members, in config order
 
 
 @dataclass(frozen=True)
 class IssueContext:
     """Everything a template may use, as ``issue.<field>`` (see the editor's guide)."""
 
-    title: str
-    slug: str
-    as_of: date
-    description: str
-    categories: list[str]
-    tags: list[str]
-    report: SignalReport
-    lead: Headline | None
-    headlines: list[Headline]
-    charts: dict[str, ChartRef]
-    new_calls: list[Call]
-    open_calls: list[CallScore]
-    sections: list[str]
-    site_title: str
-    synthetic: bool
-    source_label: str
-    auto_published: bool
-    names: dict[str, str] = field(default_factory=dict)
+    title: str  # the issue's title, from the lead headline
+    slug: str  # the post's file name and URL slug: <date>-<words>
+    as_of: date  # the Friday the issue is computed as of (no later bar is used)
+    description: str  # one sentence for the archive, feeds and social previews
+    categories: list[str]  # blog categories: the groups the top headlines belong to
+    tags: list[str]  # tickers in the top headlines (one tag page per ticker)
+    report: SignalReport  # every signal computed as of the issue's date
+    lead: Headline | None  # the highest-ranked headline, or none in a quiet week
+    headlines: list[Headline]  # every headline, best first
+    charts: dict[str, ChartRef]  # the charts drawn for this issue, by key
+    new_calls: list[Call]  # calls suggested this week (the editor keeps, edits or drops them)
+    open_calls: list[CallScore]  # calls published earlier and still open, scored to this week
+    sections: list[str]  # the section partials to include, in order ([issue] sections)
+    site_title: str  # [site] title in newsletter.toml
+    synthetic: bool  # true when the prices are the built-in synthetic demo set
+    source_label: str  # where the prices come from, in words
+    auto_published: bool  # true for demo issues, published without an editor
+    names: dict[str, str] = field(default_factory=dict)  # display name per ticker
+    groups: dict[str, GroupView] = field(default_factory=dict)  # the configured groups, by key
+
+    def members(self, group_key: str) -> list[InstrumentSignals]:
+        """The signals of a group's ETFs that have prices this week, in config order."""
+        group = self.groups.get(group_key)
+        if group is None:
+            return []
+        return [self.report.instruments[t] for t in group.tickers if t in self.report.instruments]
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -88,13 +107,37 @@ def template_env(settings: Settings) -> jinja2.Environment:
         autoescape=False,  # Markdown, not HTML; MkDocs escapes on render
     )
     env.filters.update(
-        pct=lambda v, d=1: "n/a" if v is None else f"{v:.{d}f}%",
-        signed=lambda v, d=1: "n/a" if v is None else f"{v:+.{d}f}%",
-        bp=lambda v: "n/a" if v is None else f"{v * 100:+.0f} bp",
-        price=lambda v: "n/a" if v is None else f"{v:,.2f}",
-        yaml=dump_yaml,
+        pct=fmt_pct, signed=fmt_signed, bp=fmt_bp, price=fmt_price, yaml=dump_yaml, pick=pick_wording
     )
     return env
+
+
+def fmt_pct(value: float | None, decimals: int = 1) -> str:
+    """A percentage: ``12.3%``; ``n/a`` for a missing value."""
+    return "n/a" if value is None else f"{value:.{decimals}f}%"
+
+
+def fmt_signed(value: float | None, decimals: int = 1) -> str:
+    """A signed percentage: ``+1.2%`` / ``-0.4%``; ``n/a`` for a missing value."""
+    return "n/a" if value is None else f"{value:+.{decimals}f}%"
+
+
+def fmt_bp(value: float | None) -> str:
+    """A percentage as signed basis points: 0.25 -> ``+25 bp``."""
+    return "n/a" if value is None else f"{value * 100:+.0f} bp"
+
+
+def fmt_price(value: float | None) -> str:
+    """A price with thousands separators and cents: ``1,234.50``."""
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def pick_wording(choices: Sequence[str], *keys: object) -> str:
+    """One of ``choices``, chosen by a stable hash of ``keys``: varied wording, same bytes every run."""
+    if not choices:
+        return ""
+    digest = hashlib.sha256("|".join(str(k) for k in keys).encode("utf-8")).digest()
+    return choices[int.from_bytes(digest[:4], "big") % len(choices)]
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -119,7 +162,7 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         raise TemplateError(f"template syntax error in {where}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template not found: {exc.name} (looked in {env.loader.searchpath})") from exc  # type: ignore[union-attr]
-    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as exc:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise TemplateError(f"template error in {_template_frame(exc)}: {exc}") from exc
 
 

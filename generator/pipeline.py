@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
 from generator import __version__
@@ -20,6 +21,7 @@ from generator.charts import ChartFrame, build_price_chart, build_ratio_chart, s
 from generator.config import Settings
 from generator.drafts import (
     ChartRef,
+    GroupView,
     IssueContext,
     WriteOutcome,
     categories_of,
@@ -33,10 +35,11 @@ from generator.drafts import (
 )
 from generator.errors import DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
-from generator.fsio import atomic_write_bytes, atomic_write_text
-from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, score_ledger
+from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
+from generator.guide import render_guide
+from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.prices import PriceHistory
-from generator.publish import mark_published, run_mkdocs_build
+from generator.publish import mark_published, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitepages import build_site_pages, site_inputs, write_site
 from generator.sources import make_source
@@ -149,6 +152,10 @@ def draft_issue(
         source_label=history.source_label,
         auto_published=auto_published,
         names={t: settings.name_of(t) for t in settings.tickers},
+        groups={
+            key: GroupView(key, g.label, g.benchmark, g.category, list(g.tickers))
+            for key, g in settings.groups.items()
+        },
     )
     meta = issue_front_matter(issue, __version__)
     meta["rotation"]["source_spec"] = source_spec
@@ -210,27 +217,17 @@ def _issue_charts(
     return refs, written
 
 
-def find_post(settings: Settings, path: Path) -> Path:
-    """A post given as its file or its date (``2025-07-04``); PublishError if none or several."""
-    if path.exists():
-        return path
-    candidates = [
-        p for p in sorted(posts_dir(settings).glob(f"{path.name}*.md")) if not p.name.endswith(".new.md")
-    ]
-    if len(candidates) != 1:
-        raise PublishError(f"{path}: no such issue (give a post file or its date, e.g. 2025-07-04)")
-    return candidates[0]
-
-
-def publish_issue(settings: Settings, path: Path, now: datetime, *, allow_placeholders: bool = False) -> None:
-    """`rotation publish`: check and mark one post published."""
-    path = find_post(settings, path)
-    published_issues_ = published_issues(posts_dir(settings), settings.tickers)
-    del published_issues_  # validates every published post's calls before adding one more
-    from generator.ledger import read_issue
-
-    read_issue(path, settings.tickers)  # the calls of this one must be well formed
+def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
+    """`rotation publish`: check one post (placeholders, calls) and mark it published."""
+    path = resolve_issue(posts_dir(settings), ref)
+    issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    published = published_issues(posts_dir(settings), settings.tickers)
+    earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
+    reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
+    if reused:
+        raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
     mark_published(path, now, allow_placeholders=allow_placeholders)
+    return path
 
 
 @dataclass(frozen=True)
@@ -285,13 +282,14 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
     stats = write_site(
         settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts", workers=os.cpu_count() or 1
     )
+    guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
     target = site_dir or settings.site_dir
     run_mkdocs_build(settings, target, synthetic=synthetic)
     return BuildResult(
         len(issues),
         len(scores),
-        stats.pages_written,
+        stats.pages_written + len(guide_written),
         target,
         stats.charts_drawn,
         generated - started,
@@ -310,8 +308,6 @@ def run_demo(
     fridays = [d for d in fridays if d <= prices.last_day][-weeks:]
     published: list[PublishedIssue] = []
     for friday in fridays:
-        from generator.ledger import read_issue
-
         existing = sorted(posts_dir(settings).glob(f"{friday.isoformat()}-*.md"))
         if existing and read_front_matter(existing[0])[0].get("draft") is False:
             published.append(read_issue(existing[0], settings.tickers))
@@ -328,6 +324,16 @@ def run_demo(
         if progress is not None:
             progress(friday.isoformat())
     return build_site(settings, site_dir=site_dir)
+
+
+CHART_KEYS = ["size_pair", "lead_price"]
+
+
+def write_guide(env: jinja2.Environment, settings: Settings) -> list[Path]:
+    """The editor's guide page, regenerated from the template context's schema."""
+    path = settings.content_dir / "guide" / "templates.md"
+    text = render_guide(env, list(settings.issue.sections), CHART_KEYS)
+    return [path] if write_text_if_changed(path, text) else []
 
 
 def _refuse_real_content(settings: Settings) -> None:
@@ -349,7 +355,7 @@ def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images
     """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``."""
     from generator.emailexport import email_message, render_email
 
-    post = find_post(settings, issue)
+    post = resolve_issue(posts_dir(settings), str(issue))
     mail = render_email(
         template_env(settings),
         post,

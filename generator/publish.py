@@ -7,6 +7,7 @@ passed through the ``!ENV`` tags of mkdocs.yml.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -20,24 +21,73 @@ from generator.errors import PublishError
 from generator.fsio import atomic_write_text
 
 
+def resolve_issue(posts_dir: Path, ref: str) -> Path:
+    """The post named by ``ref``: a path, a file name in the posts folder, or its date."""
+    candidate = Path(ref)
+    if candidate.is_file():
+        return candidate
+    if (posts_dir / ref).is_file():
+        return posts_dir / ref
+    matches = [
+        p
+        for p in sorted(posts_dir.glob(f"{candidate.name.removesuffix('.md')}*.md"))
+        if not p.name.endswith(".new.md")
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise PublishError(
+            f"{ref}: no such issue in {posts_dir} (give the post file or its date, e.g. 2025-07-04)"
+        )
+    names = ", ".join(p.name for p in matches)
+    raise PublishError(f"{ref}: more than one issue matches ({names}); give the file name")
+
+
+IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
+
+
+def chart_fingerprints(path: Path) -> dict[str, str]:
+    """SHA-256 (16 hex digits) of every local image a post shows, keyed by its link."""
+    text = path.read_text(encoding="utf-8")
+    prints: dict[str, str] = {}
+    for link in IMAGE_LINK.findall(text):
+        if "://" in link:
+            continue
+        image = (path.parent / link.split("#")[0]).resolve()
+        if not image.is_file():
+            raise PublishError(f"{path.name}: the image {link} does not exist; redraw with `rotation draft`")
+        prints[link.split("#")[0]] = hashlib.sha256(image.read_bytes()).hexdigest()[:16]
+    return prints
+
+
 def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bool = False) -> None:
-    """Set ``draft: false`` and ``published_at`` in a post's front matter, atomically."""
-    meta, body = read_front_matter(path)
+    """Set ``draft: false``, ``published_at`` and the chart fingerprints, atomically.
+
+    The fingerprints freeze what the issue showed: a later build can prove its charts are
+    the ones readers saw.
+    """
+    meta, _ = read_front_matter(path)
     if meta.get("draft") is False:
         raise PublishError(f"{path.name} is already published")
     text = path.read_text(encoding="utf-8")
     lines = find_placeholders(text)
     if lines and not allow_placeholders:
+        where = ", ".join(map(str, lines))
         raise PublishError(
-            f"{path.name}: editor box left at line {', '.join(map(str, lines))}; "
+            f"{path.name}: editor box left at line{'s' if len(lines) > 1 else ''} {where}; "
             "replace each '!!! editor' box with your commentary, then publish"
         )
-    stamped = re.sub(r"^draft: true$", "draft: false", text, count=1, flags=re.M)
-    stamped = re.sub(
-        r"^(\s+published_at:).*$", rf"\g<1> '{published_at.isoformat()}'", stamped, count=1, flags=re.M
-    )
+    prints = chart_fingerprints(path)
+    stamped = re.sub(r"^draft: true\s*$", "draft: false", text, count=1, flags=re.M)
     if stamped == text:
         raise PublishError(f"{path.name}: could not find 'draft: true' in its front matter")
+    stamp = f"\\g<1> '{published_at.isoformat()}'"
+    if prints:
+        charts = "".join(f"\n    {link}: {digest}" for link, digest in sorted(prints.items()))
+        stamp += f"\n  charts:{charts}"
+    stamped, found = re.subn(r"^(\s+published_at:).*$", stamp, stamped, count=1, flags=re.M)
+    if not found:
+        raise PublishError(f"{path.name}: no 'published_at' under 'rotation:' in its front matter")
     atomic_write_text(path, stamped)
 
 

@@ -320,13 +320,13 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
             drawn = list(pool.map(_render, [jobs[i] for i in misses], chunksize=2))
     else:
         drawn = [_render(jobs[i]) for i in misses]
-    for i, data in zip(misses, drawn, strict=True):
-        found[i] = data
+    for i, made in zip(misses, drawn, strict=True):
+        found[i] = made
         target = cached[i]
         if target is not None:
-            atomic_write_bytes(target, data)
+            atomic_write_bytes(target, made)
     written = 0
     for job, data in zip(jobs, found, strict=True):
-        assert data is not None
+        assert data is not None  # every miss was drawn above
         written += write_bytes_if_changed(job.path, data)
     return DrawStats(len(jobs), len(misses), written)
