@@ -138,9 +138,7 @@ class CallScore:
 
     call: Call  # the call as published
     status: str  # open, invalidated, expired or closed (by a later issue)
-    result_pct: (
-        float | None
-    )  # return since entry, in percent (relative return for a pair); none before a close
+    result_pct: float | None  # return since entry in percent (pair: relative); none before a close
     best_pct: float | None  # best close since entry, in percent
     worst_pct: float | None  # worst close since entry, in percent
     days_open: int  # calendar days from publication to its end (or to the scoring date)

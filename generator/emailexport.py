@@ -33,6 +33,7 @@ MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables"]
 MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)
 URL_ATTRIBUTE = re.compile(r'(<(?:img|a)\b[^>]*?\s(?:src|href)=")([^"]*)(")', re.I)
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
+LAZY = re.compile(r'\s+loading="lazy"', re.I)  # the site's lazy images; mail clients load eagerly
 EVENT_HANDLER = re.compile(r"""\s+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 BLOG_DIR = "issues"  # mkdocs.yml: blog_dir; posts live at issues/YYYY/MM/<slug>/
 
@@ -121,7 +122,7 @@ def render_email(
     body = MORE.sub("", body)
     body = re.sub(r"^#\s+.*\n", "", body, count=1, flags=re.M)  # the title goes in the template's <h1>
     html_body = markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    html_body = f"<h1>{escape(title)}</h1>\n{html_body}"
+    html_body = LAZY.sub("", f"<h1>{escape(title)}</h1>\n{html_body}")
     html_body = rewrite_urls(
         strip_active_content(html_body),
         post_rel=post_rel,

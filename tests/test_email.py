@@ -105,6 +105,7 @@ def test_email_of_an_unknown_issue_is_one_error_line(runner, built_demo: BuiltDe
     config = str(built_demo.workspace / "newsletter.toml")
     result = runner.invoke(cli, ["--config", config, "email", "1999-01-01", "--out", str(tmp_path)])
     assert result.exit_code == 1
-    assert (
-        result.output == "Error: 1999-01-01: no such issue (give a post file or its date, e.g. 2025-07-04)\n"
+    posts = built_demo.settings.content_dir / "issues" / "posts"
+    assert result.output == (
+        f"Error: 1999-01-01: no such issue in {posts} (give the post file or its date, e.g. 2025-07-04)\n"
     )
