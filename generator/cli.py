@@ -281,7 +281,9 @@ def build_command(ctx: click.Context, out: Path | None) -> None:
     result = pipeline.build_site(settings, site_dir=out.resolve() if out else None)
     click.echo(
         f"Built {result.issues} issues and {result.calls} calls into {result.site_dir} "
-        f"in {time.perf_counter() - started:.1f}s"
+        f"in {time.perf_counter() - started:.1f}s ({result.pages_written} pages written, "
+        f"{result.charts_drawn} charts drawn in {result.seconds_generate:.1f}s; "
+        f"MkDocs {result.seconds_mkdocs:.1f}s)"
     )
 
 

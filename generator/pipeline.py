@@ -41,7 +41,8 @@ from generator.ledger import PublishedIssue, open_scores_as_of, published_issues
 from generator.prices import PriceHistory
 from generator.publish import mark_published, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
-from generator.sitepages import build_site_pages, site_inputs, write_site
+from generator.sitepages import build_site_pages
+from generator.sitewrite import site_inputs, write_site
 from generator.sources import make_source
 from generator.store import PriceStore, source_key
 

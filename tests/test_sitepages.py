@@ -8,7 +8,9 @@ from pathlib import Path
 from generator.ledger import PublishedIssue
 from generator.signals.report import Event
 from generator.sitecharts import chart_job, render_social_card
-from generator.sitepages import SitePages, event_lines, mentions, page_slug, status_badge, updown, write_site
+from generator.sitemodel import SitePages, page_slug, status_badge, updown
+from generator.sitewrite import write_site
+from generator.tickerpages import event_lines, mentions
 
 
 def _issue(day: date, body: str, tags: list[str] | None = None) -> PublishedIssue:
