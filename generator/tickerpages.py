@@ -42,19 +42,22 @@ def _event_words(kind: str) -> str:
     return {"ath_breakout": "all-time high"}.get(kind, kind.replace("_", " "))
 
 
-def event_lines(events: Sequence[Any]) -> list[str]:
-    """Recent events in words; events on the same close through the same level share a line."""
+def event_lines(events: Sequence[Any], limit: int = 5) -> list[str]:
+    """Recent events in words, newest first; events on the same close through the same level
+    share a line (an all-time high is also a 1-, 3- and 5-year high).
+    """
     grouped: dict[tuple[date, float, float], list[str]] = {}
     weeks: dict[tuple[date, float, float], int] = {}
-    for event in events:
+    for event in sorted(events, key=lambda e: e.day, reverse=True):
         key = (event.day, round(event.level, 6), event.close)
         grouped.setdefault(key, []).append(_event_words(event.kind))
         weeks[key] = event.weeks_ago
     lines = []
-    for (day, level, close), words in grouped.items():
-        when = "this week" if weeks[(day, level, close)] == 0 else f"{weeks[(day, level, close)]} weeks ago"
+    for (day, level, close), words in list(grouped.items())[:limit]:
+        ago = weeks[(day, level, close)]
+        when = "this week" if ago == 0 else "last week" if ago == 1 else f"{ago} weeks ago"
         names = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-        lines.append(f"{day} ({when}): a weekly close of {close:,.2f} above its prior {names} ({level:,.2f})")
+        lines.append(f"{day} ({when}): {names}; weekly close {close:,.2f} through {level:,.2f}")
     return lines
 
 

@@ -63,9 +63,8 @@ def test_events_on_the_same_close_share_one_line():
         Event("high_1y_breakout", date(2026, 5, 1), 150.0, 151.0, 8),
     ]
     assert event_lines(events) == [
-        "2026-06-26 (this week): a weekly close of 172.07 above its prior all-time high and 3-year high"
-        " (169.69)",
-        "2026-05-01 (8 weeks ago): a weekly close of 151.00 above its prior 1-year high (150.00)",
+        "2026-06-26 (this week): all-time high and 3-year high; weekly close 172.07 through 169.69",
+        "2026-05-01 (8 weeks ago): 1-year high; weekly close 151.00 through 150.00",
     ]
 
 
