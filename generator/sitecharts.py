@@ -247,10 +247,13 @@ def render_social_card(
         chart = Image.open(io.BytesIO(chart_png)).convert("RGB")
         height = CARD_HEIGHT_PX - top - 16
         width = round(chart.width * height / chart.height)
-        chart = chart.resize((width, height), Image.Resampling.LANCZOS)
+        chart = chart.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
         card.paste(chart, ((CARD_WIDTH_PX - width) // 2, top))
+    # 128 colours: a quarter of the bytes of a true-colour PNG (about 40 KB a card, which
+    # matters at 520 issues) and faster to encode, with no visible change on a line chart.
+    paletted = card.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    card.save(buffer, format="png", optimize=False, compress_level=6)
+    paletted.save(buffer, format="png", compress_level=6)
     return buffer.getvalue()
 
 
