@@ -358,9 +358,11 @@ def suggest_calls(
 ) -> list[Call]:
     """Calls the draft suggests from this week's events; the editor keeps, edits or drops them.
 
-    A fresh relative breakout suggests ``long A vs B`` with a stop 4% of relative return
-    below entry; a fresh all-time-high breakout suggests ``long T`` with a stop on a weekly
-    close 5% under the old high (the breakout has failed by then, SIGNALS.md §3.3).
+    A fresh, notable relative breakout (a relative base, a multi-year or a 52-week relative
+    high whose prior high stood for a quarter) suggests ``long A vs B`` with a stop 4% of
+    relative return below entry; a fresh base breakout or notable all-time-high breakout
+    suggests ``long T`` with a stop on a weekly close 5% under the old ceiling (the breakout
+    has failed by then, SIGNALS.md §3.3). Pullbacks reclaimed within a quarter suggest nothing.
     """
     taken = {p.lower() for p in open_positions}
     as_of: date = report.as_of
@@ -371,10 +373,15 @@ def suggest_calls(
             taken.add(call.position.lower())
             calls.append(call)
 
+    relative_kinds = ("rel_base_breakout", "rel_breakout_multi_year", "rel_breakout_52w")
     for pair in report.pairs:
         for event in pair.events:
-            if event.weeks_ago > 0:
+            if event.weeks_ago > 0 or event.kind not in relative_kinds or not event.notable:
                 continue
+            span = {
+                "rel_base_breakout": "above a relative base",
+                "rel_breakout_multi_year": "at a multi-year relative high",
+            }.get(event.kind, "at a 52-week relative high")
             add(
                 Call(
                     id=f"{as_of.isoformat()}-long-{pair.long}-vs-{pair.short}".lower(),
@@ -383,8 +390,7 @@ def suggest_calls(
                     benchmark=pair.short,
                     category=pair.category,
                     thesis=(
-                        f"{pair.long}/{pair.short} made its first weekly close at a "
-                        f"{'multi-year' if 'multi' in event.kind else '52-week'} relative high."
+                        f"{pair.long}/{pair.short} made its first weekly close {span}."
                     ),
                     entry={pair.long: _close(report, pair.long), pair.short: _close(report, pair.short)},
                     horizon_weeks=horizon_weeks,
@@ -394,8 +400,10 @@ def suggest_calls(
             break
     for item in report.instruments.values():
         for event in item.events:
-            if event.kind != "ath_breakout" or event.weeks_ago > 0:
+            fresh = event.weeks_ago == 0 and event.notable
+            if event.kind not in ("base_breakout", "ath_breakout") or not fresh:
                 continue
+            what = "the ceiling of its base" if event.kind == "base_breakout" else "its all-time high"
             add(
                 Call(
                     id=f"{as_of.isoformat()}-long-{item.ticker}".lower(),
@@ -403,15 +411,13 @@ def suggest_calls(
                     ticker=item.ticker,
                     benchmark=None,
                     category=item.category,
-                    thesis=(
-                        f"{item.ticker} made its first weekly close above its all-time high "
-                        f"of {event.level:.2f}."
-                    ),
+                    thesis=f"{item.ticker} made its first weekly close above {what} of {event.level:.2f}.",
                     entry={item.ticker: item.last_close},
                     horizon_weeks=horizon_weeks,
                     stop=round(event.level * 0.95, 2),
                 )
             )
+            break
     return calls
 
 

@@ -43,6 +43,7 @@ class ChartRef:
     path: str  # relative to the post's folder, as written in the Markdown
     alt: str  # alternative text for screen readers and email clients
     caption: str  # the line under the chart
+    dark_path: str | None = None  # the dark-mode copy, shown instead in Material's slate scheme
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pandas as pd
 
-from generator import __version__
+from generator import __version__, universe
 from generator.calls import CallScore, suggest_calls
-from generator.charts import ChartFrame, build_price_chart, build_ratio_chart, save_png
+from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
+from generator.checks import CheckThresholds
 from generator.config import Settings
 from generator.drafts import (
     ChartRef,
@@ -33,18 +35,21 @@ from generator.drafts import (
     template_env,
     write_draft,
 )
-from generator.errors import DataError, DraftError, PublishError
+from generator.errors import ConfigError, DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
 from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
 from generator.guide import render_guide
+from generator.issuecharts import ChartPlan, draw_charts_unless_frozen, plan_issue_charts
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.prices import PriceHistory
 from generator.publish import mark_published, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
-from generator.sources import make_source
+from generator.sources import PriceSource, make_source
+from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
+from generator.universe import UniverseRun, latest_universe_tickers, screen_from_settings
 
 Progress = Callable[[str], None]
 
@@ -60,13 +65,120 @@ def fetch_prices(
     *,
     tickers: Sequence[str] | None = None,
     start: date | None = None,
-    progress: Progress | None = None,
+    full: bool = False,
+    with_universe: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> FetchSummary:
-    """`rotation fetch`: bring the store of ``source_spec`` up to date."""
-    source = make_source(source_spec, seed=settings.data.demo_seed, root=settings.root)
+    """`rotation fetch`: bring the store of ``source_spec`` up to date.
+
+    Default tickers: every file of a ``csv:`` folder, otherwise the configured universe; with
+    ``with_universe`` also the stocks of the latest `rotation universe` snapshot.
+    """
     store = store_for(settings, source_spec)
-    wanted = list(tickers) if tickers else settings.tickers
-    return fetch_into_store(source, store, wanted, start or settings.data.history_start, progress=progress)
+    source = make_source(
+        source_spec,
+        seed=settings.data.demo_seed,
+        root=settings.root,
+        fetch=settings.fetch,
+        cache_dir=settings.store_dir / "yfinance-cache",
+    )
+    return fetch_into_store(
+        source,
+        store,
+        fetch_tickers(settings, source, store, tickers, with_universe=with_universe),
+        start or settings.data.history_start,
+        overlap_sessions=settings.fetch.overlap_sessions,
+        full=full,
+        thresholds=check_thresholds(settings),
+        chunk_size=settings.fetch.batch_size,
+        progress=progress,
+    )
+
+
+def fetch_targets(
+    settings: Settings, source_spec: str, tickers: Sequence[str] | None, *, with_universe: bool = False
+) -> list[str]:
+    """The tickers `rotation fetch` will ask ``source_spec`` for (to size the progress bar)."""
+    source = make_source(source_spec, seed=settings.data.demo_seed, root=settings.root, fetch=settings.fetch)
+    return fetch_tickers(
+        settings, source, store_for(settings, source_spec), tickers, with_universe=with_universe
+    )
+
+
+def fetch_tickers(
+    settings: Settings,
+    source: PriceSource,
+    store: PriceStore,
+    tickers: Sequence[str] | None,
+    *,
+    with_universe: bool = False,
+) -> list[str]:
+    """What `rotation fetch` asks the source for."""
+    if tickers:
+        wanted = list(tickers)
+    elif isinstance(source, CsvFolderSource):
+        wanted = source.available_tickers()
+    else:
+        wanted = list(settings.tickers)
+    if with_universe:
+        wanted += latest_universe_tickers(store.folder)
+    return list(dict.fromkeys(wanted))
+
+
+def check_thresholds(settings: Settings) -> CheckThresholds:
+    """The data-check thresholds from ``[fetch]`` in newsletter.toml."""
+    f = settings.fetch
+    return CheckThresholds(
+        stale_after_sessions=f.stale_after_sessions,
+        max_gap_sessions=f.max_gap_sessions,
+        bad_print_sigma=f.bad_print_sigma,
+        bad_print_min_move_pct=f.bad_print_min_move_pct,
+        bad_print_revert_frac=f.bad_print_revert_frac,
+        flat_run_sessions=f.flat_run_sessions,
+        basis_jump_pct=f.basis_jump_pct,
+        basis_drift_pct=f.basis_drift_pct,
+    )
+
+
+def refresh_universe(
+    settings: Settings,
+    source_spec: str,
+    day: date,
+    *,
+    min_dollar_volume_usd: float | None = None,
+    screen_fn: Callable[..., Any] | None = None,
+) -> UniverseRun:
+    """`rotation universe`: screen by market cap and store a dated snapshot (yfinance or demo)."""
+    store = store_for(settings, source_spec)
+    screen = screen_from_settings(settings.smallcap, min_dollar_volume_usd=min_dollar_volume_usd)
+    if source_spec == "demo":
+        from generator.sources.demo import DEMO_LAST_DAY, DemoSource
+
+        demo = DemoSource(seed=settings.data.demo_seed)
+        day = min(day, DEMO_LAST_DAY)
+        return universe.refresh_universe(lambda _: demo.universe(day), screen, store, day)
+    if source_spec == "yfinance":
+        import yfinance as yf
+
+        from generator.sources.yahoo_screener import yahoo_universe
+
+        cache = settings.store_dir / "yfinance-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        yf.set_tz_cache_location(str(cache))
+        return universe.refresh_universe(
+            lambda s: yahoo_universe(
+                s,
+                screen_fn=screen_fn,
+                backoff_s=settings.fetch.rate_limit_backoff_s,
+                pause_s=settings.fetch.pause_between_batches_s,
+            ),
+            screen,
+            store,
+            day,
+        )
+    raise ConfigError(
+        f"{source_spec} has no market caps; `rotation universe` needs --source yfinance or demo"
+    )
 
 
 def load_prices(settings: Settings, source_spec: str) -> PriceHistory:
@@ -114,8 +226,13 @@ def draft_issue(
     force: bool = False,
     auto_published: bool = False,
     published: Sequence[PublishedIssue] = (),
+    chart_jobs: list[ChartJob] | None = None,
 ) -> DraftResult:
-    """Signals, charts and the draft post for the week ending ``as_of``."""
+    """Signals, charts and the draft post for the week ending ``as_of``.
+
+    With ``chart_jobs`` the charts are only planned and appended there, so a backfill draws
+    every week's charts in one parallel batch (``draw_issue_charts``) instead of one by one.
+    """
     if as_of < prices.first_day:
         raise DataError(f"--as-of {as_of} is before the first price ({prices.first_day})")
     history = prices.as_of(as_of)
@@ -123,8 +240,13 @@ def draft_issue(
     earlier = [i for i in published if i.as_of < as_of]
     open_calls = open_scores_as_of(list(earlier), history, as_of)
     env = template_env(settings)
-    frame = ChartFrame(settings.site.title, as_of, f"Data: {history.source_label}")
-    charts, written = _issue_charts(settings, history, report, as_of, frame)
+    frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
+    charts, jobs = _issue_charts(settings, history, report, as_of, frame, open_calls)
+    written = 0
+    if chart_jobs is not None:
+        chart_jobs.extend(jobs)
+    else:
+        written = draw_issue_charts(settings, jobs).written
     lead = report.headlines[0] if report.headlines else None
     title = issue_title(lead, as_of)
     slug = f"{as_of.isoformat()}-{slugify(title)}"
@@ -166,56 +288,21 @@ def draft_issue(
 
 
 def _issue_charts(
-    settings: Settings, history: PriceHistory, report: SignalReport, as_of: date, frame: ChartFrame
-) -> tuple[dict[str, ChartRef], int]:
-    """Draw the issue's charts into content/assets/charts/<as_of>/; returns refs and writes."""
-    folder = charts_dir(settings, as_of)
-    rel = Path(os.path.relpath(folder, posts_dir(settings))).as_posix()
-    window = settings.issue.chart_history_weeks * 5
-    refs: dict[str, ChartRef] = {}
-    written = 0
-    size_pairs = [p for p in report.pairs if p.category == "size"]
-    if size_pairs:
-        pair = size_pairs[0]
-        name = f"{pair.long}-vs-{pair.short}.png".lower()
-        fig = build_ratio_chart(
-            history.adj_close[pair.long],
-            history.adj_close[pair.short],
-            long=pair.long,
-            short=pair.short,
-            frame=frame,
-            window_days=window,
-            fast_days=settings.signals.relative.sma_fast_days,
-            slow_days=settings.signals.relative.sma_slow_days,
-        )
-        written += save_png(fig, folder / name)
-        refs["size_pair"] = ChartRef(
-            "size_pair",
-            f"{rel}/{name}",
-            f"{pair.long} vs {pair.short} relative strength",
-            f"{pair.label}: both legs rebased to 100, and their ratio.",
-        )
-    lead = next((h for h in report.headlines if len(h.tickers) == 1), None)
-    ticker = lead.tickers[0] if lead else settings.benchmark
-    item = report.instruments.get(ticker)
-    if item is not None:
-        event = next((e for e in item.events if e.kind == "ath_breakout"), None)
-        name = f"{ticker.lower()}-price.png"
-        fig = build_price_chart(
-            history.close[ticker],
-            ticker=ticker,
-            name=item.name,
-            frame=frame,
-            ath_level=event.level if event else None,
-            breakout_day=event.day if event else None,
-            breakout_level=event.level if event else None,
-            window_days=window,
-        )
-        written += save_png(fig, folder / name)
-        refs["lead_price"] = ChartRef(
-            "lead_price", f"{rel}/{name}", f"{ticker} price", f"{ticker} ({item.name}), quoted closes."
-        )
-    return refs, written
+    settings: Settings,
+    history: PriceHistory,
+    report: SignalReport,
+    as_of: date,
+    frame: ChartFrame,
+    open_calls: Sequence[CallScore] = (),
+) -> tuple[dict[str, ChartRef], list[ChartJob]]:
+    """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
+    plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
+    return plan_issue_charts(plan, settings, history, report, open_calls)
+
+
+def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats:
+    """Draw ``jobs`` through the chart cache; a published issue's charts are never redrawn."""
+    return draw_charts_unless_frozen(settings, jobs, posts_dir(settings))
 
 
 def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
@@ -308,26 +395,30 @@ def run_demo(
     fridays = issue_fridays(prices.last_day - timedelta(weeks=weeks) + timedelta(days=1), prices.last_day)
     fridays = [d for d in fridays if d <= prices.last_day][-weeks:]
     published: list[PublishedIssue] = []
+    jobs: list[ChartJob] = []
+    drafted: list[tuple[Path, date]] = []
     for friday in fridays:
         existing = sorted(posts_dir(settings).glob(f"{friday.isoformat()}-*.md"))
         if existing and read_front_matter(existing[0])[0].get("draft") is False:
             published.append(read_issue(existing[0], settings.tickers))
             continue
         result = draft_issue(
-            settings, prices, friday, source_spec="demo", auto_published=True, published=published
+            settings, prices, friday, source_spec="demo", auto_published=True, published=published,
+            chart_jobs=jobs,
         )
-        mark_published(
-            result.outcome.path,
-            datetime.combine(friday, datetime.min.time()).replace(hour=18),
-            allow_placeholders=False,
-        )
+        drafted.append((result.outcome.path, friday))
         published.append(read_issue(result.outcome.path, settings.tickers))
         if progress is not None:
             progress(friday.isoformat())
+    # Every week's charts in one parallel, cached batch, drawn before the issues are published
+    # (publishing freezes them).
+    draw_issue_charts(settings, jobs)
+    for path, friday in drafted:
+        mark_published(path, datetime.combine(friday, datetime.min.time()).replace(hour=18))
     return build_site(settings, site_dir=site_dir)
 
 
-CHART_KEYS = ["size_pair", "lead_price"]
+CHART_KEYS = ["size_pair", "lead_price", "call_<call id>"]
 
 
 def write_guide(env: jinja2.Environment, settings: Settings) -> list[Path]:

@@ -17,20 +17,19 @@ import jinja2
 import pandas as pd
 
 from generator.calls import CallScore, TrackRecord, stop_threshold, track_record
-from generator.charts import ChartFrame
+from generator.charts import (
+    CallOutcome,
+    CallPath,
+    ChartFrame,
+    build_call_chart,
+    build_track_record_chart,
+    source_line,
+)
 from generator.drafts import render_template
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
-from generator.sitecharts import (
-    CallOutcome,
-    CallPath,
-    ChartJob,
-    build_call_chart,
-    build_track_record_chart,
-    chart_job,
-    render_social_card,
-)
+from generator.sitecharts import ChartJob, chart_job, render_social_card
 from generator.sitemodel import (
     SiteInputs,
     SitePages,
@@ -241,7 +240,7 @@ def _labelled(record: TrackRecord, title: str) -> dict[str, Any]:
 def _source_line(inputs: SiteInputs) -> str:
     if inputs.prices is None:
         return ""
-    return f"Data: {inputs.prices.source_label}"
+    return source_line(inputs.prices.source_label, inputs.prices.synthetic)
 
 
 def _home(

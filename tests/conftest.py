@@ -33,6 +33,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/ files.")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _yfinance_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """yfinance never writes its timezone/cookie cache to ~/.cache during tests (SIGNALS.md §6.3)."""
+    import yfinance as yf
+
+    yf.set_tz_cache_location(str(tmp_path_factory.mktemp("yfinance-cache")))
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

@@ -1,56 +1,86 @@
 """Signals stage: one pure entry point, ``compute_signals(prices, settings, as_of)``.
 
 Frames in, a ``SignalReport`` out; no disk, network or clock. Everything is computed from
-``prices.as_of(as_of)``, so a bar after ``as_of`` cannot reach any output.
+``prices.as_of(as_of)``, so a bar after ``as_of`` cannot reach any output. The daily frames
+are resampled to completed W-FRI weeks once, and every family of signals works on the whole
+date x ticker array at once (``frames``, ``relative``, ``levels``, ``bases``, ``rrg``,
+``correlation``, ``volatility``, ``breadth``); only the assembly of the per-ticker
+dataclasses below loops over tickers.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
-from generator.config import Settings
+from generator.config import GroupSettings, Settings
 from generator.errors import DataError
-from generator.prices import PriceHistory, weekly_last
+from generator.prices import PriceHistory
+from generator.signals.breadth import breadth_snapshot
+from generator.signals.correlation import correlation_signals
+from generator.signals.frames import PairSpec, dates_of, ratio_frame, weekly_levels
 from generator.signals.headlines import build_headlines
-from generator.signals.levels import ath_state, high_breakout_events
-from generator.signals.relative import relative_signals
-from generator.signals.report import InstrumentSignals, RelativeSignals, SignalReport
+from generator.signals.instruments import InstrumentInputs, build_instruments
+from generator.signals.relative import (
+    build_relative,
+    daily_metrics,
+    relative_events,
+    relative_params,
+    weekly_metrics,
+)
+from generator.signals.report import BreadthSnapshot, RelativeSignals, SignalReport
+from generator.signals.rrg import rrg_points
 
-__all__ = ["compute_signals", "SignalReport"]
+__all__ = ["compute_signals", "compute_relative", "SignalReport", "PairSpec", "breadth_snapshot"]
 
 
 def compute_signals(prices: PriceHistory, settings: Settings, as_of: date) -> SignalReport:
     """Every signal of the configured universe as of ``as_of`` (bars after it are ignored)."""
     history = prices.as_of(as_of)
-    if history.close.empty:
+    if history.close.empty or not len(history.close.index):
+        first = prices.first_day.isoformat() if len(prices.close.index) else "nowhere (no prices)"
+        raise DataError(f"no prices on or before {as_of.isoformat()}; the data starts {first}")
+    available = set(history.close.columns[history.close.notna().any().to_numpy()])
+    tickers = [t for t in settings.tickers if t in available]
+    if not tickers:
         raise DataError(
-            f"no prices on or before {as_of.isoformat()}; the data starts {prices.first_day.isoformat()}"
+            f"none of the configured tickers has prices on or before {as_of.isoformat()} "
+            f"({', '.join(settings.tickers[:8])}...); check the source and newsletter.toml"
         )
-    available = set(history.tickers)
-    recent_weeks = settings.signals.base.fail_window_weeks
-    weekly_close = weekly_last(history.close, as_of)
-    pairs = [
-        relative_signals(
-            history.adj_close,
-            p.long,
-            p.short,
-            label=p.label,
-            category=p.category,
-            as_of=as_of,
-            settings=settings.signals.relative,
-        )
+    same = history.close.columns.tolist() == tickers  # skip a copy of the whole frame when possible
+    close = history.close if same else history.close[tickers]
+    adj = history.adj_close if same else history.adj_close[tickers]
+    membership = group_index(settings)
+    benchmarks = {t: membership[t][1].benchmark if t in membership else settings.benchmark for t in tickers}
+    own_specs = [
+        PairSpec(t, b, f"{t} vs {b}", membership[t][1].category if t in membership else "benchmark")
+        for t, b in benchmarks.items()
+        if b != t and b in available
+    ]
+    pair_specs = [
+        PairSpec(p.long, p.short, p.label, p.category)
         for p in settings.pairs
         if p.long in available and p.short in available
     ]
-    instruments: dict[str, InstrumentSignals] = {}
-    for ticker in settings.tickers:
-        if ticker not in available:
-            continue
-        instruments[ticker] = _instrument(
-            history, ticker, weekly_close[ticker], settings, as_of, recent_weeks
-        )
+    specs = list({s.key: s for s in [*own_specs, *pair_specs]}.values())
+    relative, weekly_ratio = compute_relative(adj, specs, settings, as_of)
+    rrg = (
+        rrg_points(weekly_ratio[[s.key for s in own_specs]], own_specs, settings.signals.rrg)
+        if own_specs
+        else []
+    )
+    rrg_by_ticker = {p.ticker: p for p in rrg}
+    inputs = InstrumentInputs(
+        history=history, close=close, adj=adj, as_of=as_of, benchmarks=benchmarks, groups=membership
+    )
+    instruments = build_instruments(
+        inputs,
+        settings,
+        relative={s.long: relative[s.key] for s in own_specs},
+        rrg=rrg_by_ticker,
+    )
     report = SignalReport(
         as_of=as_of,
         last_session=history.last_day,
@@ -58,67 +88,52 @@ def compute_signals(prices: PriceHistory, settings: Settings, as_of: date) -> Si
         synthetic=history.synthetic,
         benchmark=settings.benchmark,
         instruments=instruments,
-        pairs=pairs,
+        pairs=[relative[s.key] for s in pair_specs],
         headlines=[],
         notes=list(history.notes),
+        rrg=rrg,
+        breadth=_breadth(settings, close, adj),
     )
-    return SignalReport(**{**report.__dict__, "headlines": build_headlines(report)})
+    return SignalReport(**{**report.__dict__, "headlines": build_headlines(report, settings)})
 
 
-def _instrument(
-    history: PriceHistory,
-    ticker: str,
-    weekly: pd.Series,
-    settings: Settings,
-    as_of: date,
-    recent_weeks: int,
-) -> InstrumentSignals:
-    close = history.close[ticker].dropna()
-    adj = history.adj_close[ticker].dropna()
-    weekly = weekly.dropna()
-    weekly_adj = weekly_last(adj.to_frame(), as_of).iloc[:, 0].dropna()
-    found = settings.group_of(ticker)
-    group_key, group = found if found else (None, None)
-    benchmark = group.benchmark if group else settings.benchmark
-    relative: RelativeSignals | None = None
-    if ticker != benchmark and benchmark in history.tickers:
-        relative = relative_signals(
-            history.adj_close,
-            ticker,
-            benchmark,
-            label=f"{ticker} vs {benchmark}",
-            category=group.category if group else "other",
-            as_of=as_of,
-            settings=settings.signals.relative,
-        )
-    ath_level, ath_day, at_ath = ath_state(close)
-    window = close.iloc[-252:]
+def compute_relative(
+    adj: pd.DataFrame, specs: list[PairSpec], settings: Settings, as_of: date
+) -> tuple[dict[str, RelativeSignals], pd.DataFrame]:
+    """RelativeSignals per pair key, and the weekly ratio frame (for the RRG)."""
+    ratio = ratio_frame(adj, specs)
+    weekly_ratio = weekly_levels(ratio, as_of)
+    if not specs:
+        return {}, weekly_ratio
+    rel_settings = settings.signals.relative
+    daily = daily_metrics(ratio, rel_settings)
+    values = weekly_ratio.to_numpy(dtype="float64")
+    weekly = weekly_metrics(values, rel_settings)
+    params = relative_params(rel_settings, settings.signals.base)
+    states, events = relative_events(values, dates_of(weekly_ratio.index), rel_settings, params)
+    weekly_adj = weekly_levels(adj, as_of)
+    correlations = correlation_signals(adj, weekly_adj, specs, settings.signals.correlation)
+    history_weeks = np.sum(~np.isnan(values), axis=0)
+    built = build_relative(specs, daily, weekly, states, events, correlations, history_weeks)
+    return {s.key: r for s, r in zip(specs, built, strict=True)}, weekly_ratio
 
-    def change(weeks: int) -> float | None:
-        if len(weekly_adj) <= weeks:
-            return None
-        return float(100 * (weekly_adj.iloc[-1] / weekly_adj.iloc[-1 - weeks] - 1))
 
-    return InstrumentSignals(
-        ticker=ticker,
-        name=settings.name_of(ticker),
-        group=group_key,
-        category=group.category if group else "benchmark",
-        benchmark=benchmark if ticker != benchmark else None,
-        first_bar=pd.Timestamp(close.index[0]).date(),
-        last_bar=pd.Timestamp(close.index[-1]).date(),
-        history_weeks=len(weekly),
-        last_close=float(close.iloc[-1]),
-        change_1w_pct=change(1),
-        change_13w_pct=change(13),
-        change_52w_pct=change(52),
-        ath_level=ath_level,
-        ath_day=ath_day,
-        pct_from_ath=float(100 * (close.iloc[-1] / ath_level - 1)),
-        at_ath=at_ath,
-        high_52w=float(window.max()) if len(close) >= 252 else None,
-        pct_from_52w_high=float(100 * (close.iloc[-1] / window.max() - 1)) if len(close) >= 252 else None,
-        one_close=ticker in history.one_close,
-        relative=relative,
-        events=high_breakout_events(weekly, settings.signals.base.ath_years, recent_weeks),
-    )
+def _breadth(settings: Settings, close: pd.DataFrame, adj: pd.DataFrame) -> list[BreadthSnapshot]:
+    """Breadth of each configured group and of every configured ETF together."""
+    out = [
+        breadth_snapshot(group.label, group.tickers, close, adj, settings.signals.breadth)
+        for group in settings.groups.values()
+    ]
+    every = [t for g in settings.groups.values() for t in g.tickers]
+    if len(settings.groups) > 1:
+        out.append(breadth_snapshot("All ETFs", every, close, adj, settings.signals.breadth))
+    return out
+
+
+def group_index(settings: Settings) -> dict[str, tuple[str, GroupSettings]]:
+    """Each grouped ticker's first group (as ``Settings.group_of``), built once."""
+    out: dict[str, tuple[str, GroupSettings]] = {}
+    for key, group in settings.groups.items():
+        for ticker in group.tickers:
+            out.setdefault(ticker, (key, group))
+    return out

@@ -1,22 +1,33 @@
 """Price sources behind one interface: ``demo``, ``csv:PATH`` and ``yfinance``.
 
 A source returns normalised daily bars per ticker (tz-naive ``datetime64[ns]`` index named
-``date``, columns ``open high low close adj_close volume`` with NaN where it has none) and
-the tickers it could not get, each with its reason.
+``date``, sorted and unique; columns ``open high low close adj_close volume`` as float64 with
+NaN where it has none; upper-case tickers) and the tickers it could not get, each with its
+reason. A source with one close only fills both ``close`` and ``adj_close`` with it, lists
+the ticker in ``SourceResult.one_close`` and adds a ``one_close`` DataNote (DESIGN.md
+principle 2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
 import pandas as pd
 
 from generator.errors import ConfigError
-from generator.prices import DataNote
+from generator.prices import BAR_COLUMNS, DataNote
+
+if TYPE_CHECKING:
+    from generator.config import FetchSettings
+
+DAY_NS = 86_400_000_000_000
+# Progress callbacks receive how many tickers were just finished.
+TickerProgress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -46,14 +57,39 @@ class PriceSource(Protocol):
     name: str
     label: str
     synthetic: bool
+    # The session calendar the bars follow: "XNYS" (NYSE, holidays included) or "weekdays"
+    # (the synthetic demo set trades every weekday). The data checks use it to find gaps.
+    calendar: str
 
     def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
         """Bars for ``tickers`` from ``start`` (inclusive) to ``end`` (exclusive; None = all)."""
         ...
 
+    def default_end(self) -> date | None:
+        """The exclusive end a fetch uses when none is given (None: everything it has)."""
+        ...
 
-def make_source(spec: str, *, seed: int = 20260630, root: Path | None = None) -> PriceSource:
-    """Build the source named by ``spec``: ``demo``, ``yfinance`` or ``csv:PATH``."""
+    def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
+        """A cheap digest per ticker of what the source would deliver; unchanged = nothing new.
+
+        Sources that cannot tell without fetching return ``{}``.
+        """
+        ...
+
+
+def make_source(
+    spec: str,
+    *,
+    seed: int = 20260630,
+    root: Path | None = None,
+    fetch: FetchSettings | None = None,
+    cache_dir: Path | None = None,
+) -> PriceSource:
+    """Build the source named by ``spec``: ``demo``, ``yfinance`` or ``csv:PATH``.
+
+    ``fetch`` carries the yfinance batch size, threads, timeout and back-off; ``cache_dir`` is
+    where yfinance keeps its timezone cache (inside the store, never ``~/.cache``).
+    """
     if spec == "demo":
         from generator.sources.demo import DemoSource
 
@@ -61,21 +97,64 @@ def make_source(spec: str, *, seed: int = 20260630, root: Path | None = None) ->
     if spec == "yfinance":
         from generator.sources.yahoo import YahooSource
 
-        return YahooSource()
+        if fetch is None:
+            return YahooSource(tz_cache_dir=cache_dir)
+        return YahooSource(
+            batch_size=fetch.batch_size,
+            threads=fetch.threads,
+            timeout_s=fetch.timeout_s,
+            backoff_s=tuple(fetch.rate_limit_backoff_s),
+            pause_between_batches_s=fetch.pause_between_batches_s,
+            retries_network=fetch.retries_network,
+            tz_cache_dir=cache_dir,
+        )
     if spec.startswith("csv:") and len(spec) > 4:
         from generator.sources.csvfolder import CsvFolderSource
 
-        folder = Path(spec[4:]).expanduser()
-        if not folder.is_absolute() and root is not None:
-            folder = (root / folder) if (root / folder).exists() else folder.resolve()
-        return CsvFolderSource(folder)
+        return CsvFolderSource(resolve_csv_folder(spec, root))
     raise ConfigError(f"unknown source {spec!r}; use 'yfinance', 'demo' or 'csv:PATH'")
+
+
+def resolve_csv_folder(spec: str, root: Path | None) -> Path:
+    """The folder of a ``csv:PATH`` spec: relative paths are tried against ``root`` first."""
+    folder = Path(spec[4:]).expanduser()
+    if not folder.is_absolute() and root is not None:
+        folder = (root / folder) if (root / folder).exists() else folder.resolve()
+    return folder
 
 
 def empty_bars() -> pd.DataFrame:
     """A zero-row frame with the normalised bar columns."""
     index = pd.DatetimeIndex([], name="date").as_unit("ns")
-    return pd.DataFrame(
-        {c: pd.Series(dtype="float64") for c in ("open", "high", "low", "close", "adj_close", "volume")},
-        index=index,
-    )
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in BAR_COLUMNS}, index=index)
+
+
+def normalise_bars(frame: pd.DataFrame) -> pd.DataFrame:
+    """Bar columns in order as float64 on a sorted, unique, tz-naive ``datetime64[ns]`` index.
+
+    Rows without a close are dropped (a day missing for one ticker in a multi-ticker
+    download is an all-NaN row, SIGNALS.md §5.5 item 3); a missing ``adj_close`` is not
+    filled here: one-close sources fill it themselves and say so.
+    """
+    out = frame.reindex(columns=list(BAR_COLUMNS)).astype("float64")
+    index = pd.DatetimeIndex(out.index)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    stamps = index.as_unit("ns").asi8
+    days = stamps - stamps % DAY_NS  # midnight of each date (cheaper than normalize(), no freq inference)
+    out.index = pd.DatetimeIndex(days.view("datetime64[ns]"), name="date")
+    out = out.loc[out["close"].notna()]
+    if not out.index.is_monotonic_increasing:
+        out = out.sort_index(kind="stable")
+    if out.index.has_duplicates:
+        out = out.loc[~out.index.duplicated(keep="last")]
+    out.columns.name = None
+    return out
+
+
+def window(frame: pd.DataFrame, start: date, end: date | None) -> pd.DataFrame:
+    """Rows with ``start <= date < end`` (``end`` None: no upper bound)."""
+    mask = frame.index >= pd.Timestamp(start)
+    if end is not None:
+        mask &= frame.index < pd.Timestamp(end)
+    return frame.loc[np.asarray(mask)]

@@ -21,11 +21,15 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from generator.sources import FetchFailure, SourceResult
+
+if TYPE_CHECKING:
+    from generator.sources.demo_universe import DemoStock
 
 DEMO_FIRST_DAY = date(2014, 1, 2)
 DEMO_LAST_DAY = date(2026, 6, 30)
@@ -210,10 +214,20 @@ class DemoSource:
     name = "demo"
     label = DEMO_LABEL
     synthetic = True
+    calendar = "weekdays"  # synthetic bars on every weekday, no exchange holidays
 
     def __init__(self, seed: int = 20260630) -> None:
         self.seed = seed
         self._cache: dict[str, pd.DataFrame] | None = None
+        self._universe: tuple[list[DemoStock], pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None
+
+    def default_end(self) -> date | None:
+        """The demo set is fixed: everything it has."""
+        return None
+
+    def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
+        """None: the bars depend on the generator's code as well as the seed, so always compare."""
+        return {}
 
     def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
         """Synthetic bars for ``tickers`` between ``start`` and ``end`` (exclusive)."""
@@ -231,13 +245,30 @@ class DemoSource:
                 out[ticker.upper()] = window
         return SourceResult(bars=out, failures=failures)
 
+    def universe(self, as_of: date) -> pd.DataFrame:
+        """The synthetic stock universe as of ``as_of`` (at most the demo's last day), unscreened."""
+        from generator.sources.demo_universe import demo_stocks, short_interest_pct, universe_snapshot
+
+        if self._universe is None:
+            stocks = demo_stocks(self.seed)
+            bars = self.all_bars([s.ticker for s in stocks])
+            close = pd.DataFrame({s.ticker: bars[s.ticker]["close"] for s in stocks})
+            volume = pd.DataFrame({s.ticker: bars[s.ticker]["volume"] for s in stocks})
+            short = short_interest_pct(stocks, self.seed, DEMO_FIRST_DAY, DEMO_LAST_DAY)
+            self._universe = (stocks, close, volume, short)
+        stocks, close, volume, short = self._universe
+        return universe_snapshot(stocks, close, volume, short, min(as_of, DEMO_LAST_DAY))
+
     def all_bars(self, tickers: Sequence[str]) -> dict[str, pd.DataFrame]:
         """Every demo bar for ``tickers`` (the default universe is always generated)."""
         wanted = [t.upper() for t in tickers]
-        if self._cache is None or any(t not in self._cache for t in wanted):
-            names = list(dict.fromkeys([*PROFILES, *(self._cache or {}), *wanted]))
-            self._cache = generate_demo_bars(names, self.seed)
-        return self._cache
+        cache = self._cache if self._cache is not None else {}
+        missing = [t for t in dict.fromkeys([*PROFILES, *wanted]) if t not in cache]
+        if missing:
+            # Each ticker's bars depend only on the seed and its own name: generate the new ones.
+            cache.update(generate_demo_bars(missing, self.seed))
+        self._cache = cache
+        return cache
 
 
 def demo_days() -> pd.DatetimeIndex:
@@ -249,13 +280,20 @@ def generate_demo_bars(tickers: Sequence[str], seed: int) -> dict[str, pd.DataFr
     """Daily OHLCV + adjusted close per ticker from ``seed``; pure and deterministic."""
     days = demo_days()
     factors = _factors(len(days), seed, days)
+    from generator.sources.demo_universe import calibrate_volume, stock_profiles
+
+    stocks = stock_profiles(tickers, seed)
     out: dict[str, pd.DataFrame] = {}
     for ticker in tickers:
-        profile = PROFILES.get(ticker) or _generic_profile(ticker)
+        profile = PROFILES.get(ticker) or (
+            stocks[ticker][0] if ticker in stocks else _generic_profile(ticker)
+        )
         rng = np.random.default_rng([seed, zlib.crc32(ticker.encode())])
         returns = _ticker_returns(profile, factors, rng)
         log_close = _path(ticker, profile, returns, days, factors)
         out[ticker] = _bars(profile, log_close, returns, days, factors["vol"], rng)
+        if ticker in stocks:
+            out[ticker] = calibrate_volume(out[ticker], stocks[ticker][1])
     return out
 
 

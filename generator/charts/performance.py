@@ -1,0 +1,153 @@
+"""Calls: one call's path since publication, and the ledger's track record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from generator.charts.inputs import CallOutcome, CallPath
+from generator.charts.labels import Label, line_points, place_labels
+from generator.charts.theme import (
+    LIGHT,
+    SMALL_PT,
+    ChartFrame,
+    Theme,
+    break_gaps,
+    date_axis,
+    format_day,
+    house_style,
+    legend,
+    new_figure,
+    title_block,
+    x_of,
+)
+
+STATUS_WORDS = {
+    "open": "open",
+    "pending": "no close since publication yet",
+    "invalidated": "invalidated",
+    "expired": "horizon reached",
+    "closed": "closed",
+}
+
+
+def build_call_chart(call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT) -> Figure:
+    """The call indexed to 100 at its publication close: ``I_t = 100 + r_t`` with r in %.
+
+    The line starts at 100 on the publication day; gains are shaded in the up colour,
+    losses in the down colour; the invalidation level is ``100 + invalidation_pct``.
+    """
+    path = call.path_pct.dropna().astype("float64")
+    start = pd.Timestamp(call.published)
+    index = pd.concat([pd.Series([100.0], index=pd.DatetimeIndex([start])), 100.0 + path])
+    result = float(path.iloc[-1]) if len(path) else None
+    colour = theme.muted if result is None else theme.up if result >= 0 else theme.down
+    with house_style(theme):
+        fig, (ax,) = new_figure(theme)
+        line = break_gaps(index, 7)
+        values = line.to_numpy()
+        ax.plot(line.index, values, color=colour, linewidth=1.6, label=call.position)
+        ax.fill_between(line.index, 100, values, where=values >= 100, color=theme.up, alpha=0.15,
+                        linewidth=0, interpolate=True)
+        ax.fill_between(line.index, 100, values, where=values < 100, color=theme.down, alpha=0.15,
+                        linewidth=0, interpolate=True)
+        ax.axhline(100, color=theme.muted, linewidth=0.8)
+        ax.scatter([x_of(start)], [100.0], s=30, color=theme.text, zorder=5)
+        lows = [float(np.nanmin(values))]
+        highs = [float(np.nanmax(values))]
+        if call.invalidation_pct is not None:
+            stop = 100.0 + call.invalidation_pct
+            ax.axhline(stop, color=theme.down, linewidth=1.0, linestyle=(0, (5, 3)))
+            ax.annotate(f"invalidation {call.invalidation_pct:+.1f}%", xy=(0.0, stop),
+                        xycoords=("axes fraction", "data"), xytext=(4, -3), textcoords="offset points",
+                        ha="left", va="top", fontsize=SMALL_PT, color=theme.down)
+            lows.append(stop)
+        if result is not None:
+            ax.scatter([line.index[-1]], [100 + result], s=36, color=colour, zorder=5)
+        span = max(highs) - min(lows)
+        pad = max(span * 0.12, 0.6)
+        ax.set_ylim(min(lows) - pad, max(highs) + pad)
+        right = line.index[-1] if len(path) else start + pd.Timedelta(days=7)
+        ax.set_ylabel("indexed to 100 at publication", fontsize=SMALL_PT)
+        date_axis(ax, start - pd.Timedelta(days=1), right)
+        place_labels(ax, [Label(f"published {format_day(call.published)}", x_of(start), 100.0, theme.muted)],
+                     obstacles_xy=line_points(mdates.date2num(line.index), values, per_segment=4),
+                     fontsize=SMALL_PT, obstacle_cost=30.0, halo=theme.background)
+        status = STATUS_WORDS.get(call.status, call.status)
+        outcome = "no result yet" if result is None else f"{result:+.1f}%"
+        sessions = len(path)
+        title_block(
+            fig,
+            f"{call.position}: {outcome}",
+            f"Since the close of {format_day(call.published)}, {sessions} sessions; {status}",
+            frame,
+            theme,
+        )
+    return fig
+
+
+def build_track_record_chart(
+    outcomes: Sequence[CallOutcome], *, frame: ChartFrame, theme: Theme = LIGHT
+) -> Figure:
+    """Each scored call's result in publication order (bottom) and their running sum (top).
+
+    The running sum is ``sum(result_pct)`` over the calls so far, in percentage points: every
+    call counts as one equal, unlevered position. Calls without a result yet are left out.
+    """
+    scored = sorted((o for o in outcomes if o.result_pct is not None), key=lambda o: (o.published, o.call_id))
+    results = np.array([o.result_pct for o in scored], dtype="float64")
+    numbers = np.arange(1, len(scored) + 1)
+    with house_style(theme):
+        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0])
+        if len(scored):
+            total = np.cumsum(results)
+            top.step(np.r_[0, numbers], np.r_[0.0, total], where="post", color=theme.primary, linewidth=1.6,
+                     label="running sum of results")
+            top.axhline(0, color=theme.muted, linewidth=0.8)
+            still_open = np.array([o.status in ("open", "pending") for o in scored])
+            colours = [theme.up if r >= 0 else theme.down for r in results]
+            bars = bottom.bar(numbers, results, color=colours, width=0.8, linewidth=0)
+            for bar, is_open in zip(bars, still_open, strict=True):
+                if is_open:
+                    bar.set_alpha(0.45)  # still open: the result can change
+            bottom.axhline(0, color=theme.muted, linewidth=0.8)
+            legend(top, theme, loc="upper left")
+            if still_open.any():
+                legend(bottom, theme, handles=[Patch(color=theme.up, label="positive"),
+                                               Patch(color=theme.down, label="negative"),
+                                               Patch(color=theme.muted, alpha=0.45, label="still open")],
+                       ncol=3)
+            bottom.set_xlim(0.3, len(scored) + 0.7)
+            hits = int((results > 0).sum())
+            subtitle = (
+                f"{len(scored)} calls, {100 * hits / len(scored):.0f}% positive, "
+                f"average {results.mean():+.1f}%, running sum {total[-1]:+.1f} points"
+            )
+            _first_of_year_ticks(bottom, scored)
+        else:
+            top.text(0.5, 0.5, "No call has a result yet", transform=top.transAxes, ha="center",
+                     va="center", color=theme.muted)
+            subtitle = "No scored call yet"
+        top.set_ylabel("points", fontsize=SMALL_PT)
+        bottom.set_ylabel("% per call", fontsize=SMALL_PT)
+        title_block(fig, "Track record of the calls", subtitle, frame, theme)
+    return fig
+
+
+def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome]) -> None:
+    """Tick the first call of each year (or each quarter when all calls fall in one year)."""
+    years = [o.published.year for o in scored]
+    if len(set(years)) > 1:
+        keys = years
+        fmt = "%Y"
+    else:
+        keys = [(o.published.month - 1) // 3 for o in scored]
+        fmt = "%b %Y"
+    ticks = [i + 1 for i, key in enumerate(keys) if i == 0 or key != keys[i - 1]]
+    ax.set_xticks(ticks, [scored[t - 1].published.strftime(fmt) for t in ticks])

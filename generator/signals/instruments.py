@@ -1,0 +1,197 @@
+"""Per-ETF signals: levels and bases on quoted closes, returns on adjusted closes.
+
+Levels (basis B) follow SIGNALS.md §3.2: the all-time high is the highest daily close since
+the first bar; ``at_ath`` and the breakout events are read on weekly closes. Returns
+``change_Nw_pct = 100*(A_w,t / A_w,t-N - 1)`` use weekly adjusted closes (basis A).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from generator.config import GroupSettings, Settings
+from generator.prices import PriceHistory
+from generator.signals.bases import BaseParams
+from generator.signals.frames import dates_of, last_valid_index, tail_block, weekly_levels
+from generator.signals.levels import ath_specs, new_high_events, weekly_ath_state
+from generator.signals.report import (
+    Event,
+    InstrumentSignals,
+    RelativeSignals,
+    RRGPoint,
+    VolatilitySignals,
+)
+from generator.signals.states import base_states
+from generator.signals.volatility import volatility_arrays
+
+YEAR_SESSIONS = 252
+
+
+@dataclass(frozen=True)
+class InstrumentInputs:
+    """The frames every instrument signal reads (already cut at the as-of date)."""
+
+    history: PriceHistory
+    close: pd.DataFrame
+    adj: pd.DataFrame
+    as_of: date
+    benchmarks: dict[str, str]
+    groups: dict[str, tuple[str, GroupSettings]]  # ticker -> (group key, group)
+
+
+def level_events(weekly_close: np.ndarray, weeks: np.ndarray, settings: Settings) -> list[list[Event]]:
+    """All-time and N-year high events of the last ``hold_weeks`` per column.
+
+    An N-year high in the same week as an all-time high says nothing more, so it is kept
+    but not notable.
+    """
+    base = settings.signals.base
+    per_spec = [
+        new_high_events(
+            weekly_close,
+            weeks,
+            spec,
+            recent_weeks=base.hold_weeks,
+            min_high_age_weeks=base.min_high_age_weeks,
+        )
+        for spec in ath_specs(base.ath_years)
+    ]
+    out: list[list[Event]] = []
+    for col in range(weekly_close.shape[1]):
+        ath_days = {e.day for e in per_spec[0][col]}
+        events = list(per_spec[0][col])
+        for spec_events in per_spec[1:]:
+            for event in spec_events[col]:
+                if event.day in ath_days:
+                    event = Event(**{**event.__dict__, "notable": False})
+                events.append(event)
+        out.append(events)
+    return out
+
+
+def build_instruments(
+    inputs: InstrumentInputs,
+    settings: Settings,
+    *,
+    relative: dict[str, RelativeSignals],
+    rrg: dict[str, RRGPoint],
+) -> dict[str, InstrumentSignals]:
+    """InstrumentSignals for every column of ``inputs.close``, in column order."""
+    tickers = inputs.close.columns.tolist()
+    names: dict[str, str] = {}  # as Settings.name_of: the first group naming the ticker
+    for group in settings.groups.values():
+        for ticker, name in group.names.items():
+            names.setdefault(ticker, name)
+    weekly_close = weekly_levels(inputs.close, inputs.as_of)
+    weekly_adj = weekly_levels(inputs.adj, inputs.as_of)
+    wc = weekly_close.to_numpy(dtype="float64")
+    wa = weekly_adj.to_numpy(dtype="float64")
+    weeks = dates_of(weekly_close.index)
+    params = BaseParams.from_settings(settings.signals.base)
+    states, base_events = base_states(wc, weeks, params)
+    levels = level_events(wc, weeks, settings)
+    _, weeks_since_ath = weekly_ath_state(wc)
+    daily = _daily_levels(inputs.close)
+    vol = volatility_arrays(
+        inputs.close.to_numpy(dtype="float64"),
+        _aligned(inputs.history.high, inputs.close),
+        _aligned(inputs.history.low, inputs.close),
+        settings.signals.volatility,
+    )
+    changes = {weeks_back: _change(wa, weeks_back) for weeks_back in (1, 13, 52)}
+    history_weeks = np.sum(~np.isnan(wc), axis=0)
+    out: dict[str, InstrumentSignals] = {}
+    for i, ticker in enumerate(tickers):
+        if daily["last_row"][i] < 0:
+            continue
+        found = inputs.groups.get(ticker)
+        benchmark = inputs.benchmarks[ticker]
+        events = sorted([*levels[i], *base_events[i]], key=lambda e: (e.weeks_ago, e.kind))
+        out[ticker] = InstrumentSignals(
+            ticker=ticker,
+            name=names.get(ticker, ticker),
+            group=found[0] if found else None,
+            category=found[1].category if found else "benchmark",
+            benchmark=benchmark if benchmark != ticker else None,
+            first_bar=_day(inputs.close.index, daily["first_row"][i]),
+            last_bar=_day(inputs.close.index, daily["last_row"][i]),
+            stale=bool(len(wc) == 0 or np.isnan(wc[-1, i])),
+            history_weeks=int(history_weeks[i]),
+            last_close=round(float(daily["last"][i]), 4),
+            change_1w_pct=_num(changes[1][i]),
+            change_13w_pct=_num(changes[13][i]),
+            change_52w_pct=_num(changes[52][i]),
+            ath_level=_num(daily["ath"][i], 4),
+            ath_day=_day(inputs.close.index, daily["ath_row"][i]),
+            pct_from_ath=_num(100.0 * (daily["last"][i] / daily["ath"][i] - 1.0)),
+            at_ath=bool(daily["last"][i] >= daily["ath"][i]),
+            weeks_since_ath=int(weeks_since_ath[i]) if weeks_since_ath[i] >= 0 else None,
+            high_52w=_num(daily["high_52w"][i], 4),
+            pct_from_52w_high=_num(100.0 * (daily["last"][i] / daily["high_52w"][i] - 1.0)),
+            one_close=ticker in inputs.history.one_close,
+            relative=relative.get(ticker),
+            base=states[i],
+            volatility=_volatility(vol, i),
+            rrg=rrg.get(ticker),
+            events=events,
+        )
+    return out
+
+
+def _daily_levels(close: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Last close, first/last bar rows, all-time high and its row, 52-week high (daily, quoted)."""
+    values = close.to_numpy(dtype="float64")
+    valid = ~np.isnan(values)
+    any_valid = valid.any(axis=0)
+    filled = np.where(valid, values, -np.inf)
+    ath_row = np.where(any_valid, np.argmax(filled, axis=0), -1)
+    last_row = last_valid_index(values)
+    cols = np.arange(values.shape[1])
+    block, counts = tail_block(values, YEAR_SESSIONS)
+    return {
+        "last": np.where(last_row >= 0, values[np.maximum(last_row, 0), cols], np.nan),
+        "last_row": last_row,
+        "first_row": np.where(any_valid, np.argmax(valid, axis=0), -1),
+        "ath": np.where(any_valid, filled.max(axis=0), np.nan),
+        "ath_row": ath_row,
+        "high_52w": np.where(counts >= YEAR_SESSIONS, block.max(axis=0), np.nan),
+    }
+
+
+def _change(weekly: np.ndarray, weeks_back: int) -> np.ndarray:
+    if weekly.shape[0] <= weeks_back:
+        return np.full(weekly.shape[1], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * (weekly[-1] / weekly[-1 - weeks_back] - 1.0)
+
+
+def _aligned(frame: pd.DataFrame | None, like: pd.DataFrame) -> np.ndarray | None:
+    if frame is None or not set(like.columns) <= set(frame.columns):
+        return None
+    values = frame.reindex(index=like.index, columns=like.columns).to_numpy(dtype="float64")
+    return None if np.isnan(values).all() else values
+
+
+def _volatility(vol: dict[str, np.ndarray], i: int) -> VolatilitySignals:
+    def flag(value: float) -> bool | None:
+        return None if np.isnan(value) else bool(value)
+
+    return VolatilitySignals(
+        bb_width_pct=_num(vol["width_pct"][i], 3),
+        bb_width_rank=_num(vol["rank"][i], 3),
+        contraction=flag(float(vol["contraction"][i])),
+        squeeze=flag(float(vol["squeeze"][i])),
+    )
+
+
+def _num(value: float, digits: int = 2) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) or np.isinf(value) else round(value, digits)
+
+
+def _day(index: pd.Index, row: int) -> date:
+    return pd.Timestamp(index[int(row)]).date()

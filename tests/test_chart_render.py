@@ -1,0 +1,183 @@
+"""PNG bytes, the chart cache, parallel drawing, and the pipeline's issue charts (frozen once published)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from generator import pipeline
+from generator.calls import Call, score_call
+from generator.charts import (
+    DARK,
+    LIGHT,
+    Breakout,
+    ChartCache,
+    build_price_chart,
+    build_ratio_chart,
+    chart_job,
+    chart_variants,
+    draw_charts,
+    render_png,
+    source_line,
+)
+from generator.charts.render import _render_all
+from generator.issuecharts import call_path
+from generator.signals import compute_signals
+from tests.chart_helpers import FRAME, walk
+
+
+def test_same_inputs_give_byte_identical_png_without_timestamps():
+    long, short = walk(1, 700), walk(2, 700)
+    first = render_png(build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME))
+    again = render_png(build_ratio_chart(long.copy(), short.copy(), long="IWM", short="IWB", frame=FRAME))
+    assert first == again
+    image = Image.open(io.BytesIO(first))
+    assert image.size == (1200, 675) and image.mode == "P"
+    assert b"tIME" not in first and b"Software" not in first and b"matplotlib" not in first
+
+
+def test_a_chart_drawn_in_a_worker_process_has_the_same_bytes_as_one_drawn_here():
+    job = chart_job(Path("x.png"), build_price_chart, close=walk(3, 400), ticker="IWM", name="x", frame=FRAME)
+    inline = render_png(job.draw())
+    pooled = _render_all([job.draw] * 4, workers=2)
+    assert pooled == [inline] * 4
+
+
+def _counting_builder(calls: list[int]):
+    def build(*, close, frame, theme) -> Figure:  # noqa: ANN001
+        calls.append(1)
+        return build_price_chart(close, ticker="IWM", name="x", frame=frame, theme=theme)
+
+    return build
+
+
+def test_the_cache_returns_an_unchanged_chart_without_drawing_it(tmp_path: Path):
+    calls: list[int] = []
+    builder = _counting_builder(calls)
+    close = walk(4, 300)
+    jobs = [chart_job(tmp_path / "out" / "a.png", builder, close=close, frame=FRAME, theme=LIGHT)]
+    cache = ChartCache(tmp_path / "cache")
+    cold = draw_charts(jobs, cache=cache)
+    assert (cold.drawn, cold.cached, cold.written, len(calls)) == (1, 0, 1, 1)
+    warm = draw_charts(jobs, cache=ChartCache(tmp_path / "cache"))
+    assert (warm.drawn, warm.cached, warm.written, len(calls)) == (0, 1, 0, 1)
+    (tmp_path / "out" / "a.png").unlink()  # a deleted image comes back from the cache, not redrawn
+    restored = draw_charts(jobs, cache=cache)
+    assert (restored.drawn, restored.written, len(calls)) == (0, 1, 1)
+
+
+def test_the_cache_key_follows_data_parameters_and_theme_not_object_identity(tmp_path: Path):
+    cache = ChartCache(tmp_path)
+    close = walk(5, 300)
+
+    def key(**changes: object) -> str:
+        arguments = {"close": close, "ticker": "IWM", "name": "x", "frame": FRAME, "theme": LIGHT, **changes}
+        return cache.key(chart_job(tmp_path / "a.png", build_price_chart, **arguments))
+
+    base = key()
+    assert key(close=close.copy()) == base
+    moved = close.copy()
+    moved.iloc[-1] *= 1.0001
+    assert key(close=moved) != base
+    assert key(theme=DARK) != base
+    assert key(ath_level=120.0) != base
+    assert key(frame=replace(FRAME, as_of=date(2024, 11, 15))) != base
+    assert key(breakout=Breakout(date(2024, 1, 5), 100.0)) != base
+
+
+def test_light_and_dark_variants_go_side_by_side(tmp_path: Path):
+    jobs = chart_variants(
+        tmp_path / "iwm-price.png",
+        build_price_chart,
+        dark=True,
+        close=walk(6, 100),
+        ticker="IWM",
+        name="x",
+        frame=FRAME,
+    )
+    assert [j.path.name for j in jobs] == ["iwm-price.png", "iwm-price-dark.png"]
+    assert [j.draw.keywords["theme"] for j in jobs] == [LIGHT, DARK]
+    assert (
+        len(
+            chart_variants(
+                tmp_path / "a.png",
+                build_price_chart,
+                dark=False,
+                close=walk(6, 100),
+                ticker="IWM",
+                name="x",
+                frame=FRAME,
+            )
+        )
+        == 1
+    )
+
+
+# --- the pipeline ----------------------------------------------------------------------------------
+
+
+def _plan(settings, demo_prices, as_of: date, open_calls=()):  # noqa: ANN001, ANN202
+    history = demo_prices.as_of(as_of)
+    report = compute_signals(history, settings, as_of)
+    frame = pipeline.ChartFrame(settings.site.title, as_of, source_line(history.source_label, True))
+    return pipeline._issue_charts(settings, history, report, as_of, frame, open_calls)
+
+
+def test_issue_charts_plan_light_and_dark_copies_and_link_both(workspace_settings, demo_prices):
+    settings = workspace_settings()
+    refs, jobs = _plan(settings, demo_prices, date(2026, 6, 26))
+    assert set(refs) >= {"size_pair", "lead_price"}
+    assert refs["size_pair"].path == "../../assets/charts/2026-06-26/iwm-vs-iwb.png"
+    assert refs["size_pair"].dark_path == "../../assets/charts/2026-06-26/iwm-vs-iwb-dark.png"
+    assert len(jobs) == 2 * len(refs)
+    light = workspace_settings(**{"charts.dark_variants": False})
+    refs, jobs = _plan(light, demo_prices, date(2026, 6, 26))
+    assert len(jobs) == len(refs) and all(r.dark_path is None for r in refs.values())
+
+
+def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
+    workspace_settings, demo_prices
+):
+    settings = workspace_settings()
+    call = Call(
+        "2026-05-01-long-iwm",
+        "long",
+        "IWM",
+        None,
+        "size",
+        "t",
+        {"IWM": float(demo_prices.close["IWM"].loc[:"2026-05-01"].iloc[-1])},
+        13,
+        stop=1.0,
+        issue_date=date(2026, 5, 1),
+    )
+    score = score_call(call, demo_prices, published_on=date(2026, 5, 1), through=date(2026, 6, 26))
+    refs, jobs = _plan(settings, demo_prices, date(2026, 6, 26), [score])
+    assert "call_2026-05-01-long-iwm" in refs
+    path = call_path(score)
+    assert path.invalidation_pct == pytest.approx(100 * (1.0 / call.entry["IWM"] - 1))
+    assert path.path_pct.equals(score.path)
+
+
+def test_charts_of_a_published_issue_are_never_redrawn(workspace_settings, demo_prices):
+    settings = workspace_settings(**{"charts.dark_variants": False})
+    posts = pipeline.posts_dir(settings)
+    posts.mkdir(parents=True, exist_ok=True)
+    (posts / "2026-06-19-frozen.md").write_text("---\ntitle: t\ndraft: false\n---\nbody\n")
+    (posts / "2026-06-26-draft.md").write_text("---\ntitle: t\ndraft: true\n---\nbody\n")
+    _, frozen_jobs = _plan(settings, demo_prices, date(2026, 6, 19))
+    _, live_jobs = _plan(settings, demo_prices, date(2026, 6, 26))
+    frozen_file = frozen_jobs[0].path
+    frozen_file.parent.mkdir(parents=True, exist_ok=True)
+    frozen_file.write_bytes(b"what readers saw")
+    stats = pipeline.draw_issue_charts(settings, frozen_jobs + live_jobs)
+    assert frozen_file.read_bytes() == b"what readers saw"
+    assert not any(j.path.exists() for j in frozen_jobs[1:])
+    assert all(j.path.exists() for j in live_jobs)
+    assert stats.jobs == len(live_jobs)

@@ -1,0 +1,354 @@
+"""Chart kinds: what each Figure shows, looked at from inside (titles, data, annotations, bounds)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Rectangle
+
+from generator.charts import (
+    DARK,
+    BaseBox,
+    Breakout,
+    CallOutcome,
+    CallPath,
+    RRGTail,
+    build_breadth_chart,
+    build_call_chart,
+    build_correlation_chart,
+    build_price_chart,
+    build_ratio_chart,
+    build_rrg_chart,
+    build_track_record_chart,
+)
+from generator.charts.theme import LIGHT, display_bars
+from tests.chart_helpers import (
+    FRAME,
+    all_text,
+    line_by_label,
+    overlapping,
+    texts_outside,
+    visible_texts,
+    walk,
+)
+
+# --- relative strength -------------------------------------------------------------------------
+
+
+def test_ratio_chart_rebases_both_legs_and_plots_the_ratio_with_its_averages():
+    long, short = walk(1, 900), walk(2, 900)
+    fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME, window_days=300)
+    top, bottom = fig.axes
+    for label, series in (("IWM", long), ("IWB", short)):
+        y = line_by_label(top, label).get_ydata()
+        assert y[0] == pytest.approx(100.0)
+        assert y[-1] == pytest.approx(100 * series.iloc[-1] / series.iloc[-300])
+    ratio = line_by_label(bottom, "IWM/IWB").get_ydata()
+    expected = 100 * (long / short).iloc[-1] / (long / short).iloc[-300]
+    assert ratio[-1] == pytest.approx(expected)
+    assert {ln.get_label() for ln in bottom.get_lines()} >= {"50-day average", "200-day average"}
+    assert [c.get_label() for c in bottom.collections] == ["52-week high"]
+    text = all_text(fig)
+    assert "IWM vs IWB: relative strength" in text and "as of 8 Nov 2024" in text
+    assert "Synthetic demo data" in text
+    assert texts_outside(fig) == []
+
+
+def test_ratio_chart_marks_the_breakout_with_its_date():
+    long, short = walk(3, 600), walk(4, 600)
+    day = long.index[-20].date()
+    level = float((long / short).iloc[-40:-20].max())
+    fig = build_ratio_chart(
+        long,
+        short,
+        long="IWM",
+        short="IWB",
+        frame=FRAME,
+        breakout=Breakout(day, level, "52-week relative high"),
+    )
+    bottom = fig.axes[1]
+    notes = [t.get_text() for t in bottom.texts]
+    assert any("52-week relative high" in n and f"{day.day} {day:%b %Y}" in n for n in notes)
+    markers = [
+        c for c in bottom.collections if c.get_offsets().shape[0] == 1 and c.get_label().startswith("_")
+    ]
+    assert markers, "no breakout marker"
+    assert texts_outside(fig) == []
+
+
+def test_ratio_chart_with_short_history_leaves_out_the_average_it_cannot_compute():
+    long, short = walk(5, 120), walk(6, 120)
+    fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME)
+    labels = {ln.get_label() for ln in fig.axes[1].get_lines()}
+    assert "50-day average" in labels and "200-day average" not in labels
+    assert "24 weeks" in all_text(fig)  # the window says how much it shows
+    assert texts_outside(fig) == []
+
+
+def test_long_windows_are_drawn_with_weekly_closes_and_short_ones_daily():
+    close = walk(7, 800)
+    weekly = display_bars(close, span_days=(close.index[-1] - close.index[0]).days)
+    assert len(weekly) == pytest.approx(len(close) / 5, abs=2)
+    assert weekly.index[-1] == close.index[-1]  # the last point is the as-of close, not a week label
+    short = close.iloc[-100:]
+    assert len(display_bars(short, span_days=(short.index[-1] - short.index[0]).days)) == 100
+
+
+# --- price with base ---------------------------------------------------------------------------
+
+
+def _based_price() -> tuple[pd.Series, BaseBox]:
+    """Three years up, a 2.5-year range 80-100, then a breakout."""
+    index = pd.bdate_range("2018-01-01", periods=1700)
+    rng = np.random.default_rng(11)
+    up = np.linspace(40, 100, 750)
+    base = 90 + 9 * np.sin(np.linspace(0, 9, 650)) + rng.normal(0, 0.5, 650)
+    breakout = np.linspace(101, 120, 300)
+    close = pd.Series(np.r_[up, np.minimum(base, 99.5), breakout], index=index)
+    box = BaseBox(index[750].date(), index[1399].date(), 99.5, float(base.min()))
+    return close, box
+
+
+def test_price_chart_draws_the_base_box_labelled_with_its_length_and_the_breakout():
+    close, box = _based_price()
+    day = close.index[1400].date()
+    fig = build_price_chart(
+        close.iloc[:1420],
+        ticker="PSCT",
+        name="Small-cap technology",
+        frame=FRAME,
+        ath_level=99.5,
+        base=box,
+        breakout=Breakout(day, 99.5, "Base breakout"),
+    )
+    (ax,) = fig.axes
+    text = all_text(fig)
+    assert box.length_weeks == 129 and box.describe() == "2.5-year base"
+    assert "2.5-year base" in text
+    assert "ceiling = all-time high 99.50" in text  # one line and one label when they coincide
+    assert f"Base breakout {day.day} {day:%b %Y}\nabove 99.50" in text
+    shaded = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert shaded, "no shaded base box"
+    y0, y1 = shaded[0].get_paths()[0].vertices[:, 1].min(), shaded[0].get_paths()[0].vertices[:, 1].max()
+    assert (y0, y1) == pytest.approx((box.floor, box.ceiling))
+    assert texts_outside(fig) == []
+
+
+def test_price_chart_widens_its_window_to_show_the_whole_base():
+    close, box = _based_price()
+    fig = build_price_chart(
+        close.iloc[:1420], ticker="PSCT", name="x", frame=FRAME, base=box, window_days=200
+    )
+    line = fig.axes[0].get_lines()[0]
+    assert pd.Timestamp(line.get_xdata()[0]) <= pd.Timestamp(box.start)
+
+
+def test_price_chart_draws_the_all_time_high_apart_from_a_lower_ceiling_and_goes_log_when_wide():
+    close = walk(8, 1500, drift=0.0015)
+    assert close.max() / close.min() > 3
+    fig = build_price_chart(
+        close, ticker="ARKX", name="ARK Space", frame=FRAME, ath_level=float(close.max()), window_days=1500
+    )
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    assert f"All-time high {close.max():,.2f}" in all_text(fig)
+    assert all("e+" not in t.get_text() and "$" not in t.get_text() for t in ax.get_yticklabels())
+    assert texts_outside(fig) == []
+
+
+def test_price_chart_breaks_its_line_across_a_gap_in_the_data():
+    close = walk(9, 300)
+    gapped = pd.concat([close.iloc[:150], close.iloc[170:]])  # four weeks missing
+    fig = build_price_chart(gapped, ticker="PSCT", name="x", frame=FRAME, window_days=300)
+    y = fig.axes[0].get_lines()[0].get_ydata()
+    assert np.isnan(y).sum() == 1  # one break, where the data is missing, and nowhere else
+    x = fig.axes[0].get_lines()[0].get_xdata()
+    hole = pd.Timestamp(x[int(np.flatnonzero(np.isnan(y))[0])])
+    assert close.index[149] < hole < close.index[170]
+
+
+def test_base_box_labels_short_bases_in_weeks():
+    assert BaseBox(date(2024, 1, 5), date(2024, 8, 2), 10, 8).describe() == "30-week base"
+    assert BaseBox(date(2022, 1, 7), date(2024, 1, 5), 10, 8).describe() == "2-year base"
+
+
+# --- RRG -------------------------------------------------------------------------------------------
+
+
+def _tails(count: int, spread: float, seed: int = 3) -> list[RRGTail]:
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2024-01-05", periods=12, freq="W-FRI")
+    tails = []
+    for number in range(count):
+        angle = np.linspace(0, 1.5, 12) + number
+        x = 100 + spread * np.cos(angle) + rng.normal(0, 0.1, 12)
+        y = 100 + spread * np.sin(angle) + rng.normal(0, 0.1, 12)
+        tails.append(
+            RRGTail(f"XL{chr(65 + number)}", pd.DataFrame({"rs_ratio": x, "rs_momentum": y}, index=index))
+        )
+    return tails
+
+
+def test_rrg_names_the_quadrants_and_labels_every_head_without_collisions():
+    tails = _tails(12, spread=0.6)  # a crowded centre: every head within a point or so of 100
+    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, universe_label="S&P 500 sectors")
+    (ax,) = fig.axes
+    text = all_text(fig)
+    for name in ("Leading", "Weakening", "Lagging", "Improving"):
+        assert name in text
+    labels = [t for t in ax.texts if t.get_text().startswith("XL")]
+    assert sorted(t.get_text() for t in labels) == sorted(t.ticker for t in tails)
+    quadrant_names = [t for t in ax.texts if t.get_text() in ("Leading", "Weakening", "Lagging", "Improving")]
+    assert overlapping(labels + quadrant_names, fig) == []
+    assert texts_outside(fig) == []
+
+
+def test_rrg_draws_eight_week_tails_with_heads_at_the_latest_point():
+    tails = _tails(3, spread=2.0)
+    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, tail_weeks=8)
+    (ax,) = fig.axes
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+    assert len(lines) == 3 and all(len(ln.get_xdata()) == 8 for ln in lines)
+    assert lines[0].get_xdata()[-1] == pytest.approx(tails[0].points["rs_ratio"].iloc[-1])
+    x0, x1 = ax.get_xlim()
+    assert (x0 + x1) / 2 == pytest.approx(100.0)  # symmetric around 100
+
+
+def test_rrg_skips_an_instrument_without_points():
+    tails = [*_tails(2, 1.0), RRGTail("NEW", pd.DataFrame({"rs_ratio": [np.nan], "rs_momentum": [np.nan]}))]
+    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME)
+    assert "NEW" not in [t.get_text() for t in fig.axes[0].texts]
+
+
+# --- breadth and correlation -------------------------------------------------------------------
+
+
+def test_breadth_chart_shows_the_share_under_the_benchmark():
+    index = pd.bdate_range("2023-01-02", periods=400)
+    pct = pd.Series(50 + 40 * np.sin(np.linspace(0, 6, 400)), index=index).round(1)
+    fig = build_breadth_chart(
+        pct,
+        walk(10, 400, start="2023-01-02"),
+        benchmark="SPY",
+        universe_label="11 S&P 500 sectors",
+        frame=FRAME,
+    )
+    top, bottom = fig.axes
+    assert line_by_label(top, "SPY")
+    share = line_by_label(bottom, "% above 200-day average").get_ydata()
+    assert share[-1] == pytest.approx(pct.iloc[-1])
+    assert bottom.get_ylim() == (0, 100)
+    assert f"Breadth: {pct.iloc[-1]:.0f}% above the 200-day average" in all_text(fig)
+    assert texts_outside(fig) == []
+
+
+def test_correlation_chart_draws_its_five_year_band_and_says_where_the_latest_value_sits():
+    index = pd.bdate_range("2015-01-01", periods=2600)
+    corr = pd.Series(0.8 + 0.1 * np.sin(np.linspace(0, 30, 2600)), index=index)
+    corr.iloc[-1] = 0.5  # the lowest reading in five years
+    fig = build_correlation_chart(corr, long="IWM", short="SPY", frame=FRAME)
+    (ax,) = fig.axes
+    text = all_text(fig)
+    assert "63-day correlation 0.50" in text
+    assert "0th percentile" in text or "1st percentile" in text
+    assert any(c.get_label().startswith("5-year 10th-90th") for c in ax.collections)
+    assert line_by_label(ax, "63-day correlation").get_ydata()[-1] == pytest.approx(0.5)
+    assert texts_outside(fig) == []
+
+
+# --- calls -----------------------------------------------------------------------------------------
+
+
+def _path(values: list[float], start: str = "2024-08-05") -> pd.Series:
+    return pd.Series(values, index=pd.bdate_range(start, periods=len(values)), dtype="float64")
+
+
+def test_call_chart_indexes_to_100_and_shows_a_loss_in_the_down_colour_with_its_invalidation():
+    path = _path([-0.5, -1.0, 0.4, -2.2, -3.1, -4.3])
+    call = CallPath("c1", "long IWM vs IWB", date(2024, 8, 2), path, "invalidated", invalidation_pct=-4.0)
+    fig = build_call_chart(call, frame=FRAME)
+    (ax,) = fig.axes
+    line = ax.get_lines()[0]
+    assert line.get_ydata()[0] == 100.0 and line.get_ydata()[-1] == pytest.approx(95.7)
+    assert mcolors.to_hex(line.get_color()) == LIGHT.down
+    stops = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [96.0, 96.0]]
+    assert stops, "no invalidation line at 100 - 4"
+    text = all_text(fig)
+    assert "long IWM vs IWB: -4.3%" in text and "invalidation -4.0%" in text and "invalidated" in text
+    assert "published 2 Aug 2024" in text
+    assert texts_outside(fig) == []
+
+
+def test_call_chart_without_a_close_since_publication_says_so():
+    call = CallPath("c2", "long ARKX", date(2024, 11, 8), _path([]), "pending", invalidation_pct=-5.0)
+    fig = build_call_chart(call, frame=FRAME)
+    assert "long ARKX: no result yet" in all_text(fig)
+    assert texts_outside(fig) == []
+
+
+def test_track_record_plots_each_result_and_the_running_sum():
+    results = [3.0, -2.0, 5.5, None, -1.5]
+    days = pd.date_range("2024-01-05", periods=5, freq="W-FRI").date
+    outcomes = [CallOutcome(f"c{i}", "long X", days[i], r, "expired") for i, r in enumerate(results)]
+    outcomes[-1] = CallOutcome("c4", "long X", date(2024, 2, 2), -1.5, "open")
+    fig = build_track_record_chart(outcomes, frame=FRAME)
+    top, bottom = fig.axes
+    bars = [p for p in bottom.patches if isinstance(p, Rectangle)]
+    assert [round(b.get_height(), 2) for b in bars] == [3.0, -2.0, 5.5, -1.5]
+    assert [mcolors.to_hex(b.get_facecolor()[:3]) for b in bars] == [
+        LIGHT.up,
+        LIGHT.down,
+        LIGHT.up,
+        LIGHT.down,
+    ]
+    assert bars[-1].get_alpha() == pytest.approx(0.45)  # still open
+    assert line_by_label(top, "running sum of results").get_ydata()[-1] == pytest.approx(5.0)
+    assert "4 calls, 50% positive, average +1.2%, running sum +5.0 points" in all_text(fig)
+    assert "still open" in all_text(fig)
+    assert texts_outside(fig) == []
+
+
+def test_track_record_without_results_says_so():
+    fig = build_track_record_chart(
+        [CallOutcome("c", "long X", date(2024, 1, 5), None, "pending")], frame=FRAME
+    )
+    assert "No call has a result yet" in all_text(fig)
+
+
+# --- the house look --------------------------------------------------------------------------------
+
+
+def test_every_chart_is_1200_by_675_with_the_title_block_and_source_line():
+    fig = build_call_chart(CallPath("c", "long X", date(2024, 8, 2), _path([1.0, 2.0]), "open"), frame=FRAME)
+    assert tuple(fig.bbox.size) == (1200, 675)
+    texts = [t.get_text() for t in fig.texts]
+    assert texts[:2] == ["Rotation Desk", "as of 8 Nov 2024"] and "Synthetic demo data" in texts
+
+
+def test_dark_variant_uses_the_dark_palette():
+    fig = build_ratio_chart(walk(1, 400), walk(2, 400), long="IWM", short="IWB", frame=FRAME, theme=DARK)
+    assert mcolors.to_hex(fig.get_facecolor()) == DARK.background
+    title = next(t for t in fig.texts if "relative strength" in t.get_text())
+    assert mcolors.to_hex(title.get_color()) == DARK.text
+
+
+def test_a_title_too_long_for_its_line_is_shrunk_and_never_runs_into_the_site_name():
+    long, short = walk(1, 400), walk(2, 400)
+    fig = build_ratio_chart(long, short, long="A" * 30, short="B" * 30, frame=FRAME)
+    site = next(t for t in fig.texts if t.get_text() == "Rotation Desk")
+    title = next(t for t in fig.texts if "A" * 10 in t.get_text())
+    assert title.get_fontsize() < 15
+    assert overlapping([site, title], fig) == []
+    assert texts_outside(fig) == []
+
+
+@pytest.mark.parametrize("theme", [LIGHT, DARK], ids=["light", "dark"])
+def test_no_text_leaves_the_figure_in_either_theme(theme):
+    fig = build_rrg_chart(_tails(11, 2.5), benchmark="SPY", frame=FRAME, theme=theme)
+    assert texts_outside(fig) == []
+    assert len(visible_texts(fig)) > 20
