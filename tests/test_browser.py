@@ -110,16 +110,17 @@ class Reader:
         return path
 
     def all_images_loaded(self) -> list[str]:
-        """Scroll every image into view (they load lazily) and return those that did not load."""
-        images = self.page.locator("article img")
-        for i in range(images.count()):
-            images.nth(i).scroll_into_view_if_needed()
-        self.page.wait_for_function(
-            "Array.from(document.querySelectorAll('article img')).every(i => i.complete)", timeout=10_000
-        )
-        return self.page.eval_on_selector_all(
-            "article img", "imgs => imgs.filter(i => !(i.naturalWidth > 0)).map(i => i.src)"
-        )
+        """Scroll every shown image into view (they load lazily); return those that did not load.
+
+        An image hidden by the palette (Material's ``#only-dark`` in light mode) is not shown,
+        so the browser rightly never loads it.
+        """
+        shown = "Array.from(document.querySelectorAll('article img')).filter(i => i.checkVisibility())"
+        count = self.page.evaluate(f"{shown}.length")
+        for i in range(count):
+            self.page.evaluate(f"{shown}[{i}].scrollIntoView()")
+        self.page.wait_for_function(f"{shown}.every(i => i.complete)", timeout=10_000)
+        return self.page.evaluate(f"{shown}.filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
 
     def close(self) -> None:
         self.context.close()
