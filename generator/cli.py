@@ -342,7 +342,9 @@ def build_command(ctx: click.Context, out: Path | None) -> None:
     result = pipeline.build_site(settings, site_dir=out.resolve() if out else None)
     click.echo(
         f"Built {result.issues} issues and {result.calls} calls into {result.site_dir} "
-        f"in {time.perf_counter() - started:.1f}s"
+        f"in {time.perf_counter() - started:.1f}s ({result.pages_written} pages written, "
+        f"{result.charts_drawn} charts drawn in {result.seconds_generate:.1f}s; "
+        f"MkDocs {result.seconds_mkdocs:.1f}s)"
     )
 
 
@@ -362,6 +364,39 @@ def serve_command(ctx: click.Context, address: str) -> None:
     settings = _settings(ctx)
     issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
     sys.exit(run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address))
+
+
+@cli.command("email")
+@click.argument("issue")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the files (default: email/).",
+)
+@click.option(
+    "--embed-images",
+    is_flag=True,
+    help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
+)
+@click.pass_context
+def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool) -> None:
+    """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
+
+    Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
+    part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
+    point at the published site unless --embed-images.
+
+    \b
+    Example:
+        rotation email 2026-06-26 --out /tmp/mail
+    """
+    from generator import pipeline
+
+    settings = _settings(ctx)
+    target = out.resolve() if out else settings.root / "email"
+    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images)
+    click.echo(f"Wrote {', '.join(str(f) for f in files)}")
 
 
 @cli.command("weekly")

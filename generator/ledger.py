@@ -1,17 +1,27 @@
-"""Ledger stage: every call of every published issue, rescored at each build."""
+"""Ledger stage: every call of every published issue, rescored at each build.
+
+The ledger is rebuilt from the published posts' front matter alone (DESIGN.md, the calls
+ledger): nothing about a call's score is stored, so a rebuild after new prices, or after an
+editor closed a call in a later issue, always agrees with the posts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.calls import Call, CallScore, parse_call, score_call
+import pandas as pd
+
+from generator.calls import Call, CallScore, horizon_end, parse_call, score_call
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
 from generator.prices import PriceHistory
+
+IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,8 @@ class PublishedIssue:
     synthetic: bool
     calls: list[Call] = field(default_factory=list)
     closes: list[str] = field(default_factory=list)
+    image: str | None = None  # the lead chart, relative to the post's folder
+    body: str = field(default="", repr=False, compare=False)
 
 
 def _as_date(value: Any, where: str) -> date:
@@ -40,16 +52,34 @@ def _as_date(value: Any, where: str) -> date:
         raise DraftError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
 
 
-def read_issue(path: Path, known_tickers: Iterable[str]) -> PublishedIssue:
-    """Parse one post's front matter (calls validated)."""
-    meta, _ = read_front_matter(path)
+def lead_image(meta: dict[str, Any], body: str) -> str | None:
+    """The issue's lead chart, relative to the post.
+
+    Front matter ``image`` if the editor set one; else the first chart whose file is named
+    after a ticker in the title (the headline's chart, ``pscm-price.png`` for "PSCM at a new
+    all-time high"); else the first image in the body.
+    """
+    if meta.get("image"):
+        return str(meta["image"])
+    images = IMAGE.findall(body)
+    title_tickers = re.findall(r"\b[A-Z][A-Z0-9.]{1,9}\b", str(meta.get("title") or ""))
+    for ticker in title_tickers:
+        for image in images:
+            if Path(image).name.lower().startswith(ticker.lower() + "-"):
+                return str(image)
+    return str(images[0]) if images else None
+
+
+def issue_from_post(
+    path: Path, meta: dict[str, Any], body: str, known_tickers: Sequence[str]
+) -> PublishedIssue:
+    """A PublishedIssue from a post's parsed front matter and body (calls validated)."""
     rotation = meta.get("rotation") or {}
     where = path.name
     as_of = _as_date(rotation.get("as_of", meta.get("date")), where)
     slug = str(meta.get("slug") or path.stem)
-    known = list(known_tickers)
     calls = [
-        replace(parse_call(raw, known_tickers=known, where=where), issue_date=as_of, issue_slug=slug)
+        replace(parse_call(raw, known_tickers=known_tickers, where=where), issue_date=as_of, issue_slug=slug)
         for raw in (meta.get("calls") or [])
     ]
     return PublishedIssue(
@@ -64,49 +94,80 @@ def read_issue(path: Path, known_tickers: Iterable[str]) -> PublishedIssue:
         synthetic=bool(rotation.get("synthetic", False)),
         calls=calls,
         closes=[str(c) for c in meta.get("closes") or []],
+        image=lead_image(meta, body),
+        body=body,
     )
 
 
+def read_issue(path: Path, known_tickers: Iterable[str]) -> PublishedIssue:
+    """Parse one post's front matter (calls validated)."""
+    meta, body = read_front_matter(path)
+    return issue_from_post(path, meta, body, list(known_tickers))
+
+
 def published_issues(posts_dir: Path, known_tickers: Iterable[str]) -> list[PublishedIssue]:
-    """Every post with ``draft: false``, oldest first."""
+    """Every post with ``draft: false``, oldest first (each file read once)."""
     known = list(known_tickers)
     issues = []
-    for path in sorted(posts_dir.glob("*.md")):
+    for path in sorted(posts_dir.glob("*.md")) if posts_dir.is_dir() else []:
         if path.name.endswith(".new.md"):
             continue
-        meta, _ = read_front_matter(path)
+        meta, body = read_front_matter(path)
         if meta.get("draft") is False:
-            issues.append(read_issue(path, known))
+            issues.append(issue_from_post(path, meta, body, known))
     return sorted(issues, key=lambda i: i.as_of)
 
 
-def score_ledger(issues: list[PublishedIssue], prices: PriceHistory, through: date) -> list[CallScore]:
-    """Score every call of ``issues`` through ``through``; a later ``closes`` ends a call."""
+def closing_days(issues: Sequence[PublishedIssue]) -> dict[str, date]:
+    """Call id -> the publication day of the first later issue that closes it.
+
+    An id under ``closes`` that no earlier issue published is an error naming the issue:
+    a typo there would otherwise leave a call open for ever.
+    """
+    published: dict[str, date] = {}
     closed_on: dict[str, date] = {}
-    for issue in issues:
+    for issue in sorted(issues, key=lambda i: i.as_of):
         for call_id in issue.closes:
-            closed_on.setdefault(call_id, issue.as_of)
-    seen: set[str] = set()
-    scores = []
-    for issue in issues:
-        for call in issue.calls:
-            if call.id in seen:
-                raise DraftError(f"{issue.path.name}: call id {call.id} is used by an earlier issue too")
-            seen.add(call.id)
-            closing = closed_on.get(call.id)
-            scores.append(
-                score_call(
-                    call,
-                    prices,
-                    published_on=issue.as_of,
-                    through=through,
-                    closed_on=closing if closing and closing > issue.as_of else None,
+            if call_id not in published or published[call_id] >= issue.as_of:
+                raise DraftError(
+                    f"{issue.path.name}: closes {call_id!r}, which no earlier published issue made"
                 )
-            )
-    return scores
+            closed_on.setdefault(call_id, issue.as_of)
+        for call in issue.calls:
+            if call.id in published:
+                raise DraftError(f"{issue.path.name}: call id {call.id} is used by an earlier issue too")
+            published[call.id] = issue.as_of
+    return closed_on
 
 
-def open_scores_as_of(issues: list[PublishedIssue], prices: PriceHistory, as_of: date) -> list[CallScore]:
-    """Calls published before ``as_of`` and still open on it (for an issue's calls section)."""
+def score_ledger(issues: Sequence[PublishedIssue], prices: PriceHistory, through: date) -> list[CallScore]:
+    """Score every call of ``issues`` through ``through``; a later ``closes`` ends a call."""
+    closed_on = closing_days(issues)
+    return [
+        score_call(call, prices, published_on=issue.as_of, through=through, closed_on=closed_on.get(call.id))
+        for issue in sorted(issues, key=lambda i: i.as_of)
+        for call in issue.calls
+    ]
+
+
+def open_scores_as_of(issues: Sequence[PublishedIssue], prices: PriceHistory, as_of: date) -> list[CallScore]:
+    """Calls published before ``as_of`` and still open on it (for an issue's calls section).
+
+    Only calls whose horizon has not passed by the last session on or before ``as_of`` are
+    scored: any other call has expired or ended earlier, so it cannot be open. This keeps a
+    backfill's weekly cost proportional to the open calls, not to the whole archive.
+    """
     earlier = [i for i in issues if i.as_of < as_of]
-    return [s for s in score_ledger(earlier, prices, as_of) if s.status in ("open", "pending")]
+    index = prices.close.index
+    sessions = index[index <= pd.Timestamp(as_of)]
+    if not len(sessions):
+        return []
+    last_session = pd.Timestamp(sessions[-1]).date()
+    closed_on = closing_days(earlier)
+    scores = [
+        score_call(call, prices, published_on=issue.as_of, through=as_of, closed_on=closed_on.get(call.id))
+        for issue in earlier
+        for call in issue.calls
+        if horizon_end(call, issue.as_of) > last_session
+    ]
+    return [s for s in scores if not s.ended]

@@ -5,6 +5,8 @@ stay in cli.py.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,7 +37,7 @@ from generator.drafts import (
 )
 from generator.errors import ConfigError, DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
-from generator.fsio import write_text_if_changed
+from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
 from generator.guide import render_guide
 from generator.issuecharts import ChartPlan, draw_charts_unless_frozen, plan_issue_charts
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
@@ -43,7 +45,8 @@ from generator.notes import issue_lines
 from generator.prices import PriceHistory
 from generator.publish import mark_published, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
-from generator.sitepages import write_site_pages
+from generator.sitepages import build_site_pages
+from generator.sitewrite import site_inputs, write_site
 from generator.sources import PriceSource, make_source
 from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
@@ -443,28 +446,63 @@ class BuildResult:
     calls: int
     pages_written: int
     site_dir: Path
+    charts_drawn: int = 0
+    seconds_generate: float = 0.0
+    seconds_mkdocs: float = 0.0
+
+
+def score_published(
+    settings: Settings, issues: Sequence[PublishedIssue]
+) -> tuple[list[CallScore], PriceHistory | None]:
+    """Score every call with the prices of the source its issue was drafted from.
+
+    Returns the scores and the prices of the newest issue's source (for the ticker pages);
+    no prices when nothing is published.
+    """
+    scores: list[CallScore] = []
+    latest: PriceHistory | None = None
+    newest_spec = issues[-1].source if issues else None
+    for spec in sorted({i.source for i in issues}):
+        group = [i for i in issues if i.source == spec]
+        if not any(i.calls for i in group) and spec != newest_spec:
+            continue
+        prices = load_prices(settings, spec)
+        if spec == newest_spec:
+            latest = prices
+        scores.extend(score_ledger(group, prices, prices.last_day))
+    return scores, latest
 
 
 def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResult:
-    """`rotation build`: rescore every call, write the generated pages, run MkDocs."""
+    """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
+
+    Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
+    did not change are not redrawn, so MkDocs and git see only real changes.
+    """
+    started = time.perf_counter()
     issues = published_issues(posts_dir(settings), settings.tickers)
     synthetic = any(i.synthetic for i in issues)
-    scores = []
-    through: date | None = None
-    specs = sorted({i.source for i in issues})
-    for spec in specs:
-        group = [i for i in issues if i.source == spec]
-        if not any(i.calls for i in group):
-            continue
-        prices = load_prices(settings, spec)
-        through = prices.last_day if through is None else max(through, prices.last_day)
-        scores.extend(score_ledger(group, prices, prices.last_day))
-    env = template_env(settings)
-    written = write_site_pages(env, settings, issues, scores, through=through, synthetic=synthetic)
-    written += write_guide(env, settings)
+    scores, prices = score_published(settings, issues)
+    through = prices.last_day if prices is not None else None
+    report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
+    inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
+    pages = build_site_pages(template_env(settings), inputs)
+    stats = write_site(
+        settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts", workers=os.cpu_count() or 1
+    )
+    guide_written = write_guide(template_env(settings), settings)
+    generated = time.perf_counter()
     target = site_dir or settings.site_dir
     run_mkdocs_build(settings, target, synthetic=synthetic)
-    return BuildResult(len(issues), len(scores), len(written), target)
+    return BuildResult(
+        len(issues),
+        len(scores),
+        stats.pages_written + len(guide_written),
+        target,
+        stats.charts_drawn,
+        generated - started,
+        time.perf_counter() - generated,
+    )
 
 
 def run_demo(
@@ -534,3 +572,26 @@ def _refuse_real_content(settings: Settings) -> None:
                 f"{folder} holds real issues ({path.name}); run `rotation demo` in a separate "
                 "workspace (a folder with its own newsletter.toml and mkdocs.yml)"
             )
+
+
+def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False) -> list[Path]:
+    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``."""
+    from generator.emailexport import email_message, render_email
+
+    post = resolve_issue(posts_dir(settings), str(issue))
+    mail = render_email(
+        template_env(settings),
+        post,
+        content_dir=settings.content_dir,
+        site_url=settings.site.url,
+        site_title=settings.site.title,
+        site_author=settings.site.author,
+        embed_images=embed_images,
+    )
+    stem = post.stem
+    written = [
+        atomic_write_text(out_dir / f"{stem}.html", mail.html),
+        atomic_write_text(out_dir / f"{stem}.txt", mail.text),
+        atomic_write_bytes(out_dir / f"{stem}.eml", email_message(mail).as_bytes()),
+    ]
+    return written

@@ -91,14 +91,30 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
     atomic_write_text(path, stamped)
 
 
-def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> None:
-    """``mkdocs build --strict`` into ``site_dir``; PublishError with MkDocs' own output on failure."""
+def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = None) -> dict[str, str]:
+    """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml."""
     env = dict(os.environ)
-    env["ROTATION_SITE_DIR"] = str(site_dir)
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material 9.7+ prints an end-of-life banner otherwise
+    env["ROTATION_SITE_TITLE"] = settings.site.title
+    env["ROTATION_SITE_URL"] = settings.site.url
+    env["ROTATION_SITE_DESCRIPTION"] = settings.site.description
+    env["ROTATION_SITE_AUTHOR"] = settings.site.author
+    env["ROTATION_FEED_URL"] = f"{settings.site.url}feed_rss_created.xml"
+    env["ROTATION_SITE_IMAGE"] = f"{settings.site.url}assets/social/site.png"
+    if site_dir is not None:
+        env["ROTATION_SITE_DIR"] = str(site_dir)
     env.pop("ROTATION_SYNTHETIC", None)
     if synthetic:
         env["ROTATION_SYNTHETIC"] = "true"
+    return env
+
+
+def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> None:
+    """``mkdocs build --strict`` into ``site_dir``; PublishError with MkDocs' own output on failure.
+
+    Strict mode turns every warning (a broken link, a missing image) into a failure.
+    """
+    env = mkdocs_env(settings, synthetic=synthetic, site_dir=site_dir)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(settings.mkdocs_yml)]
     result = subprocess.run(command, cwd=settings.root, env=env, capture_output=True, text=True)
     if result.returncode:
@@ -108,9 +124,6 @@ def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> 
 
 def run_mkdocs_serve(settings: Settings, *, synthetic: bool, address: str) -> int:
     """``mkdocs serve`` for a live preview; returns its exit code."""
-    env = dict(os.environ)
-    env["NO_MKDOCS_2_WARNING"] = "1"
-    if synthetic:
-        env["ROTATION_SYNTHETIC"] = "true"
+    env = mkdocs_env(settings, synthetic=synthetic)
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(settings.mkdocs_yml), "-a", address]
     return subprocess.call(command, cwd=settings.root, env=env)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +24,8 @@ WORKSPACE_FILES = (
     "overrides",
     "content/issues/index.md",
     "content/assets/rotation.css",
+    "content/assets/rotation.js",
+    "content/assets/vendor",
 )
 
 
@@ -95,3 +99,27 @@ def shared_folder(name: str) -> Path:
             pytest.fail(f"{folder} is missing; CI needs ../shared/data beside the checkout")
         pytest.skip(f"{folder} is not here (real-data tests need ../shared/data beside the repo)")
     return folder
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    """A workspace where `rotation demo` ran once, with its built site."""
+
+    workspace: Path
+    settings: Settings
+    site: Path
+    result: Any
+
+
+DEMO_WEEKS = 12  # three months: an archive of several months, pagination (10 per page), ended calls
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
+    """The demo pipeline run once for the session (the site, ledger and browser tests share it)."""
+    from generator import pipeline
+
+    workspace = make_workspace(tmp_path_factory.mktemp("demo") / "ws")
+    settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
+    result = pipeline.run_demo(settings, weeks=DEMO_WEEKS, site_dir=None)
+    return BuiltDemo(workspace, settings, settings.site_dir, result)

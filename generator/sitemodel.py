@@ -1,0 +1,90 @@
+"""The site's model: what generated pages are built from, where they live, how they link.
+
+Page paths are relative to the content folder (``calls/<id>.md``, ``tickers/<slug>.md``);
+links between pages are relative Markdown links, so MkDocs checks every one in strict mode.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from generator.calls import CallScore
+from generator.ledger import PublishedIssue
+from generator.prices import PriceHistory
+from generator.signals.report import SignalReport
+from generator.sitecharts import ChartJob
+
+
+def page_slug(text: str) -> str:
+    """A file-name-safe, lower-case slug (``^GSPC`` -> ``gspc``, ``BRK.B`` -> ``brk-b``)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def ticker_page(ticker: str) -> str:
+    """The ticker page, relative to the content folder."""
+    return f"tickers/{page_slug(ticker)}.md"
+
+
+def call_page(call_id: str) -> str:
+    """The call page, relative to the content folder."""
+    return f"calls/{page_slug(call_id)}.md"
+
+
+def rel(target: str, from_page: str) -> str:
+    """A relative link from one content page to another content file (both content-relative)."""
+    return Path(os.path.relpath(target, Path(from_page).parent)).as_posix()
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    """Everything the generated pages show."""
+
+    content_dir: Path
+    site_title: str
+    site_description: str
+    issues: Sequence[PublishedIssue]
+    scores: Sequence[CallScore]
+    prices: PriceHistory | None  # for ticker pages and call "now" prices; None without a store
+    report: SignalReport | None
+    tickers: Sequence[str]
+    names: Mapping[str, str]
+    groups: Mapping[str, str]  # ticker -> group label
+    through: date | None
+    synthetic: bool
+    chart_history_weeks: int = 156
+    issue_cards: Mapping[str, bytes | None] = field(default_factory=dict)  # slug -> lead chart PNG
+
+
+@dataclass
+class SitePages:
+    """Page texts by content-relative path, and the images they show."""
+
+    pages: dict[str, str]
+    charts: list[ChartJob]
+
+
+def issue_link(issue: PublishedIssue, content_dir: Path, from_page: str) -> str:
+    return rel(issue.path.relative_to(content_dir).as_posix(), from_page)
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def updown(value: float | None, digits: int = 1) -> str:
+    """A signed percent in a span coloured by its sign (``rd-up`` / ``rd-down``); n/a for None."""
+    if value is None:
+        return "n/a"
+    kind = "up" if value > 0 else "down" if value < 0 else "flat"
+    return f'<span class="rd-{kind}">{value:+.{digits}f}%</span>'
+
+
+def status_badge(status: str) -> str:
+    """A call's status as a small badge."""
+    return f'<span class="rd-status rd-status--{page_slug(status)}">{status}</span>'

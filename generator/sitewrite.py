@@ -1,0 +1,101 @@
+"""The site's writing edge: gather inputs from disk, write changed pages and charts, prune.
+
+Generated folders (owned by the build; do not edit by hand): ``calls/``, ``tickers/`` and
+``assets/{calls,tickers,social}/`` under the content folder, and its ``index.md``. A file
+there that this build did not produce (a call that left the ledger) is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from generator.calls import CallScore
+from generator.config import Settings
+from generator.fsio import write_text_if_changed
+from generator.ledger import PublishedIssue
+from generator.prices import PriceHistory
+from generator.signals.report import SignalReport
+from generator.sitecharts import draw_cached
+from generator.sitemodel import SiteInputs, SitePages
+
+GENERATED_DIRS = ("calls", "tickers", "assets/calls", "assets/tickers", "assets/social")
+
+
+def lead_chart_bytes(issue: PublishedIssue) -> bytes | None:
+    """The PNG bytes of an issue's lead chart, if it has one on disk (read at the edge)."""
+    if not issue.image or not issue.image.endswith(".png"):
+        return None
+    path = (issue.path.parent / issue.image).resolve()
+    return path.read_bytes() if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    """What ``write_site`` did."""
+
+    pages: int
+    pages_written: int
+    charts: int
+    charts_drawn: int
+    charts_written: int
+    removed: int
+
+
+def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, workers: int = 1) -> WriteStats:
+    """Write changed pages, draw changed charts, delete generated files no longer produced."""
+    written = sum(write_text_if_changed(content_dir / rel, text) for rel, text in site.pages.items())
+    drawn = draw_cached(site.charts, cache_dir, workers=workers)
+    keep = {(content_dir / rel).resolve() for rel in site.pages} | {job.path.resolve() for job in site.charts}
+    removed = prune_generated(content_dir, keep)
+    return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
+
+
+def prune_generated(content_dir: Path, keep: set[Path]) -> int:
+    """Delete files under the generated folders that this build did not produce."""
+    removed = 0
+    for folder in GENERATED_DIRS:
+        base = content_dir / folder
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            if path.is_file() and path.suffix in (".md", ".png") and path.resolve() not in keep:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def site_inputs(
+    settings: Settings,
+    issues: Sequence[PublishedIssue],
+    scores: Sequence[CallScore],
+    *,
+    prices: PriceHistory | None,
+    report: SignalReport | None,
+    through: date | None,
+) -> SiteInputs:
+    """Gather the inputs of the generated pages (reads each issue's lead chart)."""
+    # Every tag of a published issue gets a ticker page too, so a tag link always lands.
+    tickers = list(dict.fromkeys([*settings.tickers, *sorted({t for i in issues for t in i.tags})]))
+    groups: dict[str, str] = {}
+    for group in settings.groups.values():
+        for ticker in group.tickers:
+            groups.setdefault(ticker, group.label)
+    for ticker in tickers:
+        groups.setdefault(ticker, "benchmark" if ticker in settings.tickers else "not in newsletter.toml")
+    return SiteInputs(
+        content_dir=settings.content_dir,
+        site_title=settings.site.title,
+        site_description=settings.site.description,
+        issues=issues,
+        scores=scores,
+        prices=prices,
+        report=report,
+        tickers=tickers,
+        names={t: settings.name_of(t) for t in tickers},
+        groups=groups,
+        through=through,
+        synthetic=any(i.synthetic for i in issues),
+        chart_history_weeks=settings.issue.chart_history_weeks,
+        issue_cards={i.slug: lead_chart_bytes(i) for i in issues},
+    )

@@ -1,0 +1,135 @@
+"""Ticker pages: every issue that mentions a ticker, its current chart and signal state, its calls."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.charts import ChartFrame, build_price_chart
+from generator.drafts import render_template
+from generator.ledger import PublishedIssue
+from generator.signals.report import InstrumentSignals
+from generator.sitecharts import ChartJob, chart_job
+from generator.sitemodel import SiteInputs, call_page, cell, issue_link, page_slug, rel, ticker_page
+
+
+def mentions(issues: Sequence[PublishedIssue], tickers: Sequence[str]) -> dict[str, list[PublishedIssue]]:
+    """Ticker -> the issues whose text or tags name it (as a whole word), oldest first."""
+    if not tickers:
+        return {}
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9.^=])("
+        + "|".join(map(re.escape, sorted(tickers, key=len, reverse=True)))
+        + r")(?![A-Za-z0-9])"
+    )
+    found: dict[str, list[PublishedIssue]] = {t: [] for t in tickers}
+    for issue in sorted(issues, key=lambda i: i.as_of):
+        named = set(pattern.findall(issue.title + "\n" + issue.body)) | (set(issue.tags) & set(tickers))
+        for ticker in named:
+            found[ticker].append(issue)
+    return found
+
+
+def _event_words(kind: str) -> str:
+    match = re.fullmatch(r"high_(\d+)y_breakout", kind)
+    if match:
+        return f"{match.group(1)}-year high"
+    return {"ath_breakout": "all-time high"}.get(kind, kind.replace("_", " "))
+
+
+def event_lines(events: Sequence[Any], limit: int = 5) -> list[str]:
+    """Recent events in words, newest first; events on the same close through the same level
+    share a line (an all-time high is also a 1-, 3- and 5-year high).
+    """
+    grouped: dict[tuple[date, float, float], list[str]] = {}
+    weeks: dict[tuple[date, float, float], int] = {}
+    for event in sorted(events, key=lambda e: e.day, reverse=True):
+        key = (event.day, round(event.level, 6), event.close)
+        grouped.setdefault(key, []).append(_event_words(event.kind))
+        weeks[key] = event.weeks_ago
+    lines = []
+    for (day, level, close), words in list(grouped.items())[:limit]:
+        ago = weeks[(day, level, close)]
+        when = "this week" if ago == 0 else "last week" if ago == 1 else f"{ago} weeks ago"
+        names = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+        lines.append(f"{day} ({when}): {names}; weekly close {close:,.2f} through {level:,.2f}")
+    return lines
+
+
+def _ticker_view(
+    ticker: str, inputs: SiteInputs, found: list[PublishedIssue], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    page = ticker_page(ticker)
+    state: InstrumentSignals | None = inputs.report.instruments.get(ticker) if inputs.report else None
+    relative = state.relative if state else None
+    mentioned = [
+        {
+            "as_of": i.as_of,
+            "title": cell(i.title),
+            "link": issue_link(i, inputs.content_dir, page),
+            "featured": ticker in i.tags,
+        }
+        for i in reversed(found)
+    ]
+    return {
+        "ticker": ticker,
+        "file": Path(page).name,
+        "name": cell(inputs.names.get(ticker, ticker)),
+        "group": inputs.groups.get(ticker, "benchmark"),
+        "benchmark": state.benchmark if state else None,
+        "state": state,
+        "events": event_lines(state.events if state else []),
+        "chart": rel(f"assets/tickers/{page_slug(ticker)}.png", page),
+        "chart_site": f"assets/tickers/{page_slug(ticker)}.png",
+        "last_close": state.last_close if state else None,
+        "change_13w_pct": state.change_13w_pct if state else None,
+        "pct_from_ath": state.pct_from_ath if state else None,
+        "trend": relative.trend if relative else "",
+        "mentions": mentioned,
+        "featured": sum(1 for m in mentioned if m["featured"]),
+        "calls": [dict(r, page=rel(call_page(r["id"]), page)) for r in rows if ticker in r["tickers"]],
+    }
+
+
+def ticker_pages(
+    env: jinja2.Environment,
+    inputs: SiteInputs,
+    rows: list[dict[str, Any]],
+    frame: ChartFrame,
+    charts: list[ChartJob],
+) -> dict[str, str]:
+    found = mentions(inputs.issues, inputs.tickers)
+    views = [_ticker_view(t, inputs, found[t], rows) for t in inputs.tickers]
+    pages = {
+        "tickers/index.md": render_template(
+            env,
+            "site/tickers.md.j2",
+            tickers=views,
+            as_of=inputs.report.last_session if inputs.report else None,
+        )
+    }
+    window_days = inputs.chart_history_weeks * 5
+    for view in views:
+        pages[ticker_page(view["ticker"])] = render_template(env, "site/ticker.md.j2", t=view)
+        state = view["state"]
+        if state is None or inputs.prices is None:
+            continue
+        close = inputs.prices.close[view["ticker"]].dropna()
+        charts.append(
+            chart_job(
+                inputs.content_dir / view["chart_site"],
+                build_price_chart,
+                close=close.iloc[-window_days:],
+                ticker=view["ticker"],
+                name=inputs.names.get(view["ticker"], view["ticker"]),
+                frame=frame,
+                ath_level=None if state.at_ath else state.ath_level,
+                window_days=window_days,
+            )
+        )
+    return pages

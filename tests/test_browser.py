@@ -1,0 +1,246 @@
+"""A reader's walk through the built demo site in a real browser (Playwright driving Chromium).
+
+home -> archive -> an issue (every image loads) -> a call page -> the ledger (sorting and
+filtering work) -> a ticker page -> search finds a ticker; light and dark screenshots of
+home, an issue, the ledger and a ticker page; the email at 600 px. Any console error fails.
+
+Without Chromium the tests skip with the reason; under CI (``CI`` set) they must run.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import pipeline
+from tests.conftest import REPO, BuiltDemo
+
+CHROMIUM = os.environ.get("ROTATION_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(os.environ.get("ROTATION_SCREENSHOTS", REPO / "build" / "screenshots"))
+
+pytestmark = [pytest.mark.browser, pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
+
+
+def _need_browser() -> Any:
+    """The Playwright module, or a skip with the reason (a failure under CI)."""
+    problem = None
+    try:
+        from playwright import sync_api
+    except ImportError:  # pragma: no cover - playwright is a test dependency
+        problem = "playwright is not installed (pip install -e '.[test]')"
+    if problem is None and not (Path(CHROMIUM).is_file() or shutil.which("chromium")):
+        problem = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set ROTATION_CHROMIUM)"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run under CI: {problem}")
+        pytest.skip(problem)
+    return sync_api
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(built_demo: BuiltDemo) -> Iterator[str]:
+    """The built site over HTTP on 127.0.0.1 (search's web worker does not run from file://)."""
+    handler = functools.partial(_QuietHandler, directory=str(built_demo.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = _need_browser()
+    with sync_api.sync_playwright() as playwright:
+        executable = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+        launched = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+class Reader:
+    """One browser page that records every console error and failed request."""
+
+    def __init__(self, browser: Any, scheme: str = "light", width: int = 1280) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+
+    def click(self, selector: str) -> None:
+        with self.page.expect_navigation():
+            self.page.locator(selector).first.click()
+        self.page.wait_for_load_state("networkidle")
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")  # after scrolling images into view: header at top
+        self.page.wait_for_timeout(300)
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def all_images_loaded(self) -> list[str]:
+        """Scroll every shown image into view (they load lazily); return those that did not load.
+
+        An image hidden by the palette (Material's ``#only-dark`` in light mode) is not shown,
+        so the browser rightly never loads it.
+        """
+        shown = "Array.from(document.querySelectorAll('article img')).filter(i => i.checkVisibility())"
+        count = self.page.evaluate(f"{shown}.length")
+        for i in range(count):
+            self.page.evaluate(f"{shown}[{i}].scrollIntoView()")
+        self.page.wait_for_function(f"{shown}.every(i => i.complete)", timeout=10_000)
+        return self.page.evaluate(f"{shown}.filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _column(page: Any, header: str) -> list[str]:
+    index = page.eval_on_selector_all(
+        ".rd-filter table thead th", f"ths => ths.map(t => t.textContent.trim()).indexOf({header!r})"
+    )
+    return page.eval_on_selector_all(
+        ".rd-filter table tbody tr:not([hidden])",
+        f"rows => rows.map(r => r.cells[{index}].textContent.trim())",
+    )
+
+
+def _numbers(cells: list[str]) -> list[float]:
+    return [float(c.rstrip("%")) for c in cells if c != "n/a"]
+
+
+def test_a_reader_walks_home_archive_issue_call_ledger_ticker_and_search(
+    browser: Any, served: str, built_demo: BuiltDemo
+):
+    reader = Reader(browser)
+    page = reader.page
+    reader.open(served)
+    assert "Synthetic demo data" in page.locator(".md-banner").inner_text()
+    reader.shot("home-light")
+
+    # Home -> the issues (blog index) -> the month of the newest issue with calls -> that issue.
+    issues = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)
+    issue = next(i for i in reversed(issues) if i.calls)
+    reader.click(".md-tabs a:text-is('Issues')")
+    page.locator(".md-sidebar--primary label.md-nav__link:has-text('Archive')").first.click()
+    reader.click(f".md-sidebar--primary a[href*='archive/{issue.as_of:%Y/%m}/']:visible")
+    assert f"archive/{issue.as_of:%Y/%m}/" in page.url
+    reader.click(f"article h2 a:text-is({issue.title!r})")
+    assert "/issues/" in page.url and page.locator("article h1").count() == 1
+    assert reader.all_images_loaded() == []
+    reader.shot("issue-light")
+
+    # The issue -> one of its calls, scored.
+    issue_url = page.url
+    reader.click(".rd-issue-calls li a")
+    assert "/calls/" in page.url
+    assert reader.all_images_loaded() == []
+    published_in = page.locator("article em a").first.get_attribute("href")
+    assert published_in and page.url.startswith(served) and issue_url.endswith(published_in.split("../")[-1])
+
+    # The call -> the ledger: sorting and filtering work.
+    reader.click("article a:text-is('All calls')")
+    rows = page.locator(".rd-filter table tbody tr")
+    total = rows.count()
+    assert total >= 2
+    page.locator(".rd-filter table th:text-is('result')").click()
+    first = _numbers(_column(page, "result"))
+    assert first in (sorted(first), sorted(first, reverse=True)) and first != list(reversed(first))
+    page.locator(".rd-filter table th:text-is('result')").click()
+    assert _numbers(_column(page, "result")) == list(reversed(first))
+    options = page.eval_on_selector_all(
+        ".rd-filter-bar select[name='status'] option", "os => os.map(o => o.value).filter(v => v)"
+    )
+    page.select_option(".rd-filter-bar select[name='status']", options[0])
+    statuses = _column(page, "status")
+    assert statuses and set(statuses) == {options[0]}
+    assert page.locator(".rd-filter-count").inner_text() == f"Showing {len(statuses)} of {total}"
+    page.select_option(".rd-filter-bar select[name='status']", "")
+    reader.shot("ledger-light")
+
+    # The ledger -> a ticker page.
+    reader.click(".rd-filter table tbody td:nth-child(3) a")
+    assert "/tickers/" in page.url and "Signal state" in page.locator("article").inner_text()
+    assert reader.all_images_loaded() == []
+    ticker = page.locator("article h1").inner_text().split(":")[0]
+    reader.shot("ticker-light")
+
+    # Search finds a ticker.
+    page.locator(".md-search__input").click()
+    page.keyboard.type(ticker, delay=30)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10_000)
+    assert ticker in page.locator(".md-search-result").inner_text()
+
+    assert reader.errors == []
+    reader.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_key_pages_render_without_errors_in_both_palettes(
+    browser: Any, served: str, scheme: str, built_demo: BuiltDemo
+):
+    issue = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)[
+        -1
+    ]
+    pages = [
+        ("home", ""),
+        ("issue", f"issues/{issue.as_of:%Y/%m}/{issue.slug}/"),
+        ("ledger", "calls/"),
+        ("track-record", "calls/track-record/"),
+        ("tickers", "tickers/"),
+        ("ticker", f"tickers/{issue.tags[0].lower()}/"),
+        ("call", f"calls/{issue.calls[0].id}/" if issue.calls else "calls/"),
+    ]
+    reader = Reader(browser, scheme)
+    for name, path in pages:
+        reader.open(served + path)
+        assert reader.all_images_loaded() == [], path
+        reader.shot(f"{name}-{scheme}")
+    assert reader.errors == []
+    reader.close()
+
+
+def test_the_email_reads_at_600_px_without_scripts(browser: Any, built_demo: BuiltDemo, tmp_path: Path):
+    post = sorted(pipeline.posts_dir(built_demo.settings).glob("*.md"))[-1]
+    files = pipeline.export_email(built_demo.settings, post, tmp_path, embed_images=True)
+    reader = Reader(browser, width=600)
+    reader.open(files[0].as_uri())
+    page = reader.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 600
+    assert page.evaluate("document.scripts.length") == 0
+    assert page.eval_on_selector_all("img", "imgs => imgs.every(i => i.naturalWidth > 0)")
+    reader.shot("email-600px")
+    assert reader.errors == []
+    reader.close()

@@ -1,0 +1,111 @@
+"""`rotation email`: inlined CSS, absolute or embedded images, a text part, nothing executable."""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+
+from generator import pipeline
+from generator.cli import cli
+from generator.drafts import template_env
+from generator.emailexport import html_to_text, page_url, post_url, render_email
+from tests.conftest import BuiltDemo
+
+SITE = "https://example.org/desk/"
+
+
+def test_urls_follow_the_site_layout():
+    assert page_url(SITE, "calls/index.md") == SITE + "calls/"
+    assert page_url(SITE, "tickers/iwm.md") == SITE + "tickers/iwm/"
+    assert page_url(SITE, "index.md") == SITE
+    assert page_url(SITE, "assets/charts/x.png") == SITE + "assets/charts/x.png"
+    meta = {"date": "2026-06-26", "slug": "2026-06-26-a"}
+    assert post_url(SITE, meta, Path("p.md")) == SITE + "issues/2026/06/2026-06-26-a/"
+
+
+def _post(content: Path, body: str) -> Path:
+    post = content / "issues" / "posts" / "2026-06-26-a.md"
+    post.parent.mkdir(parents=True)
+    (content / "assets" / "charts").mkdir(parents=True)
+    (content / "assets" / "charts" / "c.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    post.write_text(
+        "---\ntitle: A & B\ndate: 2026-06-26\nslug: 2026-06-26-a\n"
+        "rotation: {as_of: 2026-06-26, synthetic: true}\n"
+        f"---\n\n# A & B\n\n{body}\n"
+    )
+    return post
+
+
+def test_email_is_inlined_absolute_and_has_nothing_executable(tmp_path: Path, settings):
+    content = tmp_path / "content"
+    body = (
+        "Intro <script>alert(1)</script>\n\n<!-- more -->\n\n## Part\n\n"
+        "![Chart](../../assets/charts/c.png)\n\n"
+        '[calls](../../calls/index.md) <a href="javascript:alert(2)">x</a>\n\n'
+        '<img src="../../assets/charts/c.png" onerror="alert(3)">\n\n| a | b |\n|---|---|\n| 1 | 2 |\n'
+    )
+    mail = render_email(
+        template_env(settings),
+        _post(content, body),
+        content_dir=content,
+        site_url=SITE,
+        site_title="Desk",
+        site_author="Us",
+    )
+    html = mail.html.lower()
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+    assert '<h1 style="' in html  # the CSS was inlined into the elements
+    assert f'src="{SITE}assets/charts/c.png"' in mail.html
+    assert f'href="{SITE}calls/"' in mail.html
+    assert "synthetic demo data" in html
+    assert mail.subject == "Desk: A & B" and mail.url == SITE + "issues/2026/06/2026-06-26-a/"
+    assert "<" not in mail.text and "[Chart: https://example.org/desk/assets/charts/c.png]" in mail.text
+    assert "a | b\n1 | 2" in mail.text
+
+
+def test_embedded_images_are_data_uris(tmp_path: Path, settings):
+    content = tmp_path / "content"
+    post = _post(content, "![Chart](../../assets/charts/c.png)")
+    mail = render_email(
+        template_env(settings),
+        post,
+        content_dir=content,
+        site_url=SITE,
+        site_title="Desk",
+        site_author="Us",
+        embed_images=True,
+    )
+    assert 'src="data:image/png;base64,' in mail.html and "assets/charts/c.png" not in mail.html
+
+
+def test_html_to_text_keeps_structure():
+    text = html_to_text(
+        '<h2>Title</h2><p>One <a href="https://x/">link</a>.</p><ul><li>a</li><li>b</li></ul>'
+    )
+    assert text == "## Title\n\nOne link (https://x/).\n\n- a\n- b"
+
+
+def test_email_command_writes_html_text_and_a_multipart_message(
+    runner, built_demo: BuiltDemo, tmp_path: Path
+):
+    post = sorted(pipeline.posts_dir(built_demo.settings).glob("*.md"))[-1]
+    config = str(built_demo.workspace / "newsletter.toml")
+    result = runner.invoke(cli, ["--config", config, "email", post.name[:10], "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    html, text, eml = (tmp_path / f"{post.stem}{suffix}" for suffix in (".html", ".txt", ".eml"))
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    assert f"{built_demo.settings.site.url}assets/charts/" in html.read_text()
+    message = email.message_from_bytes(eml.read_bytes())
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.get_payload()] == ["text/plain", "text/html"]
+    assert text.read_text().startswith("# ")
+
+
+def test_email_of_an_unknown_issue_is_one_error_line(runner, built_demo: BuiltDemo, tmp_path: Path):
+    config = str(built_demo.workspace / "newsletter.toml")
+    result = runner.invoke(cli, ["--config", config, "email", "1999-01-01", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    posts = built_demo.settings.content_dir / "issues" / "posts"
+    assert result.output == (
+        f"Error: 1999-01-01: no such issue in {posts} (give the post file or its date, e.g. 2025-07-04)\n"
+    )

@@ -1,0 +1,128 @@
+"""The ledger: built from published posts, later issues close calls, open calls are cheap to find."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from generator.calls import Call
+from generator.errors import DraftError
+from generator.ledger import (
+    PublishedIssue,
+    closing_days,
+    lead_image,
+    open_scores_as_of,
+    published_issues,
+    score_ledger,
+)
+from generator.prices import PriceHistory
+
+
+def _call(call_id: str, position: str, horizon_weeks: int = 4, **kwargs: object) -> Call:
+    direction, ticker, *rest = position.split()
+    return Call(
+        id=call_id,
+        direction=direction,
+        ticker=ticker,
+        benchmark=rest[1] if rest else None,
+        category="size",
+        thesis="",
+        entry={},
+        horizon_weeks=horizon_weeks,
+        stop_pct=kwargs.pop("stop_pct", -5.0),  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _issue(day: date, calls: list[Call], closes: list[str] | None = None) -> PublishedIssue:
+    return PublishedIssue(
+        path=Path(f"{day.isoformat()}-x.md"),
+        title="x",
+        slug=f"{day.isoformat()}-x",
+        as_of=day,
+        description="",
+        categories=[],
+        tags=[],
+        source="demo",
+        synthetic=True,
+        calls=[replace(c, issue_date=day, issue_slug=f"{day}-x") for c in calls],
+        closes=closes or [],
+    )
+
+
+def _fridays(prices: PriceHistory, weeks: int) -> list[date]:
+    last = prices.last_day - timedelta(days=(prices.last_day.weekday() - 4) % 7)
+    return [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+def test_a_later_issue_closes_a_call_on_its_own_close(demo_prices: PriceHistory):
+    first, second, *_ = _fridays(demo_prices, 6)
+    issues = [
+        _issue(first, [_call("a", "long IWM vs IWB", horizon_weeks=13, stop_pct=-50.0)]),
+        _issue(second, [], closes=["a"]),
+    ]
+    (score,) = score_ledger(issues, demo_prices, demo_prices.last_day)
+    assert score.status == "closed" and score.ended_on == second
+    assert score.last_day == second
+
+
+def test_closing_an_unknown_or_later_call_is_an_error_naming_the_issue():
+    day = date(2026, 1, 2)
+    with pytest.raises(DraftError, match=r"2026-01-09-x.md: closes 'typo', which no earlier published issue"):
+        closing_days([_issue(day, [_call("a", "long IWM")]), _issue(day + timedelta(weeks=1), [], ["typo"])])
+    with pytest.raises(DraftError, match="closes 'b'"):
+        closing_days([_issue(day, [], ["b"]), _issue(day + timedelta(weeks=1), [_call("b", "long IWM")])])
+
+
+def test_a_call_id_used_twice_is_an_error():
+    day = date(2026, 1, 2)
+    with pytest.raises(DraftError, match="call id a is used by an earlier issue too"):
+        closing_days(
+            [
+                _issue(day, [_call("a", "long IWM")]),
+                _issue(day + timedelta(weeks=1), [_call("a", "long IWB")]),
+            ]
+        )
+
+
+def test_open_calls_as_of_each_week_match_a_full_rescore(demo_prices: PriceHistory):
+    fridays = _fridays(demo_prices, 20)
+    positions = ["long IWM vs IWB", "long XLK", "short XLE", "long PSCT vs IWM", "long ARKK"]
+    issues = [
+        _issue(day, [_call(f"c{i}", positions[i % len(positions)], horizon_weeks=1 + i % 6, stop_pct=-3.0)])
+        for i, day in enumerate(fridays)
+    ]
+    issues[10] = replace(issues[10], closes=["c7"])
+    for week, day in enumerate(fridays):
+        history = demo_prices.as_of(day)
+        fast = open_scores_as_of(issues, history, day)
+        full = [s for s in score_ledger([i for i in issues if i.as_of < day], history, day) if not s.ended]
+        assert [(s.call.id, s.result_pct) for s in fast] == [(s.call.id, s.result_pct) for s in full], day
+        assert all(s.call.issue_date is not None and s.call.issue_date < day for s in fast)
+        if week > 8:
+            assert len(fast) < week  # the horizon filter left ended calls out
+
+
+def test_published_issues_reads_only_published_posts(tmp_path: Path):
+    def post(name: str, draft: bool) -> None:
+        (tmp_path / name).write_text(
+            f"---\ntitle: T\ndate: 2026-01-02\ndraft: {str(draft).lower()}\ncalls: []\n---\n\n# T\n"
+        )
+
+    post("2026-01-02-a.md", draft=False)
+    post("2026-01-09-b.md", draft=True)
+    post("2026-01-02-a.new.md", draft=False)
+    assert [i.path.name for i in published_issues(tmp_path, ["IWM"])] == ["2026-01-02-a.md"]
+
+
+def test_lead_image_is_the_headline_ticker_chart_unless_the_editor_chose_one():
+    body = "![size](../../assets/charts/d/iwm-vs-iwb.png)\n\n![lead](../../assets/charts/d/pscm-price.png)\n"
+    assert (
+        lead_image({"title": "PSCM at a new all-time high"}, body) == "../../assets/charts/d/pscm-price.png"
+    )
+    assert lead_image({"title": "A quiet week"}, body) == "../../assets/charts/d/iwm-vs-iwb.png"
+    assert lead_image({"title": "PSCM", "image": "x.png"}, body) == "x.png"
+    assert lead_image({"title": "x"}, "no chart") is None

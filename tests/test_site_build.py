@@ -1,0 +1,120 @@
+"""The built demo site: strict build, every link resolves, feeds, social cards, no needless work."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from generator import pipeline
+from generator.linkcheck import check_site
+from generator.publish import mkdocs_env
+from tests.conftest import DEMO_WEEKS, BuiltDemo
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_every_link_image_and_script_of_every_page_resolves(built_demo: BuiltDemo):
+    pages, broken = check_site(built_demo.site, site_url=built_demo.settings.site.url)
+    assert pages > 60  # home, archive, issues, calls, tickers...
+    assert [str(b) for b in broken] == []
+
+
+def test_link_check_reports_a_broken_link(tmp_path: Path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<a href="a/">ok</a> <a href="b/">gone</a> <img src="a/x.png"><a href="a/#here">anchor</a>'
+    )
+    (tmp_path / "a" / "index.html").write_text('<h2 id="there">x</h2>')
+    _, broken = check_site(tmp_path)
+    assert sorted(b.url for b in broken) == ["a/#here", "a/x.png", "b/"]
+
+
+def test_strict_mkdocs_build_prints_no_warning(built_demo: BuiltDemo, tmp_path: Path):
+    settings = built_demo.settings
+    env = mkdocs_env(settings, synthetic=True, site_dir=tmp_path / "site")
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(settings.mkdocs_yml)]
+    result = subprocess.run(command, cwd=settings.root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr + result.stdout
+
+
+def test_the_ledger_has_every_call_with_a_page_and_a_chart(built_demo: BuiltDemo):
+    issues = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)
+    calls = [c for i in issues for c in i.calls]
+    assert len(issues) == DEMO_WEEKS and calls
+    ledger = (built_demo.site / "calls" / "index.html").read_text()
+    for call in calls:
+        assert (built_demo.site / "calls" / call.id / "index.html").is_file()
+        assert (built_demo.site / "assets" / "calls" / f"{call.id}.png").is_file()
+        assert f'href="{call.id}/"' in ledger
+    assert 'class="rd-filter rd-sortable"' in ledger and 'data-filters="status,category,tickers"' in ledger
+    assert (built_demo.site / "calls" / "track-record" / "index.html").is_file()
+
+
+def test_ticker_pages_gather_issues_chart_state_and_calls(built_demo: BuiltDemo):
+    issues = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)
+    lead = issues[-1].tags[0]
+    page = (built_demo.site / "tickers" / lead.lower() / "index.html").read_text()
+    assert "Signal state" in page and f"assets/tickers/{lead.lower()}.png" in page
+    assert issues[-1].title in page  # the newest issue tags it, so it mentions it
+    assert "Calls" in page
+    # An issue's tags link to the ticker pages.
+    post = next((built_demo.site / "issues").glob(f"*/*/{issues[-1].slug}/index.html"))
+    assert f'href="../../../../tickers/{lead.lower()}/"' in post.read_text()
+
+
+def test_feeds_list_issues_only_with_absolute_links_and_dates_from_front_matter(built_demo: BuiltDemo):
+    url = built_demo.settings.site.url
+    rss = ET.parse(built_demo.site / "feed_rss_created.xml").getroot()
+    items = rss.findall("./channel/item")
+    assert len(items) == DEMO_WEEKS
+    for item in items:
+        link = item.findtext("link") or ""
+        assert link.startswith(url + "issues/")
+        day = re.search(r"/issues/\d{4}/\d{2}/(\d{4}-\d{2}-\d{2})-", link)
+        assert day is not None
+        published = parsedate_to_datetime(item.findtext("pubDate") or "")
+        assert published.date().isoformat() == day.group(1)  # the post's front-matter date
+        assert (published.hour, published.utcoffset()) in (
+            (18, timedelta(hours=-4)),
+            (18, timedelta(hours=-5)),
+        )
+    feed = json.loads((built_demo.site / "feed_json_created.json").read_text())
+    assert len(feed["items"]) == DEMO_WEEKS
+    assert all(i["url"].startswith(url + "issues/") for i in feed["items"])
+
+
+def test_each_issue_has_a_social_card_in_its_meta(built_demo: BuiltDemo):
+    url = built_demo.settings.site.url
+    for issue in pipeline.published_issues(
+        pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers
+    ):
+        card = built_demo.site / "assets" / "social" / f"{issue.slug}.png"
+        assert card.is_file()
+        assert card.read_bytes()[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")  # IHDR size
+    newest = sorted((built_demo.site / "issues").glob("*/*/*/index.html"))[-1]
+    html = newest.read_text()
+    image = re.search(r'<meta property="og:image" content="([^"]+)"', html)
+    assert image is not None and image.group(1).startswith(url + "assets/social/")
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def test_synthetic_notice_is_on_every_page(built_demo: BuiltDemo):
+    for page in ("index.html", "calls/index.html", "tickers/index.html", "issues/index.html"):
+        assert "Synthetic demo data." in (built_demo.site / page).read_text(), page
+
+
+def test_a_second_build_rewrites_nothing_before_mkdocs(built_demo: BuiltDemo, tmp_path: Path):
+    content = built_demo.settings.content_dir
+    before = _mtimes(content)
+    result = pipeline.build_site(built_demo.settings, site_dir=tmp_path / "site")
+    assert (result.pages_written, result.charts_drawn) == (0, 0)
+    assert _mtimes(content) == before
