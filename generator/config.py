@@ -300,7 +300,7 @@ class ChartSettings(_Model):
     workers: int = Field(0, ge=0)  # processes for drawing many charts at once; 0 = one per core
     max_call_charts: int = Field(1, ge=0, le=20)  # open calls charted per issue, largest move first
     # Groups that get a Relative Rotation Graph in every issue (each costs a chart per week).
-    rrg_groups: list[str] = Field(default_factory=lambda: ["sectors", "smallcap_sectors", "thematic"])
+    rrg_groups: list[str] = Field(default_factory=lambda: ["sectors", "smallcap_sectors"])
 
 
 class OutputSettings(_Model):

@@ -23,6 +23,7 @@ from generator.charts import (
     Breakout,
     CallPath,
     ChartCache,
+    ChartDrawer,
     ChartFrame,
     ChartJob,
     DrawStats,
@@ -44,7 +45,7 @@ from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
 from generator.signals.correlation import rolling_correlation
 from generator.signals.report import BaseState
-from generator.universe_view import UniverseData
+from generator.universe_view import UniverseData, members_as_of
 
 
 @dataclass
@@ -222,8 +223,15 @@ def _breadth(
 ) -> None:
     """% above the 200-day average: the stock universe when its prices are stored, else the ETFs."""
     slow = max(settings.signals.breadth.sma_days)
-    if universe is not None and universe.prices is not None:
-        adj = universe.prices.as_of(plan.frame.as_of).adj_close
+    members = members_as_of(universe, plan.frame.as_of) if universe is not None else []
+    held = [
+        t
+        for t in members
+        if universe is not None and universe.prices is not None and t in universe.prices.adj_close.columns
+    ]
+    if universe is not None and universe.prices is not None and held:
+        # The members of the issue's own snapshot: a later screen must not reach back (no look-ahead).
+        adj = universe.prices.as_of(plan.frame.as_of).adj_close[held]
         label = "small-cap universe"
     else:
         followed = [t for g in settings.groups.values() for t in g.tickers if t in history.tickers]
@@ -262,8 +270,7 @@ def _size_correlation(
         "size_correlation",
         f"corr-{pair.long}-{pair.short}.png".lower(),
         f"{days}-day correlation of {pair.long} and {pair.short}",
-        f"{days}-day correlation of daily returns of {pair.long} and {pair.short}, "
-        "inside its 5-year range.",
+        f"{days}-day correlation of daily returns of {pair.long} and {pair.short}, inside its 5-year range.",
         build_correlation_chart,
         corr=corr,
         long=pair.long,
@@ -305,6 +312,28 @@ def issue_is_published(posts_dir: Path, as_of: date) -> bool:
         if read_front_matter(path)[0].get("draft") is False:
             return True
     return False
+
+
+def live_jobs(settings: Settings, jobs: Sequence[ChartJob], posts_dir: Path) -> list[ChartJob]:
+    """The jobs outside every published issue's chart folder (those are frozen)."""
+    root = settings.content_dir / "assets" / "charts"
+    frozen: dict[str, bool] = {}
+    live = []
+    for job in jobs:
+        folder = job.path.parent
+        if folder.parent == root:
+            if folder.name not in frozen:
+                frozen[folder.name] = issue_is_published(posts_dir, date.fromisoformat(folder.name))
+            if frozen[folder.name]:
+                continue
+        live.append(job)
+    return live
+
+
+def chart_drawer(settings: Settings) -> ChartDrawer:
+    """A drawer through the chart cache with one worker per core (or [charts] workers)."""
+    workers = settings.charts.workers or os.cpu_count() or 1
+    return ChartDrawer(ChartCache(settings.cache_dir / "charts"), workers)
 
 
 def draw_charts_unless_frozen(settings: Settings, jobs: Sequence[ChartJob], posts_dir: Path) -> DrawStats:

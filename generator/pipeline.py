@@ -39,7 +39,13 @@ from generator.errors import ConfigError, DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
 from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
 from generator.guide import render_guide
-from generator.issuecharts import ChartPlan, draw_charts_unless_frozen, plan_issue_charts
+from generator.issuecharts import (
+    ChartPlan,
+    chart_drawer,
+    draw_charts_unless_frozen,
+    live_jobs,
+    plan_issue_charts,
+)
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.notes import issue_lines
 from generator.prices import PriceHistory
@@ -384,27 +390,30 @@ def backfill(settings: Settings, first: date, last: date, *, force: bool = False
         raise ConfigError("--from must be on or before --to")
     spec = settings.data.source
     ws = open_workspace(settings, spec)
-    jobs: list[ChartJob] = []
     drafted: list[DraftResult] = []
     kept: list[date] = []
-    for friday in issue_fridays(first, last):
-        if any(i.as_of == friday for i in ws.published):
-            kept.append(friday)
-            continue
-        drafted.append(
-            draft_issue(
-                settings,
-                ws.prices,
-                friday,
-                source_spec=spec,
-                force=force,
-                published=ws.published,
-                chart_jobs=jobs,
-                universe=ws.universe,
-                env=ws.env,
+    with chart_drawer(settings) as drawer:
+        for friday in issue_fridays(first, last):
+            if any(i.as_of == friday for i in ws.published):
+                kept.append(friday)
+                continue
+            jobs: list[ChartJob] = []
+            drafted.append(
+                draft_issue(
+                    settings,
+                    ws.prices,
+                    friday,
+                    source_spec=spec,
+                    force=force,
+                    published=ws.published,
+                    chart_jobs=jobs,
+                    universe=ws.universe,
+                    env=ws.env,
+                )
             )
-        )
-    return BackfillResult(drafted, kept, draw_issue_charts(settings, jobs))
+            drawer.submit(live_jobs(settings, jobs, posts_dir(settings)))
+        stats = drawer.finish()
+    return BackfillResult(drafted, kept, stats)
 
 
 def load_universe(settings: Settings, source_spec: str) -> UniverseData | None:
@@ -519,31 +528,33 @@ def run_demo(
     stocks = load_universe(settings, "demo")
     published: list[PublishedIssue] = []
     env = template_env(settings)  # compiled once: templates are parsed on first use
-    jobs: list[ChartJob] = []
     drafted: list[tuple[Path, date]] = []
-    for friday in fridays:
-        existing = sorted(posts_dir(settings).glob(f"{friday.isoformat()}-*.md"))
-        if existing and read_front_matter(existing[0])[0].get("draft") is False:
-            published.append(read_issue(existing[0], settings.tickers))
-            continue
-        result = draft_issue(
-            settings,
-            prices,
-            friday,
-            source_spec="demo",
-            auto_published=True,
-            published=published,
-            chart_jobs=jobs,
-            universe=stocks,
-            env=env,
-        )
-        drafted.append((result.outcome.path, friday))
-        published.append(read_issue(result.outcome.path, settings.tickers))
-        if progress is not None:
-            progress(friday.isoformat())
-    # Every week's charts in one parallel, cached batch, drawn before the issues are published
-    # (publishing freezes them).
-    draw_issue_charts(settings, jobs)
+    # Charts draw in worker processes while the next weeks are drafted, and all are done
+    # before any issue is published (publishing freezes them).
+    with chart_drawer(settings) as drawer:
+        for friday in fridays:
+            existing = sorted(posts_dir(settings).glob(f"{friday.isoformat()}-*.md"))
+            if existing and read_front_matter(existing[0])[0].get("draft") is False:
+                published.append(read_issue(existing[0], settings.tickers))
+                continue
+            jobs: list[ChartJob] = []
+            result = draft_issue(
+                settings,
+                prices,
+                friday,
+                source_spec="demo",
+                auto_published=True,
+                published=published,
+                chart_jobs=jobs,
+                universe=stocks,
+                env=env,
+            )
+            drawer.submit(jobs)
+            drafted.append((result.outcome.path, friday))
+            published.append(read_issue(result.outcome.path, settings.tickers))
+            if progress is not None:
+                progress(friday.isoformat())
+        drawer.finish()
     for path, friday in drafted:
         mark_published(path, datetime.combine(friday, datetime.min.time()).replace(hour=18))
     return build_site(settings, site_dir=site_dir)

@@ -62,6 +62,15 @@ class UniverseView:
         return f"${value / 1e6:.0f}M"
 
 
+def members_as_of(data: UniverseData, as_of: date) -> list[str]:
+    """Tickers of the latest snapshot on or before ``as_of`` (none before the first snapshot)."""
+    known = data.snapshots.loc[data.snapshots["snapshot"] <= pd.Timestamp(as_of)]
+    if known.empty:
+        return []
+    rows = known.loc[known["snapshot"] == known["snapshot"].max()]
+    return [str(t) for t in rows["ticker"].dropna()]
+
+
 def universe_view(data: UniverseData | None, as_of: date, settings: Settings) -> UniverseView | None:
     """The view of the latest snapshot on or before ``as_of``; None without one."""
     if data is None or data.snapshots.empty:

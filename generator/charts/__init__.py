@@ -14,6 +14,7 @@ from generator.charts.price import build_price_chart
 from generator.charts.relative import build_ratio_chart
 from generator.charts.render import (
     ChartCache,
+    ChartDrawer,
     ChartJob,
     DrawStats,
     chart_job,
@@ -54,6 +55,7 @@ __all__ = [
     "dark_path",
     "draw_charts",
     "render_png",
+    "ChartDrawer",
     "save_png",
     "source_line",
 ]

@@ -234,8 +234,80 @@ def draw_charts(jobs: Sequence[ChartJob], *, cache: ChartCache, workers: int = 1
     for job, maybe in zip(jobs, found, strict=True):
         assert maybe is not None
         written += write_bytes_if_changed(job.path, maybe)
-    return DrawStats(len(jobs), len(misses), len(jobs) - len(misses), written, used,
-                     time.perf_counter() - started)
+    return DrawStats(
+        len(jobs), len(misses), len(jobs) - len(misses), written, used, time.perf_counter() - started
+    )
+
+
+class ChartDrawer:
+    """Draws charts in a process pool while the caller goes on planning more (a backfill).
+
+    ``submit`` looks each job up in the cache at once and hands the misses to the pool, so
+    drawing overlaps the drafting of the next weeks; ``finish`` waits, fills the cache and
+    writes the files that changed. With one worker, misses are drawn inline at ``finish``.
+    """
+
+    def __init__(self, cache: ChartCache, workers: int) -> None:
+        self.cache = cache
+        self.workers = max(1, workers)
+        self.started = time.perf_counter()
+        self._pool: ProcessPoolExecutor | None = None
+        self._jobs: list[ChartJob] = []
+        self._keys: list[str] = []
+        self._found: list[bytes | None] = []
+        self._pending: dict[int, Any] = {}
+
+    def __enter__(self) -> ChartDrawer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def submit(self, jobs: Sequence[ChartJob]) -> None:
+        """Queue ``jobs``: cached ones are done, the others start drawing in the pool."""
+        for job in jobs:
+            key = self.cache.key(job)
+            data = self.cache.get(key)
+            index = len(self._jobs)
+            self._jobs.append(job)
+            self._keys.append(key)
+            self._found.append(data)
+            if data is None and self.workers > 1:
+                self._pending[index] = self._executor().submit(_render, job.draw)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["generator.charts"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
+    def finish(self) -> DrawStats:
+        """Wait for every drawing, store it in the cache, write the files whose bytes changed."""
+        drawn = 0
+        for index, job in enumerate(self._jobs):
+            if self._found[index] is not None:
+                continue
+            future = self._pending.pop(index, None)
+            data = future.result() if future is not None else _render(job.draw)
+            self.cache.put(self._keys[index], data)
+            self._found[index] = data
+            drawn += 1
+        written = 0
+        for job, data in zip(self._jobs, self._found, strict=True):
+            assert data is not None
+            written += write_bytes_if_changed(job.path, data)
+        self.__exit__()
+        return DrawStats(
+            len(self._jobs),
+            drawn,
+            len(self._jobs) - drawn,
+            written,
+            self.workers if drawn else 1,
+            time.perf_counter() - self.started,
+        )
 
 
 def _pool_size(charts: int, workers: int) -> int:
