@@ -116,10 +116,10 @@ class Reader:
         so the browser rightly never loads it.
         """
         shown = "Array.from(document.querySelectorAll('article img')).filter(i => i.checkVisibility())"
-        count = self.page.evaluate(f"{shown}.length")
-        for i in range(count):
-            self.page.evaluate(f"{shown}[{i}].scrollIntoView()")
-        self.page.wait_for_function(f"{shown}.every(i => i.complete)", timeout=10_000)
+        # Lazy images that are scrolled past quickly may be deferred; ask for each one now
+        # (what a reader scrolling the whole page gets), then wait for all of them.
+        self.page.evaluate(f"{shown}.forEach(i => {{ i.loading = 'eager'; i.scrollIntoView(); }})")
+        self.page.wait_for_function(f"{shown}.every(i => i.complete)", timeout=30_000)
         return self.page.evaluate(f"{shown}.filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
 
     def close(self) -> None:

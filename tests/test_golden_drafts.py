@@ -65,6 +65,7 @@ def test_real_data_draft_of_2023_12_15_matches_its_golden(tmp_path, update_golde
     prices = history_from_bars(
         result.bars, one_close=result.one_close, notes=result.notes, source_label=source.label
     )
-    text = _draft_text(settings, prices, date(2023, 12, 15), f"csv:{folder}")
+    # The spec as a user writes it (relative): the golden must not hold this machine's paths.
+    text = _draft_text(settings, prices, date(2023, 12, 15), "csv:../shared/data/prices/adjusted-closes")
     assert "SPY" in text and "Synthetic" not in text
     _check("real-2023-12-15.md", text, update_golden)
