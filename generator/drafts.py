@@ -324,8 +324,12 @@ def issue_title(lead: Headline | None, as_of: date) -> str:
     return lead.title if lead is not None else f"The week ending {as_of:%B} {as_of.day}, {as_of.year}"
 
 
-def categories_of(headlines: Sequence[Headline], settings: Settings) -> list[str]:
-    """Blog categories: the group labels the top headlines belong to."""
+def categories_of(headlines: Sequence[Headline], settings: Settings, top: int = 2) -> list[str]:
+    """Blog categories: the group labels of the ``top`` headlines (the issue's main stories).
+
+    Few categories per issue keep the category pages meaningful, and each listing an issue
+    appears in costs the blog plugin a render of the whole post.
+    """
     labels = {g.category: g.label for g in settings.groups.values()}
-    seen = list(dict.fromkeys(h.category for h in headlines[:5]))
+    seen = list(dict.fromkeys(h.category for h in headlines[:top]))
     return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]
