@@ -153,7 +153,12 @@ def _swap_in(staging: Path, site_dir: Path) -> None:
     try:
         if site_dir.exists():
             os.rename(site_dir, old)
-        os.rename(staging, site_dir)
+        try:
+            os.rename(staging, site_dir)
+        except BaseException:
+            if old.exists() and not site_dir.exists():
+                os.rename(old, site_dir)  # interrupted between the renames: the old site goes back
+            raise
     except OSError as exc:
         raise write_failure(site_dir, exc, "replace") from exc
     if old.exists():
