@@ -93,9 +93,7 @@ def _leave_copy(tmp: Path) -> None:
 
 def is_leftover(rel: str) -> bool:
     """A temp file or a staging/old site folder that a killed run may leave."""
-    return any(
-        TEMP_NAME.match(part) or ".build-" in part or ".old-" in part for part in rel.split("/")
-    )
+    return any(TEMP_NAME.match(part) or ".build-" in part or ".old-" in part for part in rel.split("/"))
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -196,8 +194,8 @@ _MEMO: dict[str, bytes] = {}
 def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Render each distinct chart once per test session (the same inputs give the same bytes).
 
-    Every write path stays real; only matplotlib's drawing is memoised, so re-running a
-    command many times costs its I/O, not its rendering.
+    Every write path stays real; only matplotlib's drawing and Jinja's compiling are
+    memoised, so re-running a command many times costs its I/O, not its rendering.
     """
     from generator import sitecharts
     from generator.charts import render
@@ -221,6 +219,17 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(render, "_render", issue_chart)
     monkeypatch.setattr(sitecharts, "_render", site_chart)
+    # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
+    from generator import drafts, pipeline
+
+    envs: dict[Path, Any] = {}
+
+    def template_env(settings: Any) -> Any:
+        if settings.templates_dir not in envs:
+            envs[settings.templates_dir] = drafts.template_env(settings)
+        return envs[settings.templates_dir]
+
+    monkeypatch.setattr(pipeline, "template_env", template_env)
 
 
 def fake_mkdocs() -> Callable[..., None]:

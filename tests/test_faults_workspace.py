@@ -24,8 +24,8 @@ from generator.fetch import fetch_into_store
 from generator.store import PriceStore
 from tests.conftest import make_workspace
 from tests.faults import fake_mkdocs, fast_charts, kill_at_every_step, restore, tree
-from tests.yf_fakes import FakeYahoo, truth_bars
 from tests.test_store_fetch import yahoo
+from tests.yf_fakes import FakeYahoo, truth_bars
 
 MODES = pytest.mark.parametrize("hard", [False, True], ids=["soft-kill", "hard-kill"])
 SMALL_GROUPS = {
@@ -83,7 +83,9 @@ def last_issue_day(settings: Settings) -> date:
 
 
 @MODES
-def test_a_killed_first_draft_leaves_nothing_or_is_completed_by_the_next_draft(workspace_at, monkeypatch, hard):
+def test_a_killed_first_draft_leaves_nothing_or_is_completed_by_the_next_draft(
+    workspace_at, monkeypatch, hard
+):
     snapshot, ws, settings = workspace_at
     day = last_issue_day(settings)
     report = kill_at_every_step(
@@ -144,9 +146,7 @@ def test_a_killed_publish_leaves_the_draft_or_the_published_post(workspace_at, m
 
 
 @MODES
-def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(
-    workspace_at, monkeypatch, hard
-):
+def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(workspace_at, monkeypatch, hard):
     snapshot, ws, settings = workspace_at
     monkeypatch.setattr(publish, "build_with_mkdocs", fake_mkdocs())
     day = last_issue_day(settings)
