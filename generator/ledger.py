@@ -74,13 +74,15 @@ def issue_from_post(
     path: Path, meta: dict[str, Any], body: str, known_tickers: Sequence[str]
 ) -> PublishedIssue:
     """A PublishedIssue from a post's parsed front matter and body (calls validated)."""
-    rotation = meta.get("rotation") or {}
     where = path.name
+    rotation = meta.get("rotation") or {}
+    if not isinstance(rotation, dict):
+        raise DraftError(f"{where}: front matter 'rotation' must be a mapping, got {type(rotation).__name__}")
     as_of = _as_date(rotation.get("as_of", meta.get("date")), where)
     slug = str(meta.get("slug") or path.stem)
     calls = [
         replace(parse_call(raw, known_tickers=known_tickers, where=where), issue_date=as_of, issue_slug=slug)
-        for raw in (meta.get("calls") or [])
+        for raw in _listed(meta, "calls", where)
     ]
     return PublishedIssue(
         path=path,
@@ -88,15 +90,23 @@ def issue_from_post(
         slug=slug,
         as_of=as_of,
         description=str(meta.get("description") or ""),
-        categories=[str(c) for c in meta.get("categories") or []],
-        tags=[str(t) for t in meta.get("tags") or []],
+        categories=[str(c) for c in _listed(meta, "categories", where)],
+        tags=[str(t) for t in _listed(meta, "tags", where)],
         source=str(rotation.get("source_spec") or "unknown"),
         synthetic=bool(rotation.get("synthetic", False)),
         calls=calls,
-        closes=[str(c) for c in meta.get("closes") or []],
+        closes=[str(c) for c in _listed(meta, "closes", where)],
         image=lead_image(meta, body),
         body=body,
     )
+
+
+def _listed(meta: dict[str, Any], key: str, where: str) -> list[Any]:
+    """A front-matter list (absent or empty: none); DraftError naming the post for any other type."""
+    value = meta.get(key) or []
+    if not isinstance(value, list):
+        raise DraftError(f"{where}: front matter '{key}' must be a list, got {value!r}")
+    return value
 
 
 def read_issue(path: Path, known_tickers: Iterable[str]) -> PublishedIssue:

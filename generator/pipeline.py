@@ -58,6 +58,7 @@ from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
 from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.universe_view import UniverseData, universe_view
+from generator.workspace import holds_workspace
 
 Progress = Callable[[str], None]
 
@@ -355,6 +356,7 @@ def open_workspace(settings: Settings, source_spec: str) -> Workspace:
     )
 
 
+@holds_workspace("draft")
 def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
     """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
     spec = settings.data.source
@@ -381,6 +383,7 @@ class BackfillResult:
     charts: DrawStats
 
 
+@holds_workspace("backfill")
 def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
     """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
 
@@ -435,6 +438,7 @@ def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats
     return draw_charts_unless_frozen(settings, jobs, posts_dir(settings))
 
 
+@holds_workspace("publish")
 def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
@@ -483,6 +487,7 @@ def score_published(
     return scores, latest
 
 
+@holds_workspace("build")
 def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResult:
     """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
 
@@ -515,6 +520,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
     )
 
 
+@holds_workspace("demo")
 def run_demo(
     settings: Settings, *, weeks: int, site_dir: Path | None, progress: Progress | None = None
 ) -> BuildResult:

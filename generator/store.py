@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from generator.errors import StoreError
 from generator.frames import Columns, RowLookup, union_of_days, wide_frame
-from generator.fsio import atomic_write_text
+from generator.fsio import atomic_write_text, remove_file, sweep_temp_files
 from generator.notes import manifest_notes
 from generator.parquet_io import (
     bars_to_parquet,
@@ -192,8 +192,9 @@ class PriceStore:
             return {}
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.manifest_path}: the store manifest is unreadable ({exc})") from exc
-        if not isinstance(manifest, dict):
-            raise StoreError(f"{self.manifest_path}: the store manifest is not a JSON object")
+        problem = manifest_problem(manifest)
+        if problem is not None:
+            raise StoreError(f"{self.manifest_path}: the store manifest is malformed ({problem})")
         return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
@@ -217,8 +218,10 @@ class PriceStore:
             folder = self.folder / sub
             for path in folder.iterdir() if folder.is_dir() else []:
                 if path.name not in keep and path.suffix in (".parquet", ".tmp"):
-                    path.unlink(missing_ok=True)
+                    remove_file(path)
                     removed.append(path)
+        # A killed manifest or universe write leaves its temp file beside them.
+        removed += sweep_temp_files(self.folder)
         return removed
 
     def write_dates(self, dates_ns: np.ndarray) -> dict[str, Any]:
@@ -338,6 +341,52 @@ class PriceStore:
             arrays = {c: np.asfortranarray(a[keep]) for c, a in arrays.items()}
             known_dates = known_dates[keep]
         return pd.DatetimeIndex(known_dates.view("datetime64[ns]"), name="date"), arrays
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with a parsed manifest's shape (a hand edit, a foreign file), or None.
+
+    Checked on every read, so a wrong type is reported here, by name, instead of failing
+    deep in a fetch or a load; a fetch then treats the manifest as unreadable and refetches.
+    """
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    tickers = manifest.get("tickers", {})
+    if not isinstance(tickers, dict):
+        return "'tickers' is not an object"
+    for ticker, entry in tickers.items():
+        if not isinstance(entry, dict):
+            return f"the entry of {ticker} is not an object"
+        for key in ("file", "sha256"):
+            if key in entry and not isinstance(entry[key], str):
+                return f"{ticker}: '{key}' is not a string"
+        if "rows" in entry and (isinstance(entry["rows"], bool) or not isinstance(entry["rows"], int)):
+            return f"{ticker}: 'rows' is not a whole number"
+        for key in ("first_bar", "last_bar", "start_requested"):
+            if entry.get(key) is not None and not _iso_day(entry[key]):
+                return f"{ticker}: '{key}' is not a date (YYYY-MM-DD)"
+        for key in ("notes", "source_notes"):
+            if not isinstance(entry.get(key, []), list) or not all(
+                isinstance(n, dict) for n in entry.get(key, [])
+            ):
+                return f"{ticker}: '{key}' is not a list of objects"
+    for key in ("failures", "notes"):
+        if not isinstance(manifest.get(key, []), list):
+            return f"'{key}' is not a list"
+    dates = manifest.get("dates")
+    if dates is not None and not isinstance(dates, dict):
+        return "'dates' is not an object"
+    return None
+
+
+def _iso_day(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def utc_now_iso() -> str:
