@@ -419,10 +419,13 @@ def _overlaps(call: Call, chosen: Sequence[Call], correlations: pd.DataFrame | N
     for other in chosen:
         if other.benchmark is not None:
             continue
-        try:
-            corr = float(correlations.loc[call.ticker, other.ticker])
-        except KeyError:
+        if call.ticker not in correlations.index or other.ticker not in correlations.columns:
             continue
+        corr = float(
+            correlations.to_numpy()[
+                correlations.index.get_loc(call.ticker), correlations.columns.get_loc(other.ticker)
+            ]
+        )
         if corr >= limit:
             return True
     return False
@@ -448,11 +451,7 @@ def _pair_candidates(report: Any, horizon_weeks: int) -> list[Call]:
     out: list[Call] = []
     for pair in report.pairs:
         event = next(
-            (
-                e
-                for e in pair.events
-                if e.weeks_ago == 0 and e.notable and e.kind in RELATIVE_CALL_KINDS
-            ),
+            (e for e in pair.events if e.weeks_ago == 0 and e.notable and e.kind in RELATIVE_CALL_KINDS),
             None,
         )
         if event is None:

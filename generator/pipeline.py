@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator import __version__, universe
+from generator import __version__, sitestamp, universe
 from generator.calls import CallScore, return_correlations, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
 from generator.checks import CheckThresholds
@@ -49,7 +49,7 @@ from generator.issuecharts import (
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.notes import issue_lines
 from generator.prices import PriceHistory
-from generator.publish import mark_published, resolve_issue, run_mkdocs_build
+from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
@@ -463,6 +463,7 @@ class BuildResult:
     charts_drawn: int = 0
     seconds_generate: float = 0.0
     seconds_mkdocs: float = 0.0
+    mkdocs_skipped: bool = False
 
 
 def score_published(
@@ -488,11 +489,13 @@ def score_published(
 
 
 @holds_workspace("build")
-def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResult:
+def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool = False) -> BuildResult:
     """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
 
     Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
-    did not change are not redrawn, so MkDocs and git see only real changes.
+    did not change are not redrawn, so MkDocs and git see only real changes. MkDocs itself is
+    skipped when nothing it reads changed since the last build into the same site folder
+    (``generator.sitestamp``), unless ``full``.
     """
     started = time.perf_counter()
     issues = published_issues(posts_dir(settings), settings.tickers)
@@ -508,7 +511,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
     target = site_dir or settings.site_dir
-    run_mkdocs_build(settings, target, synthetic=synthetic)
+    skipped = run_mkdocs_unless_unchanged(settings, target, synthetic=synthetic, full=full)
     return BuildResult(
         len(issues),
         len(scores),
@@ -517,7 +520,25 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
         stats.charts_drawn,
         generated - started,
         time.perf_counter() - generated,
+        skipped,
     )
+
+
+def run_mkdocs_unless_unchanged(settings: Settings, site_dir: Path, *, synthetic: bool, full: bool) -> bool:
+    """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
+
+    The stamp is written only after MkDocs succeeded, so a failed build is never skipped.
+    """
+    inputs = sitestamp.current_inputs(
+        settings.content_dir, settings.mkdocs_yml, site_dir, mkdocs_env(settings, synthetic=synthetic)
+    )
+    if not full and sitestamp.is_fresh(
+        sitestamp.read_stamp(site_dir), inputs, sitestamp.current_site(site_dir)
+    ):
+        return True
+    run_mkdocs_build(settings, site_dir, synthetic=synthetic)
+    sitestamp.write_stamp(site_dir, inputs)
+    return False
 
 
 @holds_workspace("demo")
