@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from generator.config import load_settings
 from generator.errors import ConfigError
 from tests.conftest import REPO
-from tests.fuzzing import FUZZ, NASTY, nasty_text
+from tests.fuzzing import FUZZ, nasty_text
 
 GOOD = (REPO / "newsletter.toml").read_text(encoding="utf-8")
 GOOD_LINES = GOOD.splitlines()
@@ -20,8 +20,26 @@ GOOD_LINES = GOOD.splitlines()
 values = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(lambda f: repr(f).replace("inf", "inf")),
-    st.sampled_from(["nan", "inf", "-inf", "+inf", "true", "false", "[]", "{}", "[1, 'a']", "1979-05-27",
-                     "1979-05-27T07:32:00Z", "07:32:00", '""', "'''x'''", "{ a = 1 }", "[[1], [2]]"]),
+    st.sampled_from(
+        [
+            "nan",
+            "inf",
+            "-inf",
+            "+inf",
+            "true",
+            "false",
+            "[]",
+            "{}",
+            "[1, 'a']",
+            "1979-05-27",
+            "1979-05-27T07:32:00Z",
+            "07:32:00",
+            '""',
+            "'''x'''",
+            "{ a = 1 }",
+            "[[1], [2]]",
+        ]
+    ),
     nasty_text.map(lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'),
     nasty_text,
 )
@@ -39,8 +57,11 @@ def _check(path: Path) -> None:
 @FUZZ
 @given(
     mutations=st.lists(
-        st.tuples(st.sampled_from(["value", "delete", "duplicate", "insert", "key"]),
-                  st.integers(0, len(GOOD_LINES) - 1), values),
+        st.tuples(
+            st.sampled_from(["value", "delete", "duplicate", "insert", "key"]),
+            st.integers(0, len(GOOD_LINES) - 1),
+            values,
+        ),
         min_size=1,
         max_size=4,
     )
@@ -77,10 +98,32 @@ def test_random_bytes_as_config_give_one_config_error(tmp_path_factory, data):
 
 @FUZZ
 @given(
-    section=st.sampled_from(["", "site", "data", "groups.x", "signals.rrg", "issue", "charts", "output", "fetch"]),
-    key=st.one_of(st.sampled_from(["title", "url", "source", "store_dir", "history_start", "tickers",
-                                   "benchmark", "names", "label", "category", "sections", "workers",
-                                   "content_dir", "window_days", "batch_size", "root"]), nasty_text),
+    section=st.sampled_from(
+        ["", "site", "data", "groups.x", "signals.rrg", "issue", "charts", "output", "fetch"]
+    ),
+    key=st.one_of(
+        st.sampled_from(
+            [
+                "title",
+                "url",
+                "source",
+                "store_dir",
+                "history_start",
+                "tickers",
+                "benchmark",
+                "names",
+                "label",
+                "category",
+                "sections",
+                "workers",
+                "content_dir",
+                "window_days",
+                "batch_size",
+                "root",
+            ]
+        ),
+        nasty_text,
+    ),
     value=values,
 )
 def test_one_odd_key_or_value_gives_settings_or_one_config_error(tmp_path_factory, section, key, value):
@@ -122,15 +165,12 @@ def test_every_problem_is_listed_with_its_line(tmp_path):
     assert "newsletter.toml:10: groups.g.tickers: 'A B' is not a ticker symbol" in message
 
 
-@pytest.mark.parametrize("odd", [n for n in NASTY if n.strip()])
-def test_a_dotted_override_over_a_non_table_is_a_config_error(tmp_path, odd):
+@pytest.mark.parametrize("value", ["5", '"demo"', "[1, 2]", "2024-01-05"])
+def test_a_dotted_override_over_a_non_table_is_a_config_error(tmp_path, value):
     path = tmp_path / "newsletter.toml"
-    path.write_text(f'data = {odd!r}\n'.replace("'", '"') if '"' not in odd and "\\" not in odd else "data = 5\n",
-                    encoding="utf-8")
-    try:
+    path.write_text(f"data = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^newsletter\.toml: data must be a table, got "):
         load_settings(path, **{"data.source": "demo"})
-    except ConfigError as exc:
-        assert str(exc).startswith("newsletter.toml")
 
 
 @pytest.mark.parametrize(
