@@ -15,6 +15,7 @@ on the close that ended it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ import pandas as pd
 from generator.errors import DraftError
 from generator.prices import PriceHistory
 
+MAX_HORIZON_WEEKS = 520  # ten years: a longer call could never be scored in a reader's lifetime of the letter
 POSITION = re.compile(r"^\s*(long|short)\s+([A-Za-z0-9.\-^=]+)(?:\s+vs\.?\s+([A-Za-z0-9.\-^=]+))?\s*$", re.I)
 
 
@@ -96,9 +98,13 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
         for symbol in filter(None, (ticker, benchmark)):
             if symbol not in known:
                 problems.append(f"unknown instrument {symbol} (not in newsletter.toml)")
+        if benchmark == ticker:
+            problems.append(f"a relative call needs two different instruments, got {ticker} twice")
     horizon = raw.get("horizon_weeks")
-    if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon <= 0:
-        problems.append(f"horizon_weeks must be a positive whole number of weeks, got {horizon!r}")
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 0 < horizon <= MAX_HORIZON_WEEKS:
+        problems.append(
+            f"horizon_weeks must be a whole number of weeks from 1 to {MAX_HORIZON_WEEKS}, got {horizon!r}"
+        )
     stop, stop_pct = raw.get("stop"), raw.get("stop_pct")
     if stop is None and stop_pct is None:
         problems.append("no invalidation: give stop (a price) or stop_pct (a return in %)")
@@ -109,9 +115,12 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
     if stop_pct is not None and (not _is_number(stop_pct) or float(stop_pct) >= 0):
         problems.append(f"stop_pct must be a negative percent such as -4, got {stop_pct!r}")
     entry = raw.get("entry") or {}
-    if not isinstance(entry, Mapping) or not all(_is_number(v) for v in entry.values()):
-        problems.append("entry must map tickers to their closes")
+    if not isinstance(entry, Mapping) or not all(_is_number(v) and float(v) > 0 for v in entry.values()):
+        problems.append("entry must map tickers to their closes (positive prices)")
         entry = {}
+    for name in ("category", "thesis"):
+        if raw.get(name) is not None and not isinstance(raw.get(name), (str, int, float)):
+            problems.append(f"{name} must be text, got {raw.get(name)!r}")
     if problems:
         raise DraftError(f"{label}: " + "; ".join(problems))
     return Call(
@@ -129,7 +138,13 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+    """A finite int or float (not a bool); an int too large for a float is not a number."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,15 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from generator.errors import ConfigError
 
@@ -33,6 +41,14 @@ def _normalise_ticker(value: str) -> str:
     return ticker
 
 
+def _usable_path(value: Path) -> Path:
+    if "\x00" in str(value):
+        raise ValueError("a path cannot contain a NUL character")
+    return value
+
+
+# A folder or file name from the config: the OS refuses NUL, so it is refused here, with the line.
+ConfigPath = Annotated[Path, AfterValidator(_usable_path)]
 Ticker = Annotated[str, Field(min_length=1)]
 PositivePct = Annotated[float, Field(ge=0, le=100)]
 
@@ -57,7 +73,7 @@ class DataSettings(_Model):
     """Where prices come from and where they are kept."""
 
     source: str = "yfinance"
-    store_dir: Path = Path(".store")
+    store_dir: ConfigPath = Path(".store")
     history_start: date = date(2005, 1, 1)
     demo_seed: int = 20260630
 
@@ -72,6 +88,8 @@ def validate_source_spec(value: str) -> str:
     if value in ("yfinance", "demo"):
         return value
     if value.startswith("csv:") and len(value) > 4:
+        if "\x00" in value:
+            raise ValueError("a csv: folder cannot contain a NUL character")
         return value
     raise ValueError(f"unknown source {value!r}; use 'yfinance', 'demo' or 'csv:PATH'")
 
@@ -306,11 +324,11 @@ class ChartSettings(_Model):
 class OutputSettings(_Model):
     """Folders, relative to newsletter.toml."""
 
-    content_dir: Path = Path("content")
-    site_dir: Path = Path("site")
-    templates_dir: Path = Path("templates")
-    mkdocs_yml: Path = Path("mkdocs.yml")
-    cache_dir: Path = Path(".cache")
+    content_dir: ConfigPath = Path("content")
+    site_dir: ConfigPath = Path("site")
+    templates_dir: ConfigPath = Path("templates")
+    mkdocs_yml: ConfigPath = Path("mkdocs.yml")
+    cache_dir: ConfigPath = Path(".cache")
 
 
 class Settings(_Model):
@@ -409,14 +427,14 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"{path}: no such configuration file")
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
     for dotted, value in overrides.items():
         if value is not None:
-            _set_dotted(raw, dotted.split("."), value)
+            _set_dotted(raw, dotted.split("."), value, path.name if path is not None else CONFIG_FILE_NAME)
     raw["root"] = (path.parent if path is not None else Path.cwd()).resolve()
     if path is None:
         raw.setdefault("groups", DEFAULT_GROUPS)
@@ -432,10 +450,29 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         ) from None
 
 
-def _set_dotted(raw: dict[str, Any], keys: list[str], value: Any) -> None:
+def _read_text(path: Path) -> str:
+    """The file's text; ConfigError (with the line) for bytes that are not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path.name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); save it as UTF-8"
+        ) from None
+
+
+def _set_dotted(raw: dict[str, Any], keys: list[str], value: Any, file_name: str) -> None:
     node = raw
-    for key in keys[:-1]:
-        node = node.setdefault(key, {})
+    for depth, key in enumerate(keys[:-1]):
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            where = ".".join(keys[: depth + 1])
+            raise ConfigError(f"{file_name}: {where} must be a table, got {child!r}")
+        node = child
     node[keys[-1]] = value
 
 

@@ -228,7 +228,12 @@ def is_untouched(text: str) -> bool:
 
 def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
     """Parse a post into (front matter, body); DraftError names the file if it is malformed."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DraftError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
     match = FRONT_MATTER.match(text)
     if not match:
         raise DraftError(f"{path}: no front matter (a '---' block at the top)")
@@ -236,6 +241,8 @@ def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise DraftError(f"{path}: front matter is not valid YAML: {exc}") from exc
+    except (ValueError, OverflowError) as exc:  # a well-formed but impossible value: date 2025-02-30
+        raise DraftError(f"{path}: front matter has an impossible value: {exc}") from exc
     if not isinstance(meta, dict):
         raise DraftError(f"{path}: front matter must be a mapping")
     return meta, text[match.end() :]

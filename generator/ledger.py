@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,40 @@ class PublishedIssue:
 
 
 def _as_date(value: Any, where: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value))
     except ValueError:
         raise DraftError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
+
+
+SCALAR = (str, int, float, date)
+SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def _words(meta: dict[str, Any], key: str, where: str, what: str) -> list[str]:
+    """A front-matter list of words (a single word is a list of one); DraftError names the field."""
+    value = meta.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, SCALAR) and not isinstance(value, bool):
+        value = [value]
+    words = isinstance(value, list) and all(isinstance(v, SCALAR) and not isinstance(v, bool) for v in value)
+    if not words:
+        raise DraftError(f"{where}: {key} must be a list of {what}, got {value!r}")
+    return [str(v) for v in value]
+
+
+def _text(meta: dict[str, Any], key: str, where: str) -> str | None:
+    value = meta.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, SCALAR) or isinstance(value, bool):
+        raise DraftError(f"{where}: {key} must be text, got {value!r}")
+    return str(value)
 
 
 def lead_image(meta: dict[str, Any], body: str) -> str | None:
@@ -60,7 +88,7 @@ def lead_image(meta: dict[str, Any], body: str) -> str | None:
     all-time high"); else the first image in the body.
     """
     if meta.get("image"):
-        return str(meta["image"])
+        return str(meta["image"])  # sitepages refuses one outside the content folder
     images = IMAGE.findall(body)
     title_tickers = re.findall(r"\b[A-Z][A-Z0-9.]{1,9}\b", str(meta.get("title") or ""))
     for ticker in title_tickers:
@@ -77,36 +105,34 @@ def issue_from_post(
     where = path.name
     rotation = meta.get("rotation") or {}
     if not isinstance(rotation, dict):
-        raise DraftError(f"{where}: front matter 'rotation' must be a mapping, got {type(rotation).__name__}")
+        raise DraftError(f"{where}: rotation must be a mapping, got {rotation!r}")
     as_of = _as_date(rotation.get("as_of", meta.get("date")), where)
-    slug = str(meta.get("slug") or path.stem)
+    # The slug names files (the social card) and URLs: a path in it could write outside content/.
+    slug = _text(meta, "slug", where) or path.stem
+    if not SLUG.match(slug):
+        raise DraftError(f"{where}: slug {slug!r} may hold only letters, digits, '-', '_' and '.'")
+    raw_calls = meta.get("calls") or []
+    if not isinstance(raw_calls, list):
+        raise DraftError(f"{where}: calls must be a list of calls, got {raw_calls!r}")
     calls = [
         replace(parse_call(raw, known_tickers=known_tickers, where=where), issue_date=as_of, issue_slug=slug)
-        for raw in _listed(meta, "calls", where)
+        for raw in raw_calls
     ]
     return PublishedIssue(
         path=path,
-        title=str(meta.get("title") or slug),
+        title=_text(meta, "title", where) or slug,
         slug=slug,
         as_of=as_of,
-        description=str(meta.get("description") or ""),
-        categories=[str(c) for c in _listed(meta, "categories", where)],
-        tags=[str(t) for t in _listed(meta, "tags", where)],
+        description=_text(meta, "description", where) or "",
+        categories=_words(meta, "categories", where, "words"),
+        tags=_words(meta, "tags", where, "words"),
         source=str(rotation.get("source_spec") or "unknown"),
-        synthetic=bool(rotation.get("synthetic", False)),
+        synthetic=rotation.get("synthetic", False) is True,
         calls=calls,
-        closes=[str(c) for c in _listed(meta, "closes", where)],
+        closes=_words(meta, "closes", where, "call ids"),
         image=lead_image(meta, body),
         body=body,
     )
-
-
-def _listed(meta: dict[str, Any], key: str, where: str) -> list[Any]:
-    """A front-matter list (absent or empty: none); DraftError naming the post for any other type."""
-    value = meta.get(key) or []
-    if not isinstance(value, list):
-        raise DraftError(f"{where}: front matter '{key}' must be a list, got {value!r}")
-    return value
 
 
 def read_issue(path: Path, known_tickers: Iterable[str]) -> PublishedIssue:

@@ -55,10 +55,16 @@ def chart_fingerprints(path: Path) -> dict[str, str]:
     for link in IMAGE_LINK.findall(text):
         if "://" in link:
             continue
-        image = (path.parent / link.split("#")[0]).resolve()
-        if not image.is_file():
-            raise PublishError(f"{path.name}: the image {link} does not exist; redraw with `rotation draft`")
-        prints[link.split("#")[0]] = hashlib.sha256(image.read_bytes()).hexdigest()[:16]
+        try:
+            image = (path.parent / link.split("#")[0]).resolve()
+            data = image.read_bytes() if image.is_file() else None
+        except (OSError, ValueError):  # a NUL or an over-long name in the link
+            data = None
+        if data is None:
+            raise PublishError(
+                f"{path.name}: the image {link!r} does not exist; redraw with `rotation draft`"
+            )
+        prints[link.split("#")[0]] = hashlib.sha256(data).hexdigest()[:16]
     return prints
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.calls import CallScore
+from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
@@ -66,6 +67,19 @@ class SitePages:
 
     pages: dict[str, str]
     charts: list[ChartJob]
+
+
+def lead_image_path(issue: PublishedIssue, content_dir: Path) -> Path | None:
+    """The issue's lead image as an absolute path; DraftError if it points outside the content folder."""
+    if not issue.image:
+        return None
+    try:
+        path = (issue.path.parent / issue.image).resolve()
+    except (OSError, ValueError):
+        path = None
+    if path is None or not path.is_relative_to(content_dir.resolve()):
+        raise DraftError(f"{issue.path.name}: image {issue.image!r} is not a file in the content folder")
+    return path
 
 
 def issue_link(issue: PublishedIssue, content_dir: Path, from_page: str) -> str:

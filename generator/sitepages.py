@@ -36,6 +36,7 @@ from generator.sitemodel import (
     call_page,
     cell,
     issue_link,
+    lead_image_path,
     page_slug,
     rel,
     status_badge,
@@ -250,15 +251,8 @@ def _home(
     newest = sorted(inputs.issues, key=lambda i: i.as_of, reverse=True)
 
     def link(issue: PublishedIssue) -> dict[str, Any]:
-        image = None
-        if issue.image:
-            image = rel(
-                (issue.path.parent / issue.image)
-                .resolve()
-                .relative_to(inputs.content_dir.resolve())
-                .as_posix(),
-                "index.md",
-            )
+        path = lead_image_path(issue, inputs.content_dir)
+        image = rel(path.relative_to(inputs.content_dir.resolve()).as_posix(), "index.md") if path else None
         return {
             "title": issue.title,
             "as_of": issue.as_of,

@@ -19,17 +19,18 @@ from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
 from generator.sitecharts import draw_cached
-from generator.sitemodel import SiteInputs, SitePages
+from generator.sitemodel import SiteInputs, SitePages, lead_image_path
 
 GENERATED_DIRS = ("calls", "tickers", "assets/calls", "assets/tickers", "assets/social")
 
 
-def lead_chart_bytes(issue: PublishedIssue) -> bytes | None:
-    """The PNG bytes of an issue's lead chart, if it has one on disk (read at the edge)."""
-    if not issue.image or not issue.image.endswith(".png"):
+def lead_chart_bytes(issue: PublishedIssue, content_dir: Path) -> bytes | None:
+    """The PNG bytes of an issue's lead chart, if it has one in the content folder (read at the edge)."""
+    path = lead_image_path(issue, content_dir)
+    if path is None or path.suffix != ".png":
         return None
-    path = (issue.path.parent / issue.image).resolve()
     return path.read_bytes() if path.is_file() else None
+
 
 
 @dataclass(frozen=True)
@@ -97,5 +98,5 @@ def site_inputs(
         through=through,
         synthetic=any(i.synthetic for i in issues),
         chart_history_weeks=settings.issue.chart_history_weeks,
-        issue_cards={i.slug: lead_chart_bytes(i) for i in issues},
+        issue_cards={i.slug: lead_chart_bytes(i, settings.content_dir) for i in issues},
     )

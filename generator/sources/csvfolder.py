@@ -44,6 +44,8 @@ COLUMN_NAMES = {
 }
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 NULL_MARKERS = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "#n/a"})
+# Dates a price can carry (nanosecond timestamps end in 2262); anything else is a bad date.
+FIRST_DAY, LAST_DAY = pd.Timestamp("1800-01-01"), pd.Timestamp("2262-04-11")
 ROWS_LISTED = 5  # a note lists this many rows, then counts the rest
 _OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
 
@@ -118,9 +120,12 @@ class CsvFolderSource:
                 failures.append(FetchFailure(ticker, f"no file {ticker}.csv in {self.folder}"))
                 continue
             try:
-                text = path.read_bytes().decode("utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                failures.append(FetchFailure(ticker, f"{path.name} is unreadable ({exc})"))
+                text = decode_csv(path.read_bytes(), path.name)
+            except OSError as exc:
+                failures.append(FetchFailure(ticker, f"{path.name} is unreadable ({exc.strerror or exc})"))
+                continue
+            except ValueError as exc:
+                failures.append(FetchFailure(ticker, str(exc)))
                 continue
             parsed = parse_price_csv(text, ticker=ticker, file_name=path.name)
             notes.extend(parsed.notes)
@@ -144,6 +149,46 @@ class CsvFolderSource:
         return SourceResult(bars=bars, failures=failures, one_close=frozenset(one_close), notes=notes)
 
 
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def _header(line: str) -> tuple[str, list[str], str | None, dict[str, str]]:
+    """The separator, the header cells, the date column and the bar columns of a header line.
+
+    Commas first; a semicolon-, tab- or pipe-separated file is read when its header only
+    makes sense split that way.
+    """
+    fallback: tuple[str, list[str], str | None, dict[str, str]] | None = None
+    for sep in SEPARATORS:
+        header = next(csv.reader(io.StringIO(line), delimiter=sep), [])
+        date_col, mapping = _columns(header)
+        if fallback is None:
+            fallback = (sep, header, date_col, mapping)
+        if date_col is not None and ("close" in mapping or "adj_close" in mapping):
+            return sep, header, date_col, mapping
+    assert fallback is not None
+    return fallback
+
+
+def decode_csv(data: bytes, file_name: str) -> str:
+    """A file's text: UTF-8 (with or without a BOM), or UTF-16 with its BOM.
+
+    Anything else is a ValueError naming the file and the line of the first bad byte.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValueError(f"{file_name} starts like UTF-16 but is not UTF-16 text") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"{file_name} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as UTF-8"
+        ) from None
+
+
 def _columns(header: list[str]) -> tuple[str | None, dict[str, str]]:
     """The date column and a map bar column -> header name."""
     lowered = {h.strip().lower(): h for h in header}
@@ -161,25 +206,30 @@ def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
 
     Row numbers in notes are the file's line numbers (the header is line 1).
     """
-    text = text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    body = text.lstrip("\n")
+    skipped = len(text) - len(body)  # blank lines above the header
     try:
-        header = next(csv.reader(io.StringIO(text.lstrip("\r\n").split("\n", 1)[0])), [])
-        date_col, mapping = _columns(header)
+        first = body.split("\n", 1)[0]
+        sep, header, date_col, mapping = _header(first)
         if date_col is None or ("close" not in mapping and "adj_close" not in mapping):
             return ParsedCsv(
                 None, error=f"{file_name}: needs a Date and a Close column (found: {', '.join(header)})"
             )
         # One fast C-parser pass; only a column that does not come back numeric is re-read cell by cell.
         raw = pd.read_csv(
-            io.StringIO(text),
+            io.StringIO(body),
+            sep=sep,
             skip_blank_lines=False,
             keep_default_na=False,
             na_values=sorted(NULL_MARKERS),
             dtype={date_col: str},
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
         return ParsedCsv(None, error=f"{file_name} is not a CSV file pandas can read ({exc})")
-    lines = np.arange(2, 2 + len(raw))  # the file line of each row
+    if any(name not in raw.columns for name in [date_col, *mapping.values()]):
+        return ParsedCsv(None, error=f"{file_name}: its header names a column twice ({first.strip()})")
+    lines = np.arange(2 + skipped, 2 + skipped + len(raw))  # the file line of each row
     notes = _Notes(ticker, file_name)
 
     blank = raw.isna().all(axis=1).to_numpy()
@@ -187,6 +237,7 @@ def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
     cells, lines = raw.loc[~blank], lines[~blank]
 
     days = pd.DatetimeIndex(_parse_dates(cells[date_col].fillna("")), name="date")
+    days = pd.DatetimeIndex(days.where((days >= FIRST_DAY) & (days <= LAST_DAY)), name="date")  # year 0: bad
     bad_day = np.asarray(days.isna())
     notes.rows(
         "csv_bad_date",
@@ -256,6 +307,16 @@ def _numbers(
             values=text.to_numpy()[garbage],
         )
     numbers[garbage] = np.nan
+    infinite = np.isinf(numbers)  # "inf", or 1e400 overflowing a float
+    notes.rows(
+        "csv_non_numeric",
+        f"{column} is not a finite number",
+        lines[infinite],
+        days[infinite],
+        "left empty",
+        values=numbers[infinite],
+    )
+    numbers[infinite] = np.nan
     if column in PRICE_COLUMNS:
         bad = numbers <= 0
         kind, what = "non_positive", f"{column} is zero or negative"
