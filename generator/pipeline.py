@@ -529,6 +529,7 @@ def run_mkdocs_unless_unchanged(settings: Settings, site_dir: Path, *, synthetic
 
     The stamp is written only after MkDocs succeeded, so a failed build is never skipped.
     """
+    sitestamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
     inputs = sitestamp.current_inputs(
         settings.content_dir, settings.mkdocs_yml, site_dir, mkdocs_env(settings, synthetic=synthetic)
     )
