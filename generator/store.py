@@ -128,7 +128,7 @@ class PriceStore:
         digest = hashlib.sha256(data).hexdigest()
         name = self.relative_file(ticker, digest)
         path = self.folder / name
-        if not (path.exists() and path.stat().st_size == len(data)):
+        if not _holds(path, data):  # content-named: an existing file is reused only if intact
             replace_unsynced(path, data)
         index = pd.DatetimeIndex(bars.index)
         return StoredFile(name, digest, len(bars), index[0].date(), index[-1].date())
@@ -233,7 +233,7 @@ class PriceStore:
         data = dates_to_parquet(dates_ns)
         digest = hashlib.sha256(data).hexdigest()
         name = f"dates/{digest[:16]}.parquet"
-        if not (self.folder / name).exists():
+        if not _holds(self.folder / name, data):
             replace_unsynced(self.folder / name, data)
         return {"file": name, "sha256": digest, "rows": len(dates_ns)}
 
@@ -242,8 +242,11 @@ class PriceStore:
         entry = manifest.get("dates")
         if not isinstance(entry, dict) or not entry.get("file"):
             return None
+        path = self.folder / str(entry["file"])
         try:
-            dates = parquet_to_dates(self.folder / str(entry["file"]))
+            if entry.get("sha256") and hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+                return None  # altered: load_history reads every file's dates instead
+            dates = parquet_to_dates(path)
         except (OSError, pa.ArrowException, KeyError):
             return None
         return dates if len(dates) == int(entry.get("rows", -1)) else None
@@ -341,6 +344,14 @@ class PriceStore:
             arrays = {c: np.asfortranarray(a[keep]) for c, a in arrays.items()}
             known_dates = known_dates[keep]
         return pd.DatetimeIndex(known_dates.view("datetime64[ns]"), name="date"), arrays
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """True when ``path`` holds exactly ``data`` (size first: most new files do not exist yet)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
 
 
 def manifest_problem(manifest: Any) -> str | None:
