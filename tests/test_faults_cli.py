@@ -290,3 +290,19 @@ def test_a_shutil_leftover_site_build_folder_is_cleared_by_the_next_build(ws):
     assert rotation(folder, "build").exit_code == 0
     assert not stale.exists() and not old.exists()
     assert (settings.site_dir / ".git" / "HEAD").is_file()  # kept, as MkDocs' clean build keeps it
+
+
+def test_a_failing_mkdocs_build_keeps_the_previous_site_in_place(ws, monkeypatch):
+    """Real MkDocs: a strict-mode failure used to leave site/ emptied and half rebuilt."""
+    folder, settings, day = ws
+    monkeypatch.undo()  # the real MkDocs build
+    fast_charts(monkeypatch)
+    assert rotation(folder, "build").exit_code == 0
+    site = tree(settings.site_dir)
+    assert "index.html" in site and "issues/index.html" in site
+    publish_at(settings, day)
+    (settings.content_dir / "about.md").write_text("# About\n\n[a broken link](no-such-page.md)\n")
+    line = one_error_line(rotation(folder, "build"))
+    assert "mkdocs build --strict failed (the previous site was kept)" in line
+    assert tree(settings.site_dir) == site
+    assert not leftovers(folder)
