@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from generator.errors import StoreError
 from generator.frames import Columns, RowLookup, union_of_days, wide_frame
-from generator.fsio import atomic_write_text, remove_file, sweep_temp_files
+from generator.fsio import atomic_write_text, remove_file, sweep_temp_files, write_failure
 from generator.notes import manifest_notes
 from generator.parquet_io import (
     bars_to_parquet,
@@ -102,15 +102,17 @@ class PriceStore:
         """Hold the store's write lock; refuse at once if another run holds it."""
         from filelock import FileLock, Timeout
 
-        self.folder.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.folder / LOCK_NAME, timeout=0)
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
             lock.acquire()
-        except Timeout:
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise StoreError(
                 f"another rotation run is writing the price store {self.folder} (it holds {LOCK_NAME}); "
                 "wait for it to finish and run this command again"
             ) from None
+        except OSError as exc:
+            raise write_failure(self.folder / LOCK_NAME, exc, "create the lock") from exc
         try:
             yield
         finally:

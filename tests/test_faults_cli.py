@@ -193,8 +193,14 @@ def test_a_command_is_refused_while_another_holds_the_workspace(held_in_thread, 
     folder, settings, day = held_in_thread
     before = tree(folder)
     line = one_error_line(rotation(folder, *args))
-    assert BUSY in line and f"rotation {args[0]}" in line or BUSY in line and args[0] == "weekly"
-    assert tree(folder) == before or args[0] == "weekly"  # weekly's fetch runs before its draft
+    # weekly fetches (under the store's own lock), then drafts under the workspace lock
+    refused = "draft" if args[0] == "weekly" else args[0]
+    assert BUSY in line and f"run `rotation {refused}` again" in line
+    after = tree(folder)
+    assert {p: b for p, b in after.items() if not p.startswith(".store/")} == {
+        p: b for p, b in before.items() if not p.startswith(".store/")
+    }
+    assert after == before or args[0] == "weekly"
 
 
 def test_a_command_is_refused_while_another_process_holds_the_workspace(ws):
