@@ -284,7 +284,7 @@ def test_publishing_a_corrupt_draft_names_it_and_leaves_it_alone(ws, kind):
     assert tree(folder) == before
 
 
-def test_a_shutil_leftover_site_build_folder_is_cleared_by_the_next_build(ws):
+def test_what_a_killed_build_left_beside_site_is_cleared_and_the_old_sites_git_folder_kept(ws):
     folder, settings, day = ws
     stale = folder / ".site.build-abcd1234"
     (stale / "assets").mkdir(parents=True)
