@@ -143,10 +143,12 @@ def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> 
 def build_with_mkdocs(settings: Settings, out_dir: Path, *, synthetic: bool) -> None:
     """``mkdocs build --strict`` into ``out_dir``; PublishError with MkDocs' own output on failure.
 
-    Strict mode turns every warning (a broken link, a missing image) into a failure.
+    Strict mode turns every warning (a broken link, a missing image) into a failure. Not with
+    ``--quiet``: it raises MkDocs' log level above WARNING, so strict mode never sees a
+    warning and a broken site built "successfully". The output is captured instead.
     """
     env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir)
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(settings.mkdocs_yml)]
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(settings.mkdocs_yml)]
     result = subprocess.run(command, cwd=settings.root, env=env, capture_output=True, text=True)
     if result.returncode:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])

@@ -21,7 +21,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from generator.config import Settings
 from generator.errors import WorkspaceBusyError
-from generator.fsio import sweep_temp_files
+from generator.fsio import sweep_temp_files, write_failure
 
 LOCK_NAME = ".rotation.lock"
 _held = threading.local()
@@ -48,11 +48,13 @@ def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
     lock = FileLock(path, timeout=0)
     try:
         lock.acquire()
-    except Timeout:
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
         raise WorkspaceBusyError(
             f"another rotation command is using the workspace {settings.root} (it holds {LOCK_NAME}); "
             f"wait for it to finish, then run `rotation {command}` again"
         ) from None
+    except OSError as exc:
+        raise write_failure(path, exc, "create the lock") from exc
     depth[path] = 1
     try:
         for folder in (settings.content_dir, settings.cache_dir):

@@ -11,6 +11,7 @@ files stay behind (``kill -9`` after the temp file was written).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from generator.errors import GeneratorError, PublishError
 from generator.fsio import TEMP_NAME
 
 LOCK_SUFFIXES = (".lock",)
@@ -38,10 +40,11 @@ class SimulatedKill(BaseException):
 
 @dataclass
 class Killer:
-    """Count write steps; kill at step ``at`` (None: only count)."""
+    """Count write steps; kill at step ``at`` (None: only count), or fail it with a full disk."""
 
     at: int | None = None
     hard: bool = False
+    disk_full: bool = False
     steps: int = 0
     fired: bool = False
     log: list[str] = field(default_factory=list)
@@ -55,6 +58,8 @@ class Killer:
         self.log.append(what)
         if self.at is not None and self.steps == self.at:
             self.fired = True
+            if self.disk_full:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             raise SimulatedKill(f"killed at step {self.steps}: {what}")
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,7 +149,8 @@ def kill_at_every_step(
     workspace: Path,
     run: Callable[[], object],
     *,
-    hard: bool,
+    hard: bool = False,
+    disk_full: bool = False,
     committed: Callable[[dict[str, bytes], dict[str, bytes]], bool] | None = None,
 ) -> KillReport:
     """Run ``run`` on ``snapshot`` killed at step 1, 2, ... N, each followed by a clean rerun.
@@ -170,16 +176,19 @@ def kill_at_every_step(
         after_rerun = tree(workspace)
     for n in range(1, counter.steps + 1):
         restore(snapshot, workspace)
-        killer = Killer(at=n, hard=hard)
+        killer = Killer(at=n, hard=hard, disk_full=disk_full)
         with monkeypatch.context() as m:
             killer.install(m)
-            with pytest.raises(SimulatedKill):
+            # A full disk is a user-fixable error naming the file, never a bare OSError.
+            with pytest.raises(GeneratorError if disk_full else SimulatedKill) as caught:
                 run()
+            if disk_full:
+                assert "No space left on device" in str(caught.value), caught.value
         where = f"kill at step {n} ({killer.log[-1]})"
         killed = tree(workspace)
         foreign = [p for p, data in killed.items() if data not in (before.get(p), after.get(p))]
         assert not foreign, f"{where}: half-written or foreign files {foreign}"
-        if not hard:  # the cleanup handlers ran: no temp file (an old site being deleted may stay)
+        if not hard:  # the cleanup or error handlers ran: no temp file (an old site being deleted may stay)
             temps = [p for p in leftovers(workspace) if TEMP_NAME.match(p.rsplit("/", 1)[-1])]
             assert not temps, f"{where}: {temps}"
         done = committed is not None and committed(killed, before)
@@ -255,9 +264,12 @@ def fake_mkdocs() -> Callable[..., None]:
         ):
             target = out_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8") as handle:
-                if ACTIVE is not None:
-                    ACTIVE.tick(f"mkdocs writes {rel}")
-                handle.write(text)
+            try:
+                with open(target, "w", encoding="utf-8") as handle:
+                    if ACTIVE is not None:
+                        ACTIVE.tick(f"mkdocs writes {rel}")
+                    handle.write(text)
+            except OSError as exc:  # as run_mkdocs_build reports the real subprocess failing
+                raise PublishError(f"mkdocs build --strict failed: {exc}") from exc
 
     return build

@@ -193,8 +193,14 @@ def test_a_command_is_refused_while_another_holds_the_workspace(held_in_thread, 
     folder, settings, day = held_in_thread
     before = tree(folder)
     line = one_error_line(rotation(folder, *args))
-    assert BUSY in line and f"rotation {args[0]}" in line or BUSY in line and args[0] == "weekly"
-    assert tree(folder) == before or args[0] == "weekly"  # weekly's fetch runs before its draft
+    # weekly fetches (under the store's own lock), then drafts under the workspace lock
+    refused = "draft" if args[0] == "weekly" else args[0]
+    assert BUSY in line and f"run `rotation {refused}` again" in line
+    after = tree(folder)
+    assert {p: b for p, b in after.items() if not p.startswith(".store/")} == {
+        p: b for p, b in before.items() if not p.startswith(".store/")
+    }
+    assert after == before or args[0] == "weekly"
 
 
 def test_a_command_is_refused_while_another_process_holds_the_workspace(ws):
@@ -278,7 +284,7 @@ def test_publishing_a_corrupt_draft_names_it_and_leaves_it_alone(ws, kind):
     assert tree(folder) == before
 
 
-def test_a_shutil_leftover_site_build_folder_is_cleared_by_the_next_build(ws):
+def test_what_a_killed_build_left_beside_site_is_cleared_and_the_old_sites_git_folder_kept(ws):
     folder, settings, day = ws
     stale = folder / ".site.build-abcd1234"
     (stale / "assets").mkdir(parents=True)
@@ -290,3 +296,19 @@ def test_a_shutil_leftover_site_build_folder_is_cleared_by_the_next_build(ws):
     assert rotation(folder, "build").exit_code == 0
     assert not stale.exists() and not old.exists()
     assert (settings.site_dir / ".git" / "HEAD").is_file()  # kept, as MkDocs' clean build keeps it
+
+
+def test_a_failing_mkdocs_build_keeps_the_previous_site_in_place(ws, monkeypatch):
+    """Real MkDocs: a strict-mode failure used to leave site/ emptied and half rebuilt."""
+    folder, settings, day = ws
+    monkeypatch.undo()  # the real MkDocs build
+    fast_charts(monkeypatch)
+    assert rotation(folder, "build").exit_code == 0
+    site = tree(settings.site_dir)
+    assert "index.html" in site and "issues/index.html" in site
+    publish_at(settings, day)
+    (settings.content_dir / "about.md").write_text("# About\n\n[a broken link](no-such-page.md)\n")
+    line = one_error_line(rotation(folder, "build"))
+    assert "mkdocs build --strict failed (the previous site was kept)" in line
+    assert tree(settings.site_dir) == site
+    assert not leftovers(folder)

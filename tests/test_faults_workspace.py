@@ -28,6 +28,11 @@ from tests.test_store_fetch import yahoo
 from tests.yf_fakes import FakeYahoo, truth_bars
 
 MODES = pytest.mark.parametrize("hard", [False, True], ids=["soft-kill", "hard-kill"])
+FAULTS = pytest.mark.parametrize(
+    "fault",
+    [{"hard": False}, {"hard": True}, {"disk_full": True}],
+    ids=["soft-kill", "hard-kill", "disk-full"],
+)
 SMALL_GROUPS = {
     '"IWB", "IWR", "IWM", "IWC"': '"IWB", "IWM"',
     '"XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY"': '"XLE", "XLK"',
@@ -82,14 +87,14 @@ def last_issue_day(settings: Settings) -> date:
     return pipeline.last_friday(pipeline.load_prices(settings, "demo").last_day)
 
 
-@MODES
+@FAULTS
 def test_a_killed_first_draft_leaves_nothing_or_is_completed_by_the_next_draft(
-    workspace_at, monkeypatch, hard
+    workspace_at, monkeypatch, fault
 ):
     snapshot, ws, settings = workspace_at
     day = last_issue_day(settings)
     report = kill_at_every_step(
-        monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day), hard=hard
+        monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day), **fault
     )
     assert report.steps >= 5  # the charts, their cache entries and the post
 
@@ -145,8 +150,10 @@ def test_a_killed_publish_leaves_the_draft_or_the_published_post(workspace_at, m
     assert "draft: false" in next(pipeline.posts_dir(settings).glob("*.md")).read_text(encoding="utf-8")
 
 
-@MODES
-def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(workspace_at, monkeypatch, hard):
+@FAULTS
+def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(
+    workspace_at, monkeypatch, fault
+):
     snapshot, ws, settings = workspace_at
     monkeypatch.setattr(publish, "build_with_mkdocs", fake_mkdocs())
     day = last_issue_day(settings)
@@ -161,9 +168,8 @@ def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(wor
     stale.write_text("# gone\n", encoding="utf-8")
     shutil.rmtree(snapshot)
     shutil.copytree(ws, snapshot)
-    report = kill_at_every_step(monkeypatch, snapshot, ws, lambda: pipeline.build_site(settings), hard=hard)
+    report = kill_at_every_step(monkeypatch, snapshot, ws, lambda: pipeline.build_site(settings), **fault)
     assert report.steps >= 10, report
-    print("build steps", report.steps)
     assert not stale.exists() and tree(settings.site_dir) != old_site
 
 
