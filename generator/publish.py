@@ -21,6 +21,7 @@ from generator.config import Settings
 from generator.drafts import find_placeholders, read_front_matter
 from generator.errors import PublishError
 from generator.fsio import atomic_write_text, remove_tree, write_failure
+from generator.sitestamp import STAMP_NAME
 
 
 def resolve_issue(posts_dir: Path, ref: str) -> Path:
@@ -174,10 +175,17 @@ def _swap_in(staging: Path, site_dir: Path) -> None:
 
 
 def _retire(old: Path, site_dir: Path) -> None:
-    """Delete an old site, keeping its dot-entries (``.git``, which MkDocs' clean build keeps too)."""
+    """Delete an old site, keeping its dot-entries (``.git``, which MkDocs' clean build keeps too).
+
+    The build stamp is not kept: it describes the old site, and the new build writes its own.
+    """
     for entry in sorted(old.iterdir()):
-        if entry.name.startswith(".") and not (site_dir / entry.name).exists():
+        if entry.name == STAMP_NAME or not entry.name.startswith(".") or (site_dir / entry.name).exists():
+            continue
+        try:
             os.rename(entry, site_dir / entry.name)
+        except OSError as exc:
+            raise write_failure(site_dir / entry.name, exc, "move") from exc
     remove_tree(old)
 
 
