@@ -102,8 +102,9 @@ class Row:
             return [self.name, "not run", "-", "-", "-", self.budget, "-", self.note]
         value = median(self.values)
         shown = f"{value:.1f} {self.unit}" if value < 100 or self.unit != "s" else f"{value:.0f} s"
-        cpu = f"{median([r.cpu_s for r in self.runs]):.1f} s"
-        rss = f"{max(r.peak_rss_mb for r in self.runs):.0f} MB"
+        measured = self.unit != "x"  # a ratio of two other rows has no process of its own
+        cpu = f"{median([r.cpu_s for r in self.runs]):.1f} s" if measured else "-"
+        rss = f"{max(r.peak_rss_mb for r in self.runs):.0f} MB" if measured else "-"
         verdict = "-" if self.within is None else ("yes" if self.within(value) else "NO")
         return [self.name, shown, str(len(self.values)), cpu, rss, self.budget, verdict, self.note]
 
@@ -241,7 +242,10 @@ class Bench:
 
     def site(self, ours: Row, bare: Row, ratio: Row) -> None:
         weeks = self.sizes.site_weeks
-        progress(f"  the {weeks}-issue archive in bench/out/ws-{weeks} (drafted once, then reused)")
+        progress(
+            f"  the {weeks}-issue archive in bench/out/ws-{weeks} (drafted once, then reused; "
+            "about ten minutes the first time for 520)"
+        )
         measure([self.py, __file__, "_site_archive", str(weeks)], timeout_s=4 * 3600)
         ws = OUT / f"ws-{weeks}"
         bare_ws = OUT / f"ws-{weeks}-bare"
