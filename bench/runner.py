@@ -28,6 +28,7 @@ import argparse
 import os
 import pickle
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -439,7 +440,7 @@ def main() -> int:
             progress(f"step {name}")
             try:
                 step()
-            except (StepFailed, OSError, KeyError, ValueError) as exc:
+            except (StepFailed, subprocess.TimeoutExpired, OSError, KeyError, ValueError) as exc:
                 failed = True
                 progress(f"step {name} FAILED: {exc}")
                 for row in step_rows:
