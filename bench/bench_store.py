@@ -22,6 +22,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import emit  # noqa: E402
 
 from generator.fetch import library_versions  # noqa: E402
 from generator.frames import union_of_days  # noqa: E402
@@ -105,16 +108,7 @@ def load(folder: Path) -> None:
         f"load_history: {shape[1]} tickers x {shape[0]} dates in {elapsed:.2f}s ({cpu:.2f}s CPU); "
         f"peak RSS {peak_mb:.0f} MB (the five wide frames hold {held_mb:.0f} MB)"
     )
-    print(
-        json.dumps(
-            {
-                "load_s": round(elapsed, 3),
-                "cpu_s": round(cpu, 3),
-                "peak_rss_mb": round(peak_mb),
-                "frames_mb": round(held_mb),
-            }
-        )
-    )
+    emit({"load_s": elapsed, "cpu_s": cpu, "peak_rss_mb": round(peak_mb), "frames_mb": round(held_mb)})
 
 
 def main() -> None:

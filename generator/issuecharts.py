@@ -231,7 +231,10 @@ def _breadth(
     ]
     if universe is not None and universe.prices is not None and held:
         # The members of the issue's own snapshot: a later screen must not reach back (no look-ahead).
-        adj = universe.prices.as_of(plan.frame.as_of).adj_close[held]
+        # Columns first, then the as-of cut: the same frame as ``prices.as_of(day).adj_close[held]``
+        # without copying every member's five frames each week.
+        full = universe.prices.adj_close[held]
+        adj = full.loc[full.index <= pd.Timestamp(plan.frame.as_of)]
         label = "small-cap universe"
     else:
         followed = [t for g in settings.groups.values() for t in g.tickers if t in history.tickers]

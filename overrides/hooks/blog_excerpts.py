@@ -7,7 +7,9 @@ for every section) and the excerpt is a short lead, so most of a build went into
 was thrown away. After every page has been rendered on its own (``on_env`` runs after that
 and before the listing pages are built), this hook cuts each post's Markdown to its excerpt
 and a marker, so the listings get the same excerpt HTML and the same "Continue reading" link
-at a fraction of the cost. A post without the separator is left whole.
+at a fraction of the cost. A post without the separator is left whole. The excerpt must
+stand on its own, as in the drafts `rotation draft` writes: a footnote or a reference link
+defined below the separator would show unresolved in the listings.
 """
 
 from __future__ import annotations
