@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from generator.calls import Call, CallScore, horizon_end, parse_call, score_call
+from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
 from generator.prices import PriceHistory
@@ -69,6 +70,14 @@ def _words(meta: dict[str, Any], key: str, where: str, what: str) -> list[str]:
     if not words:
         raise DraftError(f"{where}: {key} must be a list of {what}, got {value!r}")
     return [str(v) for v in value]
+
+
+def _tickers(tags: list[str], where: str) -> list[str]:
+    """Tags are the issue's tickers (each links to its ticker page): the ticker rule applies."""
+    try:
+        return list(dict.fromkeys(normalise_ticker(t) for t in tags))
+    except ValueError as exc:
+        raise DraftError(f"{where}: tags: {exc}; tags are the issue's tickers") from None
 
 
 def _text(meta: dict[str, Any], key: str, where: str) -> str | None:
@@ -125,7 +134,7 @@ def issue_from_post(
         as_of=as_of,
         description=_text(meta, "description", where) or "",
         categories=_words(meta, "categories", where, "words"),
-        tags=_words(meta, "tags", where, "words"),
+        tags=_tickers(_words(meta, "tags", where, "tickers"), where),
         source=str(rotation.get("source_spec") or "unknown"),
         synthetic=rotation.get("synthetic", False) is True,
         calls=calls,

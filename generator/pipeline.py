@@ -359,6 +359,14 @@ def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = F
     spec = settings.data.source
     ws = open_workspace(settings, spec)
     day = last_friday(as_of or ws.prices.last_day)
+    asked = f"--as-of {as_of}: the week ending {day}" if as_of and as_of != day else f"the week ending {day}"
+    if day < ws.prices.first_day:
+        raise DataError(f"{asked} is before the first stored price ({ws.prices.first_day})")
+    if (day - ws.prices.last_day).days > 1:  # a holiday Friday is read at Thursday's close
+        raise DataError(
+            f"{asked} is not complete in the store (the last stored price is {ws.prices.last_day}); "
+            "run `rotation fetch`, or give an earlier --as-of"
+        )
     return draft_issue(
         settings,
         ws.prices,

@@ -156,7 +156,7 @@ def test_a_datetime_as_the_issue_date_becomes_its_day(tmp_path):
     ("field", "value", "message"),
     [
         ("categories", "{a: 1}", "categories must be a list of words, got {'a': 1}"),
-        ("tags", "{a: 1}", "tags must be a list of words, got {'a': 1}"),
+        ("tags", "{a: 1}", "tags must be a list of tickers, got {'a': 1}"),
         ("closes", "[[x]]", "closes must be a list of call ids, got [['x']]"),
         ("rotation", "[1]", "rotation must be a mapping, got [1]"),
         ("calls", "{id: x}", "calls must be a list of calls, got {'id': 'x'}"),
