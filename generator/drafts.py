@@ -118,7 +118,10 @@ def template_env(settings: Settings) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # Markdown, not HTML; MkDocs escapes on render
+        # Markdown templates are not escaped (Markdown passes raw HTML through, so every value
+        # that comes from the data, newsletter.toml or an editor goes through `text` or `cell`);
+        # HTML templates (email/issue.html.j2) are autoescaped.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
     )
     env.filters.update(
         pct=fmt_pct,
@@ -128,8 +131,37 @@ def template_env(settings: Settings) -> jinja2.Environment:
         span=fmt_span,
         yaml=dump_yaml,
         pick=pick_wording,
+        text=md_text,
+        cell=md_cell,
     )
     return env
+
+
+_MD_SPECIAL = str.maketrans(
+    {"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}", "\n": " ", "\r": " "}
+)
+
+
+def md_text(value: object) -> str:
+    """Text that stays text in Markdown: no raw HTML, link or attribute list can come out of it.
+
+    ``<`` and ``>`` become entities (Markdown would pass a tag through to the page), and
+    ``[ ] { }`` are backslash-escaped (a link, or an ``{ onclick=... }`` attribute list); a
+    newline becomes a space, so a value cannot start a block of its own.
+    """
+    return str(value).translate(_MD_SPECIAL)
+
+
+def md_cell(value: object) -> str:
+    """``md_text`` that also stays inside one Markdown table cell (``|`` escaped)."""
+    return md_text(value).replace("|", "\\|")
+
+
+def plain_text(value: str) -> str:
+    """Text with no ``<`` or ``>`` (as ``‹ ›``): for front-matter fields that the theme prints
+    unescaped (title, description, categories).
+    """
+    return value.replace("<", "\u2039").replace(">", "\u203a")
 
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:

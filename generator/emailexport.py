@@ -25,6 +25,7 @@ from typing import Any
 import css_inline
 import jinja2
 import markdown
+from markupsafe import Markup
 
 from generator.drafts import read_front_matter, render_template
 from generator.errors import PublishError
@@ -135,7 +136,7 @@ def render_email(
         env,
         "email/issue.html.j2",
         title=title,
-        body=html_body,
+        body=Markup(html_body),  # rendered from the post and cleaned above; every other value is escaped
         site_url=site_url,
         site_title=site_title,
         site_author=site_author,

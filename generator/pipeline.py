@@ -29,6 +29,7 @@ from generator.drafts import (
     categories_of,
     issue_front_matter,
     issue_title,
+    plain_text,
     read_front_matter,
     render_issue,
     slugify,
@@ -253,7 +254,7 @@ def draft_issue(
     frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
     charts, jobs = plan_charts(settings, history, report, as_of, frame, open_calls, universe)
     lead = report.headlines[0] if report.headlines else None
-    title = issue_title(lead, as_of)
+    title = plain_text(issue_title(lead, as_of))
     slug = f"{as_of.isoformat()}-{slugify(title)}"
     new_calls = suggest_calls(
         report,
@@ -265,8 +266,9 @@ def draft_issue(
         title=title,
         slug=slug,
         as_of=as_of,
-        description=lead.text if lead else f"Rotation signals for the week ending {as_of.isoformat()}.",
-        categories=categories_of(report.headlines, settings),
+        # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
+        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of.isoformat()}."),
+        categories=[plain_text(c) for c in categories_of(report.headlines, settings)],
         tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
         report=report,
         lead=lead,
