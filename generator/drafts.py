@@ -12,6 +12,7 @@ goes beside it), and a published one is never touched.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import traceback
 from collections.abc import Sequence
@@ -133,6 +134,7 @@ def template_env(settings: Settings) -> jinja2.Environment:
         pick=pick_wording,
         text=md_text,
         cell=md_cell,
+        attr=html_attr,
     )
     return env
 
@@ -155,6 +157,13 @@ def md_text(value: object) -> str:
 def md_cell(value: object) -> str:
     """``md_text`` that also stays inside one Markdown table cell (``|`` escaped)."""
     return md_text(value).replace("|", "\\|")
+
+
+def html_attr(value: object) -> str:
+    """Fully HTML-escaped text (quotes too): for a generated page's front-matter title and
+    description, which the theme prints unescaped into ``<title>`` and ``content="..."``.
+    """
+    return html.escape(str(value), quote=True)
 
 
 def plain_text(value: str) -> str:

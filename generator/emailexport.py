@@ -35,7 +35,8 @@ MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)
 URL_ATTRIBUTE = re.compile(r'(<(?:img|a)\b[^>]*?\s(?:src|href)=")([^"]*)(")', re.I)
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
 LAZY = re.compile(r'\s+loading="lazy"', re.I)  # the site's lazy images; mail clients load eagerly
-EVENT_HANDLER = re.compile(r"""\s+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+TAG = re.compile(r"""<[a-z][a-z0-9-]*(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
+EVENT_HANDLER = re.compile(r"""[\s/]+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 BLOG_DIR = "issues"  # mkdocs.yml: blog_dir; posts live at issues/YYYY/MM/<slug>/
 
 
@@ -101,8 +102,12 @@ def rewrite_urls(html: str, *, post_rel: str, site_url: str, content_dir: Path, 
 
 
 def strip_active_content(html: str) -> str:
-    """Remove ``<script>`` elements and ``on*=`` event handlers (raw HTML in a post may have them)."""
-    return EVENT_HANDLER.sub("", SCRIPT.sub("", html))
+    """Remove ``<script>`` elements and ``on*=`` event handlers (raw HTML in a post may have them).
+
+    Handlers are removed inside tags only: text that merely reads ``onerror=...`` (an escaped
+    title) is left alone, and a match can never run on into the next tag.
+    """
+    return TAG.sub(lambda m: EVENT_HANDLER.sub("", m.group(0)), SCRIPT.sub("", html))
 
 
 def render_email(

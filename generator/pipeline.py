@@ -267,7 +267,7 @@ def draft_issue(
         slug=slug,
         as_of=as_of,
         # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
-        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of.isoformat()}."),
+        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of}."),
         categories=[plain_text(c) for c in categories_of(report.headlines, settings)],
         tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
         report=report,

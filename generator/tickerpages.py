@@ -81,6 +81,7 @@ def _ticker_view(
         "ticker": ticker,
         "file": Path(page).name,
         "name": cell(inputs.names.get(ticker, ticker)),
+        "name_text": inputs.names.get(ticker, ticker),  # unescaped: for the front matter's `attr`
         "group": inputs.groups.get(ticker, "benchmark"),
         "benchmark": state.benchmark if state else None,
         "state": state,
