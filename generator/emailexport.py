@@ -122,6 +122,8 @@ def render_email(
 ) -> EmailIssue:
     """The email of one post: HTML with inlined CSS and absolute (or embedded) images, and text."""
     meta, body = read_front_matter(post)
+    if not post.resolve().is_relative_to(content_dir.resolve()):
+        raise PublishError(f"{post}: not in the content folder {content_dir}; give one of its issues")
     post_rel = post.resolve().relative_to(content_dir.resolve()).as_posix()
     title = str(meta.get("title") or post.stem)
     url = post_url(site_url, meta, post)

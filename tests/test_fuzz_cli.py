@@ -195,3 +195,27 @@ def test_a_holiday_friday_reads_thursday_close():
     from generator import pipeline
 
     assert pipeline.last_friday(date(2025, 4, 19)) == date(2025, 4, 18)  # Good Friday: NYSE closed
+
+
+@FUZZ
+@given(
+    ref=st.one_of(
+        st.sampled_from(["", ".", "/", "*", "**", "2025-10-1?", "[x", "../x", "/etc/passwd", "2025-99-99"]),
+        st.text(max_size=12),
+    )
+)
+def test_any_issue_reference_is_resolved_or_one_error_line(demo_ws, ref):
+    for command in (["publish", "--", ref], ["email", "--out", str(demo_ws / "mail"), "--", ref]):
+        result = invoke(demo_ws, *command)
+        assert_clean_exit(result)
+
+
+def test_an_email_of_a_post_outside_the_content_folder_is_refused(demo_ws, tmp_path):
+    post = tmp_path / "2025-10-17-x.md"
+    post.write_text("---\ntitle: x\ndate: 2025-10-17\ndraft: true\n---\n\nhi\n", encoding="utf-8")
+    result = invoke(demo_ws, "email", str(post), "--out", str(tmp_path / "mail"))
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        == f"Error: {post}: not in the content folder {demo_ws / 'content'}; give one of its issues"
+    )
