@@ -284,3 +284,19 @@ def test_a_built_issue_title_with_markup_is_one_error_line(poisoned_build: Path)
         f"Error: {post.name}: title '{SCRIPT}' contains '<' or '>'; the theme would print it as HTML, "
         "so write it without them (e.g. ‹ ›)"
     )
+
+
+@pytest.mark.parametrize("name", ["Fund $5 and $6", "A $\\frac{$ B", "Bad $\\x$ name", SCRIPT])
+def test_a_dollar_or_markup_in_a_name_is_drawn_as_text_in_a_chart(name):
+    import io
+    from datetime import date
+
+    from generator.charts import ChartFrame, build_price_chart
+
+    close = pd.Series([10.0 + i / 10 for i in range(300)], index=pd.bdate_range("2024-01-01", periods=300))
+    fig = build_price_chart(
+        close, ticker="X", name=name, frame=ChartFrame("Site $\\x$", date(2025, 3, 1), "src")
+    )
+    fig.savefig(io.BytesIO(), format="png")  # mathtext would raise ValueError on the last two
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert any(name in t for t in texts)
