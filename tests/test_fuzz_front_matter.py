@@ -206,6 +206,16 @@ def test_a_call_with_an_odd_field_is_refused_naming_it(changes, message):
     assert str(caught.value).startswith("x.md: call c1: ") and message in str(caught.value)
 
 
+@pytest.mark.parametrize("call_id", ["../x", "<script>alert(1)</script>", "a b", "-x"])
+def test_a_call_id_that_cannot_name_a_page_is_refused(call_id):
+    raw = {"id": call_id, "position": "long IWM", "horizon_weeks": 13, "stop": 1.0}
+    with pytest.raises(DraftError) as caught:
+        parse_call(raw, known_tickers=KNOWN, where="x.md")
+    assert str(caught.value) == (
+        f"x.md: call {call_id!r}: its id may hold only letters, digits, '.', '_', '^', '=' and '-' (it names a page)"
+    )
+
+
 def test_a_lower_case_or_class_share_position_is_normalised():
     call = parse_call(
         {"id": "c", "position": "Long brk.b", "horizon_weeks": 4, "stop": 400},
