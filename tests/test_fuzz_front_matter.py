@@ -212,7 +212,8 @@ def test_a_call_id_that_cannot_name_a_page_is_refused(call_id):
     with pytest.raises(DraftError) as caught:
         parse_call(raw, known_tickers=KNOWN, where="x.md")
     assert str(caught.value) == (
-        f"x.md: call {call_id!r}: its id may hold only letters, digits, '.', '_', '^', '=' and '-' (it names a page)"
+        f"x.md: call {call_id!r}: its id may hold only letters, digits, '.', '_', '^', '=' and '-' "
+        "(it names a page)"
     )
 
 
