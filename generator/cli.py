@@ -358,9 +358,19 @@ def publish_command(ctx: click.Context, issue: str) -> None:
 
 @cli.command("build")
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Build the site here (default: site/).")
+@click.option(
+    "--full",
+    "--force",
+    "full",
+    is_flag=True,
+    help="Run MkDocs even when nothing it reads changed since the last build.",
+)
 @click.pass_context
-def build_command(ctx: click.Context, out: Path | None) -> None:
+def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
     """Rescore every call, write the ledger pages and build the site with MkDocs.
+
+    MkDocs is skipped when nothing it reads (content/, mkdocs.yml, overrides/, the installed
+    MkDocs and plugins) changed since the last build into the same folder; --full runs it.
 
     \b
     Example:
@@ -372,12 +382,16 @@ def build_command(ctx: click.Context, out: Path | None) -> None:
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
     settings = _settings(ctx)
     started = time.perf_counter()
-    result = pipeline.build_site(settings, site_dir=out.resolve() if out else None)
+    result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    mkdocs = (
+        "site unchanged, MkDocs skipped; --full to rebuild"
+        if result.mkdocs_skipped
+        else f"MkDocs {result.seconds_mkdocs:.1f}s"
+    )
     click.echo(
         f"Built {result.issues} issues and {result.calls} calls into {result.site_dir} "
         f"in {time.perf_counter() - started:.1f}s ({result.pages_written} pages written, "
-        f"{result.charts_drawn} charts drawn in {result.seconds_generate:.1f}s; "
-        f"MkDocs {result.seconds_mkdocs:.1f}s)"
+        f"{result.charts_drawn} charts drawn in {result.seconds_generate:.1f}s; {mkdocs})"
     )
 
 

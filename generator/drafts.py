@@ -28,7 +28,7 @@ import yaml
 from generator.calls import Call, CallScore
 from generator.config import Settings, SignalSettings
 from generator.errors import DraftError, TemplateError
-from generator.fsio import atomic_write_text
+from generator.fsio import atomic_write_text, remove_file
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
 from generator.universe_view import UniverseView
 
@@ -307,6 +307,9 @@ def write_draft(posts_dir: Path, as_of: date, slug: str, text: str, *, force: bo
         atomic_write_text(target, text)
         return WriteOutcome(target, "created")
     current = existing[0]
+    if target in existing and len(existing) > 1:
+        others = _drop_superseded([p for p in existing if p != target])
+        current = others[0] if others else target
     old = current.read_text(encoding="utf-8")
     meta, _ = read_front_matter(current)
     if meta.get("draft") is False:
@@ -316,25 +319,49 @@ def write_draft(posts_dir: Path, as_of: date, slug: str, text: str, *, force: bo
     if is_untouched(old):
         atomic_write_text(target, text)
         if current != target:
-            current.unlink()
+            remove_file(current)
         return WriteOutcome(target, "updated")
     if not force:
         beside = current.with_name(current.stem + ".new.md")
         atomic_write_text(beside, text)
         return WriteOutcome(beside, "beside")
-    backup = _free_backup_path(current)
-    atomic_write_text(backup, old)
+    backup = _backup_path(current, old)
+    if not backup.exists():
+        atomic_write_text(backup, old)
     atomic_write_text(target, text)
     if current != target:
-        current.unlink()
+        remove_file(current)
     return WriteOutcome(target, "forced", backup)
 
 
-def _free_backup_path(path: Path) -> Path:
+def _drop_superseded(others: list[Path]) -> list[Path]:
+    """Remove the week's other unpublished posts that a renamed draft replaced; return the rest.
+
+    A run killed between writing a draft under its new name and removing the old file leaves
+    both. The old one goes only if nothing in it can be lost: it is untouched (regenerable),
+    or its exact text is already kept in one of its backups (``--force``). An edited or
+    published post stays, and the run goes on with it as usual.
+    """
+    kept = []
+    for path in others:
+        text = path.read_text(encoding="utf-8")
+        meta, _ = read_front_matter(path)
+        saved = any(b.read_text(encoding="utf-8") == text for b in path.parent.glob(f"{path.stem}.bak*.txt"))
+        if meta.get("draft") is not False and (is_untouched(text) or saved):
+            remove_file(path)
+        else:
+            kept.append(path)
+    return kept
+
+
+def _backup_path(path: Path, text: str) -> Path:
+    """The backup that already holds exactly ``text`` (a run killed after writing it), else a free name."""
     n = 1
     while True:
         candidate = path.with_name(f"{path.stem}.bak{n}.txt")
         if not candidate.exists():
+            return candidate
+        if candidate.read_text(encoding="utf-8") == text:
             return candidate
         n += 1
 

@@ -33,3 +33,11 @@ class DraftError(GeneratorError):
 
 class PublishError(GeneratorError):
     """Publishing or building the site failed."""
+
+
+class WriteError(GeneratorError):
+    """A file could not be written (disk full, read-only folder, no permission); names the path."""
+
+
+class WorkspaceBusyError(GeneratorError):
+    """Another rotation command holds the workspace's lock."""

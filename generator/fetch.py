@@ -153,8 +153,21 @@ def fetch_into_store(
             raise FetchError(
                 f"{source.label} returned no prices: " + "; ".join(str(f) for f in summary.failed)
             )
-        _store_and_check(run, store, manifest, entries, summary, start, thresholds)
+        try:
+            _store_and_check(run, store, manifest, entries, summary, start, thresholds)
+        except Exception:
+            _drop_unreferenced(store)
+            raise
     return summary
+
+
+def _drop_unreferenced(store: PriceStore) -> None:
+    """After a failed write (a full disk): remove the new files the manifest on disk does not name."""
+    try:
+        manifest = store.read_manifest()
+    except StoreError:
+        return  # it cannot say which files are good; the next fetch sorts it out
+    store.collect_garbage(manifest)
 
 
 def _fetch_incremental(

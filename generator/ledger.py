@@ -60,16 +60,20 @@ SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 def _words(meta: dict[str, Any], key: str, where: str, what: str) -> list[str]:
-    """A front-matter list of words (a single word is a list of one); DraftError names the field."""
+    """A front-matter list of words; DraftError names the field.
+
+    A single word is refused rather than read as a list of one: Material's blog plugin
+    rejects ``categories: Size`` at build time, so the error is given here, with the fix.
+    """
     value = meta.get(key)
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return []
-    if isinstance(value, SCALAR) and not isinstance(value, bool):
-        value = [value]
-    words = isinstance(value, list) and all(isinstance(v, SCALAR) and not isinstance(v, bool) for v in value)
-    if not words:
-        raise DraftError(f"{where}: {key} must be a list of {what}, got {value!r}")
-    return [str(v) for v in value]
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise DraftError(
+            f"{where}: {key} must be a list of {what}, got {value!r} "
+            f"(write it as [a, b], or one '- a' line per item)"
+        )
+    return list(value)
 
 
 def _tickers(tags: list[str], where: str) -> list[str]:

@@ -9,8 +9,6 @@ Reading goes through ``ParquetFile.read`` with a column projection, a third of t
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from generator.frames import Columns
+from generator.fsio import atomic_write_bytes
 from generator.prices import BAR_COLUMNS
 
 
@@ -81,12 +80,4 @@ def parquet_to_dates(path: Path) -> np.ndarray:
 
 def replace_unsynced(path: Path, data: bytes) -> None:
     """Temp file + rename without fsync: a crash leaves the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data, sync=False)

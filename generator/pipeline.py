@@ -16,8 +16,8 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator import __version__, universe
-from generator.calls import CallScore, suggest_calls
+from generator import __version__, sitestamp, universe
+from generator.calls import CallScore, return_correlations, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
 from generator.checks import CheckThresholds
 from generator.config import Settings
@@ -50,7 +50,7 @@ from generator.issuecharts import (
 from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
 from generator.notes import issue_lines
 from generator.prices import PriceHistory
-from generator.publish import mark_published, resolve_issue, run_mkdocs_build
+from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
@@ -59,6 +59,7 @@ from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
 from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.universe_view import UniverseData, universe_view
+from generator.workspace import holds_workspace
 
 Progress = Callable[[str], None]
 
@@ -261,6 +262,7 @@ def draft_issue(
         horizon_weeks=settings.issue.default_horizon_weeks,
         max_calls=settings.issue.max_new_calls,
         open_positions=[s.call.position for s in open_calls],
+        correlations=return_correlations(history.adj_close, report.instruments),
     )
     issue = IssueContext(
         title=title,
@@ -356,6 +358,7 @@ def open_workspace(settings: Settings, source_spec: str) -> Workspace:
     )
 
 
+@holds_workspace("draft")
 def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
     """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
     spec = settings.data.source
@@ -390,6 +393,7 @@ class BackfillResult:
     charts: DrawStats
 
 
+@holds_workspace("backfill")
 def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
     """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
 
@@ -444,6 +448,7 @@ def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats
     return draw_charts_unless_frozen(settings, jobs, posts_dir(settings))
 
 
+@holds_workspace("publish")
 def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
@@ -468,6 +473,7 @@ class BuildResult:
     charts_drawn: int = 0
     seconds_generate: float = 0.0
     seconds_mkdocs: float = 0.0
+    mkdocs_skipped: bool = False
 
 
 def score_published(
@@ -492,11 +498,14 @@ def score_published(
     return scores, latest
 
 
-def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResult:
+@holds_workspace("build")
+def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool = False) -> BuildResult:
     """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
 
     Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
-    did not change are not redrawn, so MkDocs and git see only real changes.
+    did not change are not redrawn, so MkDocs and git see only real changes. MkDocs itself is
+    skipped when nothing it reads changed since the last build into the same site folder
+    (``generator.sitestamp``), unless ``full``.
     """
     started = time.perf_counter()
     issues = published_issues(posts_dir(settings), settings.tickers)
@@ -512,7 +521,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
     target = site_dir or settings.site_dir
-    run_mkdocs_build(settings, target, synthetic=synthetic)
+    skipped = run_mkdocs_unless_unchanged(settings, target, synthetic=synthetic, full=full)
     return BuildResult(
         len(issues),
         len(scores),
@@ -521,9 +530,29 @@ def build_site(settings: Settings, *, site_dir: Path | None = None) -> BuildResu
         stats.charts_drawn,
         generated - started,
         time.perf_counter() - generated,
+        skipped,
     )
 
 
+def run_mkdocs_unless_unchanged(settings: Settings, site_dir: Path, *, synthetic: bool, full: bool) -> bool:
+    """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
+
+    The stamp is written only after MkDocs succeeded, so a failed build is never skipped.
+    """
+    sitestamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
+    inputs = sitestamp.current_inputs(
+        settings.content_dir, settings.mkdocs_yml, site_dir, mkdocs_env(settings, synthetic=synthetic)
+    )
+    if not full and sitestamp.is_fresh(
+        sitestamp.read_stamp(site_dir), inputs, sitestamp.current_site(site_dir)
+    ):
+        return True
+    run_mkdocs_build(settings, site_dir, synthetic=synthetic)
+    sitestamp.write_stamp(site_dir, inputs)
+    return False
+
+
+@holds_workspace("demo")
 def run_demo(
     settings: Settings, *, weeks: int, site_dir: Path | None, progress: Progress | None = None
 ) -> BuildResult:

@@ -140,18 +140,19 @@ def _invalidation_pct(score: CallScore, prices: PriceHistory | None) -> float | 
 
 
 def track_record_groups(scores: Sequence[CallScore]) -> list[tuple[str, list[TrackRecord]]]:
-    """All calls; by category; by year of publication."""
+    """All calls; by category; by year of publication (a group with no call is left out)."""
     by_category: dict[str, list[CallScore]] = defaultdict(list)
     by_year: dict[int, list[CallScore]] = defaultdict(list)
     for score in scores:
         by_category[score.call.category].append(score)
         if score.call.issue_date is not None:
             by_year[score.call.issue_date.year].append(score)
-    return [
+    groups = [
         ("All calls", [track_record("all calls", scores)]),
         ("By category", [track_record(k, v) for k, v in sorted(by_category.items())]),
         ("By year", [track_record(str(k), v) for k, v in sorted(by_year.items())]),
     ]
+    return [(title, rows) for title, rows in groups if rows]
 
 
 def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.calls import CallScore
 from generator.config import Settings
-from generator.fsio import write_text_if_changed
+from generator.fsio import remove_file, write_text_if_changed
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
@@ -61,7 +61,7 @@ def prune_generated(content_dir: Path, keep: set[Path]) -> int:
         base = content_dir / folder
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
             if path.is_file() and path.suffix in (".md", ".png") and path.resolve() not in keep:
-                path.unlink()
+                remove_file(path)
                 removed += 1
     return removed
 

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from generator.errors import StoreError
 from generator.frames import Columns, RowLookup, union_of_days, wide_frame
-from generator.fsio import atomic_write_text
+from generator.fsio import atomic_write_text, remove_file, sweep_temp_files, write_failure
 from generator.notes import manifest_notes
 from generator.parquet_io import (
     bars_to_parquet,
@@ -102,15 +102,17 @@ class PriceStore:
         """Hold the store's write lock; refuse at once if another run holds it."""
         from filelock import FileLock, Timeout
 
-        self.folder.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.folder / LOCK_NAME, timeout=0)
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
             lock.acquire()
-        except Timeout:
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise StoreError(
                 f"another rotation run is writing the price store {self.folder} (it holds {LOCK_NAME}); "
                 "wait for it to finish and run this command again"
             ) from None
+        except OSError as exc:
+            raise write_failure(self.folder / LOCK_NAME, exc, "create the lock") from exc
         try:
             yield
         finally:
@@ -128,7 +130,7 @@ class PriceStore:
         digest = hashlib.sha256(data).hexdigest()
         name = self.relative_file(ticker, digest)
         path = self.folder / name
-        if not (path.exists() and path.stat().st_size == len(data)):
+        if not _holds(path, data):  # content-named: an existing file is reused only if intact
             replace_unsynced(path, data)
         index = pd.DatetimeIndex(bars.index)
         return StoredFile(name, digest, len(bars), index[0].date(), index[-1].date())
@@ -192,8 +194,9 @@ class PriceStore:
             return {}
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.manifest_path}: the store manifest is unreadable ({exc})") from exc
-        if not isinstance(manifest, dict):
-            raise StoreError(f"{self.manifest_path}: the store manifest is not a JSON object")
+        problem = manifest_problem(manifest)
+        if problem is not None:
+            raise StoreError(f"{self.manifest_path}: the store manifest is malformed ({problem})")
         return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
@@ -217,8 +220,10 @@ class PriceStore:
             folder = self.folder / sub
             for path in folder.iterdir() if folder.is_dir() else []:
                 if path.name not in keep and path.suffix in (".parquet", ".tmp"):
-                    path.unlink(missing_ok=True)
+                    remove_file(path)
                     removed.append(path)
+        # A killed manifest or universe write leaves its temp file beside them.
+        removed += sweep_temp_files(self.folder)
         return removed
 
     def write_dates(self, dates_ns: np.ndarray) -> dict[str, Any]:
@@ -230,7 +235,7 @@ class PriceStore:
         data = dates_to_parquet(dates_ns)
         digest = hashlib.sha256(data).hexdigest()
         name = f"dates/{digest[:16]}.parquet"
-        if not (self.folder / name).exists():
+        if not _holds(self.folder / name, data):
             replace_unsynced(self.folder / name, data)
         return {"file": name, "sha256": digest, "rows": len(dates_ns)}
 
@@ -239,8 +244,11 @@ class PriceStore:
         entry = manifest.get("dates")
         if not isinstance(entry, dict) or not entry.get("file"):
             return None
+        path = self.folder / str(entry["file"])
         try:
-            dates = parquet_to_dates(self.folder / str(entry["file"]))
+            if entry.get("sha256") and hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+                return None  # altered: load_history reads every file's dates instead
+            dates = parquet_to_dates(path)
         except (OSError, pa.ArrowException, KeyError):
             return None
         return dates if len(dates) == int(entry.get("rows", -1)) else None
@@ -338,6 +346,60 @@ class PriceStore:
             arrays = {c: np.asfortranarray(a[keep]) for c, a in arrays.items()}
             known_dates = known_dates[keep]
         return pd.DatetimeIndex(known_dates.view("datetime64[ns]"), name="date"), arrays
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """True when ``path`` holds exactly ``data`` (size first: most new files do not exist yet)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with a parsed manifest's shape (a hand edit, a foreign file), or None.
+
+    Checked on every read, so a wrong type is reported here, by name, instead of failing
+    deep in a fetch or a load; a fetch then treats the manifest as unreadable and refetches.
+    """
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    tickers = manifest.get("tickers", {})
+    if not isinstance(tickers, dict):
+        return "'tickers' is not an object"
+    for ticker, entry in tickers.items():
+        if not isinstance(entry, dict):
+            return f"the entry of {ticker} is not an object"
+        for key in ("file", "sha256"):
+            if key in entry and not isinstance(entry[key], str):
+                return f"{ticker}: '{key}' is not a string"
+        if "rows" in entry and (isinstance(entry["rows"], bool) or not isinstance(entry["rows"], int)):
+            return f"{ticker}: 'rows' is not a whole number"
+        for key in ("first_bar", "last_bar", "start_requested"):
+            if entry.get(key) is not None and not _iso_day(entry[key]):
+                return f"{ticker}: '{key}' is not a date (YYYY-MM-DD)"
+        for key in ("notes", "source_notes"):
+            if not isinstance(entry.get(key, []), list) or not all(
+                isinstance(n, dict) for n in entry.get(key, [])
+            ):
+                return f"{ticker}: '{key}' is not a list of objects"
+    for key in ("failures", "notes"):
+        if not isinstance(manifest.get(key, []), list):
+            return f"'{key}' is not a list"
+    dates = manifest.get("dates")
+    if dates is not None and not isinstance(dates, dict):
+        return "'dates' is not an object"
+    return None
+
+
+def _iso_day(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def utc_now_iso() -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from generator.errors import FetchError
+from generator.errors import FetchError, StoreError
 from generator.fsio import atomic_write_bytes
 
 UNIVERSE_COLUMNS = (
@@ -147,13 +147,23 @@ def snapshot_days(store_folder: Path) -> list[date]:
     return sorted(days)
 
 
+def read_snapshot(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """One stored snapshot; StoreError naming the file if it is corrupt or truncated."""
+    try:
+        return pq.read_table(path, columns=columns)
+    except (OSError, pa.ArrowException, KeyError) as exc:
+        raise StoreError(
+            f"the universe snapshot {path} is unreadable ({exc}); delete it and run `rotation universe`"
+        ) from exc
+
+
 def load_snapshots(store_folder: Path, *, through: date | None = None) -> pd.DataFrame:
     """Every stored snapshot (up to ``through``) stacked, with a ``snapshot`` date column."""
     frames = []
     for day in snapshot_days(store_folder):
         if through is not None and day > through:
             continue
-        rows = pq.read_table(snapshot_folder(store_folder) / f"{day.isoformat()}.parquet").to_pandas()
+        rows = read_snapshot(snapshot_folder(store_folder) / f"{day.isoformat()}.parquet").to_pandas()
         frames.append(normalise_rows(rows).assign(snapshot=pd.Timestamp(day)))
     if not frames:
         empty = normalise_rows(pd.DataFrame(columns=list(UNIVERSE_COLUMNS)))
@@ -166,9 +176,7 @@ def latest_universe_tickers(store_folder: Path) -> list[str]:
     days = snapshot_days(store_folder)
     if not days:
         return []
-    rows = pq.read_table(
-        snapshot_folder(store_folder) / f"{days[-1].isoformat()}.parquet", columns=["ticker"]
-    )
+    rows = read_snapshot(snapshot_folder(store_folder) / f"{days[-1].isoformat()}.parquet", ["ticker"])
     return [str(t) for t in rows.column("ticker").to_pylist() if t]
 
 

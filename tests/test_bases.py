@@ -209,6 +209,19 @@ def test_a_failed_breakout_is_reported_as_failed():
     assert events[0].detail["weeks_after_breakout"] == 2
 
 
+def test_a_failed_breakout_that_reclaims_its_ceiling_is_no_longer_failed():
+    # The ceiling is 100 (breakout buffer 1%): back at 101 the base still reads as failed,
+    # at 117 (XLY in November 2024) the old ceiling has been reclaimed.
+    failed = np.concatenate([synthetic_base()[:321], [98.0, 93.0, 92.0]])
+    still_below, _ = states_at(np.concatenate([failed, [100.5]]), len(failed))
+    assert still_below.state == "failed"
+    closes = np.concatenate([failed, [104.0, 110.0, 117.0]])
+    state, events = states_at(closes, len(closes) - 1)
+    assert state.state == "post_breakout"
+    assert state.pct_from_ceiling == pytest.approx(17.0)
+    assert "base_breakout_failed" in [e.kind for e in events]  # the failure stays on record
+
+
 def test_too_little_history_is_insufficient_not_none():
     state, events = states_at(np.linspace(50, 60, 20), 19)
     assert state.state == INSUFFICIENT and state.ceiling is None and events == []

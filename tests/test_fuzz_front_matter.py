@@ -173,8 +173,13 @@ def test_a_front_matter_field_of_the_wrong_type_is_named(tmp_path, field, value,
     assert f"2025-10-24-x.md: {message}" in str(caught.value)
 
 
-def test_a_single_string_category_is_one_category(tmp_path):
-    path = _write(tmp_path, "---\ndate: 2025-10-24\ncategories: Size\ntags: IWM\n---\n")
+def test_a_single_string_category_is_refused_with_the_fix(tmp_path):
+    # Material's blog plugin would fail the build on it ("Expected a list of items").
+    path = _write(tmp_path, "---\ndate: 2025-10-24\ncategories: Size\n---\n")
+    refused = r"categories must be a list of words, got 'Size' \(write it as \[a, b\]"
+    with pytest.raises(DraftError, match=refused):
+        read_issue(path, KNOWN)
+    path = _write(tmp_path, "---\ndate: 2025-10-24\ncategories: [Size]\ntags: [IWM]\n---\n")
     issue = read_issue(path, KNOWN)
     assert issue.categories == ["Size"] and issue.tags == ["IWM"]
 

@@ -11,7 +11,10 @@ State at ``T`` (first match wins):
 
 - ``breakout``: a breakout at ``T``;
 - ``failed``: the latest breakout within ``hold_weeks`` closed below
-  ``ceiling*(1 - fail_tol_pct/100)`` within ``fail_window_weeks`` of it;
+  ``ceiling*(1 - fail_tol_pct/100)`` within ``fail_window_weeks`` of it, and ``C_T`` is not
+  back above ``ceiling*(1 + breakout_buffer_pct/100)`` (a failed breakout that has since
+  reclaimed its ceiling reads as ``post_breakout``: XLY failed in 2024 and stood 17% above
+  the old ceiling at a record by November, where "failed" misled);
 - ``post_breakout``: that breakout held and ``C_T >= ceiling*(1 - fail_tol_pct/100)``;
 - ``attempting``: a valid base and ``C_T >= H*(1 - attempt_band_pct/100)``;
 - ``forming``: a valid base with the close lower in its range;
@@ -173,8 +176,15 @@ def _state(
         tracked = _record_events(latest, weekly, weeks, params, kinds)[0]
         failed = latest.failed_row is not None
         held = close >= latest.ceiling * (1.0 - params.fail_tol_pct / 100.0)
+        reclaimed = close > latest.ceiling * (1.0 + params.breakout_buffer_pct / 100.0)
         state = (
-            "breakout" if latest.row == last else "failed" if failed else "post_breakout" if held else None
+            "breakout"
+            if latest.row == last
+            else "failed"
+            if failed and not reclaimed
+            else "post_breakout"
+            if held
+            else None
         )
         if state is not None:
             fields = _base_fields(weeks, latest.start_row, latest.length_weeks, latest.ceiling, latest.floor)

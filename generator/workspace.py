@@ -1,0 +1,81 @@
+"""The workspace lock: one writing command at a time per workspace.
+
+``draft``, ``backfill``, ``publish``, ``build`` and ``demo`` write the content folder, the
+chart caches and ``site/``; two of them at once would interleave their writes (two builds
+swapping ``site/``, a publish stamping a post a draft is rewriting). Each holds
+``.rotation.lock`` in the workspace root (filelock) and a second one is refused at once
+with a clear message. The lock is re-entrant within a thread (``demo`` runs ``build``).
+
+Under the lock, the temp files a killed run left behind in the content folder and the
+caches are swept before anything is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+from generator.config import Settings
+from generator.errors import WorkspaceBusyError
+from generator.fsio import sweep_temp_files, write_failure
+
+LOCK_NAME = ".rotation.lock"
+_held = threading.local()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
+    """Hold the workspace's lock for ``command``; refuse at once if another run holds it."""
+    from filelock import FileLock, Timeout
+
+    path = (settings.root / LOCK_NAME).resolve()
+    depth: dict[Path, int] = getattr(_held, "depth", None) or {}
+    _held.depth = depth
+    if depth.get(path):
+        depth[path] += 1
+        try:
+            yield
+        finally:
+            depth[path] -= 1
+        return
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
+        raise WorkspaceBusyError(
+            f"another rotation command is using the workspace {settings.root} (it holds {LOCK_NAME}); "
+            f"wait for it to finish, then run `rotation {command}` again"
+        ) from None
+    except OSError as exc:
+        raise write_failure(path, exc, "create the lock") from exc
+    depth[path] = 1
+    try:
+        for folder in (settings.content_dir, settings.cache_dir):
+            sweep_temp_files(folder)
+        yield
+    finally:
+        depth[path] = 0
+        lock.release()
+
+
+def holds_workspace(
+    command: str,
+) -> Callable[[Callable[Concatenate[Settings, P], R]], Callable[Concatenate[Settings, P], R]]:
+    """Run the decorated pipeline function (``settings`` first) under the workspace lock."""
+
+    def wrap(fn: Callable[Concatenate[Settings, P], R]) -> Callable[Concatenate[Settings, P], R]:
+        @functools.wraps(fn)
+        def locked(settings: Settings, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            with workspace_lock(settings, command):
+                return fn(settings, *args, **kwargs)
+
+        return locked
+
+    return wrap

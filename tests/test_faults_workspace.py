@@ -1,0 +1,205 @@
+"""A kill at every write step of fetch, draft, publish and build loses nothing.
+
+For each command: run it once uninterrupted (counting its write steps), then for N = 1..all
+steps restore the state before it, kill it at step N (tests/faults.py), check that every file
+left is byte-for-byte the before or the after version, rerun it, and check that the rerun
+ends exactly where the uninterrupted run did with no temp file left. Soft kills (Ctrl-C: the
+cleanup handlers run) and hard kills (nothing after the kill runs) both.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from generator import fetch as fetch_module
+from generator import pipeline, publish
+from generator.config import Settings, load_settings
+from generator.drafts import stamp_hash
+from generator.fetch import fetch_into_store
+from generator.store import PriceStore
+from tests.conftest import make_workspace
+from tests.faults import fake_mkdocs, fast_charts, kill_at_every_step, restore, tree
+from tests.test_store_fetch import yahoo
+from tests.yf_fakes import FakeYahoo, truth_bars
+
+MODES = pytest.mark.parametrize("hard", [False, True], ids=["soft-kill", "hard-kill"])
+FAULTS = pytest.mark.parametrize(
+    "fault",
+    [{"hard": False}, {"hard": True}, {"disk_full": True}],
+    ids=["soft-kill", "hard-kill", "disk-full"],
+)
+SMALL_GROUPS = {
+    '"IWB", "IWR", "IWM", "IWC"': '"IWB", "IWM"',
+    '"XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY"': '"XLE", "XLK"',
+    '"PSCC", "PSCD", "PSCE", "PSCF", "PSCH", "PSCI", "PSCM", "PSCT", "PSCU"': '"PSCT"',
+    '"ARKK", "ARKQ", "ARKW", "ARKG", "ARKF", "ARKX", "UFO"': '"ARKX"',
+}
+
+
+def small_workspace(folder: Path) -> Path:
+    """The repository's workspace with seven ETFs and light charts: every write path, few writes."""
+    make_workspace(folder)
+    config = folder / "newsletter.toml"
+    text = config.read_text(encoding="utf-8")
+    for old, new in SMALL_GROUPS.items():
+        assert f"tickers = [{old}]" in text
+        text = text.replace(f"tickers = [{old}]", f"tickers = [{new}]")
+    text = text.replace("dark_variants = true", "dark_variants = false")
+    text = text.replace('history_start = "2005-01-01"', 'history_start = "2019-01-01"')
+    config.write_text(text, encoding="utf-8")
+    return folder
+
+
+def load(folder: Path) -> Settings:
+    return load_settings(folder / "newsletter.toml", **{"data.source": "demo", "charts.workers": 1})
+
+
+def publish_at(settings: Settings, as_of: date) -> None:
+    noon = datetime.combine(as_of, datetime.min.time()).replace(hour=18)
+    pipeline.publish_issue(settings, as_of.isoformat(), noon, allow_placeholders=True)
+
+
+@pytest.fixture(scope="module")
+def demo_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small workspace with the demo prices stored (the snapshot drafts start from)."""
+    base = small_workspace(tmp_path_factory.mktemp("faults-base") / "ws")
+    pipeline.fetch_prices(load(base), "demo")
+    return base
+
+
+@pytest.fixture
+def workspace_at(tmp_path: Path, demo_base: Path, monkeypatch: pytest.MonkeyPatch):
+    """(snapshot folder, workspace folder, settings): the workspace always at the same path."""
+    fast_charts(monkeypatch)
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(demo_base, snapshot)
+    ws = tmp_path / "ws"
+    restore(snapshot, ws)
+    return snapshot, ws, load(ws)
+
+
+def last_issue_day(settings: Settings) -> date:
+    return pipeline.last_friday(pipeline.load_prices(settings, "demo").last_day)
+
+
+@FAULTS
+def test_a_killed_first_draft_leaves_nothing_or_is_completed_by_the_next_draft(
+    workspace_at, monkeypatch, fault
+):
+    snapshot, ws, settings = workspace_at
+    day = last_issue_day(settings)
+    report = kill_at_every_step(
+        monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day), **fault
+    )
+    assert report.steps >= 5  # the charts, their cache entries and the post
+
+
+@MODES
+def test_a_killed_regeneration_under_a_new_name_never_leaves_two_posts_for_a_week(
+    workspace_at, monkeypatch, hard
+):
+    snapshot, ws, settings = workspace_at
+    day = last_issue_day(settings)
+    post = pipeline.draft_week(settings, day).outcome.path
+    # As an older version drafted it: other words and slug, its own hash (so untouched).
+    older = stamp_hash(post.read_text(encoding="utf-8").replace("## ", "## Older ", 1))
+    post.unlink()
+    post.with_name(f"{day.isoformat()}-an-older-title.md").write_text(older, encoding="utf-8")
+    shutil.rmtree(snapshot)
+    shutil.copytree(ws, snapshot)
+    kill_at_every_step(monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day), hard=hard)
+    posts = sorted(p.name for p in pipeline.posts_dir(settings).glob(f"{day.isoformat()}-*"))
+    assert posts == [post.name]
+
+
+@MODES
+def test_a_killed_forced_redraft_keeps_the_editors_text_once(workspace_at, monkeypatch, hard):
+    snapshot, ws, settings = workspace_at
+    day = last_issue_day(settings)
+    post = pipeline.draft_week(settings, day).outcome.path
+    edited = post.read_text(encoding="utf-8").replace("!!! editor", "My commentary.\n\n!!! note", 1)
+    renamed = post.with_name(f"{day.isoformat()}-my-own-title.md")
+    post.unlink()
+    renamed.write_text(edited, encoding="utf-8")
+    shutil.rmtree(snapshot)
+    shutil.copytree(ws, snapshot)
+    kill_at_every_step(
+        monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day, force=True), hard=hard
+    )
+    folder = pipeline.posts_dir(settings)
+    backups = sorted(folder.glob("*.bak*.txt"))
+    assert [b.name for b in backups] == [f"{renamed.stem}.bak1.txt"]
+    assert backups[0].read_text(encoding="utf-8") == edited
+    assert sorted(p.name for p in folder.glob("*.md")) == [post.name]
+
+
+@MODES
+def test_a_killed_publish_leaves_the_draft_or_the_published_post(workspace_at, monkeypatch, hard):
+    snapshot, ws, settings = workspace_at
+    day = last_issue_day(settings)
+    pipeline.draft_week(settings, day)
+    shutil.rmtree(snapshot)
+    shutil.copytree(ws, snapshot)
+    report = kill_at_every_step(monkeypatch, snapshot, ws, lambda: publish_at(settings, day), hard=hard)
+    assert report.steps == 1
+    assert "draft: false" in next(pipeline.posts_dir(settings).glob("*.md")).read_text(encoding="utf-8")
+
+
+@FAULTS
+def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(
+    workspace_at, monkeypatch, fault
+):
+    snapshot, ws, settings = workspace_at
+    monkeypatch.setattr(publish, "build_with_mkdocs", fake_mkdocs())
+    day = last_issue_day(settings)
+    earlier = day - timedelta(weeks=1)
+    pipeline.draft_week(settings, earlier)
+    publish_at(settings, earlier)
+    pipeline.build_site(settings)
+    old_site = tree(settings.site_dir)
+    pipeline.draft_week(settings, day)
+    publish_at(settings, day)
+    stale = settings.content_dir / "calls" / "2020-01-03-long-gone.md"  # a call no longer in the ledger
+    stale.write_text("# gone\n", encoding="utf-8")
+    shutil.rmtree(snapshot)
+    shutil.copytree(ws, snapshot)
+    report = kill_at_every_step(monkeypatch, snapshot, ws, lambda: pipeline.build_site(settings), **fault)
+    assert report.steps >= 10, report
+    assert not stale.exists() and tree(settings.site_dir) != old_site
+
+
+# --- fetch: the price store --------------------------------------------------------------------
+
+START = date(2024, 1, 1)
+TICKERS = ["IWM", "IWB", "SPY", "QQQ"]
+FIXED_NOW = "2024-04-01T21:00:00+00:00"
+
+
+@MODES
+def test_a_killed_fetch_leaves_the_store_as_it_was_or_is_completed_by_the_next_fetch(
+    tmp_path, monkeypatch, hard
+):
+    monkeypatch.setattr(fetch_module, "utc_now_iso", lambda: FIXED_NOW)
+    fake = FakeYahoo({t: truth_bars(t, last="2024-06-28") for t in [*TICKERS, "DIA"]})
+    snapshot, folder = tmp_path / "snapshot", tmp_path / "store"
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(snapshot), TICKERS, START)
+    # Next week: new bars for all, a new ticker, and a dividend that re-bases QQQ's history.
+    fake.truth["QQQ"] = fake.truth["QQQ"].assign(**{"Adj Close": fake.truth["QQQ"]["Adj Close"] * 0.99})
+
+    def run() -> None:
+        fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(folder), [*TICKERS, "DIA"], START)
+
+    def committed(killed: dict[str, bytes], before: dict[str, bytes]) -> bool:
+        return killed.get("manifest.json") != before.get("manifest.json")
+
+    report = kill_at_every_step(monkeypatch, snapshot, folder, run, hard=hard, committed=committed)
+    assert report.steps >= 7  # five price files, the date index, the manifest, then the old files go
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert sorted(manifest["tickers"]) == sorted([*TICKERS, "DIA"])
+    for ticker, entry in manifest["tickers"].items():
+        assert PriceStore(folder).problem_with(ticker, entry) is None
