@@ -29,6 +29,7 @@ from generator.errors import DraftError
 from generator.prices import PriceHistory
 
 MAX_HORIZON_WEEKS = 520  # ten years: a longer call could never be scored in a reader's lifetime of the letter
+CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^=-]*$")
 POSITION = re.compile(r"^\s*(long|short)\s+([A-Za-z0-9.\-^=]+)(?:\s+vs\.?\s+([A-Za-z0-9.\-^=]+))?\s*$", re.I)
 
 
@@ -83,10 +84,12 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
     if not isinstance(raw, Mapping):
         raise DraftError(f"{where}: a call must be a mapping with id, position, stop, horizon_weeks")
     call_id = str(raw.get("id") or "").strip()
-    label = f"{where}: call {call_id or '(no id)'}"
+    label = f"{where}: call {call_id if CALL_ID.match(call_id) else repr(call_id) if call_id else '(no id)'}"
     problems: list[str] = []
     if not call_id:
         problems.append("missing id")
+    elif not CALL_ID.match(call_id):
+        problems.append("its id may hold only letters, digits, '.', '_', '^', '=' and '-' (it names a page)")
     match = POSITION.match(str(raw.get("position", "")))
     if not match:
         problems.append(f"position {raw.get('position')!r} is not 'long T', 'short T' or 'long T vs B'")

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from generator import __version__
-from generator.config import Settings, load_settings, validate_source_spec
+from generator.config import Settings, load_settings, normalise_ticker, validate_source_spec
 from generator.errors import ConfigError, GeneratorError
 
 
@@ -45,8 +45,34 @@ def _source(value: str | None) -> str | None:
         raise ConfigError(f"--source: {exc}") from None
 
 
+def _tickers(value: str | None) -> list[str] | None:
+    """``--tickers a,b``: each normalised by the ticker rule (config.normalise_ticker), or refused."""
+    if value is None:
+        return None
+    listed = [t for t in value.split(",") if t.strip()]
+    if not listed:
+        raise ConfigError("--tickers: give at least one ticker, e.g. --tickers IWM,IWB")
+    try:
+        return [normalise_ticker(t) for t in listed]
+    except ValueError as exc:
+        raise ConfigError(f"--tickers: {exc}") from None
+
+
 def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
+
+
+def _as_of(value: datetime | None) -> date | None:
+    """``--as-of``: any past date (a weekend or holiday reads the last session on or before it);
+    a date after today in New York is refused.
+    """
+    from generator.sources.yahoo import new_york_today
+
+    day = _day(value)
+    today = new_york_today()
+    if day is not None and day > today:
+        raise ConfigError(f"--as-of {day} is in the future (today is {today} in New York)")
+    return day
 
 
 SOURCE_OPTION = click.option(
@@ -157,7 +183,7 @@ def fetch_command(
 
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
-    listed = [t.strip().upper() for t in tickers.split(",") if t.strip()] if tickers else None
+    listed = _tickers(tickers)
     wanted = pipeline.fetch_targets(settings, spec, listed, with_universe=with_universe)
     with click.progressbar(
         length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
@@ -226,7 +252,9 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     """Print the signal summary as of a date (tables, or JSON for machines).
 
     Headlines, pairs, every ETF's levels, base and RRG quadrant, and breadth, all from bars
-    dated on or before the as-of date (default: the last bar in the store).
+    dated on or before the as-of date (default: the last bar in the store). A weekend or
+    holiday reads the last session before it (the header says "data through"); a date before
+    the first bar or after today is an error.
 
     \b
     Example:
@@ -237,8 +265,9 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     from generator.signals.console import render_signals
 
     settings = _settings(ctx, **{"data.source": _source(source)})
+    day = _as_of(as_of)
     prices = pipeline.load_prices(settings, settings.data.source)
-    day = _day(as_of) or prices.last_day
+    day = day or prices.last_day
     report = compute_signals(prices, settings, day)
     if as_json:
         click.echo(json.dumps(report.to_jsonable(), indent=2, sort_keys=True, ensure_ascii=False))
@@ -254,6 +283,10 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
 def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None, force: bool) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
 
+    The issue is computed as of the Friday on or before AS_OF (a Saturday or a Wednesday
+    drafts the week ending that Friday, a holiday Friday reads Thursday's close). A week that
+    ends before the first stored price, or that has no stored price yet, is an error.
+
     \b
     Example:
         rotation draft --as-of 2025-09-19
@@ -261,7 +294,7 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     from generator import pipeline
 
     settings = _settings(ctx, **{"data.source": _source(source)})
-    _report_draft(pipeline.draft_week(settings, _day(as_of), force=force))
+    _report_draft(pipeline.draft_week(settings, _as_of(as_of), force=force))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:

@@ -34,11 +34,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _normalise_ticker(value: str) -> str:
-    ticker = value.strip().upper()
-    if not TICKER_PATTERN.match(ticker):
+def normalise_ticker(value: str) -> str:
+    """The ticker rule: surrounding spaces dropped, upper-cased; then 1-15 ASCII letters, digits,
+    '.', '-', '^' or '=', starting with a letter, a digit or '^' (``brk.b`` -> ``BRK.B``,
+    ``^vix`` -> ``^VIX``). Anything else (spaces inside, '/', '..', accents, markup) is a
+    ValueError: a ticker names files and pages, so it can never hold a path or HTML.
+    """
+    ticker = value.strip().upper() if isinstance(value, str) and value.isascii() else None
+    if ticker is None or not TICKER_PATTERN.match(ticker):
         raise ValueError(f"{value!r} is not a ticker symbol (letters, digits, '.', '-', '^', '=')")
     return ticker
+
+
+_normalise_ticker = normalise_ticker
 
 
 def _usable_path(value: Path) -> Path:

@@ -12,6 +12,7 @@ goes beside it), and a published one is never touched.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import traceback
 from collections.abc import Sequence
@@ -118,7 +119,10 @@ def template_env(settings: Settings) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # Markdown, not HTML; MkDocs escapes on render
+        # Markdown templates are not escaped (Markdown passes raw HTML through, so every value
+        # that comes from the data, newsletter.toml or an editor goes through `text` or `cell`);
+        # HTML templates (email/issue.html.j2) are autoescaped.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
     )
     env.filters.update(
         pct=fmt_pct,
@@ -128,8 +132,45 @@ def template_env(settings: Settings) -> jinja2.Environment:
         span=fmt_span,
         yaml=dump_yaml,
         pick=pick_wording,
+        text=md_text,
+        cell=md_cell,
+        attr=html_attr,
     )
     return env
+
+
+_MD_SPECIAL = str.maketrans(
+    {"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}", "\n": " ", "\r": " "}
+)
+
+
+def md_text(value: object) -> str:
+    """Text that stays text in Markdown: no raw HTML, link or attribute list can come out of it.
+
+    ``<`` and ``>`` become entities (Markdown would pass a tag through to the page), and
+    ``[ ] { }`` are backslash-escaped (a link, or an ``{ onclick=... }`` attribute list); a
+    newline becomes a space, so a value cannot start a block of its own.
+    """
+    return str(value).translate(_MD_SPECIAL)
+
+
+def md_cell(value: object) -> str:
+    """``md_text`` that also stays inside one Markdown table cell (``|`` escaped)."""
+    return md_text(value).replace("|", "\\|")
+
+
+def html_attr(value: object) -> str:
+    """Fully HTML-escaped text (quotes too): for a generated page's front-matter title and
+    description, which the theme prints unescaped into ``<title>`` and ``content="..."``.
+    """
+    return html.escape(str(value), quote=True)
+
+
+def plain_text(value: str) -> str:
+    """Text with no ``<`` or ``>`` (as ``‹ ›``): for front-matter fields that the theme prints
+    unescaped (title, description, categories).
+    """
+    return value.replace("<", "\u2039").replace(">", "\u203a")
 
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:

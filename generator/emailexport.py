@@ -25,6 +25,7 @@ from typing import Any
 import css_inline
 import jinja2
 import markdown
+from markupsafe import Markup
 
 from generator.drafts import read_front_matter, render_template
 from generator.errors import PublishError
@@ -34,7 +35,8 @@ MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)
 URL_ATTRIBUTE = re.compile(r'(<(?:img|a)\b[^>]*?\s(?:src|href)=")([^"]*)(")', re.I)
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
 LAZY = re.compile(r'\s+loading="lazy"', re.I)  # the site's lazy images; mail clients load eagerly
-EVENT_HANDLER = re.compile(r"""\s+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+TAG = re.compile(r"""<[a-z][a-z0-9-]*(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
+EVENT_HANDLER = re.compile(r"""[\s/]+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 BLOG_DIR = "issues"  # mkdocs.yml: blog_dir; posts live at issues/YYYY/MM/<slug>/
 
 
@@ -100,8 +102,12 @@ def rewrite_urls(html: str, *, post_rel: str, site_url: str, content_dir: Path, 
 
 
 def strip_active_content(html: str) -> str:
-    """Remove ``<script>`` elements and ``on*=`` event handlers (raw HTML in a post may have them)."""
-    return EVENT_HANDLER.sub("", SCRIPT.sub("", html))
+    """Remove ``<script>`` elements and ``on*=`` event handlers (raw HTML in a post may have them).
+
+    Handlers are removed inside tags only: text that merely reads ``onerror=...`` (an escaped
+    title) is left alone, and a match can never run on into the next tag.
+    """
+    return TAG.sub(lambda m: EVENT_HANDLER.sub("", m.group(0)), SCRIPT.sub("", html))
 
 
 def render_email(
@@ -116,6 +122,8 @@ def render_email(
 ) -> EmailIssue:
     """The email of one post: HTML with inlined CSS and absolute (or embedded) images, and text."""
     meta, body = read_front_matter(post)
+    if not post.resolve().is_relative_to(content_dir.resolve()):
+        raise PublishError(f"{post}: not in the content folder {content_dir}; give one of its issues")
     post_rel = post.resolve().relative_to(content_dir.resolve()).as_posix()
     title = str(meta.get("title") or post.stem)
     url = post_url(site_url, meta, post)
@@ -135,7 +143,7 @@ def render_email(
         env,
         "email/issue.html.j2",
         title=title,
-        body=html_body,
+        body=Markup(html_body),  # rendered from the post and cleaned above; every other value is escaped
         site_url=site_url,
         site_title=site_title,
         site_author=site_author,

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from generator.calls import Call, CallScore, horizon_end, parse_call, score_call
+from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
 from generator.prices import PriceHistory
@@ -75,6 +76,26 @@ def _words(meta: dict[str, Any], key: str, where: str, what: str) -> list[str]:
     return list(value)
 
 
+def _tickers(tags: list[str], where: str) -> list[str]:
+    """Tags are the issue's tickers (each links to its ticker page): the ticker rule applies."""
+    try:
+        return list(dict.fromkeys(normalise_ticker(t) for t in tags))
+    except ValueError as exc:
+        raise DraftError(f"{where}: tags: {exc}; tags are the issue's tickers") from None
+
+
+def _no_markup(value: str, key: str, where: str) -> str:
+    """Material prints a post's title, description and categories without escaping them, so a
+    '<' or '>' there is refused (our own pages and the email escape everything else).
+    """
+    if "<" in value or ">" in value:
+        raise DraftError(
+            f"{where}: {key} {value!r} contains '<' or '>'; the theme would print it as HTML, "
+            "so write it without them (e.g. ‹ ›)"
+        )
+    return value
+
+
 def _text(meta: dict[str, Any], key: str, where: str) -> str | None:
     value = meta.get(key)
     if value is None or value == "":
@@ -124,12 +145,12 @@ def issue_from_post(
     ]
     return PublishedIssue(
         path=path,
-        title=_text(meta, "title", where) or slug,
+        title=_no_markup(_text(meta, "title", where) or slug, "title", where),
         slug=slug,
         as_of=as_of,
-        description=_text(meta, "description", where) or "",
-        categories=_words(meta, "categories", where, "words"),
-        tags=_words(meta, "tags", where, "words"),
+        description=_no_markup(_text(meta, "description", where) or "", "description", where),
+        categories=[_no_markup(c, "categories", where) for c in _words(meta, "categories", where, "words")],
+        tags=_tickers(_words(meta, "tags", where, "tickers"), where),
         source=str(rotation.get("source_spec") or "unknown"),
         synthetic=rotation.get("synthetic", False) is True,
         calls=calls,

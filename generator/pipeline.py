@@ -29,6 +29,7 @@ from generator.drafts import (
     categories_of,
     issue_front_matter,
     issue_title,
+    plain_text,
     read_front_matter,
     render_issue,
     slugify,
@@ -254,7 +255,7 @@ def draft_issue(
     frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
     charts, jobs = plan_charts(settings, history, report, as_of, frame, open_calls, universe)
     lead = report.headlines[0] if report.headlines else None
-    title = issue_title(lead, as_of)
+    title = plain_text(issue_title(lead, as_of))
     slug = f"{as_of.isoformat()}-{slugify(title)}"
     new_calls = suggest_calls(
         report,
@@ -267,8 +268,9 @@ def draft_issue(
         title=title,
         slug=slug,
         as_of=as_of,
-        description=lead.text if lead else f"Rotation signals for the week ending {as_of.isoformat()}.",
-        categories=categories_of(report.headlines, settings),
+        # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
+        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of}."),
+        categories=[plain_text(c) for c in categories_of(report.headlines, settings)],
         tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
         report=report,
         lead=lead,
@@ -362,6 +364,14 @@ def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = F
     spec = settings.data.source
     ws = open_workspace(settings, spec)
     day = last_friday(as_of or ws.prices.last_day)
+    asked = f"--as-of {as_of}: the week ending {day}" if as_of and as_of != day else f"the week ending {day}"
+    if day < ws.prices.first_day:
+        raise DataError(f"{asked} is before the first stored price ({ws.prices.first_day})")
+    if (day - ws.prices.last_day).days > 1:  # a holiday Friday is read at Thursday's close
+        raise DataError(
+            f"{asked} is not complete in the store (the last stored price is {ws.prices.last_day}); "
+            "run `rotation fetch`, or give an earlier --as-of"
+        )
     return draft_issue(
         settings,
         ws.prices,

@@ -7,6 +7,7 @@ passed through the ``!ENV`` tags of mkdocs.yml.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import re
@@ -26,24 +27,24 @@ from generator.sitestamp import STAMP_NAME
 
 def resolve_issue(posts_dir: Path, ref: str) -> Path:
     """The post named by ``ref``: a path, a file name in the posts folder, or its date."""
+    shown = ref if ref.isprintable() else repr(ref)  # a newline in it would split the error line
     candidate = Path(ref)
+    if not candidate.name.strip():
+        raise PublishError(f"{ref!r} names no issue; give the post file or its date, e.g. 2025-07-04")
     if candidate.is_file():
         return candidate
     if (posts_dir / ref).is_file():
         return posts_dir / ref
-    matches = [
-        p
-        for p in sorted(posts_dir.glob(f"{candidate.name.removesuffix('.md')}*.md"))
-        if not p.name.endswith(".new.md")
-    ]
+    stem = glob.escape(candidate.name.removesuffix(".md"))  # '*' or '[' in ref is not a pattern
+    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not p.name.endswith(".new.md")]
     if len(matches) == 1:
         return matches[0]
     if not matches:
         raise PublishError(
-            f"{ref}: no such issue in {posts_dir} (give the post file or its date, e.g. 2025-07-04)"
+            f"{shown}: no such issue in {posts_dir} (give the post file or its date, e.g. 2025-07-04)"
         )
     names = ", ".join(p.name for p in matches)
-    raise PublishError(f"{ref}: more than one issue matches ({names}); give the file name")
+    raise PublishError(f"{shown}: more than one issue matches ({names}); give the file name")
 
 
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")

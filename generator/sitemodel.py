@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.calls import CallScore
+from generator.drafts import md_cell
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
@@ -87,8 +88,8 @@ def issue_link(issue: PublishedIssue, content_dir: Path, from_page: str) -> str:
 
 
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell: no raw HTML, link or ``|`` (drafts.md_cell)."""
+    return md_cell(text)
 
 
 def updown(value: float | None, digits: int = 1) -> str:

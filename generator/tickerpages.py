@@ -12,6 +12,7 @@ import jinja2
 
 from generator.charts import ChartFrame, build_price_chart
 from generator.drafts import render_template
+from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.signals.report import InstrumentSignals
 from generator.sitecharts import ChartJob, chart_job
@@ -80,6 +81,7 @@ def _ticker_view(
         "ticker": ticker,
         "file": Path(page).name,
         "name": cell(inputs.names.get(ticker, ticker)),
+        "name_text": inputs.names.get(ticker, ticker),  # unescaped: for the front matter's `attr`
         "group": inputs.groups.get(ticker, "benchmark"),
         "benchmark": state.benchmark if state else None,
         "state": state,
@@ -103,6 +105,14 @@ def ticker_pages(
     frame: ChartFrame,
     charts: list[ChartJob],
 ) -> dict[str, str]:
+    pages_of: dict[str, str] = {}
+    for ticker in inputs.tickers:
+        other = pages_of.setdefault(ticker_page(ticker), ticker)
+        if other != ticker:
+            raise DraftError(
+                f"tickers {other} and {ticker} would share the page {ticker_page(ticker)}; "
+                "spell the ticker one way in newsletter.toml and the issues' tags"
+            )
     found = mentions(inputs.issues, inputs.tickers)
     views = [_ticker_view(t, inputs, found[t], rows) for t in inputs.tickers]
     pages = {

@@ -156,7 +156,7 @@ def test_a_datetime_as_the_issue_date_becomes_its_day(tmp_path):
     ("field", "value", "message"),
     [
         ("categories", "{a: 1}", "categories must be a list of words, got {'a': 1}"),
-        ("tags", "{a: 1}", "tags must be a list of words, got {'a': 1}"),
+        ("tags", "{a: 1}", "tags must be a list of tickers, got {'a': 1}"),
         ("closes", "[[x]]", "closes must be a list of call ids, got [['x']]"),
         ("rotation", "[1]", "rotation must be a mapping, got [1]"),
         ("calls", "{id: x}", "calls must be a list of calls, got {'id': 'x'}"),
@@ -209,6 +209,17 @@ def test_a_call_with_an_odd_field_is_refused_naming_it(changes, message):
     with pytest.raises(DraftError) as caught:
         parse_call(raw, known_tickers=KNOWN, where="x.md")
     assert str(caught.value).startswith("x.md: call c1: ") and message in str(caught.value)
+
+
+@pytest.mark.parametrize("call_id", ["../x", "<script>alert(1)</script>", "a b", "-x"])
+def test_a_call_id_that_cannot_name_a_page_is_refused(call_id):
+    raw = {"id": call_id, "position": "long IWM", "horizon_weeks": 13, "stop": 1.0}
+    with pytest.raises(DraftError) as caught:
+        parse_call(raw, known_tickers=KNOWN, where="x.md")
+    assert str(caught.value) == (
+        f"x.md: call {call_id!r}: its id may hold only letters, digits, '.', '_', '^', '=' and '-' "
+        "(it names a page)"
+    )
 
 
 def test_a_lower_case_or_class_share_position_is_normalised():

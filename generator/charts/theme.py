@@ -133,6 +133,8 @@ def house_rc(theme: Theme) -> dict[Any, Any]:
         "legend.frameon": False,
         "path.simplify": True,
         "axes.formatter.use_mathtext": False,
+        # Names, titles and labels are text: a '$' in a fund name ("Fund $5") is not TeX.
+        "text.parse_math": False,
         "svg.hashsalt": "rotation-desk",
     }
 

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from generator.config import normalise_ticker
 from generator.errors import FetchError
 from generator.prices import DataNote
 from generator.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
@@ -61,8 +62,14 @@ class ParsedCsv:
 
 
 def ticker_of(path: Path) -> str:
-    """The ticker a file name stands for: upper-case stem, ``_`` read as ``-``."""
-    return path.stem.strip().upper().replace("_", "-")
+    """The ticker a file name stands for: upper-case stem, ``_`` read as ``-``.
+
+    A name the ticker rule (``config.normalise_ticker``) refuses, or one with non-ASCII
+    letters (``straße`` would upper-case to ``STRASSE``), keeps its spelling, and the fetch
+    reports that file by name instead of storing it.
+    """
+    stem = path.stem.strip()
+    return stem.upper().replace("_", "-") if stem.isascii() else stem
 
 
 class CsvFolderSource:
@@ -114,10 +121,14 @@ class CsvFolderSource:
         failures: list[FetchFailure] = []
         notes: list[DataNote] = []
         one_close: set[str] = set()
-        for ticker in dict.fromkeys(t.strip().upper() for t in tickers):
-            path = files.get(ticker)
+        for ticker in dict.fromkeys(t if t in files else t.strip().upper() for t in tickers):
+            path = files.get(ticker) or files.get(ticker.strip())
             if path is None:
                 failures.append(FetchFailure(ticker, f"no file {ticker}.csv in {self.folder}"))
+                continue
+            if not _is_ticker(ticker):
+                reason = f"{path.name}: the file name is not a ticker symbol, so it is not read"
+                failures.append(FetchFailure(ticker, reason))
                 continue
             try:
                 text = decode_csv(path.read_bytes(), path.name)
@@ -168,6 +179,13 @@ def _header(line: str) -> tuple[str, list[str], str | None, dict[str, str]]:
             return sep, header, date_col, mapping
     assert fallback is not None
     return fallback
+
+
+def _is_ticker(name: str) -> bool:
+    try:
+        return normalise_ticker(name) == name
+    except ValueError:
+        return False
 
 
 def decode_csv(data: bytes, file_name: str) -> str:

@@ -1,0 +1,302 @@
+"""Untrusted text stays text: names from the data or newsletter.toml, and what an editor types
+into front matter, never become live HTML in the site's pages or the email.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markdown
+import pandas as pd
+import pytest
+import yaml
+
+from generator import pipeline
+from generator.cli import cli
+from generator.config import load_settings
+from generator.drafts import html_attr, md_cell, md_text, template_env
+from generator.emailexport import render_email
+from generator.errors import DraftError
+from generator.ledger import read_issue
+from generator.sitepages import build_site_pages
+from generator.sitewrite import site_inputs
+from generator.universe_view import UniverseData
+from tests.conftest import BuiltDemo, make_workspace
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+PAYLOADS = [SCRIPT, IMG, "x{ onclick=alert(1) }", "[click](javascript:alert(1))", "a|b"]
+SITE_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "footnotes", "def_list"]
+
+
+class _Live(HTMLParser):
+    """Collects what a browser would run: script elements, on* handlers, javascript: links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.in_script = True
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}={value}>")
+            if name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value}>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script and "alert" in data:
+            self.found.append(f"<script>{data}")
+
+
+def live_html(html: str) -> list[str]:
+    parser = _Live()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def render_md(text: str) -> str:
+    return markdown.markdown(text, extensions=SITE_EXTENSIONS)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize(
+    "context",
+    ["{}", "# {}", "## Latest: [{}](x.md)", "- {} since", "| a | b |\n|---|---|\n| {} | y |", "![{}](c.png)"],
+)
+def test_markdown_filters_keep_any_payload_as_text(payload, context):
+    value = md_cell(payload) if context.startswith("|") else md_text(payload)
+    html = render_md(context.format(value))
+    assert live_html(html) == []
+    assert "alert(1)" in html or "click" in html or "a|b" in html.replace("\\|", "|") or payload == "a|b"
+
+
+def test_html_attr_escapes_quotes_and_tags():
+    assert html_attr(IMG) == "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
+
+
+def _poisoned_site(built_demo: BuiltDemo):
+    """The demo's site inputs with payloads in a security name, an issue title, a thesis and a category."""
+    settings = built_demo.settings
+    issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
+    scores, prices = pipeline.score_published(settings, issues)
+    called = next(s for s in scores)
+    ticker = called.call.ticker
+    bad_call = dataclasses.replace(called.call, thesis=SCRIPT + IMG, category=SCRIPT)
+    scores = [dataclasses.replace(s, call=bad_call) if s is called else s for s in scores]
+    issues = [
+        dataclasses.replace(
+            i,
+            title="Title " + SCRIPT,
+            description="Desc " + IMG,
+            calls=[bad_call if c.id == bad_call.id else c for c in i.calls],
+        )
+        for i in issues
+    ]
+    inputs = site_inputs(settings, issues, scores, prices=prices, report=None, through=prices.last_day)
+    inputs = dataclasses.replace(inputs, names={**inputs.names, ticker: "Name " + SCRIPT + IMG})
+    return build_site_pages(template_env(settings), inputs), ticker, bad_call
+
+
+def test_generated_pages_keep_names_titles_theses_and_categories_as_text(built_demo: BuiltDemo):
+    site, ticker, call = _poisoned_site(built_demo)
+    from generator.sitemodel import call_page, ticker_page
+
+    for path, text in site.pages.items():
+        assert live_html(render_md(text)) == [], path
+    call_md = site.pages[call_page(call.id)]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in call_md  # the thesis, escaped
+    assert "Category: &lt;script&gt;alert(1)&lt;/script&gt;." in call_md
+    front = yaml.safe_load(call_md.split("---\n")[1])
+    assert (
+        front["description"]
+        == "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
+    )
+    heading = (
+        f'# {ticker}: Name &lt;script&gt;alert(1)&lt;/script&gt;"&gt;&lt;img src=x onerror=alert(1)&gt;\n'
+    )
+    assert heading in site.pages[ticker_page(ticker)]
+    assert "Title &lt;script&gt;alert(1)&lt;/script&gt;" in site.pages["index.md"]
+    assert 'Desc "&gt;&lt;img src=x onerror=alert(1)&gt;' in site.pages["index.md"]
+
+
+def test_a_draft_keeps_names_labels_and_sectors_as_text(workspace: Path, demo_prices):
+    settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
+    groups = {k: g.model_dump() for k, g in settings.groups.items()}
+    groups["sectors"]["label"] = IMG + "Sectors"
+    groups["sectors"]["names"]["XLK"] = SCRIPT + "Tech"
+    settings = settings.model_copy(
+        update={"groups": {k: type(settings.groups[k])(**v) for k, v in groups.items()}}
+    )
+    snapshot = pd.DataFrame(
+        {
+            "snapshot": pd.Timestamp("2025-10-17"),
+            "ticker": ["AAA", "BBB"],
+            "name": [SCRIPT, IMG],
+            "sector": [SCRIPT, IMG],
+            "market_cap_usd": [2e9, 3e9],
+            "short_pct_float": [5.0, 6.0],
+            "days_to_cover": [1.0, 2.0],
+        }
+    )
+    prices = dataclasses.replace(demo_prices, names={**demo_prices.names, "XLK": SCRIPT + "Tech"})
+    result = pipeline.draft_issue(
+        settings,
+        prices,
+        pd.Timestamp("2025-10-17").date(),
+        source_spec="demo",
+        chart_jobs=[],
+        universe=UniverseData(snapshot, None),
+    )
+    text = result.outcome.path.read_text(encoding="utf-8")
+    body = text.split("\n---\n", 1)[1]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # the sector (and the name in the table)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Tech" in body
+    assert '"&gt;&lt;img src=x onerror=alert(1)&gt;Sectors' in body
+    assert live_html(render_md(body)) == []
+    meta = read_issue(result.outcome.path, settings.tickers)  # the front matter passes publishing
+    assert "<" not in meta.title + meta.description + "".join(meta.categories)
+
+
+def test_the_email_escapes_the_title_and_keeps_the_body_inert(tmp_path: Path, settings):
+    content = tmp_path / "content"
+    post = content / "issues" / "posts" / "2026-06-26-a.md"
+    post.parent.mkdir(parents=True)
+    post.write_text(
+        f"---\ntitle: '{SCRIPT} {IMG}'\ndate: 2026-06-26\nslug: 2026-06-26-a\n"
+        "rotation: {as_of: 2026-06-26, synthetic: false}\n---\n\n"
+        f"| name | x |\n|---|---|\n| {md_cell(SCRIPT + IMG)} | 1 |\n\n"
+        f"{SCRIPT}\n\n<img src=x onerror=alert(1)>\n",
+        encoding="utf-8",
+    )
+    mail = render_email(
+        template_env(settings),
+        post,
+        content_dir=content,
+        site_url="https://e.org/",
+        site_title="T & <b>",
+        site_author="A",
+        embed_images=False,
+    )
+    assert live_html(mail.html) == []
+    assert (
+        '<title>&lt;script&gt;alert(1)&lt;/script&gt; "&gt;&lt;img src=x onerror=alert(1)&gt;</title>'
+        in mail.html
+    )
+    assert "T &amp; &lt;b&gt;" in mail.html
+    assert "<b>" not in mail.html
+    assert SCRIPT in mail.text  # the plain-text part shows the text as typed
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", mail.html, re.S)
+    assert (
+        heading
+        and heading.group(1)
+        == '&lt;script&gt;alert(1)&lt;/script&gt; "&gt;&lt;img src=x onerror=alert(1)&gt;'
+    )
+
+
+def test_event_handlers_are_stripped_inside_tags_only():
+    from generator.emailexport import strip_active_content
+
+    html = (
+        '<p>reads onerror=x</p><img src=a onerror=alert(1)><svg/onload=alert(1)><a href="b" onclick="c">d</a>'
+    )
+    assert strip_active_content(html) == '<p>reads onerror=x</p><img src=a><svg><a href="b">d</a>'
+
+
+def test_an_editor_title_with_markup_is_refused_before_the_theme_prints_it(tmp_path: Path):
+    post = tmp_path / "2026-06-26-a.md"
+    for field in ("title", "description", "categories"):
+        value = f"['{SCRIPT}']" if field == "categories" else f"'{IMG}'"
+        post.write_text(f"---\ndate: 2026-06-26\ndraft: false\n{field}: {value}\n---\n", encoding="utf-8")
+        with pytest.raises(DraftError, match=rf"2026-06-26-a\.md: {field} .* contains '<' or '>'"):
+            read_issue(post, [])
+
+
+@pytest.fixture(scope="module")
+def poisoned_build(tmp_path_factory) -> Path:
+    """`rotation demo` (3 weeks) with payloads in display names and a group label, then a thesis
+    and a call category typed into a published issue, rebuilt with `rotation build`.
+    """
+    from click.testing import CliRunner
+
+    ws = make_workspace(tmp_path_factory.mktemp("xss") / "ws")
+    config = ws / "newsletter.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('XLK = "Technology"', 'XLK = "<script>alert(1)</script>Tech"')
+    text = text.replace('label = "S&P 500 sectors"', 'label = "\\"><img src=x onerror=alert(1)>Sectors"')
+    config.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", str(config), "demo", "--weeks", "3"])
+    assert result.exit_code == 0, result.output
+    post = next(
+        p for p in sorted((ws / "content/issues/posts").glob("*.md")) if "\n  thesis:" in p.read_text()
+    )
+    meta = post.read_text(encoding="utf-8")
+    meta = re.sub(
+        r"(\n  thesis: ).*", r"\1'<script>alert(1)</script> \"><img src=x onerror=alert(1)>'", meta, count=1
+    )
+    meta = re.sub(r"(\n  category: ).*", r"\1'<script>alert(2)</script>'", meta, count=1)
+    post.write_text(meta, encoding="utf-8")
+    result = runner.invoke(cli, ["--config", str(config), "build"])
+    assert result.exit_code == 0, result.output
+    return ws
+
+
+def test_the_built_site_runs_no_injected_script(poisoned_build: Path):
+    pages = sorted((poisoned_build / "site").rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        assert live_html(page.read_text(encoding="utf-8")) == [], page
+    ledger = (poisoned_build / "site" / "calls" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in ledger  # the category, escaped
+    xlk = (poisoned_build / "site" / "tickers" / "xlk" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Tech" in xlk
+    posts = [
+        p.read_text(encoding="utf-8") for p in (poisoned_build / "site" / "issues").rglob("*/index.html")
+    ]
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt; \\&#34;&gt;&lt;img" in p for p in posts)  # the thesis
+
+
+def test_a_built_issue_title_with_markup_is_one_error_line(poisoned_build: Path):
+    from click.testing import CliRunner
+
+    post = sorted((poisoned_build / "content/issues/posts").glob("*.md"))[-1]
+    original = post.read_text(encoding="utf-8")
+    try:
+        post.write_text(
+            re.sub(r"^title: .*$", f"title: '{SCRIPT}'", original, count=1, flags=re.M), encoding="utf-8"
+        )
+        result = CliRunner().invoke(cli, ["--config", str(poisoned_build / "newsletter.toml"), "build"])
+    finally:
+        post.write_text(original, encoding="utf-8")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"Error: {post.name}: title '{SCRIPT}' contains '<' or '>'; the theme would print it as HTML, "
+        "so write it without them (e.g. ‹ ›)"
+    )
+
+
+@pytest.mark.parametrize("name", ["Fund $5 and $6", "A $\\frac{$ B", "Bad $\\x$ name", SCRIPT])
+def test_a_dollar_or_markup_in_a_name_is_drawn_as_text_in_a_chart(name):
+    import io
+    from datetime import date
+
+    from generator.charts import ChartFrame, build_price_chart
+
+    close = pd.Series([10.0 + i / 10 for i in range(300)], index=pd.bdate_range("2024-01-01", periods=300))
+    fig = build_price_chart(
+        close, ticker="X", name=name, frame=ChartFrame("Site $\\x$", date(2025, 3, 1), "src")
+    )
+    fig.savefig(io.BytesIO(), format="png")  # mathtext would raise ValueError on the last two
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert any(name in t for t in texts)
