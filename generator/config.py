@@ -69,6 +69,14 @@ class SiteSettings(_Model):
     author: str = "The Rotation Desk"
     description: str = "A weekly letter on market rotation: size, sectors, themes and breakouts."
 
+    @field_validator("title", "author", "description")
+    @classmethod
+    def _no_markup(cls, value: str) -> str:
+        # MkDocs and Material print site_name, site_author and site_description as HTML.
+        if "<" in value or ">" in value:
+            raise ValueError("cannot contain '<' or '>' (the site's theme would print it as HTML)")
+        return value
+
     @field_validator("url")
     @classmethod
     def _url_ends_with_slash(cls, value: str) -> str:

@@ -1,8 +1,9 @@
 """Shared settings and strategies of the bad-input fuzz tests (tests/test_fuzz_*.py).
 
 One profile for every fuzz test: a modest number of examples, no deadline (a first call
-imports pandas), and derandomised so CI explores the same inputs on every run. Raise the
-count locally with ROTATION_FUZZ_EXAMPLES=2000 to hunt for new failures.
+imports pandas), and derandomised so CI explores the same inputs on every run. To hunt for new failures
+locally, raise the count (ROTATION_FUZZ_EXAMPLES=2000) and draw fresh inputs
+(ROTATION_FUZZ_RANDOM=1).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 FUZZ = settings(
     max_examples=int(os.environ.get("ROTATION_FUZZ_EXAMPLES", "60")),
     deadline=None,
-    derandomize=True,
+    derandomize=not os.environ.get("ROTATION_FUZZ_RANDOM"),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 

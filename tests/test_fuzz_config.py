@@ -186,3 +186,11 @@ def test_a_path_with_a_nul_character_is_refused_with_its_line(tmp_path, text, wh
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(where) + ": a .*cannot contain a NUL character"):
         load_settings(path)
+
+
+def test_markup_in_the_site_title_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "newsletter.toml"
+    path.write_text('[site]\ntitle = "Desk <script>alert(1)</script>"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "newsletter.toml:2: site.title: cannot contain '<' or '>'" in str(caught.value)
