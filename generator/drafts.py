@@ -167,10 +167,11 @@ def html_attr(value: object) -> str:
 
 
 def plain_text(value: str) -> str:
-    """Text with no ``<`` or ``>`` (as ``‹ ›``): for front-matter fields that the theme prints
-    unescaped (title, description, categories).
+    """Text with no ``<``, ``>`` or ``"`` (as ``‹ › ”``): for front-matter fields that the theme
+    prints unescaped (title, description, categories), the description inside ``content="..."``,
+    so a double quote from a data source's name would end the attribute.
     """
-    return value.replace("<", "\u2039").replace(">", "\u203a")
+    return value.replace("<", "\u2039").replace(">", "\u203a").replace('"', "\u201d")
 
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:

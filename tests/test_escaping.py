@@ -17,7 +17,7 @@ import yaml
 from generator import pipeline
 from generator.cli import cli
 from generator.config import load_settings
-from generator.drafts import html_attr, md_cell, md_text, template_env
+from generator.drafts import html_attr, md_cell, md_text, plain_text, template_env
 from generator.emailexport import render_email
 from generator.errors import DraftError
 from generator.ledger import read_issue
@@ -79,6 +79,14 @@ def test_markdown_filters_keep_any_payload_as_text(payload, context):
     html = render_md(context.format(value))
     assert live_html(html) == []
     assert "alert(1)" in html or "click" in html or "a|b" in html.replace("\\|", "|") or payload == "a|b"
+
+
+def test_generated_front_matter_text_cannot_close_the_themes_meta_attribute():
+    # Material prints the description as <meta name="description" content="...">, unescaped.
+    name = 'ARK "Innovation" <b>x</b>" onload="alert(1)'
+    text = plain_text(name)
+    assert not set('<>"') & set(text)
+    assert text == "ARK \u201dInnovation\u201d \u2039b\u203ax\u2039/b\u203a\u201d onload=\u201dalert(1)"
 
 
 def test_html_attr_escapes_quotes_and_tags():
