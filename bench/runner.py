@@ -321,7 +321,11 @@ def child_charts_draw(plan: Path, cache_dir: Path, workers: int) -> None:
 def child_site_archive(weeks: int) -> None:
     from bench_site import archive
 
-    archive(weeks)
+    workspace = archive(weeks)
+    # A reused archive builds with this checkout's site configuration, not the one it was made with.
+    shutil.copy2(REPO / "mkdocs.yml", workspace / "mkdocs.yml")
+    shutil.rmtree(workspace / "overrides", ignore_errors=True)
+    shutil.copytree(REPO / "overrides", workspace / "overrides")
 
 
 def child_site_bare(weeks: int) -> None:
