@@ -102,7 +102,6 @@ def test_an_as_of_before_the_data_is_one_error_line(runner, demo_workspace):
 
 
 def test_signals_from_the_csv_folder_for_sample_fridays(runner, workspace: Path):
-    pytest.importorskip("generator.sources.csvfolder", reason="the CSV source is not on this branch yet")
     folder = shared_folder("adjusted-closes")
     config = ["--config", str(workspace / "newsletter.toml")]
     spec = f"csv:{folder}"
