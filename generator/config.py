@@ -475,10 +475,13 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{path.name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); save it as UTF-8"
-        ) from None
+        raise ConfigError(f"{path.name}: {not_utf8(data, exc)}") from None
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8, in words an editor can act on."""
+    line = data[: exc.start].count(b"\n") + 1
+    return f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as UTF-8"
 
 
 def _set_dotted(raw: dict[str, Any], keys: list[str], value: Any, file_name: str) -> None:

@@ -144,7 +144,7 @@ def test_a_syntax_error_names_the_file_and_line(tmp_path):
 def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path):
     path = tmp_path / "newsletter.toml"
     path.write_bytes(b'[site]\ntitle = "Caf\xe9"\n')
-    with pytest.raises(ConfigError, match=r"newsletter\.toml: not UTF-8 text \(byte 0xe9 at line 2\)"):
+    with pytest.raises(ConfigError, match=r"newsletter\.toml: not UTF-8 text \(byte 0xe9 on line 2\)"):
         load_settings(path)
 
 

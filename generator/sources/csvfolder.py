@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from generator.config import normalise_ticker
+from generator.config import normalise_ticker, not_utf8
 from generator.errors import FetchError
 from generator.prices import DataNote
 from generator.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
@@ -201,10 +201,7 @@ def decode_csv(data: bytes, file_name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValueError(
-            f"{file_name} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as UTF-8"
-        ) from None
+        raise ValueError(f"{file_name} is {not_utf8(data, exc)}") from None
 
 
 def _columns(header: list[str]) -> tuple[str | None, dict[str, str]]:
