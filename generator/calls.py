@@ -375,17 +375,20 @@ OVERLAP_DAYS = 63
 MAX_OVERLAP_CORR = 0.9
 
 
-def return_correlations(
-    adj_close: pd.DataFrame, tickers: Iterable[str], days: int = OVERLAP_DAYS
-) -> pd.DataFrame:
-    """Pearson correlation of the last ``days`` daily returns of ``tickers`` (adjusted closes).
+def position_returns(adj_close: pd.DataFrame, call: Call, days: int = OVERLAP_DAYS) -> pd.Series:
+    """The last ``days`` daily returns of what ``call`` holds, on adjusted closes.
 
-    ``r_t = A_t / A_{t-1} - 1`` over the frame's last ``days + 1`` rows; the caller passes a
-    frame cut at the as-of date, so nothing later is read.
+    ``r_t = P_t / P_{t-1} - 1`` with ``P = A`` for ``long A`` and ``P = A / B`` for ``long A vs
+    B`` (negated for a short). The caller passes a frame cut at the as-of date, so nothing
+    later is read. Empty when a leg has no prices.
     """
-    wanted = [t for t in dict.fromkeys(tickers) if t in adj_close.columns]
-    returns = adj_close[wanted].iloc[-(days + 1) :].pct_change(fill_method=None).iloc[1:]
-    return returns.corr(min_periods=max(2, days // 2))
+    if call.ticker not in adj_close.columns or (call.benchmark and call.benchmark not in adj_close.columns):
+        return pd.Series(dtype="float64")
+    held = adj_close[call.ticker].iloc[-(days + 1) :]
+    if call.benchmark:
+        held = held / adj_close[call.benchmark].iloc[-(days + 1) :]
+    returns = held.pct_change(fill_method=None).iloc[1:]
+    return -returns if call.direction == "short" else returns
 
 
 def suggest_calls(
@@ -394,7 +397,7 @@ def suggest_calls(
     horizon_weeks: int,
     max_calls: int,
     open_positions: Iterable[str] = (),
-    correlations: pd.DataFrame | None = None,
+    adj_close: pd.DataFrame | None = None,
     max_overlap_corr: float = MAX_OVERLAP_CORR,
 ) -> list[Call]:
     """Calls the draft suggests from this week's events; the editor keeps, edits or drops them.
@@ -407,10 +410,11 @@ def suggest_calls(
     suggest nothing.
 
     Candidates are taken in the order of the week's headlines (the score of the best headline
-    naming the ticker, or both legs of a pair). An outright call whose daily returns correlate
-    at ``max_overlap_corr`` or more with one already chosen (``correlations``, see
-    ``return_correlations``) is the same bet and is left out: SPY and IWB broke out together
-    in December 2023 at a correlation of 0.99. A position already open is not suggested again.
+    naming the ticker, or both legs of a pair). A call whose daily returns (``position_returns``
+    over ``adj_close``, cut at the as-of date) correlate at ``max_overlap_corr`` or more with
+    those of one already chosen is the same bet and is left out: SPY and IWB broke out
+    together in December 2023 at a correlation of 0.99, and IWM vs IWB and IWM vs SPY are one
+    small-cap bet. A position already open is not suggested again.
     """
     taken = {p.lower() for p in open_positions}
     candidates = [*_pair_candidates(report, horizon_weeks), *_instrument_candidates(report, horizon_weeks)]
@@ -423,28 +427,21 @@ def suggest_calls(
     for _, call in ranked:
         if len(calls) >= max_calls:
             break
-        if call.position.lower() in taken or _overlaps(call, calls, correlations, max_overlap_corr):
+        if call.position.lower() in taken or _overlaps(call, calls, adj_close, max_overlap_corr):
             continue
         taken.add(call.position.lower())
         calls.append(call)
     return calls
 
 
-def _overlaps(call: Call, chosen: Sequence[Call], correlations: pd.DataFrame | None, limit: float) -> bool:
-    """True when outright ``call`` moves with an outright call already chosen."""
-    if correlations is None or call.benchmark is not None:
+def _overlaps(call: Call, chosen: Sequence[Call], adj_close: pd.DataFrame | None, limit: float) -> bool:
+    """True when ``call``'s daily returns correlate at ``limit`` or more with a chosen call's."""
+    if adj_close is None or not chosen:
         return False
+    mine = position_returns(adj_close, call)
     for other in chosen:
-        if other.benchmark is not None:
-            continue
-        if call.ticker not in correlations.index or other.ticker not in correlations.columns:
-            continue
-        corr = float(
-            correlations.to_numpy()[
-                correlations.index.get_loc(call.ticker), correlations.columns.get_loc(other.ticker)
-            ]
-        )
-        if corr >= limit:
+        corr = mine.corr(position_returns(adj_close, other), min_periods=OVERLAP_DAYS // 2)
+        if corr >= limit:  # NaN (too little history) never counts as overlap
             return True
     return False
 

@@ -17,7 +17,7 @@ import jinja2
 import pandas as pd
 
 from generator import __version__, sitestamp, universe
-from generator.calls import CallScore, return_correlations, suggest_calls
+from generator.calls import CallScore, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
 from generator.checks import CheckThresholds
 from generator.config import Settings
@@ -262,7 +262,7 @@ def draft_issue(
         horizon_weeks=settings.issue.default_horizon_weeks,
         max_calls=settings.issue.max_new_calls,
         open_positions=[s.call.position for s in open_calls],
-        correlations=return_correlations(history.adj_close, report.instruments),
+        adj_close=history.adj_close,
     )
     issue = IssueContext(
         title=title,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.calls import return_correlations, suggest_calls
+from generator.calls import Call, position_returns, suggest_calls
 from generator.signals.report import Event, Headline
 
 AS_OF = date(2023, 12, 15)
@@ -69,29 +69,59 @@ def test_longs_that_move_together_are_one_bet():
         ],
         [headline("IWB", 70.0), headline("SPY", 60.0), headline("XLK", 50.0), headline("XLI", 30.0)],
     )
+    closes = correlated_closes()
+    corr = closes.pct_change().iloc[-63:].corr()
+    assert corr.loc["SPY", "IWB"] > 0.95 and corr.loc["XLK", "IWB"] < 0.9
+    calls = suggest_calls(rep, horizon_weeks=13, max_calls=3, adj_close=closes)
+    assert [c.ticker for c in calls] == ["IWB", "XLK", "XLI"]
+    assert [c.ticker for c in suggest(rep)] == ["IWB", "SPY", "XLK"]  # without prices
+
+
+def correlated_closes() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     market = rng.normal(0, 0.01, 80)
+    small = rng.normal(0, 0.008, 80)
     returns = {
         "SPY": market,
         "IWB": market + rng.normal(0, 0.001, 80),  # correlation about 0.99
         "XLK": market + rng.normal(0, 0.006, 80),  # about 0.85
         "XLI": market + rng.normal(0, 0.006, 80),
+        "IWM": market + small,
     }
-    closes = pd.DataFrame({t: 100 * np.cumprod(1 + r) for t, r in returns.items()})
-    corr = return_correlations(closes, ["SPY", "IWB", "XLK", "XLI"])
-    assert corr.loc["SPY", "IWB"] > 0.95 and corr.loc["XLK", "IWB"] < 0.9
-    calls = suggest_calls(rep, horizon_weeks=13, max_calls=3, correlations=corr)
-    assert [c.ticker for c in calls] == ["IWB", "XLK", "XLI"]
-    assert [c.ticker for c in suggest(rep)] == ["IWB", "SPY", "XLK"]  # without correlations
+    return pd.DataFrame({t: 100 * np.cumprod(1 + r) for t, r in returns.items()})
 
 
-def test_return_correlations_read_only_the_last_days():
+def test_two_pairs_on_the_same_trade_are_one_bet():
+    def pair_event():
+        detail = {"margin_pct": 2.0, "prior_high_day": "2025-01-03"}
+        return Event("rel_breakout_52w", AS_OF, 1.0, 1.02, 0, detail)
+
+    pairs = [
+        SimpleNamespace(long="IWM", short="IWB", category="size", events=[pair_event()]),
+        SimpleNamespace(long="IWM", short="SPY", category="size", events=[pair_event()]),
+    ]
+    legs = [instrument(t, "size", 1.0) for t in ("IWM", "IWB", "SPY")]
+    rep = report(legs, [headline("IWM", 80.0, "IWB"), headline("IWM", 70.0, "SPY")], pairs=pairs)
+    closes = correlated_closes()
+    assert [c.position for c in suggest_calls(rep, horizon_weeks=13, max_calls=3, adj_close=closes)] == [
+        "long IWM vs IWB"
+    ]
+    assert len(suggest(rep)) == 2  # without prices both stand
+
+
+def test_position_returns_read_only_the_last_days_of_what_the_call_holds():
     quiet = np.linspace(100, 101, 200)
     closes = pd.DataFrame({"A": quiet, "B": quiet[::-1].copy()})
     tail = np.random.default_rng(1).normal(0, 0.01, 64)
     closes.iloc[-64:, 0] = 100 * np.cumprod(1 + tail)
     closes.iloc[-64:, 1] = 50 * np.cumprod(1 + tail)
-    assert return_correlations(closes, ["A", "B"], days=63).loc["A", "B"] == pytest.approx(1.0)
+    long_a = Call("x", "long", "A", None, "c", "t", {"A": 1.0}, 13, stop=0.5)
+    long_b = Call("y", "long", "B", None, "c", "t", {"B": 1.0}, 13, stop=0.5)
+    returns_a = position_returns(closes, long_a, days=63)
+    assert len(returns_a) == 63
+    assert returns_a.corr(position_returns(closes, long_b, days=63)) == pytest.approx(1.0)
+    a_vs_b = Call("z", "long", "A", "B", "c", "t", {"A": 1.0, "B": 1.0}, 13, stop_pct=-4.0)
+    assert position_returns(closes, a_vs_b, days=63).abs().max() == pytest.approx(0.0, abs=1e-12)
 
 
 def test_an_open_position_and_stale_or_minor_highs_are_not_suggested():
