@@ -304,6 +304,8 @@ def call_path(score: CallScore) -> CallPath:
         status=score.status,
         invalidation_pct=stop_pct,
         horizon_end=horizon_end,
+        # A price stop is judged on weekly closes, so daily closes may dip through its line.
+        invalidation_on="daily close" if call.stop_pct is not None else "weekly close",
     )
 
 

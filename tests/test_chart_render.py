@@ -162,6 +162,7 @@ def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
     assert "call_2026-05-01-long-iwm" in refs
     path = call_path(score)
     assert path.invalidation_pct == pytest.approx(100 * (1.0 / call.entry["IWM"] - 1))
+    assert path.invalidation_on == "weekly close"  # a price stop is judged on weekly closes
     assert path.path_pct.equals(score.path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import matplotlib.colors as mcolors
@@ -280,6 +281,8 @@ def test_call_chart_indexes_to_100_and_shows_a_loss_in_the_down_colour_with_its_
     assert stops, "no invalidation line at 100 - 4"
     text = all_text(fig)
     assert "long IWM vs IWB: -4.3%" in text and "invalidation -4.0%" in text and "invalidated" in text
+    weekly = dataclasses.replace(call, invalidation_on="weekly close")
+    assert "invalidation -4.0% on a weekly close" in all_text(build_call_chart(weekly, frame=FRAME))
     assert "published 2 Aug 2024" in text
     assert texts_outside(fig) == []
 
@@ -308,7 +311,8 @@ def test_track_record_plots_each_result_and_the_running_sum():
     ]
     assert bars[-1].get_alpha() == pytest.approx(0.45)  # still open
     assert line_by_label(top, "running sum of results").get_ydata()[-1] == pytest.approx(5.0)
-    assert "4 calls, 50% positive, average +1.2%, running sum +5.0 points" in all_text(fig)
+    # The open call is drawn but not counted: 2 of the 3 ended are positive, mean 6.5 / 3.
+    assert "4 calls; the 3 ended: 67% positive, average +2.2%; running sum +5.0 points" in all_text(fig)
     assert "still open" in all_text(fig)
     assert texts_outside(fig) == []
 

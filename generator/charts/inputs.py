@@ -80,6 +80,7 @@ class CallPath:
     status: str  # open, invalidated, expired, closed, pending
     invalidation_pct: float | None = None
     horizon_end: date | None = None
+    invalidation_on: str | None = None  # "weekly close" (a price stop) or "daily close" (stop_pct)
 
 
 @dataclass(frozen=True)

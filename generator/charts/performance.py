@@ -64,7 +64,8 @@ def build_call_chart(call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT)
         if call.invalidation_pct is not None:
             stop = 100.0 + call.invalidation_pct
             ax.axhline(stop, color=theme.down, linewidth=1.0, linestyle=(0, (5, 3)))
-            ax.annotate(f"invalidation {call.invalidation_pct:+.1f}%", xy=(0.0, stop),
+            rule = f" on a {call.invalidation_on}" if call.invalidation_on else ""
+            ax.annotate(f"invalidation {call.invalidation_pct:+.1f}%{rule}", xy=(0.0, stop),
                         xycoords=("axes fraction", "data"), xytext=(4, -3), textcoords="offset points",
                         ha="left", va="top", fontsize=SMALL_PT, color=theme.down)
             lows.append(stop)
@@ -98,7 +99,8 @@ def build_track_record_chart(
     """Each scored call's result in publication order (bottom) and their running sum (top).
 
     The running sum is ``sum(result_pct)`` over the calls so far, in percentage points: every
-    call counts as one equal, unlevered position. Calls without a result yet are left out.
+    call counts as one equal, unlevered position. Calls without a result yet are left out; open
+    calls are drawn (faded) but the share positive and the average are of ended calls only.
     """
     scored = sorted((o for o in outcomes if o.result_pct is not None), key=lambda o: (o.published, o.call_id))
     results = np.array([o.result_pct for o in scored], dtype="float64")
@@ -124,11 +126,15 @@ def build_track_record_chart(
                                                Patch(color=theme.muted, alpha=0.45, label="still open")],
                        ncol=3)
             bottom.set_xlim(0.3, len(scored) + 0.7)
-            hits = int((results > 0).sum())
-            subtitle = (
-                f"{len(scored)} calls, {100 * hits / len(scored):.0f}% positive, "
-                f"average {results.mean():+.1f}%, running sum {total[-1]:+.1f} points"
+            ended = results[~still_open]
+            # As on the track-record page: open calls are drawn but not counted in the rates.
+            rates = (
+                f"the {len(ended)} ended: {100 * (ended > 0).sum() / len(ended):.0f}% positive, "
+                f"average {ended.mean():+.1f}%"
+                if len(ended)
+                else "none ended yet"
             )
+            subtitle = f"{len(scored)} calls; {rates}; running sum {total[-1]:+.1f} points"
             _first_of_year_ticks(bottom, scored)
         else:
             top.text(0.5, 0.5, "No call has a result yet", transform=top.transAxes, ha="center",
