@@ -31,6 +31,11 @@ class AppGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 issue``, ``3 issues``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     path = ctx.obj.get("config") if ctx.obj else None
     return load_settings(path, **overrides)
@@ -143,7 +148,7 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
             settings, weeks=weeks, site_dir=out.resolve() if out else None, progress=lambda _: bar.update(1)
         )
     click.echo(
-        f"Built {result.issues} issues with {result.calls} calls into {result.site_dir} "
+        f"Built {_count(result.issues, 'issue')} with {_count(result.calls, 'call')} into {result.site_dir} "
         f"in {time.perf_counter() - started:.1f}s (synthetic demo data)."
     )
 
@@ -389,9 +394,9 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
         else f"MkDocs {result.seconds_mkdocs:.1f}s"
     )
     click.echo(
-        f"Built {result.issues} issues and {result.calls} calls into {result.site_dir} "
-        f"in {time.perf_counter() - started:.1f}s ({result.pages_written} pages written, "
-        f"{result.charts_drawn} charts drawn in {result.seconds_generate:.1f}s; {mkdocs})"
+        f"Built {_count(result.issues, 'issue')} and {_count(result.calls, 'call')} into {result.site_dir} "
+        f"in {time.perf_counter() - started:.1f}s ({_count(result.pages_written, 'page')} written, "
+        f"{_count(result.charts_drawn, 'chart')} drawn in {result.seconds_generate:.1f}s; {mkdocs})"
     )
 
 
