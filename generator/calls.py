@@ -122,7 +122,7 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
         problems.append("entry must map tickers to their closes (positive prices)")
         entry = {}
     for name in ("category", "thesis"):
-        if raw.get(name) is not None and not isinstance(raw.get(name), (str, int, float)):
+        if raw.get(name) is not None and not is_text(raw.get(name)):
             problems.append(f"{name} must be text, got {raw.get(name)!r}")
     if problems:
         raise DraftError(f"{label}: " + "; ".join(problems))
@@ -138,6 +138,11 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
         stop=float(stop) if stop is not None else None,
         stop_pct=float(stop_pct) if stop_pct is not None else None,
     )
+
+
+def is_text(value: Any) -> bool:
+    """A front-matter value that reads as text: a string, a number or a date, never a bool or a list."""
+    return isinstance(value, (str, int, float, date)) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:
