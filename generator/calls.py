@@ -424,12 +424,9 @@ def suggest_calls(
     taken = {p.lower() for p in open_positions}
     candidates = [*_pair_candidates(report, horizon_weeks), *_instrument_candidates(report, horizon_weeks)]
     scores = _headline_scores(report)
-    ranked = sorted(
-        enumerate(candidates),
-        key=lambda ic: (-_call_score(ic[1], scores), ic[0]),
-    )
+    ranked = sorted(candidates, key=lambda c: -_call_score(c, scores))  # stable: ties keep their order
     calls: list[Call] = []
-    for _, call in ranked:
+    for call in ranked:
         if len(calls) >= max_calls:
             break
         if call.position.lower() in taken or _overlaps(call, calls, adj_close, max_overlap_corr):
