@@ -122,7 +122,7 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
         problems.append("entry must map tickers to their closes (positive prices)")
         entry = {}
     for name in ("category", "thesis"):
-        if raw.get(name) is not None and not isinstance(raw.get(name), (str, int, float)):
+        if raw.get(name) is not None and not is_text(raw.get(name)):
             problems.append(f"{name} must be text, got {raw.get(name)!r}")
     if problems:
         raise DraftError(f"{label}: " + "; ".join(problems))
@@ -138,6 +138,11 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
         stop=float(stop) if stop is not None else None,
         stop_pct=float(stop_pct) if stop_pct is not None else None,
     )
+
+
+def is_text(value: Any) -> bool:
+    """A front-matter value that reads as text: a string, a number or a date, never a bool or a list."""
+    return isinstance(value, (str, int, float, date)) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:
@@ -419,12 +424,9 @@ def suggest_calls(
     taken = {p.lower() for p in open_positions}
     candidates = [*_pair_candidates(report, horizon_weeks), *_instrument_candidates(report, horizon_weeks)]
     scores = _headline_scores(report)
-    ranked = sorted(
-        enumerate(candidates),
-        key=lambda ic: (-_call_score(ic[1], scores), ic[0]),
-    )
+    ranked = sorted(candidates, key=lambda c: -_call_score(c, scores))  # stable: ties keep their order
     calls: list[Call] = []
-    for _, call in ranked:
+    for call in ranked:
         if len(calls) >= max_calls:
             break
         if call.position.lower() in taken or _overlaps(call, calls, adj_close, max_overlap_corr):

@@ -46,9 +46,6 @@ def normalise_ticker(value: str) -> str:
     return ticker
 
 
-_normalise_ticker = normalise_ticker
-
-
 def _usable_path(value: Path) -> Path:
     if "\x00" in str(value):
         raise ValueError("a path cannot contain a NUL character")
@@ -122,12 +119,12 @@ class GroupSettings(_Model):
     @field_validator("benchmark")
     @classmethod
     def _bench(cls, value: str) -> str:
-        return _normalise_ticker(value)
+        return normalise_ticker(value)
 
     @field_validator("tickers")
     @classmethod
     def _tickers(cls, value: list[str]) -> list[str]:
-        tickers = [_normalise_ticker(t) for t in value]
+        tickers = [normalise_ticker(t) for t in value]
         duplicates = sorted({t for t in tickers if tickers.count(t) > 1})
         if duplicates:
             raise ValueError(f"listed twice: {', '.join(duplicates)}")
@@ -136,7 +133,7 @@ class GroupSettings(_Model):
     @field_validator("names")
     @classmethod
     def _names(cls, value: dict[str, str]) -> dict[str, str]:
-        return {_normalise_ticker(k): v for k, v in value.items()}
+        return {normalise_ticker(k): v for k, v in value.items()}
 
 
 class PairSettings(_Model):
@@ -150,7 +147,7 @@ class PairSettings(_Model):
     @field_validator("long", "short")
     @classmethod
     def _ticker(cls, value: str) -> str:
-        return _normalise_ticker(value)
+        return normalise_ticker(value)
 
     @model_validator(mode="after")
     def _distinct(self) -> PairSettings:
@@ -366,7 +363,7 @@ class Settings(_Model):
     @field_validator("benchmark")
     @classmethod
     def _bench(cls, value: str) -> str:
-        return _normalise_ticker(value)
+        return normalise_ticker(value)
 
     @property
     def tickers(self) -> list[str]:

@@ -26,7 +26,7 @@ import jinja2
 import yaml
 
 from generator.calls import Call, CallScore
-from generator.config import Settings, SignalSettings
+from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
@@ -272,10 +272,8 @@ def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
     """Parse a post into (front matter, body); DraftError names the file if it is malformed."""
     try:
         text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DraftError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-        ) from None
+    except UnicodeDecodeError as exc:  # read whole, so exc.start is the file's byte offset
+        raise DraftError(f"{path}: {not_utf8(path.read_bytes(), exc)}") from None
     match = FRONT_MATTER.match(text)
     if not match:
         raise DraftError(f"{path}: no front matter (a '---' block at the top)")

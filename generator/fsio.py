@@ -94,10 +94,13 @@ def remove_tree(path: Path) -> None:
         raise write_failure(path, exc, "remove") from exc
 
 
-def sweep_temp_files(folder: Path) -> list[Path]:
-    """Remove the temp files a killed run left under ``folder``; only call it under a lock."""
+def sweep_temp_files(folder: Path, pattern: str = "**/.*.tmp") -> list[Path]:
+    """Remove the temp files a killed run left under ``folder``; only call it under a lock.
+
+    ``pattern`` narrows the sweep (the site's build stamp sweeps only its own temp files).
+    """
     removed = []
-    for path in folder.rglob(".*.tmp") if folder.is_dir() else []:
+    for path in folder.glob(pattern) if folder.is_dir() else []:
         if TEMP_NAME.match(path.name) and path.is_file():
             remove_file(path)
             removed.append(path)

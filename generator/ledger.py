@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from generator.calls import Call, CallScore, horizon_end, parse_call, score_call
+from generator.calls import Call, CallScore, horizon_end, is_text, parse_call, score_call
 from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
@@ -55,7 +55,6 @@ def _as_date(value: Any, where: str) -> date:
         raise DraftError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
 
 
-SCALAR = (str, int, float, date)
 SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
@@ -100,7 +99,7 @@ def _text(meta: dict[str, Any], key: str, where: str) -> str | None:
     value = meta.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, SCALAR) or isinstance(value, bool):
+    if not is_text(value):
         raise DraftError(f"{where}: {key} must be text, got {value!r}")
     return str(value)
 

@@ -7,7 +7,6 @@ links between pages are relative Markdown links, so MkDocs checks every one in s
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,11 +19,7 @@ from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
 from generator.sitecharts import ChartJob
-
-
-def page_slug(text: str) -> str:
-    """A file-name-safe, lower-case slug (``^GSPC`` -> ``gspc``, ``BRK.B`` -> ``brk-b``)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+from generator.slugs import page_slug
 
 
 def ticker_page(ticker: str) -> str:

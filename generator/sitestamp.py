@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
-from generator.fsio import TEMP_NAME, atomic_write_text
+from generator.fsio import atomic_write_text, sweep_temp_files
 
 STAMP_NAME = ".rotation-build.json"
 STAMP_VERSION = 1
@@ -140,12 +140,7 @@ def current_site(site_dir: Path) -> str | None:
 
 def sweep_stamp_temps(site_dir: Path) -> list[Path]:
     """Remove temp files a run killed while writing the stamp left in ``site_dir``."""
-    removed = []
-    for path in site_dir.glob(f".{STAMP_NAME}.*.tmp") if site_dir.is_dir() else []:
-        if TEMP_NAME.match(path.name):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+    return sweep_temp_files(site_dir, f".{STAMP_NAME}.*.tmp")
 
 
 def read_stamp(site_dir: Path) -> dict[str, object] | None:

@@ -32,7 +32,6 @@ def lead_chart_bytes(issue: PublishedIssue, content_dir: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-
 @dataclass(frozen=True)
 class WriteStats:
     """What ``write_site`` did."""

@@ -219,10 +219,10 @@ class PriceStore:
         for sub in ("prices", "dates"):
             folder = self.folder / sub
             for path in folder.iterdir() if folder.is_dir() else []:
-                if path.name not in keep and path.suffix in (".parquet", ".tmp"):
+                if path.name not in keep and path.suffix == ".parquet":
                     remove_file(path)
                     removed.append(path)
-        # A killed manifest or universe write leaves its temp file beside them.
+        # The temp files a killed write left, here and beside the manifest and the universe.
         removed += sweep_temp_files(self.folder)
         return removed
 

@@ -195,6 +195,7 @@ def test_a_single_string_category_is_refused_with_the_fix(tmp_path):
         ({"entry": {"IWM": -3.0, "IWB": 1.0}}, "entry must map tickers to their closes (positive prices)"),
         ({"position": "long ../x vs IWB"}, "position 'long ../x vs IWB' is not"),
         ({"position": "long IWM vs IWM"}, "a relative call needs two different instruments"),
+        ({"thesis": True}, "thesis must be text, got True"),
     ],
 )
 def test_a_call_with_an_odd_field_is_refused_naming_it(changes, message):
