@@ -52,16 +52,9 @@ from common import (  # noqa: E402
     remove_tree,
 )
 
+from generator.workspace import WORKSPACE_FILES  # noqa: E402
+
 STEPS = ("install", "demo", "rebuild", "weekly", "signals", "store", "charts", "site")
-WORKSPACE_FILES = (
-    "newsletter.toml",
-    "mkdocs.yml",
-    "overrides",
-    "content/issues/index.md",
-    "content/assets/rotation.css",
-    "content/assets/rotation.js",
-    "content/assets/vendor",
-)
 OUT = REPO / "bench" / "out"
 
 

@@ -24,6 +24,17 @@ from generator.errors import WorkspaceBusyError
 from generator.fsio import sweep_temp_files, write_failure
 
 LOCK_NAME = ".rotation.lock"
+# What a workspace holds besides what the commands generate: the files a new workspace (a
+# test's, a benchmark's) copies from this checkout, relative to its root.
+WORKSPACE_FILES = (
+    "newsletter.toml",
+    "mkdocs.yml",
+    "overrides",
+    "content/issues/index.md",
+    "content/assets/rotation.css",
+    "content/assets/rotation.js",
+    "content/assets/vendor",
+)
 _held = threading.local()
 
 P = ParamSpec("P")

@@ -15,18 +15,10 @@ from click.testing import CliRunner
 from generator.config import Settings, load_settings
 from generator.prices import PriceHistory, history_from_bars
 from generator.sources.demo import DemoSource
+from generator.workspace import WORKSPACE_FILES
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data" / "prices"
-WORKSPACE_FILES = (
-    "newsletter.toml",
-    "mkdocs.yml",
-    "overrides",
-    "content/issues/index.md",
-    "content/assets/rotation.css",
-    "content/assets/rotation.js",
-    "content/assets/vendor",
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
