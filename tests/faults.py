@@ -15,9 +15,11 @@ import errno
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,3 +275,21 @@ def fake_mkdocs() -> Callable[..., None]:
                 raise PublishError(f"mkdocs build --strict failed: {exc}") from exc
 
     return build
+
+
+@contextmanager
+def lock_held_by_another_process(lock_file: Path) -> Iterator[None]:
+    """Hold ``lock_file`` (filelock) from a second Python process until the block ends."""
+    script = (
+        "import sys; from filelock import FileLock; "
+        f"lock = FileLock({str(lock_file)!r}); lock.acquire(); "
+        "print('held', flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.communicate("", timeout=30)

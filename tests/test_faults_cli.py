@@ -8,8 +8,6 @@ import errno
 import os
 import shutil
 import stat
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -22,7 +20,7 @@ from generator import pipeline, publish
 from generator.cli import cli
 from generator.config import Settings
 from generator.workspace import LOCK_NAME, workspace_lock
-from tests.faults import fake_mkdocs, fast_charts, leftovers, restore, tree
+from tests.faults import fake_mkdocs, fast_charts, leftovers, lock_held_by_another_process, restore, tree
 from tests.test_faults_workspace import load, publish_at, small_workspace
 
 
@@ -205,20 +203,9 @@ def test_a_command_is_refused_while_another_holds_the_workspace(held_in_thread, 
 
 def test_a_command_is_refused_while_another_process_holds_the_workspace(ws):
     folder, settings, day = ws
-    script = (
-        "import sys; from filelock import FileLock; "
-        f"lock = FileLock({str(folder / LOCK_NAME)!r}); lock.acquire(); "
-        "print('held', flush=True); sys.stdin.read()"
-    )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with lock_held_by_another_process(folder / LOCK_NAME):
         line = one_error_line(rotation(folder, "build"))
         assert BUSY in line and "wait for it to finish, then run `rotation build` again" in line
-    finally:
-        holder.communicate("", timeout=30)
     assert rotation(folder, "build").exit_code == 0  # free again once the other run ends
 
 

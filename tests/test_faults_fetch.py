@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import errno
 import json
-import subprocess
-import sys
 import threading
 from datetime import date
 from pathlib import Path
@@ -20,7 +18,7 @@ from generator.errors import GeneratorError, StoreError, WriteError
 from generator.fetch import fetch_into_store
 from generator.sources.yahoo import YahooSource
 from generator.store import PriceStore
-from tests.faults import Killer, leftovers, restore, tree
+from tests.faults import Killer, leftovers, lock_held_by_another_process, restore, tree
 from tests.yf_fakes import FakeYahoo, truth_bars
 
 START = date(2024, 1, 1)
@@ -304,20 +302,9 @@ def test_a_second_fetch_while_one_is_running_is_refused_and_the_first_completes(
 
 def test_a_fetch_is_refused_while_another_process_holds_the_store(tmp_path):
     tmp_path.mkdir(exist_ok=True)
-    script = (
-        "import sys; from filelock import FileLock; "
-        f"lock = FileLock({str(tmp_path / '.lock')!r}); lock.acquire(); "
-        "print('held', flush=True); sys.stdin.read()"
-    )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with lock_held_by_another_process(tmp_path / ".lock"):
         with pytest.raises(StoreError, match=r"price store .* \(it holds .lock\); wait for it"):
             fetch_into_store(
                 yahoo(FakeYahoo(truth()), date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START
             )
-    finally:
-        holder.communicate("", timeout=30)
     assert not (tmp_path / "manifest.json").exists()

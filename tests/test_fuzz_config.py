@@ -148,7 +148,7 @@ def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path):
         load_settings(path)
 
 
-def test_every_problem_is_listed_with_its_line(tmp_path):
+def test_bad_tickers_paths_and_dates_are_each_listed_with_their_line(tmp_path):
     path = tmp_path / "newsletter.toml"
     path.write_text(
         'benchmark = "../x"\n[site]\ntitel = "x"\n[data]\nhistory_start = "soon"\n'
