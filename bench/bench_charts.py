@@ -23,10 +23,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator import pipeline  # noqa: E402
+from generator.calls.ledger import read_issue  # noqa: E402
 from generator.charts import ChartCache, ChartJob, draw_charts  # noqa: E402
-from generator.charts.render import _render_all  # noqa: E402
+from generator.charts.engine import _render_all  # noqa: E402
 from generator.config import load_settings  # noqa: E402
-from generator.ledger import read_issue  # noqa: E402
 from tests.conftest import make_workspace  # noqa: E402
 
 

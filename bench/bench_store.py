@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import emit  # noqa: E402
 
-from generator.fetch import library_versions  # noqa: E402
-from generator.frames import union_of_days  # noqa: E402
-from generator.store import PriceStore, utc_now_iso  # noqa: E402
+from generator.data.fetch import library_versions  # noqa: E402
+from generator.data.frames import union_of_days  # noqa: E402
+from generator.data.store import PriceStore, utc_now_iso  # noqa: E402
 
 
 def synthetic_bars(n_tickers: int, years: int, seed: int = 3000) -> dict[str, pd.DataFrame]:

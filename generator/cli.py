@@ -71,7 +71,7 @@ def _as_of(value: datetime | None) -> date | None:
     """``--as-of``: any past date (a weekend or holiday reads the last session on or before it);
     a date after today in New York is refused.
     """
-    from generator.sources.yahoo import new_york_today
+    from generator.data.sources.yahoo import new_york_today
 
     day = _day(value)
     today = new_york_today()
@@ -233,7 +233,7 @@ def universe_command(
         rotation universe --source demo --as-of 2026-06-26
     """
     from generator import pipeline
-    from generator.sources.yahoo import new_york_today
+    from generator.data.sources.yahoo import new_york_today
 
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
@@ -411,7 +411,7 @@ def serve_command(ctx: click.Context, address: str) -> None:
         rotation serve --address 127.0.0.1:8001
     """
     from generator import pipeline
-    from generator.publish import run_mkdocs_serve
+    from generator.site.build import run_mkdocs_serve
 
     settings = _settings(ctx)
     issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)

@@ -282,7 +282,7 @@ class FetchSettings(_Model):
 
     The check thresholds were tuned on ../shared/data/prices: none of them fires on the clean
     adjusted-closes folder except the 2021-01-27 GameStop day in XRT, and they find the
-    dirty feed's gaps, flat runs and spikes (generator/checks.py has the formulas).
+    dirty feed's gaps, flat runs and spikes (generator/data/checks.py has the formulas).
     """
 
     batch_size: int = Field(100, ge=1, le=100)

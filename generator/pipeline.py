@@ -16,12 +16,37 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator import __version__, sitestamp, universe
-from generator.calls import CallScore, suggest_calls
+from generator import __version__
+from generator.calls.ledger import (
+    PublishedIssue,
+    open_scores_as_of,
+    published_issues,
+    read_issue,
+    score_ledger,
+)
+from generator.calls.scoring import CallScore, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
-from generator.checks import CheckThresholds
 from generator.config import Settings
-from generator.drafts import (
+from generator.data import universe
+from generator.data.checks import CheckThresholds
+from generator.data.fetch import FetchSummary, fetch_into_store
+from generator.data.notes import issue_lines
+from generator.data.prices import PriceHistory
+from generator.data.sources import PriceSource, make_source
+from generator.data.sources.csvfolder import CsvFolderSource
+from generator.data.store import PriceStore, source_key
+from generator.data.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
+from generator.errors import ConfigError, DataError, DraftError, PublishError
+from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
+from generator.issue.charts import (
+    ChartPlan,
+    chart_drawer,
+    draw_charts_unless_frozen,
+    live_jobs,
+    plan_issue_charts,
+)
+from generator.issue.guide import render_guide
+from generator.issue.posts import (
     ChartRef,
     GroupView,
     IssueContext,
@@ -36,29 +61,12 @@ from generator.drafts import (
     template_env,
     write_draft,
 )
-from generator.errors import ConfigError, DataError, DraftError, PublishError
-from generator.fetch import FetchSummary, fetch_into_store
-from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
-from generator.guide import render_guide
-from generator.issuecharts import (
-    ChartPlan,
-    chart_drawer,
-    draw_charts_unless_frozen,
-    live_jobs,
-    plan_issue_charts,
-)
-from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
-from generator.notes import issue_lines
-from generator.prices import PriceHistory
-from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
+from generator.issue.universe import UniverseData, universe_view
 from generator.signals import SignalReport, compute_signals
-from generator.sitepages import build_site_pages
-from generator.sitewrite import site_inputs, write_site
-from generator.sources import PriceSource, make_source
-from generator.sources.csvfolder import CsvFolderSource
-from generator.store import PriceStore, source_key
-from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
-from generator.universe_view import UniverseData, universe_view
+from generator.site import stamp as sitestamp
+from generator.site.build import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
+from generator.site.pages import build_site_pages
+from generator.site.write import site_inputs, write_site
 from generator.workspace import holds_workspace
 
 Progress = Callable[[str], None]
@@ -162,7 +170,7 @@ def refresh_universe(
     store = store_for(settings, source_spec)
     screen = screen_from_settings(settings.smallcap, min_dollar_volume_usd=min_dollar_volume_usd)
     if source_spec == "demo":
-        from generator.sources.demo import DEMO_LAST_DAY, DemoSource
+        from generator.data.sources.demo import DEMO_LAST_DAY, DemoSource
 
         demo = DemoSource(seed=settings.data.demo_seed)
         day = min(day, DEMO_LAST_DAY)
@@ -170,7 +178,7 @@ def refresh_universe(
     if source_spec == "yfinance":
         import yfinance as yf
 
-        from generator.sources.yahoo_screener import yahoo_universe
+        from generator.data.sources.yahoo_screener import yahoo_universe
 
         cache = settings.store_dir / "yfinance-cache"
         cache.mkdir(parents=True, exist_ok=True)
@@ -310,7 +318,7 @@ def seed_demo_universe(settings: Settings, fridays: Sequence[date]) -> list[str]
 
     A backfill then reads, each week, the universe as it stood that week (no survivorship).
     """
-    from generator.sources.demo import DemoSource
+    from generator.data.sources.demo import DemoSource
 
     store = store_for(settings, "demo")
     screen = screen_from_settings(settings.smallcap)
@@ -505,7 +513,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
     did not change are not redrawn, so MkDocs and git see only real changes. MkDocs itself is
     skipped when nothing it reads changed since the last build into the same site folder
-    (``generator.sitestamp``), unless ``full``.
+    (``generator.site.stamp``), unless ``full``.
     """
     started = time.perf_counter()
     issues = published_issues(posts_dir(settings), settings.tickers)
@@ -626,7 +634,7 @@ def _refuse_real_content(settings: Settings) -> None:
 
 def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False) -> list[Path]:
     """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``."""
-    from generator.emailexport import email_message, render_email
+    from generator.issue.email import email_message, render_email
 
     post = resolve_issue(posts_dir(settings), str(issue))
     mail = render_email(

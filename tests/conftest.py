@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.config import Settings, load_settings
-from generator.prices import PriceHistory, history_from_bars
-from generator.sources.demo import DemoSource
+from generator.data.prices import PriceHistory, history_from_bars
+from generator.data.sources.demo import DemoSource
 from generator.workspace import WORKSPACE_FILES
 
 REPO = Path(__file__).resolve().parent.parent

@@ -30,7 +30,7 @@ from generator.errors import GeneratorError, PublishError
 from generator.fsio import TEMP_NAME
 
 LOCK_SUFFIXES = (".lock",)
-# The build stamp records the site folder's file times (generator/sitestamp.py): a rebuilt
+# The build stamp records the site folder's file times (generator/site/stamp.py): a rebuilt
 # site has the same bytes but new times, so the stamp is compared by presence only.
 STAMP_SUFFIXES = (".rotation-build.json",)
 ACTIVE: Killer | None = None  # the installed killer; the fake MkDocs build ticks it
@@ -211,8 +211,8 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     Every write path stays real; only matplotlib's drawing and Jinja's compiling are
     memoised, so re-running a command many times costs its I/O, not its rendering.
     """
-    from generator import sitecharts
-    from generator.charts import render
+    from generator.charts import engine as render
+    from generator.charts import social as sitecharts
 
     real_issue, real_site = render._render, sitecharts._render
 
@@ -234,7 +234,8 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render, "_render", issue_chart)
     monkeypatch.setattr(sitecharts, "_render", site_chart)
     # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
-    from generator import drafts, pipeline
+    from generator import pipeline
+    from generator.issue import posts as drafts
 
     envs: dict[Path, Any] = {}
 

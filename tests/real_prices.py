@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from generator.prices import PriceHistory, history_from_bars
+from generator.data.prices import PriceHistory, history_from_bars
 from tests.conftest import shared_folder
 
 

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from generator.calls import Call, score_call, track_record, weekly_close_days
-from generator.prices import PriceHistory
+from generator.calls.scoring import Call, score_call, track_record, weekly_close_days
+from generator.data.prices import PriceHistory
 
 # Sessions: Thu 2026-01-08 and Fri 01-09 (publication), then three full weeks.
 DAYS = pd.bdate_range("2026-01-08", "2026-01-30")

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from generator import pipeline
-from generator.calls import Call, score_call
+from generator.calls.scoring import Call, score_call
 from generator.charts import (
     DARK,
     LIGHT,
@@ -26,8 +26,8 @@ from generator.charts import (
     render_png,
     source_line,
 )
-from generator.charts.render import _render_all
-from generator.issuecharts import call_path
+from generator.charts.engine import _render_all
+from generator.issue.charts import call_path
 from generator.signals import compute_signals
 from tests.chart_helpers import FRAME, walk
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from generator.charts import Breakout, ChartFrame, build_price_chart, build_ratio_chart, render_png
-from generator.prices import weekly_last
+from generator.data.prices import weekly_last
 from tests.chart_helpers import all_text, texts_outside
 from tests.conftest import shared_folder
 

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.checks import CheckThresholds, check_bars
-from generator.fetch import session_calendar
-from generator.notes import issue_lines, summarise
-from generator.prices import DataNote
-from generator.sources.csvfolder import CsvFolderSource
+from generator.data.checks import CheckThresholds, check_bars
+from generator.data.fetch import session_calendar
+from generator.data.notes import issue_lines, summarise
+from generator.data.prices import DataNote
+from generator.data.sources.csvfolder import CsvFolderSource
 from tests.conftest import shared_folder
 
 SESSIONS = pd.bdate_range("2023-01-02", "2024-12-31", name="date").as_unit("ns")

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from generator.data.sources.csvfolder import CsvFolderSource, parse_price_csv, ticker_of
 from generator.errors import FetchError
-from generator.sources.csvfolder import CsvFolderSource, parse_price_csv, ticker_of
 from tests.conftest import shared_folder
 
 EARLY = date(1900, 1, 1)

@@ -7,8 +7,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from generator.prices import weekly_last
-from generator.sources.demo import (
+from generator.data.prices import weekly_last
+from generator.data.sources.demo import (
     DEMO_FIRST_DAY,
     DEMO_LAST_DAY,
     PROFILES,

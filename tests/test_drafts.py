@@ -7,8 +7,8 @@ import pytest
 
 from generator import pipeline
 from generator.config import Settings, load_settings
-from generator.drafts import is_untouched, read_front_matter, write_draft
 from generator.errors import DraftError, PublishError, TemplateError
+from generator.issue.posts import is_untouched, read_front_matter, write_draft
 
 AS_OF = date(2025, 10, 17)
 
@@ -47,7 +47,7 @@ def test_rerunning_on_an_untouched_draft_changes_nothing(ws_settings, demo_price
 def test_an_untouched_draft_is_regenerated_when_the_text_changes(ws_settings, demo_prices):
     first = _draft(ws_settings, demo_prices).outcome.path
     text = first.read_text().replace("This week's signals", "Signals of the week")
-    from generator.drafts import stamp_hash
+    from generator.issue.posts import stamp_hash
 
     outcome = write_draft(first.parent, AS_OF, first.stem, stamp_hash(text))
     assert outcome.action == "updated"

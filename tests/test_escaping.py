@@ -15,15 +15,15 @@ import pytest
 import yaml
 
 from generator import pipeline
+from generator.calls.ledger import read_issue
 from generator.cli import cli
 from generator.config import load_settings
-from generator.drafts import html_attr, md_cell, md_text, plain_text, template_env
-from generator.emailexport import render_email
 from generator.errors import DraftError
-from generator.ledger import read_issue
-from generator.sitepages import build_site_pages
-from generator.sitewrite import site_inputs
-from generator.universe_view import UniverseData
+from generator.issue.email import render_email
+from generator.issue.posts import html_attr, md_cell, md_text, plain_text, template_env
+from generator.issue.universe import UniverseData
+from generator.site.pages import build_site_pages
+from generator.site.write import site_inputs
 from tests.conftest import BuiltDemo, make_workspace
 
 SCRIPT = "<script>alert(1)</script>"
@@ -118,7 +118,7 @@ def _poisoned_site(built_demo: BuiltDemo):
 
 def test_generated_pages_keep_names_titles_theses_and_categories_as_text(built_demo: BuiltDemo):
     site, ticker, call = _poisoned_site(built_demo)
-    from generator.sitemodel import call_page, ticker_page
+    from generator.site.model import call_page, ticker_page
 
     for path, text in site.pages.items():
         assert live_html(render_md(text)) == [], path
@@ -213,7 +213,7 @@ def test_the_email_escapes_the_title_and_keeps_the_body_inert(tmp_path: Path, se
 
 
 def test_event_handlers_are_stripped_inside_tags_only():
-    from generator.emailexport import strip_active_content
+    from generator.issue.email import strip_active_content
 
     html = (
         '<p>reads onerror=x</p><img src=a onerror=alert(1)><svg/onload=alert(1)><a href="b" onclick="c">d</a>'

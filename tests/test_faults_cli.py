@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator import pipeline, publish
+from generator import pipeline
 from generator.cli import cli
 from generator.config import Settings
+from generator.site import build as publish
 from generator.workspace import LOCK_NAME, workspace_lock
 from tests.faults import fake_mkdocs, fast_charts, leftovers, lock_held_by_another_process, restore, tree
 from tests.test_faults_workspace import load, publish_at, small_workspace

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generator import fetch as fetch_module
+from generator.data import fetch as fetch_module
+from generator.data.fetch import fetch_into_store
+from generator.data.sources.yahoo import YahooSource
+from generator.data.store import PriceStore
 from generator.errors import GeneratorError, StoreError, WriteError
-from generator.fetch import fetch_into_store
-from generator.sources.yahoo import YahooSource
-from generator.store import PriceStore
 from tests.faults import Killer, leftovers, lock_held_by_another_process, restore, tree
 from tests.yf_fakes import FakeYahoo, truth_bars
 
@@ -256,7 +256,7 @@ def test_a_corrupt_manifest_is_reported_clearly_and_the_next_fetch_rebuilds_the_
 
 
 def test_a_corrupt_universe_snapshot_is_a_store_error_naming_it(tmp_path):
-    from generator.universe import latest_universe_tickers, load_snapshots, snapshot_folder
+    from generator.data.universe import latest_universe_tickers, load_snapshots, snapshot_folder
 
     folder = snapshot_folder(tmp_path)
     folder.mkdir(parents=True)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import fetch as fetch_module
-from generator import pipeline, publish
+from generator import pipeline
 from generator.config import Settings, load_settings
-from generator.drafts import stamp_hash
-from generator.fetch import fetch_into_store
-from generator.store import PriceStore
+from generator.data import fetch as fetch_module
+from generator.data.fetch import fetch_into_store
+from generator.data.store import PriceStore
+from generator.issue.posts import stamp_hash
+from generator.site import build as publish
 from tests.conftest import make_workspace
 from tests.faults import fake_mkdocs, fast_charts, kill_at_every_step, restore, tree
 from tests.test_store_fetch import yahoo

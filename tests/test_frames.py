@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.prices import weekly_last
+from generator.data.prices import weekly_last
 from generator.signals.frames import fill_inside, tail_block, weekly_closes
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.sources.csvfolder import CsvFolderSource, parse_price_csv
+from generator.data.sources.csvfolder import CsvFolderSource, parse_price_csv
 from tests.fuzzing import FUZZ, nasty_text
 
 HEADERS = [

@@ -9,11 +9,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.calls import parse_call
-from generator.drafts import read_front_matter
+from generator.calls.ledger import read_issue
+from generator.calls.scoring import parse_call
 from generator.errors import DraftError, PublishError
-from generator.ledger import read_issue
-from generator.publish import mark_published
+from generator.issue.posts import read_front_matter
+from generator.site.build import mark_published
 from tests.fuzzing import FUZZ, nasty_text
 
 KNOWN = ["IWM", "IWB", "SPY", "ARKX", "BRK.B", "^VIX"]

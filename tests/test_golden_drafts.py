@@ -12,8 +12,8 @@ from pathlib import Path
 
 from generator import pipeline
 from generator.config import Settings, load_settings
-from generator.prices import history_from_bars
-from generator.sources.csvfolder import CsvFolderSource
+from generator.data.prices import history_from_bars
+from generator.data.sources.csvfolder import CsvFolderSource
 from tests.conftest import make_workspace, shared_folder
 
 GOLDEN = Path(__file__).parent / "golden"

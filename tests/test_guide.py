@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from generator.calls import Call
-from generator.drafts import IssueContext, template_env
-from generator.guide import macro_signatures, render_guide, template_variables
+from generator.calls.scoring import Call
+from generator.issue.guide import macro_signatures, render_guide, template_variables
+from generator.issue.posts import IssueContext, template_env
 
 
 def test_every_issue_field_is_listed_with_a_description():

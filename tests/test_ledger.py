@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.calls import Call
-from generator.errors import DraftError
-from generator.ledger import (
+from generator.calls.ledger import (
     PublishedIssue,
     closing_days,
     lead_image,
@@ -18,7 +16,9 @@ from generator.ledger import (
     published_issues,
     score_ledger,
 )
-from generator.prices import PriceHistory
+from generator.calls.scoring import Call
+from generator.data.prices import PriceHistory
+from generator.errors import DraftError
 
 
 def _call(call_id: str, position: str, horizon_weeks: int = 4, **kwargs: object) -> Call:

@@ -8,7 +8,7 @@ import numpy as np
 
 from generator import pipeline
 from generator.config import load_settings
-from generator.prices import PriceHistory
+from generator.data.prices import PriceHistory
 from tests.conftest import make_workspace
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import jinja2
 
-from generator.sitemodel import call_page, ticker_page
+from generator.site.model import call_page, ticker_page
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""The demo data's scripted stories (generator/sources/demo.py) come out as headlines in their weeks."""
+"""The demo data's scripted stories (generator/data/sources/demo.py) come out as headlines in their weeks."""
 
 from __future__ import annotations
 

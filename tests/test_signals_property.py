@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.prices import PriceHistory
+from generator.data.prices import PriceHistory
 from generator.signals import compute_signals
 from tests.synthetic import history_of, make_settings
 

@@ -12,8 +12,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from generator import pipeline
-from generator.linkcheck import check_site
-from generator.publish import mkdocs_env
+from generator.site.build import mkdocs_env
+from generator.site.linkcheck import check_site
 from tests.conftest import DEMO_WEEKS, BuiltDemo
 
 

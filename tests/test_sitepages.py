@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from generator.ledger import PublishedIssue
+from generator.calls.ledger import PublishedIssue
+from generator.charts.social import chart_job, render_social_card
 from generator.signals.report import Event
-from generator.sitecharts import chart_job, render_social_card
-from generator.sitemodel import SitePages, page_slug, status_badge, updown
-from generator.sitewrite import write_site
-from generator.tickerpages import event_lines, mentions
+from generator.site.model import SitePages, page_slug, status_badge, updown
+from generator.site.tickers import event_lines, mentions
+from generator.site.write import write_site
 
 
 def _issue(day: date, body: str, tags: list[str] | None = None) -> PublishedIssue:

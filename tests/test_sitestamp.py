@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, sitestamp
+from generator import pipeline
 from generator.cli import cli
 from generator.config import Settings, load_settings
 from generator.errors import PublishError
+from generator.site import stamp as sitestamp
 
 
 class FakeMkDocs:

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from filelock import FileLock
 
+from generator.data.fetch import fetch_into_store, overlap_changed
+from generator.data.prices import history_from_bars
+from generator.data.sources.demo import DemoSource
+from generator.data.sources.yahoo import YahooSource
+from generator.data.store import PriceStore
 from generator.errors import FetchError, StoreError
-from generator.fetch import fetch_into_store, overlap_changed
-from generator.prices import history_from_bars
-from generator.sources.demo import DemoSource
-from generator.sources.yahoo import YahooSource
-from generator.store import PriceStore
 from tests.yf_fakes import FakeYahoo, truth_bars
 
 START = date(2024, 1, 1)

@@ -5,12 +5,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from generator.errors import FetchError
-from generator.sources.demo import DemoSource
-from generator.sources.demo_universe import demo_stocks, is_demo_stock
-from generator.sources.yahoo_screener import equity_query, page_through, rows_from_quotes, yahoo_universe
-from generator.store import PriceStore
-from generator.universe import (
+from generator.data.sources.demo import DemoSource
+from generator.data.sources.demo_universe import demo_stocks, is_demo_stock
+from generator.data.sources.yahoo_screener import equity_query, page_through, rows_from_quotes, yahoo_universe
+from generator.data.store import PriceStore
+from generator.data.universe import (
     YAHOO_SECTORS,
     Screen,
     apply_screen,
@@ -20,6 +19,7 @@ from generator.universe import (
     short_interest_history,
     short_interest_record,
 )
+from generator.errors import FetchError
 
 
 def quote(

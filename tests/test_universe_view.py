@@ -7,9 +7,9 @@ import pandas as pd
 
 from generator import pipeline
 from generator.charts import ChartFrame
-from generator.prices import history_from_bars
+from generator.data.prices import history_from_bars
+from generator.issue.universe import UniverseData, members_as_of, universe_view
 from generator.signals import compute_signals
-from generator.universe_view import UniverseData, members_as_of, universe_view
 
 
 def _snapshots() -> pd.DataFrame:

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from generator.data.fetch import fetch_into_store
+from generator.data.sources.yahoo import YahooSource, history_to_bars, split_download_frame
+from generator.data.store import PriceStore
 from generator.errors import FetchError
-from generator.fetch import fetch_into_store
-from generator.sources.yahoo import YahooSource, history_to_bars, split_download_frame
-from generator.store import PriceStore
 from tests.yf_fakes import FakeYahoo, download_frame, truth_bars
 
 TODAY = date(2024, 3, 29)

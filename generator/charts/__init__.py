@@ -7,12 +7,7 @@ deterministic PNG bytes through a cache keyed by everything that drew them.
 
 from __future__ import annotations
 
-from generator.charts.inputs import BaseBox, Breakout, CallOutcome, CallPath, RRGTail
-from generator.charts.market import build_breadth_chart, build_correlation_chart
-from generator.charts.performance import build_call_chart, build_track_record_chart
-from generator.charts.price import build_price_chart
-from generator.charts.relative import build_ratio_chart
-from generator.charts.render import (
+from generator.charts.engine import (
     ChartCache,
     ChartDrawer,
     ChartJob,
@@ -25,6 +20,11 @@ from generator.charts.render import (
     render_png,
     save_png,
 )
+from generator.charts.inputs import BaseBox, Breakout, CallOutcome, CallPath, RRGTail
+from generator.charts.market import build_breadth_chart, build_correlation_chart
+from generator.charts.performance import build_call_chart, build_track_record_chart
+from generator.charts.price import build_price_chart
+from generator.charts.relative import build_ratio_chart
 from generator.charts.rrg import build_rrg_chart
 from generator.charts.theme import DARK, LIGHT, THEMES, ChartFrame, Theme, source_line
 

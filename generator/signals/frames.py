@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from generator.prices import weekly_last
+from generator.data.prices import weekly_last
 
 # Whole-array steps work on blocks of this many columns, so temporaries stay near
 # rows x COLUMN_CHUNK floats (20 years of days: 20 MB) however wide the universe is.

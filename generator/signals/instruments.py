@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from generator.config import GroupSettings, Settings
-from generator.prices import PriceHistory
+from generator.data.prices import PriceHistory
 from generator.signals.bases import BaseParams
 from generator.signals.frames import dates_of, last_valid_index, tail_block, weekly_levels
 from generator.signals.levels import ath_specs, new_high_events, weekly_ath_state

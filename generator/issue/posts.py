@@ -25,12 +25,12 @@ from typing import Any
 import jinja2
 import yaml
 
-from generator.calls import Call, CallScore
+from generator.calls.scoring import Call, CallScore
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
+from generator.issue.universe import UniverseView
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
-from generator.universe_view import UniverseView
 
 HASH_KEY = "generated_hash"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)

@@ -37,8 +37,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from generator.frames import columns_of, stack_wide
-from generator.prices import DataNote
+from generator.data.frames import columns_of, stack_wide
+from generator.data.prices import DataNote
 
 DAY_NS = 86_400_000_000_000
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from generator.data.universe import UNIVERSE_COLUMNS, YAHOO_SECTORS, Screen, normalise_rows
 from generator.errors import FetchError
-from generator.universe import UNIVERSE_COLUMNS, YAHOO_SECTORS, Screen, normalise_rows
 
 ScreenFn = Callable[..., Any]
 
@@ -142,7 +142,7 @@ def yahoo_universe(
 
 
 def _with_backoff(call: Callable[[], Any], sleep: Callable[[float], None], backoff_s: Sequence[float]) -> Any:
-    from generator.sources.yahoo import is_rate_limit
+    from generator.data.sources.yahoo import is_rate_limit
 
     waits = list(backoff_s)
     while True:

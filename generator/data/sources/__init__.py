@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
+from generator.data.prices import BAR_COLUMNS, DataNote
 from generator.errors import ConfigError
-from generator.prices import BAR_COLUMNS, DataNote
 
 if TYPE_CHECKING:
     from generator.config import FetchSettings
@@ -91,11 +91,11 @@ def make_source(
     where yfinance keeps its timezone cache (inside the store, never ``~/.cache``).
     """
     if spec == "demo":
-        from generator.sources.demo import DemoSource
+        from generator.data.sources.demo import DemoSource
 
         return DemoSource(seed=seed)
     if spec == "yfinance":
-        from generator.sources.yahoo import YahooSource
+        from generator.data.sources.yahoo import YahooSource
 
         if fetch is None:
             return YahooSource(tz_cache_dir=cache_dir)
@@ -109,7 +109,7 @@ def make_source(
             tz_cache_dir=cache_dir,
         )
     if spec.startswith("csv:") and len(spec) > 4:
-        from generator.sources.csvfolder import CsvFolderSource
+        from generator.data.sources.csvfolder import CsvFolderSource
 
         return CsvFolderSource(resolve_csv_folder(spec, root))
     raise ConfigError(f"unknown source {spec!r}; use 'yfinance', 'demo' or 'csv:PATH'")

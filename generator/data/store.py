@@ -37,11 +37,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from generator.errors import StoreError
-from generator.frames import Columns, RowLookup, union_of_days, wide_frame
-from generator.fsio import atomic_write_text, remove_file, sweep_temp_files, write_failure
-from generator.notes import manifest_notes
-from generator.parquet_io import (
+from generator.data.frames import Columns, RowLookup, union_of_days, wide_frame
+from generator.data.notes import manifest_notes
+from generator.data.parquet_io import (
     bars_to_parquet,
     columns_to_bars,
     dates_to_parquet,
@@ -49,7 +47,9 @@ from generator.parquet_io import (
     parquet_to_dates,
     replace_unsynced,
 )
-from generator.prices import BAR_COLUMNS, PriceHistory
+from generator.data.prices import BAR_COLUMNS, PriceHistory
+from generator.errors import StoreError
+from generator.fsio import atomic_write_text, remove_file, sweep_temp_files, write_failure
 
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".lock"

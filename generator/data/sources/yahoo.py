@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from generator.sources import FetchFailure, SourceResult, normalise_bars
+from generator.data.sources import FetchFailure, SourceResult, normalise_bars
 
 NEW_YORK = ZoneInfo("America/New_York")
 YF_FIELDS = {

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from generator.calls import CallScore
+from generator.calls.scoring import CallScore
 from generator.config import Settings
 from generator.fsio import remove_file, write_text_if_changed
-from generator.ledger import PublishedIssue
-from generator.prices import PriceHistory
+from generator.calls.ledger import PublishedIssue
+from generator.data.prices import PriceHistory
 from generator.signals.report import SignalReport
-from generator.sitecharts import draw_cached
-from generator.sitemodel import SiteInputs, SitePages, lead_image_path
+from generator.charts.social import draw_cached
+from generator.site.model import SiteInputs, SitePages, lead_image_path
 
 GENERATED_DIRS = ("calls", "tickers", "assets/calls", "assets/tickers", "assets/social")
 

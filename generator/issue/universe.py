@@ -14,10 +14,10 @@ from datetime import date
 import pandas as pd
 
 from generator.config import Settings
-from generator.prices import PriceHistory
+from generator.data.prices import PriceHistory
+from generator.data.universe import ShortInterestRecord, short_interest_history, short_interest_record
 from generator.signals.breadth import breadth_snapshot
 from generator.signals.report import BreadthSnapshot
-from generator.universe import ShortInterestRecord, short_interest_history, short_interest_record
 
 
 @dataclass(frozen=True)

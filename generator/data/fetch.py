@@ -5,7 +5,7 @@ For each ticker already stored, the fetch asks the source only for the last
 from the stored ones (a dividend or split re-based the adjusted history), the ticker's whole
 history is fetched again and replaces the stored one. A stored file that is missing or fails
 its checksum is refetched in full. New files are written first and the manifest last, under
-the store's lock (generator/store.py). The data checks (generator/checks.py) then run on
+the store's lock (generator/data/store.py). The data checks (generator/data/checks.py) then run on
 every ticker of the run and their notes are kept in the manifest for the issue's data notes.
 """
 
@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from generator.checks import CheckThresholds, check_bars
+from generator.data.checks import CheckThresholds, check_bars
+from generator.data.frames import union_of_days
+from generator.data.notes import note_from_json, note_to_json, summarise
+from generator.data.prices import DataNote
+from generator.data.sources import FetchFailure, PriceSource, SourceResult
+from generator.data.store import PriceStore, StoredFile, utc_now_iso
 from generator.errors import FetchError, StoreError
-from generator.frames import union_of_days
-from generator.notes import note_from_json, note_to_json, summarise
-from generator.prices import DataNote
-from generator.sources import FetchFailure, PriceSource, SourceResult
-from generator.store import PriceStore, StoredFile, utc_now_iso
 
 TickerProgress = Callable[[int], None]
 # Relative difference above which an overlapping bar counts as changed. Yahoo returns the same

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from generator.sources.demo import Profile
+from generator.data.sources.demo import Profile
 
 DEMO_STOCK_COUNT = 300
 TICKER_PREFIX = "DS"

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from generator.sources import FetchFailure, SourceResult
+from generator.data.sources import FetchFailure, SourceResult
 
 if TYPE_CHECKING:
-    from generator.sources.demo_universe import DemoStock
+    from generator.data.sources.demo_universe import DemoStock
 
 DEMO_FIRST_DAY = date(2014, 1, 2)
 DEMO_LAST_DAY = date(2026, 6, 30)
@@ -247,7 +247,7 @@ class DemoSource:
 
     def universe(self, as_of: date) -> pd.DataFrame:
         """The synthetic stock universe as of ``as_of`` (at most the demo's last day), unscreened."""
-        from generator.sources.demo_universe import demo_stocks, short_interest_pct, universe_snapshot
+        from generator.data.sources.demo_universe import demo_stocks, short_interest_pct, universe_snapshot
 
         if self._universe is None:
             stocks = demo_stocks(self.seed)
@@ -280,7 +280,7 @@ def generate_demo_bars(tickers: Sequence[str], seed: int) -> dict[str, pd.DataFr
     """Daily OHLCV + adjusted close per ticker from ``seed``; pure and deterministic."""
     days = demo_days()
     factors = _factors(len(days), seed, days)
-    from generator.sources.demo_universe import calibrate_volume, stock_profiles
+    from generator.data.sources.demo_universe import calibrate_volume, stock_profiles
 
     stocks = stock_profiles(tickers, seed)
     out: dict[str, pd.DataFrame] = {}

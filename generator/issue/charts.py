@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from generator.calls import CallScore
+from generator.calls.scoring import CallScore
 from generator.charts import (
     BaseBox,
     Breakout,
@@ -39,13 +39,13 @@ from generator.charts import (
     draw_charts,
 )
 from generator.config import Settings
-from generator.drafts import ChartRef, read_front_matter
-from generator.prices import PriceHistory
+from generator.data.prices import PriceHistory
+from generator.issue.posts import ChartRef, read_front_matter
+from generator.issue.universe import UniverseData, members_as_of
 from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
 from generator.signals.correlation import rolling_correlation
 from generator.signals.report import BaseState
-from generator.universe_view import UniverseData, members_as_of
 
 
 @dataclass

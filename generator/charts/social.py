@@ -25,7 +25,7 @@ import matplotlib
 from PIL import Image, ImageDraw, ImageFont
 
 from generator.charts import LIGHT, Theme, render_png
-from generator.charts.render import code_version
+from generator.charts.engine import code_version
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
@@ -144,7 +144,7 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
         # forkserver: workers start from a clean process, not a fork of this one (which may
         # hold threads); they import this module once.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.sitecharts"])
+        context.set_forkserver_preload(["generator.charts.social"])
         with ProcessPoolExecutor(max_workers=used, mp_context=context) as pool:
             drawn = list(pool.map(_render, [jobs[i] for i in misses], chunksize=2))
     else:

@@ -11,12 +11,12 @@ from typing import Any
 import jinja2
 
 from generator.charts import ChartFrame, build_price_chart
-from generator.drafts import render_template
+from generator.issue.posts import render_template
 from generator.errors import DraftError
-from generator.ledger import PublishedIssue
+from generator.calls.ledger import PublishedIssue
 from generator.signals.report import InstrumentSignals
-from generator.sitecharts import ChartJob, chart_job
-from generator.sitemodel import SiteInputs, call_page, cell, issue_link, page_slug, rel, ticker_page
+from generator.charts.social import ChartJob, chart_job
+from generator.site.model import SiteInputs, call_page, cell, issue_link, page_slug, rel, ticker_page
 
 
 def mentions(issues: Sequence[PublishedIssue], tickers: Sequence[str]) -> dict[str, list[PublishedIssue]]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from generator.prices import DataNote
+from generator.data.prices import DataNote
 
 
 def note_to_json(note: DataNote) -> dict[str, Any]:

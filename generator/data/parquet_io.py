@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from generator.frames import Columns
+from generator.data.frames import Columns
+from generator.data.prices import BAR_COLUMNS
 from generator.fsio import atomic_write_bytes
-from generator.prices import BAR_COLUMNS
 
 
 def bars_to_parquet(bars: pd.DataFrame) -> bytes:

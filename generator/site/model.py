@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from generator.calls import CallScore
-from generator.drafts import md_cell
+from generator.calls.scoring import CallScore
+from generator.issue.posts import md_cell
 from generator.errors import DraftError
-from generator.ledger import PublishedIssue
-from generator.prices import PriceHistory
+from generator.calls.ledger import PublishedIssue
+from generator.data.prices import PriceHistory
 from generator.signals.report import SignalReport
-from generator.sitecharts import ChartJob
-from generator.slugs import page_slug
+from generator.charts.social import ChartJob
+from generator.site.slugs import page_slug
 
 
 def ticker_page(ticker: str) -> str:

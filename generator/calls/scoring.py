@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from generator.data.prices import PriceHistory
 from generator.errors import DraftError
-from generator.prices import PriceHistory
 
 MAX_HORIZON_WEEKS = 520  # ten years: a longer call could never be scored in a reader's lifetime of the letter
 CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^=-]*$")

@@ -19,10 +19,10 @@ from datetime import datetime
 from pathlib import Path
 
 from generator.config import Settings
-from generator.drafts import find_placeholders, read_front_matter
+from generator.issue.posts import find_placeholders, read_front_matter
 from generator.errors import PublishError
 from generator.fsio import atomic_write_text, remove_tree, write_failure
-from generator.sitestamp import STAMP_NAME
+from generator.site.stamp import STAMP_NAME
 
 
 def resolve_issue(posts_dir: Path, ref: str) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from generator.calls import CallScore, TrackRecord, stop_threshold, track_record
+from generator.calls.scoring import CallScore, TrackRecord, stop_threshold, track_record
 from generator.charts import (
     CallOutcome,
     CallPath,
@@ -25,12 +25,12 @@ from generator.charts import (
     build_track_record_chart,
     source_line,
 )
-from generator.drafts import render_template
+from generator.issue.posts import render_template
 from generator.errors import DraftError
-from generator.ledger import PublishedIssue
-from generator.prices import PriceHistory
-from generator.sitecharts import ChartJob, chart_job, render_social_card
-from generator.sitemodel import (
+from generator.calls.ledger import PublishedIssue
+from generator.data.prices import PriceHistory
+from generator.charts.social import ChartJob, chart_job, render_social_card
+from generator.site.model import (
     SiteInputs,
     SitePages,
     call_page,
@@ -43,7 +43,7 @@ from generator.sitemodel import (
     ticker_page,
     updown,
 )
-from generator.tickerpages import ticker_pages
+from generator.site.tickers import ticker_pages
 
 STATUS_TEXT = {
     "open": "Open",

@@ -1,7 +1,7 @@
 """The small-cap stock universe by market cap, and its dated snapshots.
 
 "Our small-cap universe is $1B-$10B in market cap": `rotation universe` screens US-listed
-stocks (the Yahoo screener in generator/sources/yahoo_screener.py, or the demo source's
+stocks (the Yahoo screener in generator/data/sources/yahoo_screener.py, or the demo source's
 synthetic universe), keeps those between
 ``min_market_cap_usd`` and ``max_market_cap_usd`` with an average dollar volume (3-month
 average daily volume x price) of at least ``min_dollar_volume_usd`` (0 turns the floor off),

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from generator.config import normalise_ticker, not_utf8
+from generator.data.prices import DataNote
+from generator.data.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
 from generator.errors import FetchError
-from generator.prices import DataNote
-from generator.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
 
 DATE_NAMES = ("date", "timestamp", "datetime", "time", "day")
 COLUMN_NAMES = {

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from generator.calls import Call, CallScore, horizon_end, is_text, parse_call, score_call
+from generator.calls.scoring import Call, CallScore, horizon_end, is_text, parse_call, score_call
 from generator.config import normalise_ticker
-from generator.drafts import read_front_matter
+from generator.data.prices import PriceHistory
 from generator.errors import DraftError
-from generator.prices import PriceHistory
+from generator.issue.posts import read_front_matter
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
 
