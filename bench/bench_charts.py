@@ -25,7 +25,6 @@ sys.path.insert(0, str(REPO))
 from generator import pipeline  # noqa: E402
 from generator.calls.ledger import read_issue  # noqa: E402
 from generator.charts import ChartCache, ChartJob, draw_charts  # noqa: E402
-from generator.charts.engine import _render_all  # noqa: E402
 from generator.config import load_settings  # noqa: E402
 from tests.conftest import make_workspace  # noqa: E402
 
@@ -113,7 +112,8 @@ def main() -> None:
             assert rows[-1]["drawn"] == 0 and rows[-1]["files_written"] == 0, "a warm re-run redrew something"
         # Does a pool pay for one issue's handful of charts? Force one and see.
         started = time.perf_counter()
-        _render_all([j.draw for j in last], 2)
+        forced_jobs = [ChartJob(out / "forced" / j.path.name, j.draw) for j in last]
+        draw_charts(forced_jobs, cache=ChartCache(None), workers=2, min_per_worker=1)
         forced = time.perf_counter() - started
         print(f"one issue forced into a 2-process pool: {forced:.2f}s")
         rows.append(

@@ -78,7 +78,7 @@ def timed_build(workspace: Path, *, cold: bool) -> dict[str, float]:
     """One ``rotation build`` (in this process, MkDocs as its usual subprocess)."""
     settings = load_settings(workspace / "newsletter.toml")
     if cold:
-        shutil.rmtree(settings.cache_dir / "site-charts", ignore_errors=True)
+        shutil.rmtree(settings.cache_dir / "charts", ignore_errors=True)
         for folder in GENERATED_DIRS:
             shutil.rmtree(settings.content_dir / folder, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -25,7 +25,7 @@ from generator.calls.ledger import (
     score_ledger,
 )
 from generator.calls.scoring import CallScore, suggest_calls
-from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
+from generator.charts import ChartCache, ChartFrame, ChartJob, DrawStats, source_line
 from generator.config import Settings
 from generator.data import universe
 from generator.data.checks import CheckThresholds
@@ -524,7 +524,10 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
     pages = build_site_pages(template_env(settings), inputs)
     stats = write_site(
-        settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts", workers=os.cpu_count() or 1
+        settings.content_dir,
+        pages,
+        cache=ChartCache(settings.cache_dir / "charts"),
+        workers=os.cpu_count() or 1,
     )
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()

@@ -211,28 +211,20 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     Every write path stays real; only matplotlib's drawing and Jinja's compiling are
     memoised, so re-running a command many times costs its I/O, not its rendering.
     """
-    from generator.charts import engine as render
-    from generator.charts import social as sitecharts
+    from generator.charts import engine
 
-    real_issue, real_site = render._render, sitecharts._render
+    real_render = engine._render
 
-    def issue_chart(draw: Any) -> bytes:
+    def memo_render(draw: Any) -> bytes:
         digest = hashlib.sha256(f"{draw.func.__module__}.{draw.func.__qualname__}".encode())
-        render._feed(digest, draw.args)
-        render._feed(digest, draw.keywords)
-        key = "issue:" + digest.hexdigest()
+        engine._feed(digest, draw.args)
+        engine._feed(digest, draw.keywords)
+        key = digest.hexdigest()
         if key not in _MEMO:
-            _MEMO[key] = real_issue(draw)
+            _MEMO[key] = real_render(draw)
         return _MEMO[key]
 
-    def site_chart(job: Any) -> bytes:
-        key = "site:" + sitecharts._key(job, "memo")
-        if key not in _MEMO:
-            _MEMO[key] = real_site(job)
-        return _MEMO[key]
-
-    monkeypatch.setattr(render, "_render", issue_chart)
-    monkeypatch.setattr(sitecharts, "_render", site_chart)
+    monkeypatch.setattr(engine, "_render", memo_render)
     # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
     from generator import pipeline
     from generator.issue import posts as drafts

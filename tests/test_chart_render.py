@@ -18,15 +18,16 @@ from generator.charts import (
     LIGHT,
     Breakout,
     ChartCache,
+    ChartJob,
     build_price_chart,
     build_ratio_chart,
     chart_job,
     chart_variants,
     draw_charts,
     render_png,
+    render_social_card,
     source_line,
 )
-from generator.charts.engine import _render_all
 from generator.issue.charts import call_path
 from generator.signals import compute_signals
 from tests.chart_helpers import FRAME, walk
@@ -42,11 +43,36 @@ def test_same_inputs_give_byte_identical_png_without_timestamps():
     assert b"tIME" not in first and b"Software" not in first and b"matplotlib" not in first
 
 
-def test_a_chart_drawn_in_a_worker_process_has_the_same_bytes_as_one_drawn_here():
+def test_a_chart_drawn_in_a_worker_process_has_the_same_bytes_as_one_drawn_here(tmp_path: Path):
     job = chart_job(Path("x.png"), build_price_chart, close=walk(3, 400), ticker="IWM", name="x", frame=FRAME)
     inline = render_png(job.draw())
-    pooled = _render_all([job.draw] * 4, workers=2)
-    assert pooled == [inline] * 4
+    jobs = [ChartJob(tmp_path / f"{n}.png", job.draw) for n in range(4)]
+    stats = draw_charts(jobs, cache=ChartCache(None), workers=2, min_per_worker=1)
+    assert stats.workers == 2 and stats.drawn == 4
+    assert [j.path.read_bytes() for j in jobs] == [inline] * 4
+
+
+def test_a_social_card_is_a_job_like_any_chart_cached_by_its_inputs(tmp_path: Path):
+    lead = io.BytesIO()
+    Image.new("RGB", (120, 68), "#336699").save(lead, format="png")
+
+    def card(title: str, chart_png: bytes = lead.getvalue()) -> ChartJob:
+        return chart_job(
+            tmp_path / "card.png",
+            render_social_card,
+            title=title,
+            subtitle="s",
+            site_title="S",
+            chart_png=chart_png,
+            synthetic=False,
+        )
+
+    cache = ChartCache(tmp_path / "cache")
+    assert cache.key(card("A")) == cache.key(card("A")) != cache.key(card("B"))
+    assert cache.key(card("A")) != cache.key(card("A", lead.getvalue()[:-1] + b"x"))  # the lead chart's bytes
+    cold = draw_charts([card("A")], cache=cache)
+    warm = draw_charts([card("A")], cache=cache)
+    assert (cold.drawn, warm.drawn, warm.cached) == (1, 0, 1)
 
 
 def _counting_builder(calls: list[int]):

@@ -6,7 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from generator.calls.ledger import PublishedIssue
-from generator.charts.social import chart_job, render_social_card
+from generator.charts.engine import ChartCache, chart_job
+from generator.charts.social import render_social_card
 from generator.signals.report import Event
 from generator.site.model import SitePages, page_slug, status_badge, updown
 from generator.site.tickers import event_lines, mentions
@@ -84,12 +85,12 @@ def test_write_site_skips_identical_files_and_removes_stale_generated_ones(tmp_p
         synthetic=False,
     )
     site = SitePages({"calls/index.md": "ledger\n", "index.md": "home\n"}, [card])
-    cache = tmp_path / "cache"
-    first = write_site(content, site, cache_dir=cache)
+    cache = ChartCache(tmp_path / "cache")
+    first = write_site(content, site, cache=cache)
     assert (first.pages_written, first.charts_drawn, first.charts_written, first.removed) == (2, 1, 1, 1)
     assert not (content / "calls" / "gone.md").exists()
     assert (content / "issues" / "index.md").read_text() == "hand-written"
     stamps = {p: p.stat().st_mtime_ns for p in content.rglob("*") if p.is_file()}
-    again = write_site(content, site, cache_dir=cache)
+    again = write_site(content, site, cache=cache)
     assert (again.pages_written, again.charts_drawn, again.charts_written, again.removed) == (0, 0, 0, 0)
     assert {p: p.stat().st_mtime_ns for p in content.rglob("*") if p.is_file()} == stamps

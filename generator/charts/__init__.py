@@ -1,8 +1,10 @@
-"""Charts stage: matplotlib Figure builders (object API only), a house theme, and one drawing edge.
+"""Charts stage: matplotlib Figure builders (object API only), a house theme, the social card,
+and the one drawing engine.
 
 Builders take frames and small frozen inputs (``generator.charts.inputs``) and return a
-``Figure``; nothing here touches pyplot's global state. ``draw_charts`` renders jobs to
-deterministic PNG bytes through a cache keyed by everything that drew them.
+``Figure``; nothing here touches pyplot's global state. ``generator.charts.engine`` renders
+every image the tool writes (issue and site charts, social cards) to deterministic PNG bytes
+through one cache keyed by everything that drew them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from generator.charts.performance import build_call_chart, build_track_record_ch
 from generator.charts.price import build_price_chart
 from generator.charts.relative import build_ratio_chart
 from generator.charts.rrg import build_rrg_chart
+from generator.charts.social import render_social_card
 from generator.charts.theme import DARK, LIGHT, THEMES, ChartFrame, Theme, source_line
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "dark_path",
     "draw_charts",
     "render_png",
+    "render_social_card",
     "ChartDrawer",
     "save_png",
     "source_line",

@@ -1,13 +1,17 @@
-"""Figures to PNG bytes, a chart cache keyed by what drew each chart, and parallel drawing.
+"""The one drawing engine: every image the tool writes (issue charts, the site's call, ticker and
+track-record charts, social cards) is a ``ChartJob`` drawn through here.
 
+- ``ChartJob``: a builder with all its arguments and the file it goes to; the builder returns
+  a matplotlib ``Figure`` (rendered by ``render_png``) or finished PNG bytes (a social card).
 - ``render_png``: same figure, same bytes. The Agg canvas is encoded by Pillow with no
   timestamp or software tag, after quantising to a 128-colour palette (about a third of
   the size of a true-colour PNG, with no visible change on line charts).
 - ``chart_key``: sha256 of the builder's name, every argument it gets (arrays by value),
   the chart code itself (the source of this package) and the matplotlib and Pillow
   versions. Any change to data, parameters, theme or drawing code gives a new key.
-- ``draw_charts``: looks every job up in the cache, draws only the misses (in a process
-  pool when there are enough of them), and writes each file only if its bytes changed.
+- ``ChartDrawer`` / ``draw_charts``: look every job up in the cache, draw only the misses
+  (in a process pool once there are enough of them), and write each file only if its
+  bytes changed.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import hashlib
 import io
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -68,10 +72,12 @@ def save_png(fig: Figure, path: Path) -> bool:
 
 @dataclass(frozen=True)
 class ChartJob:
-    """One chart to draw: a builder with all its arguments, and the file it goes to."""
+    """One image to draw: a builder (returning a Figure or PNG bytes) with all its arguments,
+    and the file it goes to.
+    """
 
     path: Path
-    draw: partial[Figure]
+    draw: partial[Figure | bytes]
 
     @property
     def name(self) -> str:
@@ -79,8 +85,8 @@ class ChartJob:
         return self.draw.func.__name__
 
 
-def chart_job(path: Path, builder: Callable[..., Figure], /, **arguments: Any) -> ChartJob:
-    """A job that calls ``builder(**arguments)``; arguments must be plain values or frames."""
+def chart_job(path: Path, builder: Callable[..., Figure | bytes], /, **arguments: Any) -> ChartJob:
+    """A job that calls ``builder(**arguments)``; arguments must be plain values, bytes or frames."""
     return ChartJob(path, partial(builder, **arguments))
 
 
@@ -122,6 +128,9 @@ def _feed(digest: Any, value: Any) -> None:  # noqa: C901 - one branch per type 
     update = digest.update
     if value is None or isinstance(value, (bool, int, float, str)):
         update(f"{type(value).__name__}:{value!r};".encode())
+    elif isinstance(value, bytes):
+        update(f"bytes{len(value)}:".encode())
+        update(value)
     elif isinstance(value, (date, datetime)):
         update(f"{type(value).__name__}:{value.isoformat()};".encode())
     elif isinstance(value, Path):
@@ -209,7 +218,7 @@ class ChartCache:
 
 @dataclass(frozen=True)
 class DrawStats:
-    """What one ``draw_charts`` call did."""
+    """What one drawing run did."""
 
     jobs: int
     drawn: int
@@ -219,42 +228,29 @@ class DrawStats:
     seconds: float
 
 
-def draw_charts(jobs: Sequence[ChartJob], *, cache: ChartCache, workers: int = 1) -> DrawStats:
-    """Draw every job not in the cache (in a pool of ``workers`` if it pays), write changed files."""
-    started = time.perf_counter()
-    keys = [cache.key(job) for job in jobs]
-    found = [cache.get(key) for key in keys]
-    misses = [i for i, data in enumerate(found) if data is None]
-    used = _pool_size(len(misses), workers)
-    drawn = _render_all([jobs[i].draw for i in misses], used)
-    for i, data in zip(misses, drawn, strict=True):
-        cache.put(keys[i], data)
-        found[i] = data
-    written = 0
-    for job, maybe in zip(jobs, found, strict=True):
-        assert maybe is not None
-        written += write_bytes_if_changed(job.path, maybe)
-    return DrawStats(
-        len(jobs), len(misses), len(jobs) - len(misses), written, used, time.perf_counter() - started
-    )
-
-
 class ChartDrawer:
-    """Draws charts in a process pool while the caller goes on planning more (a backfill).
+    """Draws jobs through the cache, in a process pool once enough of them are misses.
 
-    ``submit`` looks each job up in the cache at once and hands the misses to the pool, so
-    drawing overlaps the drafting of the next weeks; ``finish`` waits, fills the cache and
-    writes the files that changed. With one worker, misses are drawn inline at ``finish``.
+    ``submit`` looks each job up in the cache at once; the misses wait until there are
+    ``2 * min_per_worker`` of them (enough to keep two processes busy), then a pool of
+    ``workers`` processes starts and draws them while the caller goes on (a backfill drafts
+    the next weeks meanwhile). ``finish`` draws what is left (inline when too few for a pool),
+    fills the cache and writes the files whose bytes changed.
     """
 
-    def __init__(self, cache: ChartCache, workers: int) -> None:
+    def __init__(
+        self, cache: ChartCache, workers: int, *, min_per_worker: int = MIN_CHARTS_PER_WORKER
+    ) -> None:
         self.cache = cache
         self.workers = max(1, workers)
+        self.min_per_worker = max(1, min_per_worker)
         self.started = time.perf_counter()
         self._pool: ProcessPoolExecutor | None = None
+        self._used = 1
         self._jobs: list[ChartJob] = []
         self._keys: list[str] = []
         self._found: list[bytes | None] = []
+        self._waiting: list[int] = []  # misses not yet handed to a pool
         self._pending: dict[int, Any] = {}
 
     def __enter__(self) -> ChartDrawer:
@@ -266,26 +262,36 @@ class ChartDrawer:
             self._pool = None
 
     def submit(self, jobs: Sequence[ChartJob]) -> None:
-        """Queue ``jobs``: cached ones are done, the others start drawing in the pool."""
+        """Queue ``jobs``: cached ones are done, the others draw in the pool once it pays."""
         for job in jobs:
             key = self.cache.key(job)
             data = self.cache.get(key)
-            index = len(self._jobs)
+            self._waiting += [len(self._jobs)] if data is None else []
             self._jobs.append(job)
             self._keys.append(key)
             self._found.append(data)
-            if data is None and self.workers > 1:
-                self._pending[index] = self._executor().submit(_render, job.draw)
+        if self._pool is None and self.workers > 1 and len(self._waiting) >= 2 * self.min_per_worker:
+            self._start_pool(self.workers)
+        self._hand_to_pool()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _start_pool(self, workers: int) -> None:
+        self._pool = _pool(workers)
+        self._used = workers
+
+    def _hand_to_pool(self) -> None:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["generator.charts"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        return self._pool
+            return
+        for index in self._waiting:
+            self._pending[index] = self._pool.submit(_render, self._jobs[index].draw)
+        self._waiting = []
 
     def finish(self) -> DrawStats:
         """Wait for every drawing, store it in the cache, write the files whose bytes changed."""
+        if self._pool is None:
+            workers = _pool_size(len(self._waiting), self.workers, self.min_per_worker)
+            if workers > 1:
+                self._start_pool(workers)
+                self._hand_to_pool()
         drawn = 0
         for index, job in enumerate(self._jobs):
             if self._found[index] is not None:
@@ -297,7 +303,7 @@ class ChartDrawer:
             drawn += 1
         written = 0
         for job, data in zip(self._jobs, self._found, strict=True):
-            assert data is not None
+            assert data is not None  # every miss was drawn above
             written += write_bytes_if_changed(job.path, data)
         self.__exit__()
         return DrawStats(
@@ -305,26 +311,37 @@ class ChartDrawer:
             drawn,
             len(self._jobs) - drawn,
             written,
-            self.workers if drawn else 1,
+            self._used if drawn else 1,
             time.perf_counter() - self.started,
         )
 
 
-def _pool_size(charts: int, workers: int) -> int:
-    return max(1, min(workers, charts // MIN_CHARTS_PER_WORKER))
+def draw_charts(
+    jobs: Sequence[ChartJob],
+    *,
+    cache: ChartCache,
+    workers: int = 1,
+    min_per_worker: int = MIN_CHARTS_PER_WORKER,
+) -> DrawStats:
+    """Draw every job not in the cache (in a pool of ``workers`` if it pays), write changed files."""
+    with ChartDrawer(cache, workers, min_per_worker=min_per_worker) as drawer:
+        drawer.submit(jobs)
+        return drawer.finish()
 
 
-def _render_all(draws: Iterable[partial[Figure]], workers: int) -> list[bytes]:
-    draws = list(draws)
-    if workers <= 1:
-        return [_render(draw) for draw in draws]
-    # forkserver: workers start from a clean process that has imported the chart code once,
-    # not from a fork of this one (which may hold threads and open files).
+def _pool_size(charts: int, workers: int, min_per_worker: int = MIN_CHARTS_PER_WORKER) -> int:
+    return max(1, min(workers, charts // min_per_worker))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The drawing pool. forkserver: workers start from a clean process that has imported the
+    chart code once, not from a fork of this one (which may hold threads and open files).
+    """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.charts"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_render, draws, chunksize=max(1, len(draws) // (4 * workers))))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
-def _render(draw: partial[Figure]) -> bytes:
-    return render_png(draw())
+def _render(draw: partial[Figure | bytes]) -> bytes:
+    made = draw()
+    return made if isinstance(made, bytes) else render_png(made)

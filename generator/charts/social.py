@@ -1,40 +1,21 @@
-"""Site images: social preview cards, and the drawing edge for every generated page's image.
+"""Social preview cards: a 1200 x 630 PNG per issue (Pillow, over the issue's lead chart).
 
-The call, track-record and ticker charts come from the charts stage (``generator.charts``);
-this module adds the 1200 x 630 social card (Pillow, over an issue's lead chart) and
-``draw_cached``, which renders a job (a Figure builder or a function returning PNG bytes)
-only when its inputs or the drawing code changed since the last build, in a small pool
-when there are many, and rewrites a file only when its bytes changed.
+``render_social_card`` returns PNG bytes, so a card is a ``ChartJob`` like any chart and is
+drawn, cached and written by the one engine (``generator.charts.engine``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import multiprocessing
-import pickle
 import textwrap
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 from PIL import Image, ImageDraw, ImageFont
 
-from generator.charts import LIGHT, Theme, render_png
-from generator.charts.engine import code_version
-from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.charts.theme import LIGHT, Theme
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
-STATUS_WORDS = {
-    "open": "open",
-    "invalidated": "invalidated",
-    "expired": "horizon reached",
-    "closed": "closed by a later issue",
-}
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
@@ -80,82 +61,3 @@ def render_social_card(
     buffer = io.BytesIO()
     paletted.save(buffer, format="png", compress_level=6)
     return buffer.getvalue()
-
-
-@dataclass(frozen=True)
-class ChartJob:
-    """One image to draw: a function returning a Figure or PNG bytes, and the file it goes to."""
-
-    path: Path
-    draw: partial[Any]
-
-
-def chart_job(path: Path, builder: Callable[..., Any], /, **arguments: Any) -> ChartJob:
-    """A job that calls ``builder(**arguments)``."""
-    return ChartJob(path, partial(builder, **arguments))
-
-
-def _code_version() -> str:
-    """This module's source and the chart package's code version (any change redraws)."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(code_version().encode())
-    return digest.hexdigest()[:16]
-
-
-def _key(job: ChartJob, version: str) -> str:
-    """sha256 of the code version, the builder and its pickled arguments (a miss only redraws)."""
-    digest = hashlib.sha256(version.encode())
-    digest.update(f"{job.draw.func.__module__}.{job.draw.func.__qualname__}".encode())
-    digest.update(pickle.dumps(sorted(job.draw.keywords.items()), protocol=5))
-    return digest.hexdigest()
-
-
-def _render(job: ChartJob) -> bytes:
-    made = job.draw()
-    return made if isinstance(made, bytes) else render_png(made)
-
-
-@dataclass(frozen=True)
-class DrawStats:
-    """What one ``draw_cached`` call did."""
-
-    jobs: int
-    drawn: int
-    written: int
-
-
-# Below this many charts to draw, a pool costs more than it saves: a worker pays about 0.5 s
-# to import matplotlib before its first chart.
-MIN_CHARTS_PER_WORKER = 6
-
-
-def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: int = 1) -> DrawStats:
-    """Render each job unless its key is cached under ``cache_dir``; write files whose bytes changed.
-
-    Misses are rendered in a pool of up to ``workers`` processes when there are enough of them.
-    """
-    version = _code_version()
-    keys = [_key(job, version) for job in jobs]
-    cached = [cache_dir / key[:2] / f"{key}.png" if cache_dir is not None else None for key in keys]
-    found = [c.read_bytes() if c is not None and c.is_file() else None for c in cached]
-    misses = [i for i, data in enumerate(found) if data is None]
-    used = max(1, min(workers, len(misses) // MIN_CHARTS_PER_WORKER))
-    if used > 1:
-        # forkserver: workers start from a clean process, not a fork of this one (which may
-        # hold threads); they import this module once.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.charts.social"])
-        with ProcessPoolExecutor(max_workers=used, mp_context=context) as pool:
-            drawn = list(pool.map(_render, [jobs[i] for i in misses], chunksize=2))
-    else:
-        drawn = [_render(jobs[i]) for i in misses]
-    for i, made in zip(misses, drawn, strict=True):
-        found[i] = made
-        target = cached[i]
-        if target is not None:
-            atomic_write_bytes(target, made)
-    written = 0
-    for job, data in zip(jobs, found, strict=True):
-        assert data is not None  # every miss was drawn above
-        written += write_bytes_if_changed(job.path, data)
-    return DrawStats(len(jobs), len(misses), written)

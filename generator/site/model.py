@@ -18,7 +18,7 @@ from generator.errors import DraftError
 from generator.calls.ledger import PublishedIssue
 from generator.data.prices import PriceHistory
 from generator.signals.report import SignalReport
-from generator.charts.social import ChartJob
+from generator.charts.engine import ChartJob
 from generator.site.slugs import page_slug
 
 

@@ -29,7 +29,8 @@ from generator.issue.posts import render_template
 from generator.errors import DraftError
 from generator.calls.ledger import PublishedIssue
 from generator.data.prices import PriceHistory
-from generator.charts.social import ChartJob, chart_job, render_social_card
+from generator.charts.engine import ChartJob, chart_job
+from generator.charts.social import render_social_card
 from generator.site.model import (
     SiteInputs,
     SitePages,

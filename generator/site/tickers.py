@@ -15,7 +15,7 @@ from generator.issue.posts import render_template
 from generator.errors import DraftError
 from generator.calls.ledger import PublishedIssue
 from generator.signals.report import InstrumentSignals
-from generator.charts.social import ChartJob, chart_job
+from generator.charts.engine import ChartJob, chart_job
 from generator.site.model import SiteInputs, call_page, cell, issue_link, page_slug, rel, ticker_page
 
 

@@ -18,7 +18,7 @@ from generator.fsio import remove_file, write_text_if_changed
 from generator.calls.ledger import PublishedIssue
 from generator.data.prices import PriceHistory
 from generator.signals.report import SignalReport
-from generator.charts.social import draw_cached
+from generator.charts.engine import ChartCache, draw_charts
 from generator.site.model import SiteInputs, SitePages, lead_image_path
 
 GENERATED_DIRS = ("calls", "tickers", "assets/calls", "assets/tickers", "assets/social")
@@ -44,10 +44,10 @@ class WriteStats:
     removed: int
 
 
-def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, workers: int = 1) -> WriteStats:
+def write_site(content_dir: Path, site: SitePages, *, cache: ChartCache, workers: int = 1) -> WriteStats:
     """Write changed pages, draw changed charts, delete generated files no longer produced."""
     written = sum(write_text_if_changed(content_dir / rel, text) for rel, text in site.pages.items())
-    drawn = draw_cached(site.charts, cache_dir, workers=workers)
+    drawn = draw_charts(site.charts, cache=cache, workers=workers)
     keep = {(content_dir / rel).resolve() for rel in site.pages} | {job.path.resolve() for job in site.charts}
     removed = prune_generated(content_dir, keep)
     return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
