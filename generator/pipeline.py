@@ -24,7 +24,8 @@ from generator.calls.ledger import (
     read_issue,
     score_ledger,
 )
-from generator.calls.scoring import CallScore, suggest_calls
+from generator.calls.scoring import CallScore
+from generator.calls.suggest import suggest_calls
 from generator.charts import ChartCache, ChartFrame, ChartJob, DrawStats, source_line
 from generator.config import Settings
 from generator.data import universe

@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from generator.calls.scoring import Call, score_call, track_record, weekly_close_days
+from generator.calls.model import Call
+from generator.calls.scoring import score_call, track_record, weekly_close_days
 from generator.data.prices import PriceHistory
 
 # Sessions: Thu 2026-01-08 and Fri 01-09 (publication), then three full weeks.

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.calls.scoring import Call, position_returns, suggest_calls
+from generator.calls.model import Call
+from generator.calls.suggest import position_returns, suggest_calls
 from generator.signals.report import Event, Headline
 
 AS_OF = date(2023, 12, 15)

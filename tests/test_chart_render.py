@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from generator import pipeline
-from generator.calls.scoring import Call, score_call
+from generator.calls.model import Call
+from generator.calls.scoring import score_call
 from generator.charts import (
     DARK,
     LIGHT,

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.calls.ledger import read_issue
-from generator.calls.scoring import parse_call
+from generator.calls.model import parse_call
 from generator.errors import DraftError, PublishError
 from generator.issue.posts import read_front_matter
 from generator.site.build import mark_published

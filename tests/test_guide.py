@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from generator.calls.scoring import Call
+from generator.calls.model import Call
 from generator.issue.guide import macro_signatures, render_guide, template_variables
 from generator.issue.posts import IssueContext, template_env
 

@@ -16,7 +16,7 @@ from generator.calls.ledger import (
     published_issues,
     score_ledger,
 )
-from generator.calls.scoring import Call
+from generator.calls.model import Call
 from generator.data.prices import PriceHistory
 from generator.errors import DraftError
 

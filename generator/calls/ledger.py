@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from generator.calls.scoring import Call, CallScore, horizon_end, is_text, parse_call, score_call
+from generator.calls.model import Call, horizon_end, is_text, parse_call
+from generator.calls.scoring import CallScore, score_call
 from generator.config import normalise_ticker
 from generator.data.prices import PriceHistory
 from generator.errors import DraftError

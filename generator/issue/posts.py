@@ -25,7 +25,8 @@ from typing import Any
 import jinja2
 import yaml
 
-from generator.calls.scoring import Call, CallScore
+from generator.calls.model import Call
+from generator.calls.scoring import CallScore
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
