@@ -38,35 +38,33 @@ from generator.data.sources.csvfolder import CsvFolderSource
 from generator.data.store import PriceStore, source_key
 from generator.data.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.errors import ConfigError, DataError, DraftError, PublishError
+from generator.frontmatter import read_front_matter
 from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
 from generator.issue.charts import (
     ChartPlan,
+    ChartRef,
     chart_drawer,
     draw_charts_unless_frozen,
     live_jobs,
     plan_issue_charts,
 )
+from generator.issue.context import GroupView, IssueContext, categories_of, issue_title
 from generator.issue.guide import render_guide
 from generator.issue.posts import (
-    ChartRef,
-    GroupView,
-    IssueContext,
     WriteOutcome,
-    categories_of,
     issue_front_matter,
-    issue_title,
-    plain_text,
-    read_front_matter,
     render_issue,
+    resolve_issue,
     slugify,
-    template_env,
     write_draft,
 )
+from generator.issue.text import plain_text, template_env
 from generator.issue.universe import UniverseData, universe_view
 from generator.signals import SignalReport, compute_signals
 from generator.site import stamp as sitestamp
-from generator.site.build import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
+from generator.site.build import mkdocs_env, run_mkdocs_build
 from generator.site.pages import build_site_pages
+from generator.site.publish import mark_published
 from generator.site.write import site_inputs, write_site
 from generator.workspace import holds_workspace
 

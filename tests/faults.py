@@ -227,13 +227,13 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "_render", memo_render)
     # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
     from generator import pipeline
-    from generator.issue import posts as drafts
+    from generator.issue import text
 
     envs: dict[Path, Any] = {}
 
     def template_env(settings: Any) -> Any:
         if settings.templates_dir not in envs:
-            envs[settings.templates_dir] = drafts.template_env(settings)
+            envs[settings.templates_dir] = text.template_env(settings)
         return envs[settings.templates_dir]
 
     monkeypatch.setattr(pipeline, "template_env", template_env)

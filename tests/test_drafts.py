@@ -8,7 +8,8 @@ import pytest
 from generator import pipeline
 from generator.config import Settings, load_settings
 from generator.errors import DraftError, PublishError, TemplateError
-from generator.issue.posts import is_untouched, read_front_matter, write_draft
+from generator.frontmatter import read_front_matter
+from generator.issue.posts import is_untouched, write_draft
 
 AS_OF = date(2025, 10, 17)
 

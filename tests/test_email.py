@@ -8,7 +8,7 @@ from pathlib import Path
 from generator import pipeline
 from generator.cli import cli
 from generator.issue.email import html_to_text, page_url, post_url, render_email
-from generator.issue.posts import template_env
+from generator.issue.text import template_env
 from tests.conftest import BuiltDemo
 
 SITE = "https://example.org/desk/"

@@ -20,7 +20,7 @@ from generator.cli import cli
 from generator.config import load_settings
 from generator.errors import DraftError
 from generator.issue.email import render_email
-from generator.issue.posts import html_attr, md_cell, md_text, plain_text, template_env
+from generator.issue.text import html_attr, md_cell, md_text, plain_text, template_env
 from generator.issue.universe import UniverseData
 from generator.site.pages import build_site_pages
 from generator.site.write import site_inputs

@@ -116,7 +116,7 @@ def test_csv_file_names_that_are_not_tickers_are_named_and_not_stored(tmp_path):
 
 
 def test_tickers_that_would_share_a_page_are_refused(built_settings_pair):
-    from generator.issue.posts import template_env
+    from generator.issue.text import template_env
     from generator.site.model import SiteInputs
     from generator.site.tickers import ticker_pages
 

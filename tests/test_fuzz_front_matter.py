@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from generator.calls.ledger import read_issue
 from generator.calls.model import parse_call
 from generator.errors import DraftError, PublishError
-from generator.issue.posts import read_front_matter
-from generator.site.build import mark_published
+from generator.frontmatter import read_front_matter
+from generator.site.publish import mark_published
 from tests.fuzzing import FUZZ, nasty_text
 
 KNOWN = ["IWM", "IWB", "SPY", "ARKX", "BRK.B", "^VIX"]

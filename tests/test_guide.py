@@ -3,8 +3,9 @@ from __future__ import annotations
 import dataclasses
 
 from generator.calls.model import Call
+from generator.issue.context import IssueContext
 from generator.issue.guide import macro_signatures, render_guide, template_variables
-from generator.issue.posts import IssueContext, template_env
+from generator.issue.text import template_env
 
 
 def test_every_issue_field_is_listed_with_a_description():

@@ -21,7 +21,7 @@ from generator.calls.scoring import CallScore, score_call
 from generator.config import normalise_ticker
 from generator.data.prices import PriceHistory
 from generator.errors import DraftError
-from generator.issue.posts import read_front_matter
+from generator.frontmatter import read_front_matter
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
 

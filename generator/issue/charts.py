@@ -40,12 +40,23 @@ from generator.charts import (
 )
 from generator.config import Settings
 from generator.data.prices import PriceHistory
-from generator.issue.posts import ChartRef, read_front_matter
+from generator.frontmatter import read_front_matter
 from generator.issue.universe import UniverseData, members_as_of
 from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
 from generator.signals.correlation import rolling_correlation
 from generator.signals.report import BaseState
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A chart embedded in an issue."""
+
+    key: str  # the name templates use: m.chart(issue, "size_pair")
+    path: str  # relative to the post's folder, as written in the Markdown
+    alt: str  # alternative text for screen readers and email clients
+    caption: str  # the line under the chart
+    dark_path: str | None = None  # the dark-mode copy, shown instead in Material's slate scheme
 
 
 @dataclass

@@ -28,7 +28,8 @@ import markdown
 from markupsafe import Markup
 
 from generator.errors import PublishError
-from generator.issue.posts import read_front_matter, render_template
+from generator.frontmatter import read_front_matter
+from generator.issue.text import render_template
 
 MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables"]
 MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)

@@ -23,7 +23,8 @@ from typing import Any
 
 import jinja2
 
-from generator.issue.posts import IssueContext
+from generator.issue.context import IssueContext
+from generator.issue.text import render_template
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,12 +141,10 @@ def macro_signatures(env: jinja2.Environment, template: str = "macros.md.j2") ->
 
 def render_guide(env: jinja2.Environment, sections: list[str], chart_keys: list[str]) -> str:
     """The guide page (Markdown), through the editable ``site/guide.md.j2`` template."""
-    from generator.issue.posts import render_template
-
     filters = {
         name: (inspect.getdoc(fn) or "").splitlines()[0] if inspect.getdoc(fn) else ""
         for name, fn in env.filters.items()
-        if getattr(fn, "__module__", "") == "generator.issue.posts"
+        if getattr(fn, "__module__", "") == render_template.__module__  # ours, not Jinja's built-ins
     }
     return render_template(
         env,

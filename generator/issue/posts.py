@@ -1,8 +1,4 @@
-"""Drafts stage: a typed issue context, rendered through the editor's Jinja templates.
-
-Templates come from the workspace's ``templates/`` first, then the defaults shipped in the
-package, so an editor can override any one file. Rendering is strict: an undefined variable
-or a syntax error stops the run with the template's file and line.
+"""Posts: the draft's front matter and text, its hash, and writing it without losing an edit.
 
 Every post records a hash of the text as generated. A re-run compares it with the file on
 disk: an untouched draft is regenerated, an edited one is never overwritten (the new draft
@@ -11,237 +7,30 @@ goes beside it), and a published one is never touched.
 
 from __future__ import annotations
 
+import glob
 import hashlib
-import html
 import re
-import traceback
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
-from generator.calls.model import Call
-from generator.calls.scoring import CallScore
-from generator.config import Settings, SignalSettings, not_utf8
-from generator.errors import DraftError, TemplateError
+from generator.errors import DraftError, PublishError
+from generator.frontmatter import read_front_matter
 from generator.fsio import atomic_write_text, remove_file
-from generator.issue.universe import UniverseView
-from generator.signals.report import Headline, InstrumentSignals, SignalReport
+from generator.issue.context import IssueContext
+from generator.issue.text import render_template
 
 HASH_KEY = "generated_hash"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
-FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
-
-
-@dataclass(frozen=True)
-class ChartRef:
-    """A chart embedded in an issue."""
-
-    key: str  # the name templates use: m.chart(issue, "size_pair")
-    path: str  # relative to the post's folder, as written in the Markdown
-    alt: str  # alternative text for screen readers and email clients
-    caption: str  # the line under the chart
-    dark_path: str | None = None  # the dark-mode copy, shown instead in Material's slate scheme
-
-
-@dataclass(frozen=True)
-class GroupView:
-    """A configured group of ETFs, as templates see it."""
-
-    key: str  # the table name in newsletter.toml: [groups.<key>]
-    label: str  # its display label, e.g. "S&P 500 sectors"
-    benchmark: str  # the ticker the group is read against
-    category: str  # the call and blog category of the group
-    tickers: list[str]  # its members, in config order
-
-
-@dataclass(frozen=True)
-class IssueContext:
-    """Everything a template may use, as ``issue.<field>`` (see the editor's guide)."""
-
-    title: str  # the issue's title, from the lead headline
-    slug: str  # the post's file name and URL slug: <date>-<words>
-    as_of: date  # the Friday the issue is computed as of (no later bar is used)
-    description: str  # one sentence for the archive, feeds and social previews
-    categories: list[str]  # blog categories: the groups the top headlines belong to
-    tags: list[str]  # tickers in the top headlines (one tag page per ticker)
-    report: SignalReport  # every signal computed as of the issue's date
-    lead: Headline | None  # the highest-ranked headline, or none in a quiet week
-    headlines: list[Headline]  # every headline, best first
-    charts: dict[str, ChartRef]  # the charts drawn for this issue, by key
-    new_calls: list[Call]  # calls suggested this week (the editor keeps, edits or drops them)
-    open_calls: list[CallScore]  # calls published earlier and still open, scored to this week
-    sections: list[str]  # the section partials to include, in order ([issue] sections)
-    site_title: str  # [site] title in newsletter.toml
-    synthetic: bool  # true when the prices are the built-in synthetic demo set
-    source_label: str  # where the prices come from, in words
-    auto_published: bool  # true for demo issues, published without an editor
-    names: dict[str, str] = field(default_factory=dict)  # display name per ticker
-    groups: dict[str, GroupView] = field(default_factory=dict)  # the configured groups, by key
-    universe: UniverseView | None = None  # the small-cap universe, when a snapshot is stored
-    data_notes: list[str] = field(default_factory=list)  # data problems, condensed for the issue
-    signal_settings: SignalSettings = SignalSettings()  # every [signals.*] parameter of newsletter.toml
-
-    def stories(self, *kinds: str, tickers: Sequence[str] | None = None) -> list[Headline]:
-        """Headlines whose kind starts with one of ``kinds`` (all without), about ``tickers`` if given."""
-        wanted = None if tickers is None else list(tickers)
-        return [
-            h
-            for h in self.headlines
-            if (not kinds or h.kind.startswith(kinds)) and (wanted is None or list(h.tickers) == wanted)
-        ]
-
-    def members(self, group_key: str) -> list[InstrumentSignals]:
-        """The signals of a group's ETFs that have prices this week, in config order."""
-        group = self.groups.get(group_key)
-        if group is None:
-            return []
-        return [self.report.instruments[t] for t in group.tickers if t in self.report.instruments]
 
 
 def slugify(text: str, max_length: int = 60) -> str:
     """Lower-case ASCII words joined by hyphens."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "issue"
-
-
-def template_env(settings: Settings) -> jinja2.Environment:
-    """Strict Jinja environment: workspace templates override the packaged defaults."""
-    packaged = Path(str(resources.files("generator.templates")))
-    search = [str(p) for p in dict.fromkeys([settings.templates_dir, packaged]) if p.is_dir()]
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        # Markdown templates are not escaped (Markdown passes raw HTML through, so every value
-        # that comes from the data, newsletter.toml or an editor goes through `text` or `cell`);
-        # HTML templates (email/issue.html.j2) are autoescaped.
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
-    )
-    env.filters.update(
-        pct=fmt_pct,
-        signed=fmt_signed,
-        bp=fmt_bp,
-        price=fmt_price,
-        span=fmt_span,
-        yaml=dump_yaml,
-        pick=pick_wording,
-        text=md_text,
-        cell=md_cell,
-        attr=html_attr,
-    )
-    return env
-
-
-_MD_SPECIAL = str.maketrans(
-    {"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}", "\n": " ", "\r": " "}
-)
-
-
-def md_text(value: object) -> str:
-    """Text that stays text in Markdown: no raw HTML, link or attribute list can come out of it.
-
-    ``<`` and ``>`` become entities (Markdown would pass a tag through to the page), and
-    ``[ ] { }`` are backslash-escaped (a link, or an ``{ onclick=... }`` attribute list); a
-    newline becomes a space, so a value cannot start a block of its own.
-    """
-    return str(value).translate(_MD_SPECIAL)
-
-
-def md_cell(value: object) -> str:
-    """``md_text`` that also stays inside one Markdown table cell (``|`` escaped)."""
-    return md_text(value).replace("|", "\\|")
-
-
-def html_attr(value: object) -> str:
-    """Fully HTML-escaped text (quotes too): for a generated page's front-matter title and
-    description, which the theme prints unescaped into ``<title>`` and ``content="..."``.
-    """
-    return html.escape(str(value), quote=True)
-
-
-def plain_text(value: str) -> str:
-    """Text with no ``<``, ``>`` or ``"`` (as ``‹ › ”``): for front-matter fields that the theme
-    prints unescaped (title, description, categories), the description inside ``content="..."``,
-    so a double quote from a data source's name would end the attribute.
-    """
-    return value.replace("<", "\u2039").replace(">", "\u203a").replace('"', "\u201d")
-
-
-def fmt_pct(value: float | None, decimals: int = 1) -> str:
-    """A percentage: ``12.3%``; ``n/a`` for a missing value."""
-    return "n/a" if value is None else f"{value:.{decimals}f}%"
-
-
-def fmt_signed(value: float | None, decimals: int = 1) -> str:
-    """A signed percentage: ``+1.2%`` / ``-0.4%``; ``n/a`` for a missing value."""
-    return "n/a" if value is None else f"{value:+.{decimals}f}%"
-
-
-def fmt_bp(value: float | None) -> str:
-    """A percentage as signed basis points: 0.25 -> ``+25 bp``."""
-    return "n/a" if value is None else f"{value * 100:+.0f} bp"
-
-
-def fmt_price(value: float | None) -> str:
-    """A price with thousands separators and cents: ``1,234.50``."""
-    return "n/a" if value is None else f"{value:,.2f}"
-
-
-def fmt_span(weeks: int | None) -> str:
-    """A length in weeks as a reader says it: ``27-week``, ``2.4-year``."""
-    if weeks is None:
-        return "n/a"
-    return f"{weeks}-week" if weeks < 52 else f"{weeks / 52:.1f}-year"
-
-
-def pick_wording(choices: Sequence[str], *keys: object) -> str:
-    """One of ``choices``, chosen by a stable hash of ``keys``: varied wording, same bytes every run."""
-    if not choices:
-        return ""
-    digest = hashlib.sha256("|".join(str(k) for k in keys).encode("utf-8")).digest()
-    return choices[int.from_bytes(digest[:4], "big") % len(choices)]
-
-
-class _NoAliasDumper(yaml.SafeDumper):
-    """YAML without ``&id001`` anchors: editors read and edit this front matter by hand."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def dump_yaml(value: Any) -> str:
-    """Plain block-style YAML, keys in the given order, no anchors."""
-    text = yaml.dump(value, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100)
-    return text.rstrip("\n")
-
-
-def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
-    """Render one template; any Jinja failure becomes a TemplateError with file and line."""
-    try:
-        return env.get_template(name).render(**context)
-    except jinja2.TemplateSyntaxError as exc:
-        where = f"{exc.filename or exc.name}:{exc.lineno}"
-        raise TemplateError(f"template syntax error in {where}: {exc.message}") from exc
-    except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template not found: {exc.name} (looked in {env.loader.searchpath})") from exc  # type: ignore[union-attr]
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
-        raise TemplateError(f"template error in {_template_frame(exc)}: {exc}") from exc
-
-
-def _template_frame(exc: BaseException) -> str:
-    """The innermost template file and line of a render-time exception."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
-    if not frames:
-        return "a template (no line information)"
-    return f"{frames[-1].filename}:{frames[-1].lineno}"
 
 
 def render_issue(env: jinja2.Environment, issue: IssueContext, front_matter: dict[str, Any]) -> str:
@@ -267,26 +56,6 @@ def is_untouched(text: str) -> bool:
     """True when the file still matches the hash it was generated with."""
     match = re.search(rf"^\s*{HASH_KEY}:\s*(\S+)\s*$", text, flags=re.M)
     return bool(match) and match.group(1) == _hash_body(text)  # type: ignore[union-attr]
-
-
-def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    """Parse a post into (front matter, body); DraftError names the file if it is malformed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:  # read whole, so exc.start is the file's byte offset
-        raise DraftError(f"{path}: {not_utf8(path.read_bytes(), exc)}") from None
-    match = FRONT_MATTER.match(text)
-    if not match:
-        raise DraftError(f"{path}: no front matter (a '---' block at the top)")
-    try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise DraftError(f"{path}: front matter is not valid YAML: {exc}") from exc
-    except (ValueError, OverflowError) as exc:  # a well-formed but impossible value: date 2025-02-30
-        raise DraftError(f"{path}: front matter has an impossible value: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise DraftError(f"{path}: front matter must be a mapping")
-    return meta, text[match.end() :]
 
 
 @dataclass(frozen=True)
@@ -394,17 +163,23 @@ def find_placeholders(text: str) -> list[int]:
     return [text.count("\n", 0, m.start()) + 1 for m in EDITOR_MARK.finditer(text)]
 
 
-def issue_title(lead: Headline | None, as_of: date) -> str:
-    """The issue title: the lead headline's short form, else the week."""
-    return lead.title if lead is not None else f"The week ending {as_of:%B} {as_of.day}, {as_of.year}"
-
-
-def categories_of(headlines: Sequence[Headline], settings: Settings, top: int = 2) -> list[str]:
-    """Blog categories: the group labels of the ``top`` headlines (the issue's main stories).
-
-    Few categories per issue keep the category pages meaningful, and each listing an issue
-    appears in costs the blog plugin a render of the whole post.
-    """
-    labels = {g.category: g.label for g in settings.groups.values()}
-    seen = list(dict.fromkeys(h.category for h in headlines[:top]))
-    return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]
+def resolve_issue(posts_dir: Path, ref: str) -> Path:
+    """The post named by ``ref``: a path, a file name in the posts folder, or its date."""
+    shown = ref if ref.isprintable() else repr(ref)  # a newline in it would split the error line
+    candidate = Path(ref)
+    if not candidate.name.strip():
+        raise PublishError(f"{ref!r} names no issue; give the post file or its date, e.g. 2025-07-04")
+    if candidate.is_file():
+        return candidate
+    if (posts_dir / ref).is_file():
+        return posts_dir / ref
+    stem = glob.escape(candidate.name.removesuffix(".md"))  # '*' or '[' in ref is not a pattern
+    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not p.name.endswith(".new.md")]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise PublishError(
+            f"{shown}: no such issue in {posts_dir} (give the post file or its date, e.g. 2025-07-04)"
+        )
+    names = ", ".join(p.name for p in matches)
+    raise PublishError(f"{shown}: more than one issue matches ({names}); give the file name")

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.calls.scoring import CallScore
-from generator.issue.posts import md_cell
+from generator.issue.text import md_cell
 from generator.errors import DraftError
 from generator.calls.ledger import PublishedIssue
 from generator.data.prices import PriceHistory

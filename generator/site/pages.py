@@ -25,7 +25,7 @@ from generator.charts import (
     build_track_record_chart,
     source_line,
 )
-from generator.issue.posts import render_template
+from generator.issue.text import render_template
 from generator.errors import DraftError
 from generator.calls.ledger import PublishedIssue
 from generator.data.prices import PriceHistory

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from generator.charts import ChartFrame, build_price_chart
-from generator.issue.posts import render_template
+from generator.issue.text import render_template
 from generator.errors import DraftError
 from generator.calls.ledger import PublishedIssue
 from generator.signals.report import InstrumentSignals

@@ -1,0 +1,71 @@
+"""Publishing: check a post and mark it published, freezing the charts it shows.
+
+The ledger reads calls from published posts only; publishing refuses a post that still has
+an editor box or a call that is not well formed (``generator.calls.ledger.read_issue``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from pathlib import Path
+
+from generator.errors import PublishError
+from generator.frontmatter import read_front_matter
+from generator.fsio import atomic_write_text
+from generator.issue.posts import find_placeholders
+
+
+IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
+
+
+def chart_fingerprints(path: Path) -> dict[str, str]:
+    """SHA-256 (16 hex digits) of every local image a post shows, keyed by its link."""
+    text = path.read_text(encoding="utf-8")
+    prints: dict[str, str] = {}
+    for link in IMAGE_LINK.findall(text):
+        if "://" in link:
+            continue
+        try:
+            image = (path.parent / link.split("#")[0]).resolve()
+            data = image.read_bytes() if image.is_file() else None
+        except (OSError, ValueError):  # a NUL or an over-long name in the link
+            data = None
+        if data is None:
+            raise PublishError(
+                f"{path.name}: the image {link!r} does not exist; redraw with `rotation draft`"
+            )
+        prints[link.split("#")[0]] = hashlib.sha256(data).hexdigest()[:16]
+    return prints
+
+
+def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bool = False) -> None:
+    """Set ``draft: false``, ``published_at`` and the chart fingerprints, atomically.
+
+    The fingerprints freeze what the issue showed: a later build can prove its charts are
+    the ones readers saw.
+    """
+    meta, _ = read_front_matter(path)
+    if meta.get("draft") is False:
+        raise PublishError(f"{path.name} is already published")
+    text = path.read_text(encoding="utf-8")
+    lines = find_placeholders(text)
+    if lines and not allow_placeholders:
+        where = ", ".join(map(str, lines))
+        raise PublishError(
+            f"{path.name}: editor box left at line{'s' if len(lines) > 1 else ''} {where}; "
+            "replace each '!!! editor' box with your commentary, then publish"
+        )
+    prints = chart_fingerprints(path)
+    stamped = re.sub(r"^draft: true\s*$", "draft: false", text, count=1, flags=re.M)
+    if stamped == text:
+        raise PublishError(f"{path.name}: could not find 'draft: true' in its front matter")
+    stamp = f"\\g<1> '{published_at.isoformat()}'"
+    if prints:
+        charts = "".join(f"\n    {link}: {digest}" for link, digest in sorted(prints.items()))
+        stamp += f"\n  charts:{charts}"
+    stamped, found = re.subn(r"^(\s+published_at:).*$", stamp, stamped, count=1, flags=re.M)
+    if not found:
+        raise PublishError(f"{path.name}: no 'published_at' under 'rotation:' in its front matter")
+    atomic_write_text(path, stamped)
