@@ -26,31 +26,29 @@ from generator import pipeline  # noqa: E402
 from generator.calls.ledger import read_issue  # noqa: E402
 from generator.charts import ChartCache, ChartJob, draw_charts  # noqa: E402
 from generator.config import load_settings  # noqa: E402
+from generator.issue.context import DraftInputs  # noqa: E402
+from generator.issue.text import template_env  # noqa: E402
+from generator.issue.weeks import issue_fridays  # noqa: E402
 from tests.conftest import make_workspace  # noqa: E402
+from tests.helpers import DEMO, NOW  # noqa: E402
 
 
 def plan(weeks: int, dark: bool, folder: Path) -> tuple[list[ChartJob], list[ChartJob], float]:
     """Every chart job of a ``weeks``-week demo backfill, and those of its last issue."""
     settings = load_settings(make_workspace(folder) / "newsletter.toml", **{"charts.dark_variants": dark})
-    pipeline.fetch_prices(settings, "demo")
-    prices = pipeline.load_prices(settings, "demo")
-    fridays = pipeline.issue_fridays(prices.first_day, prices.last_day)[-weeks:]
+    pipeline.fetch_prices(settings, DEMO, now=NOW)
+    prices = pipeline.load_prices(settings, DEMO)
+    fridays = issue_fridays(prices.first_day, prices.last_day)[-weeks:]
     started = time.perf_counter()
     jobs: list[ChartJob] = []
-    published = []
+    inputs = DraftInputs(prices, None, [], template_env(settings))
     last: list[ChartJob] = []
     for friday in fridays:
         mark = len(jobs)
         result = pipeline.draft_issue(
-            settings,
-            prices,
-            friday,
-            source_spec="demo",
-            auto_published=True,
-            published=published,
-            chart_jobs=jobs,
+            settings, inputs, friday, source=DEMO, auto_published=True, chart_jobs=jobs
         )
-        published.append(read_issue(result.outcome.path, settings.tickers))
+        inputs.published.append(read_issue(result.outcome.path, settings.tickers))
         last = jobs[mark:]
     return jobs, last, time.perf_counter() - started
 

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def archive(weeks: int) -> Path:
     settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
     started = time.perf_counter()
     print(f"Drafting {weeks} demo issues into {workspace} (once)...", flush=True)
-    pipeline.run_demo(settings, weeks=weeks, site_dir=workspace / "site")
+    pipeline.run_demo(settings, weeks=weeks, site_dir=workspace / "site", now=datetime.now(UTC))
     print(f"  drafted and built in {time.perf_counter() - started:.0f} s", flush=True)
     return workspace
 

@@ -1,7 +1,8 @@
 """The ``rotation`` command: parse options, load settings, call a pipeline stage, report.
 
 Errors the user can fix (``GeneratorError``) become one ``Error: ...`` line and exit code 1;
-anything else is a bug and keeps its traceback.
+anything else is a bug and keeps its traceback. The clock is read here and nowhere else: once
+per command (``_now``), and the time is passed to the pipeline.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from generator import __version__
-from generator.config import Settings, load_settings, normalise_ticker, validate_source_spec
+from generator.config import Settings, SourceSpec, load_settings, normalise_ticker
 from generator.errors import ConfigError, GeneratorError
 
 
@@ -41,11 +42,17 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     return load_settings(path, **overrides)
 
 
-def _source(value: str | None) -> str | None:
+def _now(ctx: click.Context) -> datetime:
+    """The time of this run: the one reading of the clock, made when the command started."""
+    now: datetime = ctx.obj["now"]
+    return now
+
+
+def _source(value: str | None) -> SourceSpec | None:
     if value is None:
         return None
     try:
-        return validate_source_spec(value)
+        return SourceSpec.parse(value)
     except ValueError as exc:
         raise ConfigError(f"--source: {exc}") from None
 
@@ -67,14 +74,14 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
-def _as_of(value: datetime | None) -> date | None:
+def _as_of(ctx: click.Context, value: datetime | None) -> date | None:
     """``--as-of``: any past date (a weekend or holiday reads the last session on or before it);
     a date after today in New York is refused.
     """
-    from generator.data.sources.yahoo import new_york_today
+    from generator.data.sources.base import new_york_day
 
     day = _day(value)
-    today = new_york_today()
+    today = new_york_day(_now(ctx))
     if day is not None and day > today:
         raise ConfigError(f"--as-of {day} is in the future (today is {today} in New York)")
     return day
@@ -109,6 +116,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj.setdefault("now", datetime.now(UTC))
 
 
 @cli.command("demo")
@@ -145,7 +153,11 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
     started = time.perf_counter()
     with click.progressbar(length=weeks, label="Drafting demo issues", file=sys.stderr) as bar:
         result = pipeline.run_demo(
-            settings, weeks=weeks, site_dir=out.resolve() if out else None, progress=lambda _: bar.update(1)
+            settings,
+            weeks=weeks,
+            site_dir=out.resolve() if out else None,
+            now=_now(ctx),
+            progress=lambda _: bar.update(1),
         )
     click.echo(
         f"Built {_count(result.issues, 'issue')} with {_count(result.calls, 'call')} into {result.site_dir} "
@@ -189,12 +201,13 @@ def fetch_command(
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
     listed = _tickers(tickers)
-    wanted = pipeline.fetch_targets(settings, spec, listed, with_universe=with_universe)
+    now = _now(ctx)
+    wanted = pipeline.tickers_to_fetch(settings, spec, listed, now=now, with_universe=with_universe)
     with click.progressbar(
         length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
     ) as bar:
         summary = pipeline.fetch_prices(
-            settings, spec, tickers=wanted, start=_day(start), full=full, progress=bar.update
+            settings, spec, now=now, tickers=wanted, start=_day(start), full=full, progress=bar.update
         )
     lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
     click.echo(f"Fetch from {spec}: {lines[0]}")
@@ -233,15 +246,13 @@ def universe_command(
         rotation universe --source demo --as-of 2026-06-26
     """
     from generator import pipeline
-    from generator.data.sources.yahoo import new_york_today
+    from generator.data.sources.base import new_york_day
 
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
-    today = new_york_today()
-    day = _day(as_of) or today
-    if spec == "yfinance" and day != today:
-        raise ConfigError("--as-of: the Yahoo screener only knows today's market caps; use --source demo")
-    run = pipeline.refresh_universe(settings, spec, day, min_dollar_volume_usd=min_dollar_volume)
+    now = _now(ctx)
+    day = _day(as_of) or new_york_day(now)
+    run = pipeline.refresh_universe(settings, spec, day, now=now, min_dollar_volume_usd=min_dollar_volume)
     lines = run.lines()
     click.echo(f"Universe from {spec}: {lines[0]}")
     for line in lines[1:]:
@@ -266,14 +277,10 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
         rotation signals --source demo --as-of 2025-10-17 --json
     """
     from generator import pipeline
-    from generator.signals import compute_signals
     from generator.signals.console import render_signals
 
     settings = _settings(ctx, **{"data.source": _source(source)})
-    day = _as_of(as_of)
-    prices = pipeline.load_prices(settings, settings.data.source)
-    day = day or prices.last_day
-    report = compute_signals(prices, settings, day)
+    report = pipeline.signals_report(settings, settings.data.source, _as_of(ctx, as_of))
     if as_json:
         click.echo(json.dumps(report.to_jsonable(), indent=2, sort_keys=True, ensure_ascii=False))
         return
@@ -299,7 +306,7 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     from generator import pipeline
 
     settings = _settings(ctx, **{"data.source": _source(source)})
-    _report_draft(pipeline.draft_week(settings, _as_of(as_of), force=force))
+    _report_draft(pipeline.draft_week(settings, _as_of(ctx, as_of), force=force))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
@@ -357,7 +364,7 @@ def publish_command(ctx: click.Context, issue: str) -> None:
     from generator import pipeline
 
     settings = _settings(ctx)
-    path = pipeline.publish_issue(settings, issue, datetime.now().astimezone().replace(microsecond=0))
+    path = pipeline.publish_issue(settings, issue, _now(ctx).astimezone())  # the editor's local time
     click.echo(f"Published {path.name}. Run `rotation build` to update the site.")
 
 
@@ -411,11 +418,8 @@ def serve_command(ctx: click.Context, address: str) -> None:
         rotation serve --address 127.0.0.1:8001
     """
     from generator import pipeline
-    from generator.site.build import run_mkdocs_serve
 
-    settings = _settings(ctx)
-    issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    sys.exit(run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address))
+    sys.exit(pipeline.serve_site(_settings(ctx), address))
 
 
 @cli.command("email")
@@ -445,9 +449,8 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
     """
     from generator import pipeline
 
-    settings = _settings(ctx)
-    target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images)
+    target = out.resolve() if out else None
+    files = pipeline.export_email(_settings(ctx), Path(issue), target, embed_images=embed_images)
     click.echo(f"Wrote {', '.join(str(f) for f in files)}")
 
 
@@ -464,7 +467,7 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     from generator import pipeline
 
     settings = _settings(ctx, **{"data.source": _source(source)})
-    summary = pipeline.fetch_prices(settings, settings.data.source)
+    summary = pipeline.fetch_prices(settings, settings.data.source, now=_now(ctx))
     lines = summary.lines()
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
     for line in lines[1:]:

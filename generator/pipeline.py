@@ -1,6 +1,9 @@
-"""The pipeline, one readable function per command: sources -> store -> signals -> charts ->
-drafts -> ledger -> site. Each function takes settings explicitly; the clock and the console
-stay in cli.py.
+"""The pipeline, one short function per command, calling the stages in order:
+data -> signals -> charts -> calls -> issue -> site.
+
+No rule lives here: where files go is ``paths.Layout``, which week an issue is of is
+``issue.weeks``, what a source or a screener is is ``data.sources``, and so on. Each function
+takes settings explicitly; the time of the run (``now``, read once by cli.py) is passed in.
 """
 
 from __future__ import annotations
@@ -8,501 +11,208 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import pandas as pd
 
 from generator import __version__
-from generator.calls.ledger import (
-    PublishedIssue,
-    open_scores_as_of,
-    published_issues,
-    read_issue,
-    score_ledger,
-)
-from generator.calls.scoring import CallScore
-from generator.calls.suggest import suggest_calls
-from generator.charts import ChartCache, ChartFrame, ChartJob, DrawStats, source_line
-from generator.config import Settings
+from generator.calls.ledger import open_scores_as_of, published_issues, read_issue, score_published
+from generator.charts import ChartCache, ChartJob
+from generator.config import Settings, SourceSpec
 from generator.data import universe
-from generator.data.checks import CheckThresholds
-from generator.data.fetch import FetchSummary, fetch_into_store
-from generator.data.notes import issue_lines
+from generator.data.fetch import FetchSummary, fetch_into_store, fetch_targets
 from generator.data.prices import PriceHistory
-from generator.data.sources import PriceSource, make_source
-from generator.data.sources.csvfolder import CsvFolderSource
-from generator.data.store import PriceStore, source_key
-from generator.data.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
-from generator.errors import ConfigError, DataError, DraftError, PublishError
-from generator.frontmatter import read_front_matter
-from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
-from generator.issue.charts import (
-    ChartPlan,
-    ChartRef,
-    chart_drawer,
-    draw_charts_unless_frozen,
-    live_jobs,
-    plan_issue_charts,
-)
-from generator.issue.context import GroupView, IssueContext, categories_of, issue_title
-from generator.issue.guide import render_guide
+from generator.data.sources import make_screener, make_source
+from generator.data.store import PriceStore
+from generator.data.universe import UniverseRun, load_universe, screen_from_settings
+from generator.issue.charts import chart_drawer, draw_issue_charts, live_jobs, plan_charts
+from generator.issue.context import DraftInputs, issue_context
+from generator.issue.email import export_email as write_email
+from generator.issue.guide import write_guide
 from generator.issue.posts import (
-    WriteOutcome,
+    BackfillResult,
+    DraftResult,
     issue_front_matter,
+    published_post,
+    refuse_real_issues,
     render_issue,
     resolve_issue,
-    slugify,
     write_draft,
 )
-from generator.issue.text import plain_text, template_env
-from generator.issue.universe import UniverseData, universe_view
+from generator.issue.text import template_env
+from generator.issue.weeks import backfill_fridays, history_as_of, last_fridays, week_to_draft
+from generator.paths import Layout
 from generator.signals import SignalReport, compute_signals
-from generator.site import stamp as sitestamp
-from generator.site.build import mkdocs_env, run_mkdocs_build
+from generator.site.build import BuildResult, run_mkdocs_serve, run_mkdocs_unless_unchanged
 from generator.site.pages import build_site_pages
-from generator.site.publish import mark_published
+from generator.site.publish import auto_published_at, mark_published, publish_post
 from generator.site.write import site_inputs, write_site
 from generator.workspace import holds_workspace
 
 Progress = Callable[[str], None]
+DEMO = SourceSpec.parse("demo")
 
 
-def store_for(settings: Settings, source_spec: str) -> PriceStore:
-    """The price store folder of one source (demo and real data never share files)."""
-    return PriceStore(settings.store_dir / source_key(source_spec))
+def price_store(settings: Settings, spec: SourceSpec) -> PriceStore:
+    """The price store of one source."""
+    return PriceStore(Layout.of(settings).store_for(spec))
+
+
+def tickers_to_fetch(
+    settings: Settings,
+    spec: SourceSpec,
+    tickers: Sequence[str] | None,
+    *,
+    now: datetime,
+    with_universe: bool = False,
+) -> list[str]:
+    """The tickers `rotation fetch` will ask ``spec`` for (to size the progress bar)."""
+    source = make_source(spec, settings, now=now)
+    return fetch_targets(
+        source, price_store(settings, spec), tickers, settings.tickers, with_universe=with_universe
+    )
 
 
 def fetch_prices(
     settings: Settings,
-    source_spec: str,
+    spec: SourceSpec,
     *,
+    now: datetime,
     tickers: Sequence[str] | None = None,
     start: date | None = None,
     full: bool = False,
     with_universe: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> FetchSummary:
-    """`rotation fetch`: bring the store of ``source_spec`` up to date.
-
-    Default tickers: every file of a ``csv:`` folder, otherwise the configured universe; with
-    ``with_universe`` also the stocks of the latest `rotation universe` snapshot.
-    """
-    store = store_for(settings, source_spec)
-    source = make_source(
-        source_spec,
-        seed=settings.data.demo_seed,
-        root=settings.root,
-        fetch=settings.fetch,
-        cache_dir=settings.store_dir / "yfinance-cache",
-    )
+    """`rotation fetch`: bring the store of ``spec`` up to date (``data.fetch``)."""
+    source = make_source(spec, settings, now=now, yfinance_cache=Layout.of(settings).yfinance_cache)
+    store = price_store(settings, spec)
     return fetch_into_store(
         source,
         store,
-        fetch_tickers(settings, source, store, tickers, with_universe=with_universe),
+        fetch_targets(source, store, tickers, settings.tickers, with_universe=with_universe),
         start or settings.data.history_start,
+        now=now,
         overlap_sessions=settings.fetch.overlap_sessions,
         full=full,
-        thresholds=check_thresholds(settings),
+        limits=settings.fetch,
         chunk_size=settings.fetch.batch_size,
         progress=progress,
     )
 
 
-def fetch_targets(
-    settings: Settings, source_spec: str, tickers: Sequence[str] | None, *, with_universe: bool = False
-) -> list[str]:
-    """The tickers `rotation fetch` will ask ``source_spec`` for (to size the progress bar)."""
-    source = make_source(source_spec, seed=settings.data.demo_seed, root=settings.root, fetch=settings.fetch)
-    return fetch_tickers(
-        settings, source, store_for(settings, source_spec), tickers, with_universe=with_universe
-    )
-
-
-def fetch_tickers(
-    settings: Settings,
-    source: PriceSource,
-    store: PriceStore,
-    tickers: Sequence[str] | None,
-    *,
-    with_universe: bool = False,
-) -> list[str]:
-    """What `rotation fetch` asks the source for."""
-    if tickers:
-        wanted = list(tickers)
-    elif isinstance(source, CsvFolderSource):
-        wanted = source.available_tickers()
-    else:
-        wanted = list(settings.tickers)
-    if with_universe:
-        wanted += latest_universe_tickers(store.folder)
-    return list(dict.fromkeys(wanted))
-
-
-def check_thresholds(settings: Settings) -> CheckThresholds:
-    """The data-check thresholds from ``[fetch]`` in newsletter.toml."""
-    f = settings.fetch
-    return CheckThresholds(
-        stale_after_sessions=f.stale_after_sessions,
-        max_gap_sessions=f.max_gap_sessions,
-        bad_print_sigma=f.bad_print_sigma,
-        bad_print_min_move_pct=f.bad_print_min_move_pct,
-        bad_print_revert_frac=f.bad_print_revert_frac,
-        flat_run_sessions=f.flat_run_sessions,
-        basis_jump_pct=f.basis_jump_pct,
-        basis_drift_pct=f.basis_drift_pct,
-    )
-
-
 def refresh_universe(
     settings: Settings,
-    source_spec: str,
+    spec: SourceSpec,
     day: date,
     *,
+    now: datetime,
     min_dollar_volume_usd: float | None = None,
-    screen_fn: Callable[..., Any] | None = None,
 ) -> UniverseRun:
     """`rotation universe`: screen by market cap and store a dated snapshot (yfinance or demo)."""
-    store = store_for(settings, source_spec)
+    screener = make_screener(spec, settings, now=now, yfinance_cache=Layout.of(settings).yfinance_cache)
+    day = screener.snapshot_day(day)
     screen = screen_from_settings(settings.smallcap, min_dollar_volume_usd=min_dollar_volume_usd)
-    if source_spec == "demo":
-        from generator.data.sources.demo import DEMO_LAST_DAY, DemoSource
-
-        demo = DemoSource(seed=settings.data.demo_seed)
-        day = min(day, DEMO_LAST_DAY)
-        return universe.refresh_universe(lambda _: demo.universe(day), screen, store, day)
-    if source_spec == "yfinance":
-        import yfinance as yf
-
-        from generator.data.sources.yahoo_screener import yahoo_universe
-
-        cache = settings.store_dir / "yfinance-cache"
-        cache.mkdir(parents=True, exist_ok=True)
-        yf.set_tz_cache_location(str(cache))
-        return universe.refresh_universe(
-            lambda s: yahoo_universe(
-                s,
-                screen_fn=screen_fn,
-                backoff_s=settings.fetch.rate_limit_backoff_s,
-                pause_s=settings.fetch.pause_between_batches_s,
-            ),
-            screen,
-            store,
-            day,
-        )
-    raise ConfigError(
-        f"{source_spec} has no market caps; `rotation universe` needs --source yfinance or demo"
+    return universe.refresh_universe(
+        partial(screener.rows, day=day), screen, price_store(settings, spec), day
     )
 
 
-def load_prices(settings: Settings, source_spec: str) -> PriceHistory:
-    """Wide price frames of the configured universe from the store of ``source_spec``."""
-    history = store_for(settings, source_spec).load_history(settings.tickers)
-    return PriceHistory(**{**history.__dict__, "names": {t: settings.name_of(t) for t in settings.tickers}})
+def seed_demo_universe(settings: Settings, fridays: Sequence[date]) -> list[str]:
+    """A snapshot of the demo's universe for every issue week (``data.universe.seed_snapshots``)."""
+    screener = make_screener(DEMO, settings)
+    screen = screen_from_settings(settings.smallcap)
+    return universe.seed_snapshots(screener.rows, screen, price_store(settings, DEMO), fridays)
 
 
-def posts_dir(settings: Settings) -> Path:
-    """Where the blog posts live."""
-    return settings.content_dir / "issues" / "posts"
+def load_prices(settings: Settings, spec: SourceSpec) -> PriceHistory:
+    """Wide price frames of the configured universe from the store of ``spec``."""
+    return price_store(settings, spec).load_history(settings.tickers, names=settings.names)
 
 
-def charts_dir(settings: Settings, as_of: date) -> Path:
-    """Where one issue's chart images live."""
-    return settings.content_dir / "assets" / "charts" / as_of.isoformat()
+def signals_report(settings: Settings, spec: SourceSpec, as_of: date | None) -> SignalReport:
+    """`rotation signals`: every signal as of ``as_of`` (default: the last stored session)."""
+    prices = load_prices(settings, spec)
+    return compute_signals(prices, settings, as_of or prices.last_day)
 
 
-def issue_fridays(first: date, last: date) -> list[date]:
-    """Every Friday from ``first`` to ``last`` inclusive."""
-    return [d.date() for d in pd.date_range(first, last, freq="W-FRI")]
-
-
-def last_friday(day: date) -> date:
-    """The Friday on or before ``day``."""
-    return day - timedelta(days=(day.weekday() - 4) % 7)
-
-
-@dataclass(frozen=True)
-class DraftResult:
-    """What `rotation draft` did for one week."""
-
-    as_of: date
-    outcome: WriteOutcome
-    charts_written: int
-    report: SignalReport
+def draft_inputs(settings: Settings, spec: SourceSpec) -> DraftInputs:
+    """Everything drafting reads once per run: prices, universe, published issues, templates."""
+    return DraftInputs(
+        prices=load_prices(settings, spec),
+        universe=load_universe(price_store(settings, spec)),
+        published=published_issues(Layout.of(settings).posts, settings.tickers),
+        env=template_env(settings),
+    )
 
 
 def draft_issue(
     settings: Settings,
-    prices: PriceHistory,
+    inputs: DraftInputs,
     as_of: date,
     *,
-    source_spec: str,
+    source: SourceSpec,
     force: bool = False,
     auto_published: bool = False,
-    published: Sequence[PublishedIssue] = (),
     chart_jobs: list[ChartJob] | None = None,
-    universe: UniverseData | None = None,
-    env: jinja2.Environment | None = None,
 ) -> DraftResult:
     """Signals, charts and the draft post for the week ending ``as_of``.
 
     With ``chart_jobs`` the charts are only planned and appended there, so a backfill draws
-    every week's charts in one parallel batch (``draw_issue_charts``) instead of one by one.
+    every week's charts in one parallel batch instead of one by one.
     """
-    if as_of < prices.first_day:
-        raise DataError(f"--as-of {as_of} is before the first price ({prices.first_day})")
-    history = prices.as_of(as_of)
+    layout = Layout.of(settings)
+    history = history_as_of(inputs.prices, as_of)
     report = compute_signals(history, settings, as_of)
-    earlier = [i for i in published if i.as_of < as_of]
-    open_calls = open_scores_as_of(list(earlier), history, as_of)
-    env = env or template_env(settings)
-    frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
-    charts, jobs = plan_charts(settings, history, report, as_of, frame, open_calls, universe)
-    lead = report.headlines[0] if report.headlines else None
-    title = plain_text(issue_title(lead, as_of))
-    slug = f"{as_of.isoformat()}-{slugify(title)}"
-    new_calls = suggest_calls(
-        report,
-        horizon_weeks=settings.issue.default_horizon_weeks,
-        max_calls=settings.issue.max_new_calls,
-        open_positions=[s.call.position for s in open_calls],
-        adj_close=history.adj_close,
-    )
-    issue = IssueContext(
-        title=title,
-        slug=slug,
-        as_of=as_of,
-        # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
-        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of}."),
-        categories=[plain_text(c) for c in categories_of(report.headlines, settings)],
-        tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
-        report=report,
-        lead=lead,
-        headlines=report.headlines,
-        charts=charts,
-        new_calls=new_calls,
-        open_calls=open_calls,
-        sections=list(settings.issue.sections),
-        site_title=settings.site.title,
-        synthetic=history.synthetic,
-        source_label=history.source_label,
-        auto_published=auto_published,
-        names={t: settings.name_of(t) for t in settings.tickers},
-        groups={
-            key: GroupView(key, g.label, g.benchmark, g.category, list(g.tickers))
-            for key, g in settings.groups.items()
-        },
-        universe=universe_view(universe, as_of, settings),
-        data_notes=issue_lines(report.notes, as_of),
-        signal_settings=settings.signals,
-    )
-    meta = issue_front_matter(issue, __version__)
-    meta["rotation"]["source_spec"] = source_spec
+    open_calls = open_scores_as_of(inputs.published, history, as_of)
+    charts, jobs = plan_charts(settings, layout, history, report, open_calls, inputs.universe)
+    issue = issue_context(settings, history, report, charts, open_calls, inputs.universe, auto_published)
     # Render before drawing or writing anything: a template error leaves no half-made issue.
-    text = render_issue(env, issue, meta)
+    text = render_issue(inputs.env, issue, issue_front_matter(issue, __version__, source))
     written = 0
     if chart_jobs is not None:
         chart_jobs.extend(jobs)
     else:
-        written = draw_issue_charts(settings, jobs).written
-    outcome = write_draft(posts_dir(settings), as_of, slug, text, force=force)
+        written = draw_issue_charts(settings, layout, jobs).written
+    outcome = write_draft(layout.posts, as_of, issue.slug, text, force=force)
     return DraftResult(as_of, outcome, written, report)
-
-
-def seed_demo_universe(settings: Settings, fridays: Sequence[date]) -> list[str]:
-    """A dated snapshot of the demo's small-cap universe for every issue week; their tickers.
-
-    A backfill then reads, each week, the universe as it stood that week (no survivorship).
-    """
-    from generator.data.sources.demo import DemoSource
-
-    store = store_for(settings, "demo")
-    screen = screen_from_settings(settings.smallcap)
-    demo = DemoSource(seed=settings.data.demo_seed)
-    members: set[str] = set()
-    with store.lock():
-        for friday in fridays:
-            rows = universe.apply_screen(demo.universe(friday), screen).rows
-            universe.save_snapshot(store.folder, friday, rows)
-            members.update(rows["ticker"].astype(str))
-    return sorted(members)
-
-
-def plan_charts(
-    settings: Settings,
-    history: PriceHistory,
-    report: SignalReport,
-    as_of: date,
-    frame: ChartFrame,
-    open_calls: Sequence[CallScore] = (),
-    universe: UniverseData | None = None,
-) -> tuple[dict[str, ChartRef], list[ChartJob]]:
-    """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
-    plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
-    return plan_issue_charts(plan, settings, history, report, open_calls, universe)
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """What drafting reads once per run: prices, universe, published issues, templates."""
-
-    prices: PriceHistory
-    universe: UniverseData | None
-    published: list[PublishedIssue]
-    env: jinja2.Environment
-
-
-def open_workspace(settings: Settings, source_spec: str) -> Workspace:
-    """Load everything drafting needs from the store and the content folder."""
-    return Workspace(
-        prices=load_prices(settings, source_spec),
-        universe=load_universe(settings, source_spec),
-        published=published_issues(posts_dir(settings), settings.tickers),
-        env=template_env(settings),
-    )
 
 
 @holds_workspace("draft")
 def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
     """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
     spec = settings.data.source
-    ws = open_workspace(settings, spec)
-    day = last_friday(as_of or ws.prices.last_day)
-    asked = f"--as-of {as_of}: the week ending {day}" if as_of and as_of != day else f"the week ending {day}"
-    if day < ws.prices.first_day:
-        raise DataError(f"{asked} is before the first stored price ({ws.prices.first_day})")
-    if (day - ws.prices.last_day).days > 1:  # a holiday Friday is read at Thursday's close
-        raise DataError(
-            f"{asked} is not complete in the store (the last stored price is {ws.prices.last_day}); "
-            "run `rotation fetch`, or give an earlier --as-of"
-        )
-    return draft_issue(
-        settings,
-        ws.prices,
-        day,
-        source_spec=spec,
-        force=force,
-        published=ws.published,
-        universe=ws.universe,
-        env=ws.env,
-    )
-
-
-@dataclass(frozen=True)
-class BackfillResult:
-    """What `rotation backfill` did: one outcome per drafted week, the weeks left alone, charts."""
-
-    drafted: list[DraftResult]
-    published_weeks: list[date]
-    charts: DrawStats
+    inputs = draft_inputs(settings, spec)
+    return draft_issue(settings, inputs, week_to_draft(inputs.prices, as_of), source=spec, force=force)
 
 
 @holds_workspace("backfill")
 def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
     """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
 
-    Every week's charts are planned while drafting and drawn at the end in one cached,
+    Every week's charts are planned while drafting and drawn meanwhile in one cached,
     parallel batch; published weeks are left as they are.
     """
-    if first > last:
-        raise ConfigError("--from must be on or before --to")
+    fridays = backfill_fridays(first, last)
     spec = settings.data.source
-    ws = open_workspace(settings, spec)
+    layout = Layout.of(settings)
+    inputs = draft_inputs(settings, spec)
     drafted: list[DraftResult] = []
-    kept: list[date] = []
-    with chart_drawer(settings) as drawer:
-        for friday in issue_fridays(first, last):
-            if any(i.as_of == friday for i in ws.published):
-                kept.append(friday)
-                continue
+    kept = [f for f in fridays if any(i.as_of == f for i in inputs.published)]
+    with chart_drawer(settings, layout) as drawer:
+        for friday in (f for f in fridays if f not in kept):
             jobs: list[ChartJob] = []
-            drafted.append(
-                draft_issue(
-                    settings,
-                    ws.prices,
-                    friday,
-                    source_spec=spec,
-                    force=force,
-                    published=ws.published,
-                    chart_jobs=jobs,
-                    universe=ws.universe,
-                    env=ws.env,
-                )
-            )
-            drawer.submit(live_jobs(settings, jobs, posts_dir(settings)))
+            drafted.append(draft_issue(settings, inputs, friday, source=spec, force=force, chart_jobs=jobs))
+            drawer.submit(live_jobs(layout, jobs))
         stats = drawer.finish()
     return BackfillResult(drafted, kept, stats)
-
-
-def load_universe(settings: Settings, source_spec: str) -> UniverseData | None:
-    """Every stored universe snapshot of ``source_spec`` and its members' stored prices."""
-    store = store_for(settings, source_spec)
-    snapshots = load_snapshots(store.folder)
-    if snapshots.empty:
-        return None
-    members = sorted(set(snapshots["ticker"].dropna().astype(str)))
-    held = set(store.read_manifest().get("tickers", {}))
-    stored = [t for t in members if t in held]
-    prices = store.load_history(stored) if stored else None
-    return UniverseData(snapshots, prices)
-
-
-def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats:
-    """Draw ``jobs`` through the chart cache; a published issue's charts are never redrawn."""
-    return draw_charts_unless_frozen(settings, jobs, posts_dir(settings))
 
 
 @holds_workspace("publish")
 def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
-    path = resolve_issue(posts_dir(settings), ref)
-    issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
-    published = published_issues(posts_dir(settings), settings.tickers)
-    earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
-    reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
-    if reused:
-        raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
-    mark_published(path, now, allow_placeholders=allow_placeholders)
-    return path
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What `rotation build` did."""
-
-    issues: int
-    calls: int
-    pages_written: int
-    site_dir: Path
-    charts_drawn: int = 0
-    seconds_generate: float = 0.0
-    seconds_mkdocs: float = 0.0
-    mkdocs_skipped: bool = False
-
-
-def score_published(
-    settings: Settings, issues: Sequence[PublishedIssue]
-) -> tuple[list[CallScore], PriceHistory | None]:
-    """Score every call with the prices of the source its issue was drafted from.
-
-    Returns the scores and the prices of the newest issue's source (for the ticker pages);
-    no prices when nothing is published.
-    """
-    scores: list[CallScore] = []
-    latest: PriceHistory | None = None
-    newest_spec = issues[-1].source if issues else None
-    for spec in sorted({i.source for i in issues}):
-        group = [i for i in issues if i.source == spec]
-        if not any(i.calls for i in group) and spec != newest_spec:
-            continue
-        prices = load_prices(settings, spec)
-        if spec == newest_spec:
-            latest = prices
-        scores.extend(score_ledger(group, prices, prices.last_day))
-    return scores, latest
+    posts = Layout.of(settings).posts
+    return publish_post(posts, ref, now, settings.tickers, allow_placeholders=allow_placeholders)
 
 
 @holds_workspace("build")
@@ -515,143 +225,73 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     (``generator.site.stamp``), unless ``full``.
     """
     started = time.perf_counter()
-    issues = published_issues(posts_dir(settings), settings.tickers)
-    synthetic = any(i.synthetic for i in issues)
-    scores, prices = score_published(settings, issues)
-    through = prices.last_day if prices is not None else None
+    layout = Layout.of(settings)
+    issues = published_issues(layout.posts, settings.tickers)
+    scores, prices = score_published(issues, partial(load_prices, settings))
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
-    inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
-    pages = build_site_pages(template_env(settings), inputs)
-    stats = write_site(
-        settings.content_dir,
-        pages,
-        cache=ChartCache(settings.cache_dir / "charts"),
-        workers=os.cpu_count() or 1,
+    pages = build_site_pages(
+        template_env(settings), site_inputs(settings, issues, scores, prices=prices, report=report)
     )
-    guide_written = write_guide(template_env(settings), settings)
+    cache = ChartCache(layout.chart_cache)
+    stats = write_site(layout.content, pages, cache=cache, workers=os.cpu_count() or 1)
+    guide_written = write_guide(template_env(settings), list(settings.issue.sections), layout.guide_page)
     generated = time.perf_counter()
-    target = site_dir or settings.site_dir
-    skipped = run_mkdocs_unless_unchanged(settings, target, synthetic=synthetic, full=full)
-    return BuildResult(
-        len(issues),
-        len(scores),
-        stats.pages_written + len(guide_written),
-        target,
-        stats.charts_drawn,
-        generated - started,
-        time.perf_counter() - generated,
-        skipped,
+    target = site_dir or layout.site
+    skipped = run_mkdocs_unless_unchanged(
+        settings, target, synthetic=any(i.synthetic for i in issues), full=full
     )
-
-
-def run_mkdocs_unless_unchanged(settings: Settings, site_dir: Path, *, synthetic: bool, full: bool) -> bool:
-    """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
-
-    The stamp is written only after MkDocs succeeded, so a failed build is never skipped.
-    """
-    sitestamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
-    inputs = sitestamp.current_inputs(
-        settings.content_dir, settings.mkdocs_yml, site_dir, mkdocs_env(settings, synthetic=synthetic)
-    )
-    if not full and sitestamp.is_fresh(
-        sitestamp.read_stamp(site_dir), inputs, sitestamp.current_site(site_dir)
-    ):
-        return True
-    run_mkdocs_build(settings, site_dir, synthetic=synthetic)
-    sitestamp.write_stamp(site_dir, inputs)
-    return False
+    pages_written = stats.pages_written + len(guide_written)
+    seconds = (generated - started, time.perf_counter() - generated)
+    return BuildResult(len(issues), len(scores), pages_written, target, stats.charts_drawn, *seconds, skipped)
 
 
 @holds_workspace("demo")
 def run_demo(
-    settings: Settings, *, weeks: int, site_dir: Path | None, progress: Progress | None = None
+    settings: Settings, *, weeks: int, site_dir: Path | None, now: datetime, progress: Progress | None = None
 ) -> BuildResult:
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
-    _refuse_real_content(settings)
-    fetch_prices(settings, "demo")
-    prices = load_prices(settings, "demo")
-    fridays = issue_fridays(prices.last_day - timedelta(weeks=weeks) + timedelta(days=1), prices.last_day)
-    fridays = [d for d in fridays if d <= prices.last_day][-weeks:]
+    layout = Layout.of(settings)
+    refuse_real_issues(layout.posts)
+    fetch_prices(settings, DEMO, now=now)
+    prices = load_prices(settings, DEMO)
+    fridays = last_fridays(prices.last_day, weeks)
     members = seed_demo_universe(settings, fridays)
-    fetch_prices(settings, "demo", tickers=[*settings.tickers, *members])
-    stocks = load_universe(settings, "demo")
-    published: list[PublishedIssue] = []
-    env = template_env(settings)  # compiled once: templates are parsed on first use
+    fetch_prices(settings, DEMO, now=now, tickers=[*settings.tickers, *members])
+    inputs = DraftInputs(prices, load_universe(price_store(settings, DEMO)), [], template_env(settings))
     drafted: list[tuple[Path, date]] = []
     # Charts draw in worker processes while the next weeks are drafted, and all are done
     # before any issue is published (publishing freezes them).
-    with chart_drawer(settings) as drawer:
+    with chart_drawer(settings, layout) as drawer:
         for friday in fridays:
-            existing = sorted(posts_dir(settings).glob(f"{friday.isoformat()}-*.md"))
-            if existing and read_front_matter(existing[0])[0].get("draft") is False:
-                published.append(read_issue(existing[0], settings.tickers))
+            post = published_post(layout.posts, friday)
+            if post is not None:
+                inputs.published.append(read_issue(post, settings.tickers))
                 continue
             jobs: list[ChartJob] = []
-            result = draft_issue(
-                settings,
-                prices,
-                friday,
-                source_spec="demo",
-                auto_published=True,
-                published=published,
-                chart_jobs=jobs,
-                universe=stocks,
-                env=env,
-            )
+            result = draft_issue(settings, inputs, friday, source=DEMO, auto_published=True, chart_jobs=jobs)
             drawer.submit(jobs)
             drafted.append((result.outcome.path, friday))
-            published.append(read_issue(result.outcome.path, settings.tickers))
+            inputs.published.append(read_issue(result.outcome.path, settings.tickers))
             if progress is not None:
                 progress(friday.isoformat())
         drawer.finish()
     for path, friday in drafted:
-        mark_published(path, datetime.combine(friday, datetime.min.time()).replace(hour=18))
+        mark_published(path, auto_published_at(friday))
     return build_site(settings, site_dir=site_dir)
 
 
-CHART_KEYS = ["size_pair", "lead_price", "call_<call id>"]
+def serve_site(settings: Settings, address: str) -> int:
+    """`rotation serve`: MkDocs' live preview; its exit code."""
+    issues = published_issues(Layout.of(settings).posts, settings.tickers)
+    return run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address)
 
 
-def write_guide(env: jinja2.Environment, settings: Settings) -> list[Path]:
-    """The editor's guide page, regenerated from the template context's schema."""
-    path = settings.content_dir / "guide" / "templates.md"
-    text = render_guide(env, list(settings.issue.sections), CHART_KEYS)
-    return [path] if write_text_if_changed(path, text) else []
-
-
-def _refuse_real_content(settings: Settings) -> None:
-    """The demo never mixes synthetic issues into a workspace that holds real ones."""
-    folder = posts_dir(settings)
-    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-        try:
-            meta, _ = read_front_matter(path)
-        except DraftError:
-            continue
-        if not (meta.get("rotation") or {}).get("synthetic"):
-            raise DraftError(
-                f"{folder} holds real issues ({path.name}); run `rotation demo` in a separate "
-                "workspace (a folder with its own newsletter.toml and mkdocs.yml)"
-            )
-
-
-def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False) -> list[Path]:
-    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``."""
-    from generator.issue.email import email_message, render_email
-
-    post = resolve_issue(posts_dir(settings), str(issue))
-    mail = render_email(
-        template_env(settings),
-        post,
-        content_dir=settings.content_dir,
-        site_url=settings.site.url,
-        site_title=settings.site.title,
-        site_author=settings.site.author,
-        embed_images=embed_images,
+def export_email(
+    settings: Settings, issue: Path, out_dir: Path | None, *, embed_images: bool = False
+) -> list[Path]:
+    """`rotation email`: <post>.html, <post>.txt and <post>.eml for one issue (``issue.email``)."""
+    layout = Layout.of(settings)
+    post = resolve_issue(layout.posts, str(issue))
+    return write_email(
+        template_env(settings), post, out_dir or layout.email, settings, embed_images=embed_images
     )
-    stem = post.stem
-    written = [
-        atomic_write_text(out_dir / f"{stem}.html", mail.html),
-        atomic_write_text(out_dir / f"{stem}.txt", mail.text),
-        atomic_write_bytes(out_dir / f"{stem}.eml", email_message(mail).as_bytes()),
-    ]
-    return written

@@ -22,8 +22,8 @@ from typing import Concatenate, ParamSpec, TypeVar
 from generator.config import Settings
 from generator.errors import WorkspaceBusyError
 from generator.fsio import sweep_temp_files, write_failure
+from generator.paths import LOCK_NAME, Layout
 
-LOCK_NAME = ".rotation.lock"
 # What a workspace holds besides what the commands generate: the files a new workspace (a
 # test's, a benchmark's) copies from this checkout, relative to its root.
 WORKSPACE_FILES = (
@@ -46,7 +46,7 @@ def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
     """Hold the workspace's lock for ``command``; refuse at once if another run holds it."""
     from filelock import FileLock, Timeout
 
-    path = (settings.root / LOCK_NAME).resolve()
+    path = Layout.of(settings).lock.resolve()
     depth: dict[Path, int] = getattr(_held, "depth", None) or {}
     _held.depth = depth
     if depth.get(path):

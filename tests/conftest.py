@@ -16,6 +16,7 @@ from generator.config import Settings, load_settings
 from generator.data.prices import PriceHistory, history_from_bars
 from generator.data.sources.demo import DemoSource
 from generator.workspace import WORKSPACE_FILES
+from tests.helpers import NOW
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data" / "prices"
@@ -113,5 +114,5 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
 
     workspace = make_workspace(tmp_path_factory.mktemp("demo") / "ws")
     settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
-    result = pipeline.run_demo(settings, weeks=DEMO_WEEKS, site_dir=None)
+    result = pipeline.run_demo(settings, weeks=DEMO_WEEKS, site_dir=None, now=NOW)
     return BuiltDemo(workspace, settings, settings.site_dir, result)

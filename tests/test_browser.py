@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from generator import pipeline
+from generator.calls.ledger import published_issues
+from generator.paths import Layout
 from tests.conftest import REPO, BuiltDemo
 
 CHROMIUM = os.environ.get("ROTATION_CHROMIUM", "/usr/bin/chromium")
@@ -150,7 +152,7 @@ def test_a_reader_walks_home_archive_issue_call_ledger_ticker_and_search(
     reader.shot("home-light")
 
     # Home -> the issues (blog index) -> the month of the newest issue with calls -> that issue.
-    issues = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)
+    issues = published_issues(Layout.of(built_demo.settings).posts, built_demo.settings.tickers)
     issue = next(i for i in reversed(issues) if i.calls)
     reader.click(".md-tabs a:text-is('Issues')")
     page.locator(".md-sidebar--primary label.md-nav__link:has-text('Archive')").first.click()
@@ -211,7 +213,7 @@ def test_a_reader_walks_home_archive_issue_call_ledger_ticker_and_search(
 def test_key_pages_render_without_errors_in_both_palettes(
     browser: Any, served: str, scheme: str, built_demo: BuiltDemo
 ):
-    issue = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)[
+    issue = published_issues(Layout.of(built_demo.settings).posts, built_demo.settings.tickers)[
         -1
     ]
     pages = [
@@ -233,7 +235,7 @@ def test_key_pages_render_without_errors_in_both_palettes(
 
 
 def test_the_email_reads_at_600_px_without_scripts(browser: Any, built_demo: BuiltDemo, tmp_path: Path):
-    post = sorted(pipeline.posts_dir(built_demo.settings).glob("*.md"))[-1]
+    post = sorted(Layout.of(built_demo.settings).posts.glob("*.md"))[-1]
     files = pipeline.export_email(built_demo.settings, post, tmp_path, embed_images=True)
     reader = Reader(browser, width=600)
     reader.open(files[0].as_uri())

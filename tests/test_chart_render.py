@@ -11,7 +11,6 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from generator import pipeline
 from generator.calls.model import Call
 from generator.calls.scoring import score_call
 from generator.charts import (
@@ -27,9 +26,9 @@ from generator.charts import (
     draw_charts,
     render_png,
     render_social_card,
-    source_line,
 )
-from generator.issue.charts import call_path
+from generator.issue.charts import call_path, draw_issue_charts, plan_charts
+from generator.paths import Layout
 from generator.signals import compute_signals
 from tests.chart_helpers import FRAME, walk
 
@@ -152,8 +151,7 @@ def test_light_and_dark_variants_go_side_by_side(tmp_path: Path):
 def _plan(settings, demo_prices, as_of: date, open_calls=()):  # noqa: ANN001, ANN202
     history = demo_prices.as_of(as_of)
     report = compute_signals(history, settings, as_of)
-    frame = pipeline.ChartFrame(settings.site.title, as_of, source_line(history.source_label, True))
-    return pipeline.plan_charts(settings, history, report, as_of, frame, open_calls)
+    return plan_charts(settings, Layout.of(settings), history, report, open_calls)
 
 
 def test_issue_charts_plan_light_and_dark_copies_and_link_both(workspace_settings, demo_prices):
@@ -195,7 +193,7 @@ def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
 
 def test_charts_of_a_published_issue_are_never_redrawn(workspace_settings, demo_prices):
     settings = workspace_settings(**{"charts.dark_variants": False})
-    posts = pipeline.posts_dir(settings)
+    posts = Layout.of(settings).posts
     posts.mkdir(parents=True, exist_ok=True)
     (posts / "2026-06-19-frozen.md").write_text("---\ntitle: t\ndraft: false\n---\nbody\n")
     (posts / "2026-06-26-draft.md").write_text("---\ntitle: t\ndraft: true\n---\nbody\n")
@@ -204,7 +202,7 @@ def test_charts_of_a_published_issue_are_never_redrawn(workspace_settings, demo_
     frozen_file = frozen_jobs[0].path
     frozen_file.parent.mkdir(parents=True, exist_ok=True)
     frozen_file.write_bytes(b"what readers saw")
-    stats = pipeline.draw_issue_charts(settings, frozen_jobs + live_jobs)
+    stats = draw_issue_charts(settings, Layout.of(settings), frozen_jobs + live_jobs)
     assert frozen_file.read_bytes() == b"what readers saw"
     assert not any(j.path.exists() for j in frozen_jobs[1:])
     assert all(j.path.exists() for j in live_jobs)

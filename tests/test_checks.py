@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.data.checks import CheckThresholds, check_bars
+from generator.config import FetchSettings
+from generator.data.checks import check_bars
 from generator.data.fetch import session_calendar
 from generator.data.notes import issue_lines, summarise
 from generator.data.prices import DataNote
@@ -159,7 +160,8 @@ def _real(name: str):
     result = source.fetch(source.available_tickers(), date(1900, 1, 1))
     first = min(f.index[0] for f in result.bars.values()).date()
     last = max(f.index[-1] for f in result.bars.values()).date()
-    return check_bars(result.bars, sessions=session_calendar("XNYS", first, last), one_close=result.one_close)
+    sessions = session_calendar("XNYS", first, last, today=last)
+    return check_bars(result.bars, sessions=sessions, one_close=result.one_close)
 
 
 def test_clean_real_data_raises_at_most_one_alarm():
@@ -207,8 +209,8 @@ def test_thresholds_are_honoured():
     bars = universe()
     bars["T0"].loc["2024-03-05", "close"] *= 1.08
     assert by_kind(check_bars(bars, sessions=SESSIONS), "bad_print") == []
-    loose = CheckThresholds(bad_print_min_move_pct=5.0, bad_print_sigma=5.0)
-    assert len(by_kind(check_bars(bars, sessions=SESSIONS, thresholds=loose), "bad_print")) == 1
+    loose = FetchSettings(bad_print_min_move_pct=5.0, bad_print_sigma=5.0)
+    assert len(by_kind(check_bars(bars, sessions=SESSIONS, limits=loose), "bad_print")) == 1
 
 
 def test_issue_lines_fold_standing_notes_and_count_old_ones():

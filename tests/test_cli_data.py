@@ -52,7 +52,7 @@ def test_fetched_notes_reach_the_price_history_downstream(runner, workspace):
     folder = shared_folder("dirty-feed")
     assert invoke(runner, workspace, "fetch", "--source", f"csv:{folder}").exit_code == 0
     settings = load_settings(workspace / "newsletter.toml", **{"data.source": f"csv:{folder}"})
-    history = pipeline.load_prices(settings, f"csv:{folder}")
+    history = pipeline.load_prices(settings, settings.data.source)
     kinds = {(n.ticker, n.kind) for n in history.notes}
     assert ("PSCT", "bad_print") in kinds and ("SPY", "gap") in kinds
     assert ("IWC", "missing") in kinds  # configured, not in this folder

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_settings
+from generator.config import SourceSpec, load_settings
 from generator.errors import ConfigError
 
 
@@ -42,7 +42,7 @@ def test_overrides_drop_none_and_resolve_paths(tmp_path: Path):
     path = tmp_path / "newsletter.toml"
     path.write_text('[data]\nsource = "demo"\n')
     settings = load_settings(path, **{"data.source": None})
-    assert settings.data.source == "demo"
+    assert settings.data.source == SourceSpec("demo", "demo")
     assert settings.content_dir == tmp_path.resolve() / "content"
 
 

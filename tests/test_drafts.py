@@ -9,7 +9,8 @@ from generator import pipeline
 from generator.config import Settings, load_settings
 from generator.errors import DraftError, PublishError, TemplateError
 from generator.frontmatter import read_front_matter
-from generator.issue.posts import is_untouched, write_draft
+from generator.issue.posts import DraftResult, is_untouched, write_draft
+from tests.helpers import draft
 
 AS_OF = date(2025, 10, 17)
 
@@ -19,8 +20,8 @@ def ws_settings(workspace: Path) -> Settings:
     return load_settings(workspace / "newsletter.toml")
 
 
-def _draft(settings: Settings, prices, as_of: date = AS_OF, **kwargs) -> pipeline.DraftResult:
-    return pipeline.draft_issue(settings, prices, as_of, source_spec="demo", **kwargs)
+def _draft(settings: Settings, prices, as_of: date = AS_OF, **kwargs) -> DraftResult:
+    return draft(settings, prices, as_of, **kwargs)
 
 
 def test_a_fresh_draft_is_marked_draft_and_carries_its_hash(ws_settings, demo_prices):

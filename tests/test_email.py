@@ -5,10 +5,10 @@ from __future__ import annotations
 import email
 from pathlib import Path
 
-from generator import pipeline
 from generator.cli import cli
 from generator.issue.email import html_to_text, page_url, post_url, render_email
 from generator.issue.text import template_env
+from generator.paths import Layout
 from tests.conftest import BuiltDemo
 
 SITE = "https://example.org/desk/"
@@ -88,7 +88,7 @@ def test_html_to_text_keeps_structure():
 def test_email_command_writes_html_text_and_a_multipart_message(
     runner, built_demo: BuiltDemo, tmp_path: Path
 ):
-    post = sorted(pipeline.posts_dir(built_demo.settings).glob("*.md"))[-1]
+    post = sorted(Layout.of(built_demo.settings).posts.glob("*.md"))[-1]
     config = str(built_demo.workspace / "newsletter.toml")
     result = runner.invoke(cli, ["--config", config, "email", post.name[:10], "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,16 +17,18 @@ import pytest
 import yaml
 
 from generator import pipeline
-from generator.calls.ledger import read_issue
+from generator.calls.ledger import published_issues, read_issue, score_published
 from generator.cli import cli
 from generator.config import load_settings
+from generator.data.universe import UniverseData
 from generator.errors import DraftError
 from generator.issue.email import render_email
 from generator.issue.text import html_attr, md_cell, md_text, plain_text, template_env
-from generator.issue.universe import UniverseData
+from generator.paths import Layout
 from generator.site.pages import build_site_pages
 from generator.site.write import site_inputs
 from tests.conftest import BuiltDemo, make_workspace
+from tests.helpers import draft
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -96,8 +100,8 @@ def test_html_attr_escapes_quotes_and_tags():
 def _poisoned_site(built_demo: BuiltDemo):
     """The demo's site inputs with payloads in a security name, an issue title, a thesis and a category."""
     settings = built_demo.settings
-    issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    scores, prices = pipeline.score_published(settings, issues)
+    issues = published_issues(Layout.of(settings).posts, settings.tickers)
+    scores, prices = score_published(issues, partial(pipeline.load_prices, settings))
     called = next(s for s in scores)
     ticker = called.call.ticker
     bad_call = dataclasses.replace(called.call, thesis=SCRIPT + IMG, category=SCRIPT)
@@ -111,7 +115,7 @@ def _poisoned_site(built_demo: BuiltDemo):
         )
         for i in issues
     ]
-    inputs = site_inputs(settings, issues, scores, prices=prices, report=None, through=prices.last_day)
+    inputs = site_inputs(settings, issues, scores, prices=prices, report=None)
     inputs = dataclasses.replace(inputs, names={**inputs.names, ticker: "Name " + SCRIPT + IMG})
     return build_site_pages(template_env(settings), inputs), ticker, bad_call
 
@@ -158,14 +162,7 @@ def test_a_draft_keeps_names_labels_and_sectors_as_text(workspace: Path, demo_pr
         }
     )
     prices = dataclasses.replace(demo_prices, names={**demo_prices.names, "XLK": SCRIPT + "Tech"})
-    result = pipeline.draft_issue(
-        settings,
-        prices,
-        pd.Timestamp("2025-10-17").date(),
-        source_spec="demo",
-        chart_jobs=[],
-        universe=UniverseData(snapshot, None),
-    )
+    result = draft(settings, prices, date(2025, 10, 17), chart_jobs=[], universe=UniverseData(snapshot, None))
     text = result.outcome.path.read_text(encoding="utf-8")
     body = text.split("\n---\n", 1)[1]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # the sector (and the name in the table)

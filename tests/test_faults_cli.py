@@ -19,9 +19,12 @@ from click.testing import CliRunner, Result
 from generator import pipeline
 from generator.cli import cli
 from generator.config import Settings
+from generator.issue.weeks import last_friday
+from generator.paths import Layout
 from generator.site import build as publish
 from generator.workspace import LOCK_NAME, workspace_lock
 from tests.faults import fake_mkdocs, fast_charts, leftovers, lock_held_by_another_process, restore, tree
+from tests.helpers import DEMO, NOW
 from tests.test_faults_workspace import load, publish_at, small_workspace
 
 
@@ -35,8 +38,8 @@ def published_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date
     with pytest.MonkeyPatch.context() as m:
         fast_charts(m)
         m.setattr(publish, "build_with_mkdocs", fake_mkdocs())
-        pipeline.fetch_prices(settings, "demo")
-        day = pipeline.last_friday(pipeline.load_prices(settings, "demo").last_day)
+        pipeline.fetch_prices(settings, DEMO, now=NOW)
+        day = last_friday(pipeline.load_prices(settings, DEMO).last_day)
         pipeline.draft_week(settings, day - timedelta(weeks=1))
         publish_at(settings, day - timedelta(weeks=1))
         pipeline.build_site(settings)
@@ -141,7 +144,7 @@ def test_a_read_only_content_folder_is_one_error_line_and_nothing_changes(ws, mo
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through chmod; the simulated EROFS test covers it")
 def test_a_chmod_read_only_posts_folder_refuses_publish_with_one_line(ws):
     folder, settings, day = ws
-    posts = pipeline.posts_dir(settings)
+    posts = Layout.of(settings).posts
     before = tree(folder)
     posts.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
@@ -253,7 +256,7 @@ def _set_key(text: str, key: str, value: str) -> str:
 @pytest.mark.parametrize("kind", list(CORRUPT))
 def test_a_corrupt_published_post_stops_the_build_with_its_name_and_nothing_is_written(ws, kind):
     folder, settings, day = ws
-    post = next(p for p in sorted(pipeline.posts_dir(settings).glob("*.md")))
+    post = next(p for p in sorted(Layout.of(settings).posts.glob("*.md")))
     post.write_text(CORRUPT[kind](post.read_text(encoding="utf-8")), encoding="utf-8")
     before = tree(folder)
     line = one_error_line(rotation(folder, "build"))
@@ -264,7 +267,7 @@ def test_a_corrupt_published_post_stops_the_build_with_its_name_and_nothing_is_w
 @pytest.mark.parametrize("kind", ["bad YAML", "no closing ---", "rotation is a list", "calls is a string"])
 def test_publishing_a_corrupt_draft_names_it_and_leaves_it_alone(ws, kind):
     folder, settings, day = ws
-    post = next(pipeline.posts_dir(settings).glob(f"{day.isoformat()}-*.md"))
+    post = next(Layout.of(settings).posts.glob(f"{day.isoformat()}-*.md"))
     post.write_text(CORRUPT[kind](post.read_text(encoding="utf-8")), encoding="utf-8")
     before = tree(folder)
     line = one_error_line(rotation(folder, "publish", day.isoformat()))

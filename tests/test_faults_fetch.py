@@ -13,17 +13,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generator.data import fetch as fetch_module
 from generator.data.fetch import fetch_into_store
 from generator.data.sources.yahoo import YahooSource
 from generator.data.store import PriceStore
 from generator.errors import GeneratorError, StoreError, WriteError
 from tests.faults import Killer, leftovers, lock_held_by_another_process, restore, tree
+from tests.helpers import NOW
 from tests.yf_fakes import FakeYahoo, truth_bars
 
 START = date(2024, 1, 1)
 TICKERS = ["IWM", "IWB", "SPY", "QQQ"]
-FIXED_NOW = "2024-04-01T21:00:00+00:00"
 
 
 class FlakyYahoo(FakeYahoo):
@@ -65,13 +64,8 @@ def yahoo(fake: FakeYahoo, today: date, batch_size: int = 2) -> YahooSource:
         download=fake.download,
         history=fake.history,
         sleep=lambda s: None,
-        today=lambda: today,
+        today=today,
     )
-
-
-@pytest.fixture(autouse=True)
-def _fixed_clock(monkeypatch):
-    monkeypatch.setattr(fetch_module, "utc_now_iso", lambda: FIXED_NOW)
 
 
 def truth() -> dict[str, pd.DataFrame]:
@@ -90,13 +84,17 @@ def test_the_network_failing_after_the_first_batch_keeps_the_store_consistent_an
     tmp_path, how
 ):
     reference = tmp_path / "reference"
-    fetch_into_store(yahoo(FakeYahoo(truth()), date(2024, 3, 1)), PriceStore(reference), TICKERS, START)
+    fetch_into_store(
+        yahoo(FakeYahoo(truth()), date(2024, 3, 1)), PriceStore(reference), TICKERS, START, now=NOW
+    )
     restore(reference, tmp_path / "store")
-    fetch_into_store(yahoo(FakeYahoo(truth()), date(2024, 4, 1)), PriceStore(reference), TICKERS, START)
+    fetch_into_store(
+        yahoo(FakeYahoo(truth()), date(2024, 4, 1)), PriceStore(reference), TICKERS, START, now=NOW
+    )
 
     folder = tmp_path / "store"
     flaky = FlakyYahoo(truth(), good_calls=1, how=how)
-    summary = fetch_into_store(yahoo(flaky, date(2024, 4, 1)), PriceStore(folder), TICKERS, START)
+    summary = fetch_into_store(yahoo(flaky, date(2024, 4, 1)), PriceStore(folder), TICKERS, START, now=NOW)
 
     # The first batch (IWM, IWB) is stored; SPY and QQQ are named with the reason.
     assert sorted(summary.fetched) == ["IWB", "IWM"]
@@ -120,7 +118,7 @@ def test_the_network_failing_after_the_first_batch_keeps_the_store_consistent_an
 
     # The network is back: the next run completes to what an uninterrupted fetch stored.
     flaky.down = False
-    again = fetch_into_store(yahoo(flaky, date(2024, 4, 1)), PriceStore(folder), TICKERS, START)
+    again = fetch_into_store(yahoo(flaky, date(2024, 4, 1)), PriceStore(folder), TICKERS, START, now=NOW)
     assert not again.failed and sorted(again.fetched) == ["QQQ", "SPY"]
     assert stored(folder) == stored(reference)
     assert PriceStore(folder).read_manifest()["failures"] == []
@@ -129,7 +127,7 @@ def test_the_network_failing_after_the_first_batch_keeps_the_store_consistent_an
 def test_a_network_failure_on_the_first_fetch_stores_nothing_and_says_why(tmp_path):
     flaky = FlakyYahoo(truth(), good_calls=0, how="exception")
     with pytest.raises(GeneratorError, match="returned no prices: .*ConnectionError"):
-        fetch_into_store(yahoo(flaky, date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START)
+        fetch_into_store(yahoo(flaky, date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START, now=NOW)
     assert not (tmp_path / "manifest.json").exists() and not list(tmp_path.rglob("*.parquet"))
 
 
@@ -139,7 +137,7 @@ def test_a_disk_filling_up_mid_fetch_is_a_write_error_and_the_store_stays_as_it_
 ):
     reference = tmp_path / "reference"
     fake = FakeYahoo(truth())
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(reference), TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(reference), TICKERS, START, now=NOW)
     folder = tmp_path / "store"
     restore(reference, folder)
     before = stored(folder)
@@ -154,13 +152,13 @@ def test_a_disk_filling_up_mid_fetch_is_a_write_error_and_the_store_stays_as_it_
     with monkeypatch.context() as m:
         DiskFull(at=step).install(m)
         with pytest.raises(WriteError, match=r"could not (write|remove) .*No space left on device"):
-            fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(folder), TICKERS, START)
+            fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(folder), TICKERS, START, now=NOW)
     manifest_written = step > 6  # four price files, the date index, then the manifest
     if not manifest_written:
         assert stored(folder) == before  # and the files it had written are gone again
     assert not [p for p in leftovers(folder) if p.endswith(".tmp")]
-    fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(folder), TICKERS, START)
-    fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(reference), TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(folder), TICKERS, START, now=NOW)
+    fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(reference), TICKERS, START, now=NOW)
     assert stored(folder) == stored(reference)
 
 
@@ -170,7 +168,7 @@ def test_a_disk_filling_up_mid_fetch_is_a_write_error_and_the_store_stays_as_it_
 @pytest.fixture
 def filled(tmp_path) -> tuple[Path, FakeYahoo]:
     fake = FakeYahoo(truth())
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START, now=NOW)
     return tmp_path, fake
 
 
@@ -195,7 +193,7 @@ def test_a_damaged_price_file_is_reported_by_name_and_refetched(filled, damage):
     assert problem is not None and f"{path.name} is corrupt or truncated (checksum mismatch)" in problem
     with pytest.raises(StoreError, match=r"SPY: .*(corrupt|rows).*run `rotation fetch`"):
         store.load_history()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert list(summary.refetched) == ["SPY"]
     assert path.read_bytes() == good  # the same bars, the same bytes
     assert store.load_history().close["SPY"].notna().sum() == 43
@@ -209,7 +207,7 @@ def test_an_altered_date_index_is_not_trusted_and_the_next_fetch_rewrites_it(fil
     reference = PriceStore(folder).load_history().close
     path.write_bytes(good[:60] + bytes([good[60] ^ 0x01]) + good[61:])  # one date moved
     pd.testing.assert_frame_equal(PriceStore(folder).load_history().close, reference)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(folder), TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(folder), TICKERS, START, now=NOW)
     assert path.read_bytes() == good
 
 
@@ -248,7 +246,7 @@ def test_a_corrupt_manifest_is_reported_clearly_and_the_next_fetch_rebuilds_the_
     store = PriceStore(folder)
     with pytest.raises(StoreError, match=r"manifest.json: the store manifest is (unreadable|malformed)"):
         store.load_history()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert "fetching every ticker again" in summary.warnings[0]
     assert sorted(summary.fetched) == sorted(TICKERS) and not summary.failed
     assert json.loads(manifest.read_text())["tickers"] == good["tickers"]
@@ -280,18 +278,24 @@ def test_a_second_fetch_while_one_is_running_is_refused_and_the_first_completes(
         return real_download(*args, **kwargs)
 
     first = YahooSource(
-        download=slow_download, history=fake.history, sleep=lambda s: None, today=lambda: date(2024, 3, 1)
+        download=slow_download, history=fake.history, sleep=lambda s: None, today=date(2024, 3, 1)
     )
     outcome: dict[str, object] = {}
     thread = threading.Thread(
-        target=lambda: outcome.update(summary=fetch_into_store(first, PriceStore(tmp_path), TICKERS, START))
+        target=lambda: outcome.update(
+            summary=fetch_into_store(first, PriceStore(tmp_path), TICKERS, START, now=NOW)
+        )
     )
     thread.start()
     try:
         assert inside.wait(30)
         with pytest.raises(StoreError, match="another rotation run is writing the price store"):
             fetch_into_store(
-                yahoo(FakeYahoo(truth()), date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START
+                yahoo(FakeYahoo(truth()), date(2024, 3, 1)),
+                PriceStore(tmp_path),
+                TICKERS,
+                START,
+                now=NOW,
             )
     finally:
         release.set()
@@ -305,6 +309,10 @@ def test_a_fetch_is_refused_while_another_process_holds_the_store(tmp_path):
     with lock_held_by_another_process(tmp_path / ".lock"):
         with pytest.raises(StoreError, match=r"price store .* \(it holds .lock\); wait for it"):
             fetch_into_store(
-                yahoo(FakeYahoo(truth()), date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START
+                yahoo(FakeYahoo(truth()), date(2024, 3, 1)),
+                PriceStore(tmp_path),
+                TICKERS,
+                START,
+                now=NOW,
             )
     assert not (tmp_path / "manifest.json").exists()

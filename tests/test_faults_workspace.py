@@ -18,13 +18,15 @@ import pytest
 
 from generator import pipeline
 from generator.config import Settings, load_settings
-from generator.data import fetch as fetch_module
 from generator.data.fetch import fetch_into_store
 from generator.data.store import PriceStore
 from generator.issue.posts import stamp_hash
+from generator.issue.weeks import last_friday
+from generator.paths import Layout
 from generator.site import build as publish
 from tests.conftest import make_workspace
 from tests.faults import fake_mkdocs, fast_charts, kill_at_every_step, restore, tree
+from tests.helpers import DEMO, NOW
 from tests.test_store_fetch import yahoo
 from tests.yf_fakes import FakeYahoo, truth_bars
 
@@ -69,7 +71,7 @@ def publish_at(settings: Settings, as_of: date) -> None:
 def demo_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small workspace with the demo prices stored (the snapshot drafts start from)."""
     base = small_workspace(tmp_path_factory.mktemp("faults-base") / "ws")
-    pipeline.fetch_prices(load(base), "demo")
+    pipeline.fetch_prices(load(base), DEMO, now=NOW)
     return base
 
 
@@ -85,7 +87,7 @@ def workspace_at(tmp_path: Path, demo_base: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def last_issue_day(settings: Settings) -> date:
-    return pipeline.last_friday(pipeline.load_prices(settings, "demo").last_day)
+    return last_friday(pipeline.load_prices(settings, DEMO).last_day)
 
 
 @FAULTS
@@ -114,7 +116,7 @@ def test_a_killed_regeneration_under_a_new_name_never_leaves_two_posts_for_a_wee
     shutil.rmtree(snapshot)
     shutil.copytree(ws, snapshot)
     kill_at_every_step(monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day), hard=hard)
-    posts = sorted(p.name for p in pipeline.posts_dir(settings).glob(f"{day.isoformat()}-*"))
+    posts = sorted(p.name for p in Layout.of(settings).posts.glob(f"{day.isoformat()}-*"))
     assert posts == [post.name]
 
 
@@ -132,7 +134,7 @@ def test_a_killed_forced_redraft_keeps_the_editors_text_once(workspace_at, monke
     kill_at_every_step(
         monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day, force=True), hard=hard
     )
-    folder = pipeline.posts_dir(settings)
+    folder = Layout.of(settings).posts
     backups = sorted(folder.glob("*.bak*.txt"))
     assert [b.name for b in backups] == [f"{renamed.stem}.bak1.txt"]
     assert backups[0].read_text(encoding="utf-8") == edited
@@ -148,7 +150,7 @@ def test_a_killed_publish_leaves_the_draft_or_the_published_post(workspace_at, m
     shutil.copytree(ws, snapshot)
     report = kill_at_every_step(monkeypatch, snapshot, ws, lambda: publish_at(settings, day), hard=hard)
     assert report.steps == 1
-    assert "draft: false" in next(pipeline.posts_dir(settings).glob("*.md")).read_text(encoding="utf-8")
+    assert "draft: false" in next(Layout.of(settings).posts.glob("*.md")).read_text(encoding="utf-8")
 
 
 @FAULTS
@@ -178,22 +180,20 @@ def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(
 
 START = date(2024, 1, 1)
 TICKERS = ["IWM", "IWB", "SPY", "QQQ"]
-FIXED_NOW = "2024-04-01T21:00:00+00:00"
 
 
 @MODES
 def test_a_killed_fetch_leaves_the_store_as_it_was_or_is_completed_by_the_next_fetch(
     tmp_path, monkeypatch, hard
 ):
-    monkeypatch.setattr(fetch_module, "utc_now_iso", lambda: FIXED_NOW)
     fake = FakeYahoo({t: truth_bars(t, last="2024-06-28") for t in [*TICKERS, "DIA"]})
     snapshot, folder = tmp_path / "snapshot", tmp_path / "store"
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(snapshot), TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), PriceStore(snapshot), TICKERS, START, now=NOW)
     # Next week: new bars for all, a new ticker, and a dividend that re-bases QQQ's history.
     fake.truth["QQQ"] = fake.truth["QQQ"].assign(**{"Adj Close": fake.truth["QQQ"]["Adj Close"] * 0.99})
 
     def run() -> None:
-        fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(folder), [*TICKERS, "DIA"], START)
+        fetch_into_store(yahoo(fake, date(2024, 4, 1)), PriceStore(folder), [*TICKERS, "DIA"], START, now=NOW)
 
     def committed(killed: dict[str, bytes], before: dict[str, bytes]) -> bool:
         return killed.get("manifest.json") != before.get("manifest.json")

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from generator.cli import cli
 from generator.config import load_settings, normalise_ticker
 from generator.errors import DraftError
+from generator.issue.weeks import last_friday
 from tests.conftest import make_workspace
 from tests.fuzzing import FUZZ, NASTY
 
@@ -192,9 +193,8 @@ def test_a_weekend_drafts_its_friday_and_a_malformed_date_is_a_usage_error(demo_
 
 
 def test_a_holiday_friday_reads_thursday_close():
-    from generator import pipeline
 
-    assert pipeline.last_friday(date(2025, 4, 19)) == date(2025, 4, 18)  # Good Friday: NYSE closed
+    assert last_friday(date(2025, 4, 19)) == date(2025, 4, 18)  # Good Friday: NYSE closed
 
 
 @FUZZ

@@ -11,10 +11,12 @@ from datetime import date
 from pathlib import Path
 
 from generator import pipeline
-from generator.config import Settings, load_settings
+from generator.config import Settings, SourceSpec, load_settings
 from generator.data.prices import history_from_bars
 from generator.data.sources.csvfolder import CsvFolderSource
+from generator.issue.weeks import issue_fridays
 from tests.conftest import make_workspace, shared_folder
+from tests.helpers import DEMO, NOW, draft
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -38,9 +40,8 @@ def _check(name: str, text: str, update: bool) -> None:
 
 def _draft_text(settings: Settings, prices, as_of: date, spec: str, universe=None) -> str:
     jobs: list = []  # plan the charts, do not draw them: the golden is the Markdown
-    result = pipeline.draft_issue(
-        settings, prices, as_of, source_spec=spec, chart_jobs=jobs, universe=universe
-    )
+    source = SourceSpec.parse(spec)
+    result = draft(settings, prices, as_of, source=source, chart_jobs=jobs, universe=universe)
     assert jobs, "the issue links charts"
     return result.outcome.path.read_text(encoding="utf-8")
 
@@ -48,10 +49,10 @@ def _draft_text(settings: Settings, prices, as_of: date, spec: str, universe=Non
 def test_demo_draft_of_the_small_cap_breakout_week_matches_its_golden(tmp_path, update_golden):
     settings = load_settings(make_workspace(tmp_path / "ws") / "newsletter.toml")
     as_of = date(2025, 10, 24)
-    pipeline.fetch_prices(settings, "demo")
-    members = pipeline.seed_demo_universe(settings, pipeline.issue_fridays(date(2025, 7, 4), as_of))
-    pipeline.fetch_prices(settings, "demo", tickers=[*settings.tickers, *members])
-    ws = pipeline.open_workspace(settings, "demo")
+    pipeline.fetch_prices(settings, DEMO, now=NOW)
+    members = pipeline.seed_demo_universe(settings, issue_fridays(date(2025, 7, 4), as_of))
+    pipeline.fetch_prices(settings, DEMO, now=NOW, tickers=[*settings.tickers, *members])
+    ws = pipeline.draft_inputs(settings, DEMO)
     text = _draft_text(settings, ws.prices, as_of, "demo", ws.universe)
     assert "IWM/IWB" in text and "Synthetic data" in text
     _check("demo-2025-10-24.md", text, update_golden)

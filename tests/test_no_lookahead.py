@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from generator import pipeline
 from generator.config import load_settings
 from generator.data.prices import PriceHistory
 from tests.conftest import make_workspace
+from tests.helpers import draft
 
 
 def _scramble_after(prices: PriceHistory, day: date) -> PriceHistory:
@@ -25,7 +25,7 @@ def _scramble_after(prices: PriceHistory, day: date) -> PriceHistory:
 
 def _draft(folder: Path, prices: PriceHistory, as_of: date) -> dict[str, bytes]:
     settings = load_settings(make_workspace(folder) / "newsletter.toml")
-    pipeline.draft_issue(settings, prices, as_of, source_spec="demo")
+    draft(settings, prices, as_of)
     content = settings.content_dir
     return {p.relative_to(content).as_posix(): p.read_bytes() for p in content.rglob("*") if p.is_file()}
 

@@ -12,6 +12,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from generator import pipeline
+from generator.calls.ledger import published_issues
+from generator.paths import Layout
 from generator.site.build import mkdocs_env
 from generator.site.linkcheck import check_site
 from tests.conftest import DEMO_WEEKS, BuiltDemo
@@ -47,7 +49,7 @@ def test_strict_mkdocs_build_prints_no_warning(built_demo: BuiltDemo, tmp_path: 
 
 
 def test_the_ledger_has_every_call_with_a_page_and_a_chart(built_demo: BuiltDemo):
-    issues = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)
+    issues = published_issues(Layout.of(built_demo.settings).posts, built_demo.settings.tickers)
     calls = [c for i in issues for c in i.calls]
     assert len(issues) == DEMO_WEEKS and calls
     ledger = (built_demo.site / "calls" / "index.html").read_text()
@@ -60,7 +62,7 @@ def test_the_ledger_has_every_call_with_a_page_and_a_chart(built_demo: BuiltDemo
 
 
 def test_ticker_pages_gather_issues_chart_state_and_calls(built_demo: BuiltDemo):
-    issues = pipeline.published_issues(pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers)
+    issues = published_issues(Layout.of(built_demo.settings).posts, built_demo.settings.tickers)
     lead = issues[-1].tags[0]
     page = (built_demo.site / "tickers" / lead.lower() / "index.html").read_text()
     assert "Signal state" in page and f"assets/tickers/{lead.lower()}.png" in page
@@ -94,8 +96,8 @@ def test_feeds_list_issues_only_with_absolute_links_and_dates_from_front_matter(
 
 def test_each_issue_has_a_social_card_in_its_meta(built_demo: BuiltDemo):
     url = built_demo.settings.site.url
-    for issue in pipeline.published_issues(
-        pipeline.posts_dir(built_demo.settings), built_demo.settings.tickers
+    for issue in published_issues(
+        Layout.of(built_demo.settings).posts, built_demo.settings.tickers
     ):
         card = built_demo.site / "assets" / "social" / f"{issue.slug}.png"
         assert card.is_file()

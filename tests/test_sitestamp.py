@@ -11,6 +11,7 @@ from generator import pipeline
 from generator.cli import cli
 from generator.config import Settings, load_settings
 from generator.errors import PublishError
+from generator.site import build
 from generator.site import stamp as sitestamp
 
 
@@ -33,7 +34,7 @@ class FakeMkDocs:
 @pytest.fixture
 def fake_mkdocs(monkeypatch: pytest.MonkeyPatch) -> FakeMkDocs:
     fake = FakeMkDocs()
-    monkeypatch.setattr(pipeline, "run_mkdocs_build", fake)
+    monkeypatch.setattr(build, "run_mkdocs_build", fake)
     return fake
 
 

@@ -15,6 +15,7 @@ from generator.data.sources.demo import DemoSource
 from generator.data.sources.yahoo import YahooSource
 from generator.data.store import PriceStore
 from generator.errors import FetchError, StoreError
+from tests.helpers import NOW
 from tests.yf_fakes import FakeYahoo, truth_bars
 
 START = date(2024, 1, 1)
@@ -22,9 +23,7 @@ TICKERS = ["IWM", "IWB", "SPY", "QQQ"]
 
 
 def yahoo(fake: FakeYahoo, today: date) -> YahooSource:
-    return YahooSource(
-        download=fake.download, history=fake.history, sleep=lambda s: None, today=lambda: today
-    )
+    return YahooSource(download=fake.download, history=fake.history, sleep=lambda s: None, today=today)
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def stored_closes(store: PriceStore) -> dict[str, pd.Series]:
 
 def test_a_first_fetch_stores_every_ticker_with_a_manifest(fake, tmp_path):
     store = PriceStore(tmp_path)
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert sorted(summary.fetched) == sorted(TICKERS) and not summary.failed
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["source"] == "yfinance" and manifest["calendar"] == "XNYS"
@@ -53,9 +52,11 @@ def test_a_first_fetch_stores_every_ticker_with_a_manifest(fake, tmp_path):
 
 def test_a_second_fetch_asks_only_for_the_overlap_and_appends(fake, tmp_path):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, overlap_sessions=10)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, overlap_sessions=10, now=NOW)
     fake.downloads.clear()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 15)), store, TICKERS, START, overlap_sessions=10)
+    summary = fetch_into_store(
+        yahoo(fake, date(2024, 3, 15)), store, TICKERS, START, overlap_sessions=10, now=NOW
+    )
     assert sorted(summary.fetched) == sorted(TICKERS) and not summary.refetched
     ((asked, since, end),) = fake.downloads
     assert since == date(2024, 2, 15) and end == date(2024, 3, 15)  # 10 sessions before 2024-02-29
@@ -66,20 +67,20 @@ def test_a_second_fetch_asks_only_for_the_overlap_and_appends(fake, tmp_path):
 
 def test_an_up_to_date_store_makes_no_request(fake, tmp_path):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     fake.downloads.clear()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert fake.downloads == [] and sorted(summary.up_to_date) == sorted(TICKERS)
 
 
 def test_adjusted_history_changed_inside_the_overlap_refetches_the_whole_history(fake, tmp_path):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     # A dividend goes ex on 2024-03-08: every earlier adjusted close of IWM is re-based.
     truth = fake.truth["IWM"]
     truth.loc[truth.index < "2024-03-08", "Adj Close"] *= 0.99
     fake.downloads.clear()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 15)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 15)), store, TICKERS, START, now=NOW)
     assert summary.refetched == {"IWM": "the adjusted history changed inside the overlap (dividend or split)"}
     assert fake.downloads[-1][0] == ["IWM"] and fake.downloads[-1][1] == START
     history = store.load_history()
@@ -99,7 +100,7 @@ def test_overlap_comparison_ignores_nothing_but_identity():
 
 def test_a_crash_while_writing_the_third_ticker_leaves_the_store_as_it_was(fake, tmp_path, monkeypatch):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     before_manifest = (tmp_path / "manifest.json").read_bytes()
     before = stored_closes(store)
 
@@ -114,7 +115,7 @@ def test_a_crash_while_writing_the_third_ticker_leaves_the_store_as_it_was(fake,
 
     monkeypatch.setattr(PriceStore, "write_bars", failing_write)
     with pytest.raises(OSError, match="injected"):
-        fetch_into_store(yahoo(fake, date(2024, 4, 1)), store, TICKERS, START)
+        fetch_into_store(yahoo(fake, date(2024, 4, 1)), store, TICKERS, START, now=NOW)
     monkeypatch.undo()
 
     assert (tmp_path / "manifest.json").read_bytes() == before_manifest
@@ -125,7 +126,7 @@ def test_a_crash_while_writing_the_third_ticker_leaves_the_store_as_it_was(fake,
     for ticker, entry in json.loads(before_manifest)["tickers"].items():
         assert store.problem_with(ticker, entry) is None
     # The next run completes and removes the orphaned files of the failed one.
-    summary = fetch_into_store(yahoo(fake, date(2024, 4, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 4, 1)), store, TICKERS, START, now=NOW)
     assert sorted(summary.fetched) == sorted(TICKERS)
     assert len(list((tmp_path / "prices").glob("*.parquet"))) == len(TICKERS)
     assert not list((tmp_path / "prices").glob("*.tmp"))
@@ -133,14 +134,14 @@ def test_a_crash_while_writing_the_third_ticker_leaves_the_store_as_it_was(fake,
 
 def test_a_truncated_parquet_file_is_detected_and_refetched(fake, tmp_path):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     entry = json.loads((tmp_path / "manifest.json").read_text())["tickers"]["SPY"]
     path = tmp_path / entry["file"]
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(StoreError, match="SPY: the store file .* is corrupt .*run `rotation fetch`"):
         store.load_history()
     fake.downloads.clear()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert list(summary.refetched) == ["SPY"] and "checksum mismatch" in summary.refetched["SPY"]
     assert fake.downloads == [(["SPY"], START, date(2024, 3, 1))]
     assert store.load_history().close["SPY"].notna().sum() == 43
@@ -148,10 +149,10 @@ def test_a_truncated_parquet_file_is_detected_and_refetched(fake, tmp_path):
 
 def test_a_missing_file_is_refetched_too(fake, tmp_path):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     entry = json.loads((tmp_path / "manifest.json").read_text())["tickers"]["QQQ"]
     (tmp_path / entry["file"]).unlink()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert "is missing" in summary.refetched["QQQ"]
 
 
@@ -160,17 +161,17 @@ def test_a_second_concurrent_run_is_refused_clearly(fake, tmp_path):
     holder = FileLock(tmp_path / ".lock")
     with holder:
         with pytest.raises(StoreError, match="another rotation run is writing the price store .*wait for it"):
-            fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+            fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert not (tmp_path / "manifest.json").exists()
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)  # free again
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)  # free again
 
 
 def test_a_failed_ticker_keeps_its_bars_and_becomes_a_data_note(fake, tmp_path):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     fake.batch_failures.add("QQQ")
     fake.rate_limited["QQQ"] = 99
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 15)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 15)), store, TICKERS, START, now=NOW)
     assert [f.ticker for f in summary.failed] == ["QQQ"]
     history = store.load_history(["QQQ", "IWM", "ZZZ"])
     assert history.close["QQQ"].last_valid_index() == pd.Timestamp("2024-02-29")
@@ -182,11 +183,11 @@ def test_a_failed_ticker_keeps_its_bars_and_becomes_a_data_note(fake, tmp_path):
 
 def test_an_unreadable_manifest_is_rebuilt_by_the_next_fetch(fake, tmp_path):
     store = PriceStore(tmp_path)
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     (tmp_path / "manifest.json").write_text("{ not json")
     with pytest.raises(StoreError, match="manifest is unreadable"):
         store.load_history()
-    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    summary = fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     assert summary.warnings and "fetching every ticker again" in summary.warnings[0]
     assert sorted(store.load_history().close.columns) == sorted(TICKERS)
 
@@ -195,7 +196,7 @@ def test_load_history_matches_the_reference_assembly(tmp_path):
     source = DemoSource()
     result = source.fetch(["SPY", "XLC", "ARKX"], date(2005, 1, 1))
     store = PriceStore(tmp_path)
-    fetch_into_store(source, store, ["SPY", "XLC", "ARKX"], date(2005, 1, 1))
+    fetch_into_store(source, store, ["SPY", "XLC", "ARKX"], date(2005, 1, 1), now=NOW)
     loaded = store.load_history(["SPY", "XLC", "ARKX"])
     reference = history_from_bars(result.bars)
     for name in ("close", "adj_close", "high", "low", "volume"):
@@ -220,17 +221,17 @@ def test_demo_fetch_is_fast_and_a_rerun_writes_nothing(tmp_path):
     store = PriceStore(tmp_path)
     tickers = ["SPY", "IWB", "IWM", "IWR", "IWC", "XLK", "XLE", "XLF", "PSCT", "ARKX"]
     started = time.perf_counter()
-    fetch_into_store(DemoSource(), store, tickers, date(2005, 1, 1))
+    fetch_into_store(DemoSource(), store, tickers, date(2005, 1, 1), now=NOW)
     assert time.perf_counter() - started < 1.0
     files = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "prices").iterdir()}
-    summary = fetch_into_store(DemoSource(), store, tickers, date(2005, 1, 1))
+    summary = fetch_into_store(DemoSource(), store, tickers, date(2005, 1, 1), now=NOW)
     assert sorted(summary.up_to_date) == sorted(tickers) and summary.notes == []
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "prices").iterdir()} == files
 
 
 def test_nothing_to_fetch_is_an_error(tmp_path):
     with pytest.raises(FetchError, match="no tickers to fetch"):
-        fetch_into_store(DemoSource(), PriceStore(tmp_path), [" "], START)
+        fetch_into_store(DemoSource(), PriceStore(tmp_path), [" "], START, now=NOW)
 
 
 def test_store_files_are_named_by_content(tmp_path):
@@ -248,7 +249,7 @@ def test_the_date_index_lets_a_load_read_each_file_once_and_is_not_trusted_blind
 ):
     store = PriceStore(tmp_path)
     fake.drop_days["QQQ"] = ["2024-02-14"]
-    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START)
+    fetch_into_store(yahoo(fake, date(2024, 3, 1)), store, TICKERS, START, now=NOW)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["dates"]["rows"] == 43 and (tmp_path / manifest["dates"]["file"]).is_file()
     reads: list[bool] = []

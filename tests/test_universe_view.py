@@ -5,10 +5,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from generator import pipeline
-from generator.charts import ChartFrame
 from generator.data.prices import history_from_bars
-from generator.issue.universe import UniverseData, members_as_of, universe_view
+from generator.data.universe import UniverseData, members_as_of
+from generator.issue.charts import plan_charts
+from generator.issue.universe import universe_view
+from generator.paths import Layout
 from generator.signals import compute_signals
 
 
@@ -54,8 +55,7 @@ def test_the_breadth_chart_uses_the_members_of_the_issue_week_only(settings, dem
     data = UniverseData(_snapshots(), stocks)
     history = demo_prices.as_of(as_of)
     report = compute_signals(history, settings, as_of)
-    frame = ChartFrame("Rotation Desk", as_of, "test")
-    refs, jobs = pipeline.plan_charts(settings, history, report, as_of, frame, [], data)
+    refs, jobs = plan_charts(settings, Layout.of(settings), history, report, [], data)
     (breadth,) = [j for j in jobs if j.path.name == "breadth.png"]
     assert "universe" in refs["breadth"].caption
     # CCC joined the screen on 2025-01-10, after this issue: it must not count.

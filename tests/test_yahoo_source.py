@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ from generator.data.fetch import fetch_into_store
 from generator.data.sources.yahoo import YahooSource, history_to_bars, split_download_frame
 from generator.data.store import PriceStore
 from generator.errors import FetchError
+from tests.helpers import NOW
 from tests.yf_fakes import FakeYahoo, download_frame, truth_bars
 
 TODAY = date(2024, 3, 29)
@@ -23,7 +24,7 @@ def make_source(fake: FakeYahoo, waited: list[float] | None = None, **kw) -> Yah
         download=fake.download,
         history=fake.history,
         sleep=(waited.append if waited is not None else lambda s: None),
-        today=lambda: TODAY,
+        today=TODAY,
         **kw,
     )
 
@@ -97,7 +98,7 @@ def test_an_empty_frame_is_a_failure_named_with_its_reason(fake):
 
 def test_an_all_failed_fetch_raises_naming_the_symbols(fake, tmp_path):
     with pytest.raises(FetchError, match=r"ZZZZ .*; QQQQ|QQQQ .*; ZZZZ"):
-        fetch_into_store(make_source(fake), PriceStore(tmp_path), ["zzzz", "qqqq"], START)
+        fetch_into_store(make_source(fake), PriceStore(tmp_path), ["zzzz", "qqqq"], START, now=NOW)
     assert not (tmp_path / "manifest.json").exists()
 
 
@@ -137,7 +138,6 @@ def test_after_one_ticker_gives_up_on_rate_limits_the_rest_are_not_waited_for(fa
 def test_the_cli_names_a_ticker_that_never_recovered(fake, runner, workspace, monkeypatch):
     from generator import pipeline
     from generator.cli import cli
-
     fake.batch_failures.add("IWM")
     fake.rate_limited["IWM"] = 99
     monkeypatch.setattr(pipeline, "make_source", lambda *a, **k: make_source(fake))
@@ -259,7 +259,7 @@ def test_contract_with_the_real_yf_download(monkeypatch, caplog):
     # Through the adapter, warnings stay errors (the mark): it must contain them itself.
     _ContractTicker.limited = {"IWB": 1}
     waited: list[float] = []
-    source = YahooSource(sleep=waited.append, today=lambda: date(2024, 2, 1), backoff_s=(5,))
+    source = YahooSource(sleep=waited.append, today=date(2024, 2, 1), backoff_s=(5,))
     result = source.fetch(["iwm", "iwb"], START)  # real download(), then real Ticker(...).history() retry
     assert sorted(result.bars) == ["IWB", "IWM"] and not result.failures
     assert result.bars["IWB"].index.dtype == "datetime64[ns]"
@@ -268,7 +268,7 @@ def test_contract_with_the_real_yf_download(monkeypatch, caplog):
 
 @pytest.mark.network
 def test_live_yahoo_smoke(tmp_path):
-    source = YahooSource(tz_cache_dir=tmp_path / "yf")
+    source = YahooSource(tz_cache_dir=tmp_path / "yf", today=datetime.now(UTC).date())
     end = source.default_end()
     assert end is not None
     result = source.fetch(["IWM", "IWB"], end - pd.Timedelta(days=20).to_pytimedelta())

@@ -8,7 +8,7 @@ editor closed a call in a later issue, always agrees with the posts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ import pandas as pd
 
 from generator.calls.model import Call, horizon_end, is_text, parse_call
 from generator.calls.scoring import CallScore, score_call
-from generator.config import normalise_ticker
+from generator.config import SourceSpec, normalise_ticker
 from generator.data.prices import PriceHistory
 from generator.errors import DraftError
 from generator.frontmatter import read_front_matter
@@ -232,3 +232,38 @@ def open_scores_as_of(issues: Sequence[PublishedIssue], prices: PriceHistory, as
         if horizon_end(call, issue.as_of) > last_session
     ]
     return [s for s in scores if not s.ended]
+
+
+def score_published(
+    issues: Sequence[PublishedIssue], load_prices: Callable[[SourceSpec], PriceHistory]
+) -> tuple[list[CallScore], PriceHistory | None]:
+    """Score every call with the prices of the source its issue was drafted from.
+
+    Returns the scores and the prices of the newest issue's source (for the ticker pages);
+    no prices when nothing is published. A source whose issues made no call is not loaded,
+    unless it is the newest issue's.
+    """
+    scores: list[CallScore] = []
+    latest: PriceHistory | None = None
+    newest = issues[-1].source if issues else None
+    for text in sorted({i.source for i in issues}):
+        group = [i for i in issues if i.source == text]
+        if not any(i.calls for i in group) and text != newest:
+            continue
+        prices = load_prices(_source_of(group))
+        if text == newest:
+            latest = prices
+        scores.extend(score_ledger(group, prices, prices.last_day))
+    return scores, latest
+
+
+def _source_of(issues: Sequence[PublishedIssue]) -> SourceSpec:
+    """The source these issues' ``rotation.source_spec`` names; DraftError naming them if it is none."""
+    try:
+        return SourceSpec.parse(issues[0].source)
+    except ValueError:
+        names = ", ".join(i.path.name for i in issues)
+        raise DraftError(
+            f"{names}: rotation.source_spec {issues[0].source!r} names no price source "
+            "('yfinance', 'demo' or 'csv:PATH'); set the one the issue was drafted from"
+        ) from None

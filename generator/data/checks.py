@@ -5,7 +5,8 @@ and an issue can carry it as a "data note" (DESIGN.md principle 4). ``note.day``
 the finding became knowable, so ``PriceHistory.as_of`` never shows an issue a note about
 bars it could not have seen.
 
-Checks and formulas (thresholds in ``CheckThresholds``; defaults tuned on ../shared/data):
+Checks and formulas (thresholds in ``[fetch]``, ``config.FetchSettings``; defaults tuned on
+../shared/data):
 
 - ``stale``: the last bar is more than ``stale_after_sessions`` sessions before the reference
   session (the last completed session for a live source, else the newest bar of the set).
@@ -31,33 +32,22 @@ Checks and formulas (thresholds in ``CheckThresholds``; defaults tuned on ../sha
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from generator.config import FetchSettings
 from generator.data.frames import columns_of, stack_wide
 from generator.data.prices import DataNote
 
 DAY_NS = 86_400_000_000_000
 
 
-@dataclass(frozen=True)
-class CheckThresholds:
-    """How far out of line data must be before it is reported."""
-
-    stale_after_sessions: int = 3
-    max_gap_sessions: int = 5
-    bad_print_sigma: float = 12.0
-    bad_print_min_move_pct: float = 10.0
-    bad_print_revert_frac: float = 0.7
-    flat_run_sessions: int = 20
-    basis_jump_pct: float = 10.0
-    basis_drift_pct: float = 0.5
-    vol_window_sessions: int = 63
-    min_cross_section: int = 5
-    min_daily_vol: float = 0.002
+# Bad prints (not settings: they shape the robust scale, not what counts as out of line).
+VOL_WINDOW_SESSIONS = 63  # the median absolute excess return is taken over this many sessions
+MIN_CROSS_SECTION = 5  # the market move needs at least this many tickers trading that day
+MIN_DAILY_VOL = 0.002  # floor of the robust daily scale (0.2%), so a flat series is not hair-trigger
 
 
 def check_bars(
@@ -66,13 +56,14 @@ def check_bars(
     sessions: pd.DatetimeIndex | None,
     reference_day: date | None = None,
     one_close: Iterable[str] = (),
-    thresholds: CheckThresholds | None = None,
+    limits: FetchSettings | None = None,
 ) -> list[DataNote]:
     """Every finding about ``bars`` (per-ticker normalised frames), sorted by ticker and day.
 
-    ``sessions`` is the exchange calendar the bars should follow (None: weekdays).
+    ``sessions`` is the exchange calendar the bars should follow (None: weekdays); ``limits``
+    the thresholds of ``[fetch]`` (its defaults without one).
     """
-    limits = thresholds or CheckThresholds()
+    limits = limits or FetchSettings()
     tickers = [t for t, f in bars.items() if len(f)]
     if not tickers:
         return []
@@ -157,7 +148,7 @@ def _missing(
     tickers: list[str],
     calendar: pd.DatetimeIndex,
     daily: np.ndarray,
-    limits: CheckThresholds,
+    limits: FetchSettings,
 ) -> list[DataNote]:
     """Sessions without a bar inside each ticker's own first..last range."""
     present = ~np.isnan(close)
@@ -202,7 +193,7 @@ def _stale(
     calendar: pd.DatetimeIndex,
     reference_day: date | None,
     daily: np.ndarray,
-    limits: CheckThresholds,
+    limits: FetchSettings,
 ) -> list[DataNote]:
     present = ~np.isnan(close)
     last_rows = len(index) - 1 - present[::-1].argmax(axis=0)
@@ -233,23 +224,23 @@ def _returns(close: np.ndarray) -> np.ndarray:
 
 
 def _bad_prints(
-    index: pd.DatetimeIndex, close: np.ndarray, tickers: list[str], daily: np.ndarray, limits: CheckThresholds
+    index: pd.DatetimeIndex, close: np.ndarray, tickers: list[str], daily: np.ndarray, limits: FetchSettings
 ) -> list[DataNote]:
     r = _returns(close)
     traded = ~np.isnan(r)
     market = np.zeros(len(index))
-    enough = traded.sum(axis=1) >= limits.min_cross_section
+    enough = traded.sum(axis=1) >= MIN_CROSS_SECTION
     if enough.any():
         market[enough] = np.nanmedian(r[enough], axis=1)
     excess = r - market[:, None]
     scale = (
         pd.DataFrame(np.abs(excess))
-        .rolling(limits.vol_window_sessions, min_periods=20)
+        .rolling(VOL_WINDOW_SESSIONS, min_periods=20)
         .median()
         .shift(1)
         .to_numpy()
     )
-    scale = np.maximum(1.4826 * scale, limits.min_daily_vol)
+    scale = np.maximum(1.4826 * scale, MIN_DAILY_VOL)
     min_move = limits.bad_print_min_move_pct / 100
     with np.errstate(invalid="ignore"):
         candidate = (np.abs(excess) > limits.bad_print_sigma * scale) & (np.abs(excess) > min_move)
@@ -292,7 +283,7 @@ def _bad_prints(
 
 
 def _flat(
-    index: pd.DatetimeIndex, close: np.ndarray, tickers: list[str], limits: CheckThresholds
+    index: pd.DatetimeIndex, close: np.ndarray, tickers: list[str], limits: FetchSettings
 ) -> list[DataNote]:
     prev = pd.DataFrame(close).ffill().shift(1).to_numpy()
     same = ~np.isnan(close) & (close == prev)
@@ -321,7 +312,7 @@ def _basis(
     adj: np.ndarray,
     tickers: list[str],
     skip: set[str],
-    limits: CheckThresholds,
+    limits: FetchSettings,
 ) -> list[DataNote]:
     with np.errstate(divide="ignore", invalid="ignore"):
         log_q = np.log(adj / close)

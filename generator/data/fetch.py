@@ -15,19 +15,21 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from generator.data.checks import CheckThresholds, check_bars
+from generator.config import FetchSettings
+from generator.data.checks import check_bars
 from generator.data.frames import union_of_days
 from generator.data.notes import note_from_json, note_to_json, summarise
 from generator.data.prices import DataNote
-from generator.data.sources import FetchFailure, PriceSource, SourceResult
-from generator.data.store import PriceStore, StoredFile, utc_now_iso
+from generator.data.sources.base import FetchFailure, PriceSource, SourceResult
+from generator.data.store import PriceStore, StoredFile
+from generator.data.universe import latest_universe_tickers
 from generator.errors import FetchError, StoreError
 
 TickerProgress = Callable[[int], None]
@@ -90,7 +92,31 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def session_calendar(kind: str, first: date, last: date) -> pd.DatetimeIndex | None:
+def fetch_targets(
+    source: PriceSource,
+    store: PriceStore,
+    asked: Sequence[str] | None,
+    configured: Sequence[str],
+    *,
+    with_universe: bool = False,
+) -> list[str]:
+    """What `rotation fetch` asks the source for: the tickers ``asked``, else every ticker the
+    source can list (a ``csv:`` folder's files), else the ``configured`` universe; with
+    ``with_universe`` also the stocks of the latest `rotation universe` snapshot in ``store``.
+    """
+    listed = source.available_tickers()
+    wanted = list(asked) if asked else listed if listed is not None else list(configured)
+    if with_universe:
+        wanted += latest_universe_tickers(store.folder)
+    return list(dict.fromkeys(wanted))
+
+
+def manifest_time(now: datetime) -> str:
+    """A fetch's time as the manifest records it: UTC, whole seconds, ISO 8601."""
+    return now.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def session_calendar(kind: str, first: date, last: date, *, today: date) -> pd.DatetimeIndex | None:
     """Exchange sessions from ``first`` to ``last`` (None: plain weekdays, the demo's calendar)."""
     if kind != "XNYS":
         return None
@@ -105,7 +131,7 @@ def session_calendar(kind: str, first: date, last: date) -> pd.DatetimeIndex | N
 
         # One calendar from 1990 to the end of next year: exchange_calendars caches it by these
         # arguments, so a process builds it once (about 0.4 s) whatever dates are asked for.
-        horizon = f"{max(end.year, date.today().year) + 1}-12-31"
+        horizon = f"{max(end.year, today.year) + 1}-12-31"
         calendar = xc.get_calendar("XNYS", start=CALENDAR_FIRST_DAY.isoformat(), end=horizon)
         sessions = pd.DatetimeIndex(calendar.sessions, name="date").as_unit("ns")
     return sessions[(sessions >= pd.Timestamp(start)) & (sessions <= pd.Timestamp(end))]
@@ -118,13 +144,18 @@ def fetch_into_store(
     start: date,
     end: date | None = None,
     *,
+    now: datetime,
     overlap_sessions: int = 10,
     full: bool = False,
-    thresholds: CheckThresholds | None = None,
+    limits: FetchSettings | None = None,
     chunk_size: int = 100,
     progress: TickerProgress | None = None,
 ) -> FetchSummary:
-    """Fetch ``tickers`` from ``source`` into ``store``; the manifest is written last, under the lock."""
+    """Fetch ``tickers`` from ``source`` into ``store``; the manifest is written last, under the lock.
+
+    ``now`` (an aware time, read once by the CLI) is the fetch time the manifest records;
+    ``limits`` the data-check thresholds of ``[fetch]``.
+    """
     wanted = list(dict.fromkeys(t.strip().upper() for t in tickers if t.strip()))
     if not wanted:
         raise FetchError("no tickers to fetch; list some with --tickers or in newsletter.toml")
@@ -154,7 +185,7 @@ def fetch_into_store(
                 f"{source.label} returned no prices: " + "; ".join(str(f) for f in summary.failed)
             )
         try:
-            _store_and_check(run, store, manifest, entries, summary, start, thresholds)
+            _store_and_check(run, store, manifest, entries, summary, start, limits, now)
         except Exception:
             _drop_unreferenced(store)
             raise
@@ -337,20 +368,21 @@ def _store_and_check(
     entries: dict[str, Any],
     summary: FetchSummary,
     start: date,
-    thresholds: CheckThresholds | None,
+    limits: FetchSettings | None,
+    now_time: datetime,
 ) -> None:
     """Write changed files, run the checks, then write the manifest (last)."""
     source, final = run.source, run.final
     one_close = {t for t in final if t in run.one_close or entries.get(t, {}).get("one_close")}
     changed = [t for t in final if t in summary.fetched]
     stored: dict[str, StoredFile] = {t: store.write_bars(t, final[t]) for t in changed}
-    notes = _checks(source, final, one_close, run.end, thresholds)
+    notes = _checks(source, final, one_close, run.end, limits, now_time.date())
     # Notes the source made (CSV rows, one close) stand until the ticker is read again.
     fresh = {n.ticker for n in run.notes}
     notes += [n for n in run.notes if n.ticker in final]
     notes += [_old for t in final if t not in fresh for _old in _source_notes(entries.get(t, {}))]
     summary.notes = sorted(notes, key=lambda n: (n.ticker, n.day or date.min, n.kind, n.message))
-    now = utc_now_iso()
+    now = manifest_time(now_time)
     digests = source.fingerprints(
         changed + [t for t in final if "source_fingerprint" not in entries.get(t, {})]
     )
@@ -420,14 +452,15 @@ def _checks(
     final: dict[str, pd.DataFrame],
     one_close: set[str],
     end: date | None,
-    thresholds: CheckThresholds | None,
+    limits: FetchSettings | None,
+    today: date,
 ) -> list[DataNote]:
     if not final:
         return []
     first = min(f.index[0] for f in final.values()).date()
     last = max(f.index[-1] for f in final.values()).date()
     live_end = end if source.default_end() is not None else None
-    sessions = session_calendar(source.calendar, first, max(last, live_end or last))
+    sessions = session_calendar(source.calendar, first, max(last, live_end or last), today=today)
     reference: date | None = None
     if live_end is not None and sessions is not None:
         before = sessions[sessions < pd.Timestamp(live_end)]
@@ -435,5 +468,5 @@ def _checks(
     if sessions is not None:
         sessions = sessions[sessions <= pd.Timestamp(max(last, reference or last))]
     return check_bars(
-        final, sessions=sessions, reference_day=reference, one_close=one_close, thresholds=thresholds
+        final, sessions=sessions, reference_day=reference, one_close=one_close, limits=limits
     )

@@ -22,12 +22,11 @@ import hashlib
 import io
 import json
 import os
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -55,14 +54,6 @@ MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".lock"
 STORE_FORMAT = 2
 WIDE_COLUMNS = ("close", "adj_close", "high", "low", "volume")
-
-
-def source_key(spec: str) -> str:
-    """A folder name for a source spec: ``demo``, ``yfinance``, ``csv-<folder name>``."""
-    if spec.startswith("csv:"):
-        name = Path(spec[4:]).expanduser().resolve().name or "root"
-        return "csv-" + re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", spec)
 
 
 @dataclass(frozen=True)
@@ -253,12 +244,16 @@ class PriceStore:
             return None
         return dates if len(dates) == int(entry.get("rows", -1)) else None
 
-    def load_history(self, tickers: Sequence[str] | None = None) -> PriceHistory:
-        """Wide frames for ``tickers`` (default: everything stored), with the manifest's notes."""
+    def load_history(
+        self, tickers: Sequence[str] | None = None, *, names: Mapping[str, str] | None = None
+    ) -> PriceHistory:
+        """Wide frames for ``tickers`` (default: everything stored), with the manifest's notes and
+        the display ``names`` of the tickers.
+        """
         for attempt in (1, 2):
             manifest = self.read_manifest()
             try:
-                return self._load(manifest, tickers)
+                return replace(self._load(manifest, tickers), names=dict(names or {}))
             except StoreError:
                 # A concurrent fetch may have replaced a file between our manifest read and the
                 # file read; the new manifest points at the new files. Retry once.
@@ -400,8 +395,3 @@ def _iso_day(value: Any) -> bool:
     except ValueError:
         return False
     return True
-
-
-def utc_now_iso() -> str:
-    """Fetch time for the manifest (the clock stays at the edge)."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from generator.data.prices import PriceHistory
+from generator.data.store import PriceStore
 from generator.errors import FetchError, StoreError
 from generator.fsio import atomic_write_bytes
 
@@ -180,6 +182,35 @@ def latest_universe_tickers(store_folder: Path) -> list[str]:
     return [str(t) for t in rows.column("ticker").to_pylist() if t]
 
 
+@dataclass(frozen=True)
+class UniverseData:
+    """Everything stored about the universe: every snapshot, and the members' prices."""
+
+    snapshots: pd.DataFrame = field(repr=False)  # rows of every snapshot, with a `snapshot` column
+    prices: PriceHistory | None = field(default=None, repr=False)
+
+
+def members_as_of(data: UniverseData, as_of: date) -> list[str]:
+    """Tickers of the latest snapshot on or before ``as_of`` (none before the first snapshot)."""
+    known = data.snapshots.loc[data.snapshots["snapshot"] <= pd.Timestamp(as_of)]
+    if known.empty:
+        return []
+    rows = known.loc[known["snapshot"] == known["snapshot"].max()]
+    return [str(t) for t in rows["ticker"].dropna()]
+
+
+def load_universe(store: PriceStore) -> UniverseData | None:
+    """Every stored snapshot and the stored prices of their members (None without a snapshot)."""
+    snapshots = load_snapshots(store.folder)
+    if snapshots.empty:
+        return None
+    members = sorted(set(snapshots["ticker"].dropna().astype(str)))
+    held = set(store.read_manifest().get("tickers", {}))
+    stored = [t for t in members if t in held]
+    prices = store.load_history(stored) if stored else None
+    return UniverseData(snapshots, prices)
+
+
 # --- history questions ---------------------------------------------------------------------
 
 
@@ -291,7 +322,7 @@ def screen_from_settings(smallcap: Any, *, min_dollar_volume_usd: float | None =
 
 
 def refresh_universe(
-    raw_rows: Callable[[Screen], pd.DataFrame], screen: Screen, store: Any, day: date
+    raw_rows: Callable[[Screen], pd.DataFrame], screen: Screen, store: PriceStore, day: date
 ) -> UniverseRun:
     """Screen ``raw_rows(screen)``, store the dated snapshot (under the store's lock), rank short interest."""
     with store.lock():
@@ -303,3 +334,20 @@ def refresh_universe(
         path = save_snapshot(store.folder, day, result.rows)
         history = short_interest_history(load_snapshots(store.folder, through=day))
     return UniverseRun(day, screen, result, path, short_interest_record(history))
+
+
+def seed_snapshots(
+    rows_on: Callable[[Screen, date], pd.DataFrame], screen: Screen, store: PriceStore, days: Sequence[date]
+) -> list[str]:
+    """A dated snapshot for each of ``days`` (under the store's lock); every member's ticker.
+
+    The demo seeds one per issue week, so a backfill reads each week the universe as it stood
+    that week (no survivorship).
+    """
+    members: set[str] = set()
+    with store.lock():
+        for day in days:
+            rows = apply_screen(rows_on(screen, day), screen).rows
+            save_snapshot(store.folder, day, rows)
+            members.update(rows["ticker"].astype(str))
+    return sorted(members)

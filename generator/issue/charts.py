@@ -37,11 +37,13 @@ from generator.charts import (
     chart_variants,
     dark_path,
     draw_charts,
+    source_line,
 )
 from generator.config import Settings
 from generator.data.prices import PriceHistory
+from generator.data.universe import UniverseData, members_as_of
 from generator.frontmatter import read_front_matter
-from generator.issue.universe import UniverseData, members_as_of
+from generator.paths import Layout
 from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
 from generator.signals.correlation import rolling_correlation
@@ -78,6 +80,23 @@ class ChartPlan:
         rel = Path(os.path.relpath(self.folder, self.posts)).as_posix()
         dark_rel = f"{rel}/{dark_path(Path(file)).name}" if self.dark else None
         self.refs[key] = ChartRef(key, f"{rel}/{file}", alt, caption, dark_rel)
+
+
+def plan_charts(
+    settings: Settings,
+    layout: Layout,
+    history: PriceHistory,
+    report: SignalReport,
+    open_calls: Sequence[CallScore] = (),
+    universe: UniverseData | None = None,
+) -> tuple[dict[str, ChartRef], list[ChartJob]]:
+    """The charts of the issue as of ``report.as_of``: refs for its text, jobs that draw them
+    into its folder (``Layout.issue_charts``), framed with the site's title and the source.
+    """
+    as_of = report.as_of
+    frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
+    plan = ChartPlan(layout.issue_charts(as_of), layout.posts, frame, settings.charts.dark_variants)
+    return plan_issue_charts(plan, settings, history, report, open_calls, universe)
 
 
 def plan_issue_charts(
@@ -330,44 +349,37 @@ def issue_is_published(posts_dir: Path, as_of: date) -> bool:
     return False
 
 
-def live_jobs(settings: Settings, jobs: Sequence[ChartJob], posts_dir: Path) -> list[ChartJob]:
-    """The jobs outside every published issue's chart folder (those are frozen)."""
-    root = settings.content_dir / "assets" / "charts"
+def live_jobs(layout: Layout, jobs: Sequence[ChartJob]) -> list[ChartJob]:
+    """The jobs outside every published issue's chart folder.
+
+    A published issue's charts are frozen: later data, new chart code or a re-run never
+    redraws them (the folder content/assets/charts/<as_of>/ belongs to the post of that date).
+    """
+    root = layout.issue_charts_root
     frozen: dict[str, bool] = {}
     live = []
     for job in jobs:
         folder = job.path.parent
         if folder.parent == root:
             if folder.name not in frozen:
-                frozen[folder.name] = issue_is_published(posts_dir, date.fromisoformat(folder.name))
+                frozen[folder.name] = issue_is_published(layout.posts, date.fromisoformat(folder.name))
             if frozen[folder.name]:
                 continue
         live.append(job)
     return live
 
 
-def chart_drawer(settings: Settings) -> ChartDrawer:
-    """A drawer through the chart cache with one worker per core (or [charts] workers)."""
-    workers = settings.charts.workers or os.cpu_count() or 1
-    return ChartDrawer(ChartCache(settings.cache_dir / "charts"), workers)
+def chart_workers(settings: Settings) -> int:
+    """Processes for drawing many charts at once: ``[charts] workers``, else one per core."""
+    return settings.charts.workers or os.cpu_count() or 1
 
 
-def draw_charts_unless_frozen(settings: Settings, jobs: Sequence[ChartJob], posts_dir: Path) -> DrawStats:
-    """Draw ``jobs`` through the chart cache, skipping every chart in a published issue's folder.
+def chart_drawer(settings: Settings, layout: Layout) -> ChartDrawer:
+    """A drawer through the chart cache, for a run that plans charts while others draw."""
+    return ChartDrawer(ChartCache(layout.chart_cache), chart_workers(settings))
 
-    A published issue's charts are frozen: later data, new chart code or a re-run never
-    redraws them (the folder content/assets/charts/<as_of>/ belongs to the post of that date).
-    """
-    root = settings.content_dir / "assets" / "charts"
-    frozen: dict[str, bool] = {}
-    live = []
-    for job in jobs:
-        folder = job.path.parent
-        if folder.parent == root:
-            if folder.name not in frozen:
-                frozen[folder.name] = issue_is_published(posts_dir, date.fromisoformat(folder.name))
-            if frozen[folder.name]:
-                continue
-        live.append(job)
-    workers = settings.charts.workers or os.cpu_count() or 1
-    return draw_charts(live, cache=ChartCache(settings.cache_dir / "charts"), workers=workers)
+
+def draw_issue_charts(settings: Settings, layout: Layout, jobs: Sequence[ChartJob]) -> DrawStats:
+    """Draw ``jobs`` through the chart cache; a published issue's charts are never redrawn."""
+    cache = ChartCache(layout.chart_cache)
+    return draw_charts(live_jobs(layout, jobs), cache=cache, workers=chart_workers(settings))

@@ -1,21 +1,42 @@
 """The issue's context: everything a template may use, as ``issue.<field>``.
 
-Pure: the week's signals, charts, calls and universe in, an ``IssueContext`` out. The
-editor's guide (``generator.issue.guide``) lists every field from this module's source.
+Pure: the week's signals, charts, calls and universe in, an ``IssueContext`` out
+(``issue_context``: the title, slug, description, categories and tags, the suggested calls,
+the groups, the universe view and the data notes). The editor's guide
+(``generator.issue.guide``) lists every field from this module's source.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import jinja2
+
+from generator.calls.ledger import PublishedIssue
 from generator.calls.model import Call
 from generator.calls.scoring import CallScore
+from generator.calls.suggest import suggest_calls
 from generator.config import Settings, SignalSettings
+from generator.data.notes import issue_lines
+from generator.data.prices import PriceHistory
+from generator.data.universe import UniverseData
 from generator.issue.charts import ChartRef
-from generator.issue.universe import UniverseView
+from generator.issue.text import plain_text
+from generator.issue.universe import UniverseView, universe_view
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
+
+
+@dataclass(frozen=True)
+class DraftInputs:
+    """What drafting reads once per run: prices, the universe, published issues, templates."""
+
+    prices: PriceHistory
+    universe: UniverseData | None
+    published: list[PublishedIssue]
+    env: jinja2.Environment
 
 
 @dataclass(frozen=True)
@@ -87,3 +108,59 @@ def categories_of(headlines: Sequence[Headline], settings: Settings, top: int = 
     labels = {g.category: g.label for g in settings.groups.values()}
     seen = list(dict.fromkeys(h.category for h in headlines[:top]))
     return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """Lower-case ASCII words joined by hyphens."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "issue"
+
+
+def issue_context(
+    settings: Settings,
+    history: PriceHistory,
+    report: SignalReport,
+    charts: dict[str, ChartRef],
+    open_calls: list[CallScore],
+    universe: UniverseData | None,
+    auto_published: bool = False,
+) -> IssueContext:
+    """The context of the issue as of ``report.as_of`` (``history`` is already cut there)."""
+    as_of = report.as_of
+    lead = report.headlines[0] if report.headlines else None
+    title = plain_text(issue_title(lead, as_of))
+    new_calls = suggest_calls(
+        report,
+        horizon_weeks=settings.issue.default_horizon_weeks,
+        max_calls=settings.issue.max_new_calls,
+        open_positions=[s.call.position for s in open_calls],
+        adj_close=history.adj_close,
+    )
+    return IssueContext(
+        title=title,
+        slug=f"{as_of.isoformat()}-{slugify(title)}",
+        as_of=as_of,
+        # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
+        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of}."),
+        categories=[plain_text(c) for c in categories_of(report.headlines, settings)],
+        tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
+        report=report,
+        lead=lead,
+        headlines=report.headlines,
+        charts=charts,
+        new_calls=new_calls,
+        open_calls=open_calls,
+        sections=list(settings.issue.sections),
+        site_title=settings.site.title,
+        synthetic=history.synthetic,
+        source_label=history.source_label,
+        auto_published=auto_published,
+        names=settings.names,
+        groups={
+            key: GroupView(key, g.label, g.benchmark, g.category, list(g.tickers))
+            for key, g in settings.groups.items()
+        },
+        universe=universe_view(universe, as_of, settings),
+        data_notes=issue_lines(report.notes, as_of),
+        signal_settings=settings.signals,
+    )

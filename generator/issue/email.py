@@ -27,8 +27,10 @@ import jinja2
 import markdown
 from markupsafe import Markup
 
+from generator.config import Settings
 from generator.errors import PublishError
 from generator.frontmatter import read_front_matter
+from generator.fsio import atomic_write_bytes, atomic_write_text
 from generator.issue.text import render_template
 
 MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables"]
@@ -254,3 +256,24 @@ def email_message(issue: EmailIssue) -> EmailMessage:
     message.set_content(issue.text)
     message.add_alternative(issue.html, subtype="html")
     return message
+
+
+def export_email(
+    env: jinja2.Environment, post: Path, out_dir: Path, settings: Settings, *, embed_images: bool = False
+) -> list[Path]:
+    """Write ``<post>.html``, ``<post>.txt`` and ``<post>.eml`` into ``out_dir``; their paths."""
+    mail = render_email(
+        env,
+        post,
+        content_dir=settings.content_dir,
+        site_url=settings.site.url,
+        site_title=settings.site.title,
+        site_author=settings.site.author,
+        embed_images=embed_images,
+    )
+    stem = post.stem
+    return [
+        atomic_write_text(out_dir / f"{stem}.html", mail.html),
+        atomic_write_text(out_dir / f"{stem}.txt", mail.text),
+        atomic_write_bytes(out_dir / f"{stem}.eml", email_message(mail).as_bytes()),
+    ]

@@ -19,10 +19,12 @@ import typing
 from collections.abc import Iterator
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from generator.fsio import write_text_if_changed
 from generator.issue.context import IssueContext
 from generator.issue.text import render_template
 
@@ -155,3 +157,13 @@ def render_guide(env: jinja2.Environment, sections: list[str], chart_keys: list[
         sections=sections,
         chart_keys=chart_keys,
     )
+
+
+# The chart keys the guide names for ``m.chart(issue, key)`` (``plan_issue_charts`` has them all).
+CHART_KEYS = ["size_pair", "lead_price", "call_<call id>"]
+
+
+def write_guide(env: jinja2.Environment, sections: list[str], path: Path) -> list[Path]:
+    """Regenerate the editor's guide page at ``path``; the path if its bytes changed."""
+    text = render_guide(env, sections, CHART_KEYS)
+    return [path] if write_text_if_changed(path, text) else []

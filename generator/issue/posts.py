@@ -17,20 +17,17 @@ from typing import Any
 
 import jinja2
 
+from generator.charts import DrawStats
+from generator.config import SourceSpec
 from generator.errors import DraftError, PublishError
 from generator.frontmatter import read_front_matter
 from generator.fsio import atomic_write_text, remove_file
 from generator.issue.context import IssueContext
 from generator.issue.text import render_template
+from generator.signals.report import SignalReport
 
 HASH_KEY = "generated_hash"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
-
-
-def slugify(text: str, max_length: int = 60) -> str:
-    """Lower-case ASCII words joined by hyphens."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "issue"
 
 
 def render_issue(env: jinja2.Environment, issue: IssueContext, front_matter: dict[str, Any]) -> str:
@@ -65,6 +62,25 @@ class WriteOutcome:
     path: Path
     action: str  # created, updated, unchanged, beside (editor's copy kept), forced (backup kept)
     backup: Path | None = None
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    """What `rotation draft` did for one week."""
+
+    as_of: date
+    outcome: WriteOutcome
+    charts_written: int
+    report: SignalReport
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    """What `rotation backfill` did: one outcome per drafted week, the weeks left alone, charts."""
+
+    drafted: list[DraftResult]
+    published_weeks: list[date]
+    charts: DrawStats
 
 
 def write_draft(posts_dir: Path, as_of: date, slug: str, text: str, *, force: bool = False) -> WriteOutcome:
@@ -135,7 +151,7 @@ def _backup_path(path: Path, text: str) -> Path:
         n += 1
 
 
-def issue_front_matter(issue: IssueContext, generator_version: str) -> dict[str, Any]:
+def issue_front_matter(issue: IssueContext, generator_version: str, source: SourceSpec) -> dict[str, Any]:
     """The Material blog front matter plus our own ``rotation`` block and the calls."""
     return {
         "title": issue.title,
@@ -152,6 +168,7 @@ def issue_front_matter(issue: IssueContext, generator_version: str) -> dict[str,
             "synthetic": issue.synthetic,
             "generator": generator_version,
             "published_at": None,
+            "source_spec": str(source),
         },
         "calls": [c.to_front_matter() for c in issue.new_calls],
         "closes": [],
@@ -183,3 +200,25 @@ def resolve_issue(posts_dir: Path, ref: str) -> Path:
         )
     names = ", ".join(p.name for p in matches)
     raise PublishError(f"{shown}: more than one issue matches ({names}); give the file name")
+
+
+def published_post(posts_dir: Path, as_of: date) -> Path | None:
+    """The week's post (the first file of its date) if it is published, else None."""
+    existing = sorted(posts_dir.glob(f"{as_of.isoformat()}-*.md"))
+    if existing and read_front_matter(existing[0])[0].get("draft") is False:
+        return existing[0]
+    return None
+
+
+def refuse_real_issues(posts_dir: Path) -> None:
+    """The demo never mixes synthetic issues into a workspace that holds real ones."""
+    for path in sorted(posts_dir.glob("*.md")) if posts_dir.is_dir() else []:
+        try:
+            meta, _ = read_front_matter(path)
+        except DraftError:
+            continue
+        if not (meta.get("rotation") or {}).get("synthetic"):
+            raise DraftError(
+                f"{posts_dir} holds real issues ({path.name}); run `rotation demo` in a separate "
+                "workspace (a folder with its own newsletter.toml and mkdocs.yml)"
+            )

@@ -8,24 +8,21 @@ so a backfilled issue never sees a later universe (survivorship and look-ahead, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from generator.config import Settings
 from generator.data.prices import PriceHistory
-from generator.data.universe import ShortInterestRecord, short_interest_history, short_interest_record
+from generator.data.universe import (
+    ShortInterestRecord,
+    UniverseData,
+    short_interest_history,
+    short_interest_record,
+)
 from generator.signals.breadth import breadth_snapshot
 from generator.signals.report import BreadthSnapshot
-
-
-@dataclass(frozen=True)
-class UniverseData:
-    """Everything stored about the universe: every snapshot, and the members' prices."""
-
-    snapshots: pd.DataFrame = field(repr=False)  # rows of every snapshot, with a `snapshot` column
-    prices: PriceHistory | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -60,15 +57,6 @@ class UniverseView:
         if value >= 1e9:
             return f"${value / 1e9:.1f}B".replace(".0B", "B")
         return f"${value / 1e6:.0f}M"
-
-
-def members_as_of(data: UniverseData, as_of: date) -> list[str]:
-    """Tickers of the latest snapshot on or before ``as_of`` (none before the first snapshot)."""
-    known = data.snapshots.loc[data.snapshots["snapshot"] <= pd.Timestamp(as_of)]
-    if known.empty:
-        return []
-    rows = known.loc[known["snapshot"] == known["snapshot"].max()]
-    return [str(t) for t in rows["ticker"].dropna()]
 
 
 def universe_view(data: UniverseData | None, as_of: date, settings: Settings) -> UniverseView | None:

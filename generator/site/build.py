@@ -7,23 +7,33 @@ passed through the ``!ENV`` tags of mkdocs.yml.
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Settings
-from generator.issue.posts import find_placeholders
-from generator.frontmatter import read_front_matter
 from generator.errors import PublishError
-from generator.fsio import atomic_write_text, remove_tree, write_failure
+from generator.fsio import remove_tree, write_failure
+from generator.site import stamp
 from generator.site.stamp import STAMP_NAME
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `rotation build` did."""
+
+    issues: int
+    calls: int
+    pages_written: int
+    site_dir: Path
+    charts_drawn: int = 0
+    seconds_generate: float = 0.0
+    seconds_mkdocs: float = 0.0
+    mkdocs_skipped: bool = False
 
 
 def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = None) -> dict[str, str]:
@@ -130,6 +140,22 @@ def recover_site_dir(site_dir: Path) -> None:
                 raise write_failure(site_dir, exc, "restore") from exc
         else:
             _retire(old, site_dir)
+
+
+def run_mkdocs_unless_unchanged(settings: Settings, site_dir: Path, *, synthetic: bool, full: bool) -> bool:
+    """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
+
+    The stamp is written only after MkDocs succeeded, so a failed build is never skipped.
+    """
+    stamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
+    inputs = stamp.current_inputs(
+        settings.content_dir, settings.mkdocs_yml, site_dir, mkdocs_env(settings, synthetic=synthetic)
+    )
+    if not full and stamp.is_fresh(stamp.read_stamp(site_dir), inputs, stamp.current_site(site_dir)):
+        return True
+    run_mkdocs_build(settings, site_dir, synthetic=synthetic)
+    stamp.write_stamp(site_dir, inputs)
+    return False
 
 
 def run_mkdocs_serve(settings: Settings, *, synthetic: bool, address: str) -> int:

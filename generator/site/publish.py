@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
+from generator.calls.ledger import published_issues, read_issue
 from generator.errors import PublishError
 from generator.frontmatter import read_front_matter
 from generator.fsio import atomic_write_text
-from generator.issue.posts import find_placeholders
+from generator.issue.posts import find_placeholders, resolve_issue
 
 
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
@@ -69,3 +71,25 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
     if not found:
         raise PublishError(f"{path.name}: no 'published_at' under 'rotation:' in its front matter")
     atomic_write_text(path, stamped)
+
+
+def publish_post(
+    posts_dir: Path, ref: str, now: datetime, known_tickers: Sequence[str], *, allow_placeholders: bool = False
+) -> Path:
+    """`rotation publish`: check one post (placeholders, calls, call ids) and mark it published
+    at ``now`` (to the second).
+    """
+    path = resolve_issue(posts_dir, ref)
+    issue = read_issue(path, known_tickers)  # every call well formed, or DraftError naming it
+    published = published_issues(posts_dir, known_tickers)
+    earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
+    reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
+    if reused:
+        raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
+    mark_published(path, now.replace(microsecond=0), allow_placeholders=allow_placeholders)
+    return path
+
+
+def auto_published_at(as_of: date) -> datetime:
+    """When an issue published without an editor (the demo's) says it was: 18:00 on its Friday."""
+    return datetime.combine(as_of, datetime.min.time()).replace(hour=18)

@@ -72,9 +72,10 @@ def site_inputs(
     *,
     prices: PriceHistory | None,
     report: SignalReport | None,
-    through: date | None,
 ) -> SiteInputs:
-    """Gather the inputs of the generated pages (reads each issue's lead chart)."""
+    """Gather the inputs of the generated pages (reads each issue's lead chart); the calls are
+    scored through the last day of ``prices``.
+    """
     # Every tag of a published issue gets a ticker page too, so a tag link always lands.
     tickers = list(dict.fromkeys([*settings.tickers, *sorted({t for i in issues for t in i.tags})]))
     groups: dict[str, str] = {}
@@ -94,7 +95,7 @@ def site_inputs(
         tickers=tickers,
         names={t: settings.name_of(t) for t in tickers},
         groups=groups,
-        through=through,
+        through=prices.last_day if prices is not None else None,
         synthetic=any(i.synthetic for i in issues),
         chart_history_weeks=settings.issue.chart_history_weeks,
         issue_cards={i.slug: lead_chart_bytes(i, settings.content_dir) for i in issues},

@@ -1,104 +1,47 @@
 """Price sources behind one interface: ``demo``, ``csv:PATH`` and ``yfinance``.
 
-A source returns normalised daily bars per ticker (tz-naive ``datetime64[ns]`` index named
-``date``, sorted and unique; columns ``open high low close adj_close volume`` as float64 with
-NaN where it has none; upper-case tickers) and the tickers it could not get, each with its
-reason. A source with one close only fills both ``close`` and ``adj_close`` with it, lists
-the ticker in ``SourceResult.one_close`` and adds a ``one_close`` DataNote (DESIGN.md
-principle 2).
+``make_source`` builds the source a ``SourceSpec`` names (``generator.config``: parsed once,
+from newsletter.toml or ``--source``), and ``make_screener`` the market-cap screener of
+`rotation universe` (the demo's synthetic universe, or Yahoo's screener). What every source
+returns (the ``PriceSource`` protocol, bars, failures) is in ``generator.data.sources.base``.
+The sources themselves are imported only when asked for: yfinance is slow to import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import pandas as pd
-
-from generator.data.prices import BAR_COLUMNS, DataNote
+from generator.data.sources.base import new_york_day
 from generator.errors import ConfigError
 
 if TYPE_CHECKING:
-    from generator.config import FetchSettings
+    import pandas as pd
 
-DAY_NS = 86_400_000_000_000
-# Progress callbacks receive how many tickers were just finished.
-TickerProgress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class FetchFailure:
-    """A ticker the source could not deliver, and why."""
-
-    ticker: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.ticker} ({self.reason})"
-
-
-@dataclass(frozen=True)
-class SourceResult:
-    """What a fetch returns: bars per ticker, failures, and what it noticed on the way."""
-
-    bars: dict[str, pd.DataFrame]
-    failures: list[FetchFailure] = field(default_factory=list)
-    one_close: frozenset[str] = frozenset()
-    notes: list[DataNote] = field(default_factory=list)
-
-
-class PriceSource(Protocol):
-    """A place daily bars come from."""
-
-    name: str
-    label: str
-    synthetic: bool
-    # The session calendar the bars follow: "XNYS" (NYSE, holidays included) or "weekdays"
-    # (the synthetic demo set trades every weekday). The data checks use it to find gaps.
-    calendar: str
-
-    def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
-        """Bars for ``tickers`` from ``start`` (inclusive) to ``end`` (exclusive; None = all)."""
-        ...
-
-    def default_end(self) -> date | None:
-        """The exclusive end a fetch uses when none is given (None: everything it has)."""
-        ...
-
-    def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
-        """A cheap digest per ticker of what the source would deliver; unchanged = nothing new.
-
-        Sources that cannot tell without fetching return ``{}``.
-        """
-        ...
+    from generator.config import Settings, SourceSpec
+    from generator.data.sources.base import PriceSource
+    from generator.data.universe import Screen
 
 
 def make_source(
-    spec: str,
-    *,
-    seed: int = 20260630,
-    root: Path | None = None,
-    fetch: FetchSettings | None = None,
-    cache_dir: Path | None = None,
+    spec: SourceSpec, settings: Settings, *, now: datetime | None = None, yfinance_cache: Path | None = None
 ) -> PriceSource:
-    """Build the source named by ``spec``: ``demo``, ``yfinance`` or ``csv:PATH``.
+    """The source ``spec`` names, set up from ``settings`` (the demo's seed, ``[fetch]``).
 
-    ``fetch`` carries the yfinance batch size, threads, timeout and back-off; ``cache_dir`` is
-    where yfinance keeps its timezone cache (inside the store, never ``~/.cache``).
+    ``now`` is the time of the run, which yfinance needs (it never fetches today's partial
+    bar); ``yfinance_cache`` is where yfinance keeps its timezone cache (inside the store,
+    never ``~/.cache``).
     """
-    if spec == "demo":
+    if spec.kind == "demo":
         from generator.data.sources.demo import DemoSource
 
-        return DemoSource(seed=seed)
-    if spec == "yfinance":
+        return DemoSource(seed=settings.data.demo_seed)
+    if spec.kind == "yfinance":
         from generator.data.sources.yahoo import YahooSource
 
-        if fetch is None:
-            return YahooSource(tz_cache_dir=cache_dir)
+        assert now is not None, "yfinance needs the time of the run"
+        fetch = settings.fetch
         return YahooSource(
             batch_size=fetch.batch_size,
             threads=fetch.threads,
@@ -106,55 +49,49 @@ def make_source(
             backoff_s=tuple(fetch.rate_limit_backoff_s),
             pause_between_batches_s=fetch.pause_between_batches_s,
             retries_network=fetch.retries_network,
-            tz_cache_dir=cache_dir,
+            tz_cache_dir=yfinance_cache,
+            today=new_york_day(now),
         )
-    if spec.startswith("csv:") and len(spec) > 4:
-        from generator.data.sources.csvfolder import CsvFolderSource
+    from generator.data.sources.csvfolder import CsvFolderSource
 
-        return CsvFolderSource(resolve_csv_folder(spec, root))
-    raise ConfigError(f"unknown source {spec!r}; use 'yfinance', 'demo' or 'csv:PATH'")
+    return CsvFolderSource(spec.csv_folder(settings.root))
 
 
-def resolve_csv_folder(spec: str, root: Path | None) -> Path:
-    """The folder of a ``csv:PATH`` spec: relative paths are tried against ``root`` first."""
-    folder = Path(spec[4:]).expanduser()
-    if not folder.is_absolute() and root is not None:
-        folder = (root / folder) if (root / folder).exists() else folder.resolve()
-    return folder
+class Screener(Protocol):
+    """Where `rotation universe` gets its stock rows (unscreened) for a dated snapshot."""
+
+    def snapshot_day(self, asked: date) -> date:
+        """The day a snapshot asked for ``asked`` is of; ConfigError if the source cannot give it."""
+        ...
+
+    def rows(self, screen: Screen, day: date) -> pd.DataFrame:
+        """Every stock the source knows on ``day``, with the universe columns."""
+        ...
 
 
-def empty_bars() -> pd.DataFrame:
-    """A zero-row frame with the normalised bar columns."""
-    index = pd.DatetimeIndex([], name="date").as_unit("ns")
-    return pd.DataFrame({c: pd.Series(dtype="float64") for c in BAR_COLUMNS}, index=index)
+def make_screener(
+    spec: SourceSpec,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    yfinance_cache: Path | None = None,
+) -> Screener:
+    """The screener of ``spec``: the demo's synthetic universe, or Yahoo's (today only: ``now``).
 
-
-def normalise_bars(frame: pd.DataFrame) -> pd.DataFrame:
-    """Bar columns in order as float64 on a sorted, unique, tz-naive ``datetime64[ns]`` index.
-
-    Rows without a close are dropped (a day missing for one ticker in a multi-ticker
-    download is an all-NaN row, SIGNALS.md §5.5 item 3); a missing ``adj_close`` is not
-    filled here: one-close sources fill it themselves and say so.
+    A ``csv:`` folder has prices but no market caps: ConfigError.
     """
-    out = frame.reindex(columns=list(BAR_COLUMNS)).astype("float64")
-    index = pd.DatetimeIndex(out.index)
-    if index.tz is not None:
-        index = index.tz_localize(None)
-    stamps = index.as_unit("ns").asi8
-    days = stamps - stamps % DAY_NS  # midnight of each date (cheaper than normalize(), no freq inference)
-    out.index = pd.DatetimeIndex(days.view("datetime64[ns]"), name="date")
-    out = out.loc[out["close"].notna()]
-    if not out.index.is_monotonic_increasing:
-        out = out.sort_index(kind="stable")
-    if out.index.has_duplicates:
-        out = out.loc[~out.index.duplicated(keep="last")]
-    out.columns.name = None
-    return out
+    if spec.kind == "demo":
+        from generator.data.sources.demo import DemoSource
 
+        return DemoSource(seed=settings.data.demo_seed)
+    if spec.kind == "yfinance":
+        from generator.data.sources.yahoo_screener import YahooScreener
 
-def window(frame: pd.DataFrame, start: date, end: date | None) -> pd.DataFrame:
-    """Rows with ``start <= date < end`` (``end`` None: no upper bound)."""
-    mask = frame.index >= pd.Timestamp(start)
-    if end is not None:
-        mask &= frame.index < pd.Timestamp(end)
-    return frame.loc[np.asarray(mask)]
+        assert now is not None, "the Yahoo screener needs the time of the run"
+        return YahooScreener(
+            today=new_york_day(now),
+            cache_dir=yfinance_cache,
+            backoff_s=settings.fetch.rate_limit_backoff_s,
+            pause_s=settings.fetch.pause_between_batches_s,
+        )
+    raise ConfigError(f"{spec} has no market caps; `rotation universe` needs --source yfinance or demo")

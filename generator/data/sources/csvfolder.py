@@ -31,7 +31,7 @@ import pandas as pd
 
 from generator.config import normalise_ticker, not_utf8
 from generator.data.prices import DataNote
-from generator.data.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
+from generator.data.sources.base import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
 from generator.errors import FetchError
 
 DATE_NAMES = ("date", "timestamp", "datetime", "time", "day")

@@ -21,37 +21,26 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from generator.data.sources import FetchFailure, SourceResult
-
-if TYPE_CHECKING:
-    from generator.data.sources.demo_universe import DemoStock
+from generator.data.sources.base import FetchFailure, SourceResult
+from generator.data.sources.demo_universe import (
+    DemoStock,
+    Profile,
+    calibrate_volume,
+    demo_stocks,
+    short_interest_pct,
+    stock_profiles,
+    universe_snapshot,
+)
 
 DEMO_FIRST_DAY = date(2014, 1, 2)
 DEMO_LAST_DAY = date(2026, 6, 30)
 DEMO_LABEL = "Synthetic demo data (not real prices)"
 
 SECTORS = ("XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How one synthetic ETF loads on the factors."""
-
-    start_price: float
-    beta: float = 1.0
-    size: float = 0.0
-    sector: str | None = None
-    sector_load: float = 0.0
-    theme: float = 0.0
-    idio_vol: float = 0.004
-    yield_pct: float = 1.5
-    inception: date | None = None
-    volume: float = 5e6
 
 
 @dataclass(frozen=True)
@@ -229,6 +218,18 @@ class DemoSource:
         """None: the bars depend on the generator's code as well as the seed, so always compare."""
         return {}
 
+    def available_tickers(self) -> list[str] | None:
+        """Any ticker has demo bars: none to list (the configured ones are fetched)."""
+        return None
+
+    def snapshot_day(self, asked: date) -> date:
+        """A universe snapshot is of ``asked``, at most the demo's last day."""
+        return min(asked, DEMO_LAST_DAY)
+
+    def rows(self, screen: object, day: date) -> pd.DataFrame:
+        """The synthetic universe on ``day`` (unscreened: the screen is applied by the caller)."""
+        return self.universe(day)
+
     def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
         """Synthetic bars for ``tickers`` between ``start`` and ``end`` (exclusive)."""
         frames = self.all_bars(tickers)
@@ -247,8 +248,6 @@ class DemoSource:
 
     def universe(self, as_of: date) -> pd.DataFrame:
         """The synthetic stock universe as of ``as_of`` (at most the demo's last day), unscreened."""
-        from generator.data.sources.demo_universe import demo_stocks, short_interest_pct, universe_snapshot
-
         if self._universe is None:
             stocks = demo_stocks(self.seed)
             bars = self.all_bars([s.ticker for s in stocks])
@@ -280,8 +279,6 @@ def generate_demo_bars(tickers: Sequence[str], seed: int) -> dict[str, pd.DataFr
     """Daily OHLCV + adjusted close per ticker from ``seed``; pure and deterministic."""
     days = demo_days()
     factors = _factors(len(days), seed, days)
-    from generator.data.sources.demo_universe import calibrate_volume, stock_profiles
-
     stocks = stock_profiles(tickers, seed)
     out: dict[str, pd.DataFrame] = {}
     for ticker in tickers:

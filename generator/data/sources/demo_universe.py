@@ -28,7 +28,22 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from generator.data.sources.demo import Profile
+
+@dataclass(frozen=True)
+class Profile:
+    """How one synthetic ETF loads on the factors."""
+
+    start_price: float
+    beta: float = 1.0
+    size: float = 0.0
+    sector: str | None = None
+    sector_load: float = 0.0
+    theme: float = 0.0
+    idio_vol: float = 0.004
+    yield_pct: float = 1.5
+    inception: date | None = None
+    volume: float = 5e6
+
 
 DEMO_STOCK_COUNT = 300
 TICKER_PREFIX = "DS"

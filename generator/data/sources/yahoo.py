@@ -23,16 +23,14 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from generator.data.sources import FetchFailure, SourceResult, normalise_bars
+from generator.data.sources.base import FetchFailure, SourceResult, normalise_bars
 
-NEW_YORK = ZoneInfo("America/New_York")
 YF_FIELDS = {
     "Open": "open",
     "High": "high",
@@ -58,11 +56,6 @@ class HistoryFetcher(Protocol):
     def __call__(self, ticker: str, *, start: date, end: date, timeout_s: float) -> Any:
         """Return one ticker's frame (tz-aware index; raises YFRateLimitError on HTTP 429)."""
         ...
-
-
-def new_york_today() -> date:
-    """Today's date on the New York exchange clock."""
-    return datetime.now(NEW_YORK).date()
 
 
 def yf_download(tickers: list[str], *, start: date, end: date, threads: int, timeout_s: float) -> Any:
@@ -129,7 +122,7 @@ class YahooSource:
         download: Downloader | None = None,
         history: HistoryFetcher | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        today: Callable[[], date] = new_york_today,
+        today: date,
     ) -> None:
         if not 1 <= batch_size <= 100:
             raise ValueError("batch_size must be between 1 and 100 (SIGNALS.md §5.3)")
@@ -148,7 +141,11 @@ class YahooSource:
 
     def default_end(self) -> date | None:
         """Today in New York: ``end`` is exclusive, so today's partial bar is never fetched."""
-        return self._today()
+        return self._today
+
+    def available_tickers(self) -> list[str] | None:
+        """Yahoo cannot list its tickers: none (the configured ones are fetched)."""
+        return None
 
     def fingerprints(self, tickers: Sequence[str]) -> dict[str, str]:
         """Yahoo cannot say what changed without a download."""
@@ -156,7 +153,7 @@ class YahooSource:
 
     def fetch(self, tickers: Sequence[str], start: date, end: date | None = None) -> SourceResult:
         """Bars for ``tickers`` from ``start`` to ``end`` (exclusive; never later than today)."""
-        today = self._today()
+        today = self._today
         end = today if end is None else min(end, today)
         wanted = list(dict.fromkeys(t.strip().upper() for t in tickers if t.strip()))
         if not wanted or start >= end:

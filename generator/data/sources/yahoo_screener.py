@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from generator.data.universe import UNIVERSE_COLUMNS, YAHOO_SECTORS, Screen, normalise_rows
-from generator.errors import FetchError
+from generator.errors import ConfigError, FetchError
 
 ScreenFn = Callable[..., Any]
 
@@ -158,3 +160,39 @@ def _with_backoff(call: Callable[[], Any], sleep: Callable[[float], None], backo
         if not isinstance(response, dict):
             raise FetchError(f"the Yahoo screener answered {type(response).__name__}, not a result page")
         return response
+
+
+class YahooScreener:
+    """`rotation universe --source yfinance`: Yahoo's screener, which only knows today."""
+
+    def __init__(
+        self,
+        *,
+        today: date,
+        cache_dir: Path | None = None,
+        screen_fn: ScreenFn | None = None,
+        backoff_s: Sequence[float] = (60.0, 120.0),
+        pause_s: float = 1.0,
+    ) -> None:
+        self.today = today
+        self.cache_dir = cache_dir
+        self.screen_fn = screen_fn
+        self.backoff_s = tuple(backoff_s)
+        self.pause_s = pause_s
+
+    def snapshot_day(self, asked: date) -> date:
+        """Today; ConfigError for any other day (Yahoo has no past market caps)."""
+        if asked != self.today:
+            raise ConfigError("--as-of: the Yahoo screener only knows today's market caps; use --source demo")
+        return asked
+
+    def rows(self, screen: Screen, day: date) -> pd.DataFrame:
+        """Every sector's stocks in the screen's bounds, unfiltered (yfinance's caches in the store)."""
+        if self.cache_dir is not None:
+            import yfinance as yf
+
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            yf.set_tz_cache_location(str(self.cache_dir))
+        return yahoo_universe(
+            screen, screen_fn=self.screen_fn, backoff_s=self.backoff_s, pause_s=self.pause_s
+        )
