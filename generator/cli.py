@@ -304,12 +304,15 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
     outcome = result.outcome
+    kept = ", ".join(str(p) for p in outcome.kept)
+    saved = ", ".join(str(p) for p in (outcome.backup, *outcome.side_backups) if p is not None)
     messages = {
         "created": f"Wrote the draft {outcome.path}",
         "updated": f"Regenerated the untouched draft {outcome.path}",
         "unchanged": f"The draft {outcome.path} is already up to date",
-        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}",
-        "forced": f"Overwrote {outcome.path}; the previous text is in {outcome.backup}",
+        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}"
+        + (f" ({kept} holds your edits too and was kept)" if kept else ""),
+        "forced": f"Overwrote {outcome.path}; the previous text is in {saved}",
     }
     click.echo(messages[outcome.action] + (f" ({result.charts_written} charts drawn)" if charts else ""))
 

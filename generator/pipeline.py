@@ -59,7 +59,7 @@ from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
 from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.universe_view import UniverseData, universe_view
-from generator.workspace import holds_workspace
+from generator.workspace import backups_dir, holds_workspace
 
 Progress = Callable[[str], None]
 
@@ -301,7 +301,7 @@ def draft_issue(
         chart_jobs.extend(jobs)
     else:
         written = draw_issue_charts(settings, jobs).written
-    outcome = write_draft(posts_dir(settings), as_of, slug, text, force=force)
+    outcome = write_draft(posts_dir(settings), as_of, slug, text, backups=backups_dir(settings), force=force)
     return DraftResult(as_of, outcome, written, report)
 
 

@@ -1,0 +1,67 @@
+"""The files of the posts folder, and the URL each post gets on the site.
+
+A week's post is ``<date>-<slug>.md``. Beside it, a re-run of ``rotation draft`` on a post
+the editor changed writes its new draft as ``<name>.new.md`` (``<name>.new2.md``, ... when
+the editor has written into that one too): a side copy, never a post of its own. It is not
+published, not in the ledger and not on the site until the editor moves it onto the post.
+
+Material's blog puts a post at ``issues/{date}/{slug}/`` (mkdocs.yml: ``post_url_format``
+``{date}/{slug}``, ``post_url_date_format`` ``yyyy/MM``), the slug being the front matter's
+``slug`` or, without one, the title slugified as the blog plugin does it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+BLOG_DIR = "issues"  # mkdocs.yml: blog_dir
+SIDE_COPY = re.compile(r"\.new\d*\.md$")
+
+
+def is_side_copy(path: Path) -> bool:
+    """True for ``<name>.new.md`` and ``<name>.new<N>.md``: a regenerated draft beside a post."""
+    return bool(SIDE_COPY.search(path.name))
+
+
+def main_post_of(side_copy: Path) -> Path:
+    """The post a side copy was written beside: ``x.new2.md`` -> ``x.md``."""
+    return side_copy.with_name(SIDE_COPY.sub(".md", side_copy.name))
+
+
+def side_copy_name(stem: str, n: int) -> str:
+    """The ``n``-th side copy of the post ``<stem>.md``: ``<stem>.new.md``, then ``<stem>.new2.md``, ..."""
+    return f"{stem}.new.md" if n == 1 else f"{stem}.new{n}.md"
+
+
+def post_date(meta: dict[str, Any]) -> date | None:
+    """The blog date of a post's front matter (``date``, or ``date: {created: ...}``), if readable."""
+    value = meta.get("date")
+    if isinstance(value, dict):
+        value = value.get("created")
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def post_slug(meta: dict[str, Any]) -> str:
+    """The slug Material gives a post: its ``slug``, else its title slugified (pymdownx, lower case)."""
+    slug = meta.get("slug")
+    if slug not in (None, ""):
+        return str(slug)
+    from pymdownx.slugs import slugify
+
+    return str(slugify(case="lower")(str(meta.get("title") or ""), "-"))
+
+
+def post_url_path(meta: dict[str, Any], fallback_day: date) -> str:
+    """The post's path on the site, ``issues/2025/10/<slug>/`` (the day from ``date``, else ``fallback_day``)."""
+    day = post_date(meta) or fallback_day
+    return f"{BLOG_DIR}/{day:%Y}/{day:%m}/{post_slug(meta)}/"
