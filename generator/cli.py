@@ -391,6 +391,8 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
     settings = _settings(ctx)
     started = time.perf_counter()
     result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     mkdocs = (
         "site unchanged, MkDocs skipped; --full to rebuild"
         if result.mkdocs_skipped
@@ -417,8 +419,14 @@ def serve_command(ctx: click.Context, address: str) -> None:
     from generator.publish import run_mkdocs_serve
 
     settings = _settings(ctx)
-    issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    sys.exit(run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address))
+    preview = pipeline.preview_site(settings)
+    for warning in preview.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    sys.exit(
+        run_mkdocs_serve(
+            settings, synthetic=preview.synthetic, address=address, exclude_docs=preview.exclude_docs
+        )
+    )
 
 
 @cli.command("email")
@@ -434,13 +442,20 @@ def serve_command(ctx: click.Context, address: str) -> None:
     is_flag=True,
     help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
 )
+@click.option(
+    "--draft",
+    "draft",
+    is_flag=True,
+    help="Allow an unpublished issue: a preview, marked as a draft, with no link to its web page.",
+)
 @click.pass_context
-def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool) -> None:
+def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool, draft: bool) -> None:
     """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
 
     Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
     part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
-    point at the published site unless --embed-images.
+    point at the published site unless --embed-images. An unpublished issue is refused
+    unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
 
     \b
     Example:
@@ -450,7 +465,7 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
 
     settings = _settings(ctx)
     target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images)
+    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
     click.echo(f"Wrote {', '.join(str(f) for f in files)}")
 
 

@@ -62,6 +62,6 @@ def post_slug(meta: dict[str, Any]) -> str:
 
 
 def post_url_path(meta: dict[str, Any], fallback_day: date) -> str:
-    """The post's path on the site, ``issues/2025/10/<slug>/`` (the day from ``date``, else ``fallback_day``)."""
+    """The post's path on the site, ``issues/2025/10/<slug>/`` (``date``'s month, else ``fallback_day``'s)."""
     day = post_date(meta) or fallback_day
     return f"{BLOG_DIR}/{day:%Y}/{day:%m}/{post_slug(meta)}/"

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from generator.config import Settings
 from generator.drafts import find_placeholders, read_front_matter
 from generator.errors import PublishError
 from generator.fsio import atomic_write_text, remove_tree, write_failure
+from generator.posts import is_side_copy
 from generator.sitestamp import STAMP_NAME
 
 
@@ -36,7 +38,7 @@ def resolve_issue(posts_dir: Path, ref: str) -> Path:
     if (posts_dir / ref).is_file():
         return posts_dir / ref
     stem = glob.escape(candidate.name.removesuffix(".md"))  # '*' or '[' in ref is not a pattern
-    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not p.name.endswith(".new.md")]
+    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not is_side_copy(p)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -101,8 +103,12 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
     atomic_write_text(path, stamped)
 
 
-def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = None) -> dict[str, str]:
-    """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml."""
+def mkdocs_env(
+    settings: Settings, *, synthetic: bool, site_dir: Path | None = None, exclude_docs: str | None = None
+) -> dict[str, str]:
+    """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml,
+    and what to leave out of the site (``generator.unpublished``; mkdocs.yml's default without).
+    """
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material 9.7+ prints an end-of-life banner otherwise
     env["ROTATION_SITE_TITLE"] = settings.site.title
@@ -113,20 +119,31 @@ def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = N
     env["ROTATION_SITE_IMAGE"] = f"{settings.site.url}assets/social/site.png"
     if site_dir is not None:
         env["ROTATION_SITE_DIR"] = str(site_dir)
+    env.pop("ROTATION_EXCLUDE_DOCS", None)
+    if exclude_docs is not None:
+        env["ROTATION_EXCLUDE_DOCS"] = exclude_docs
     env.pop("ROTATION_SYNTHETIC", None)
     if synthetic:
         env["ROTATION_SYNTHETIC"] = "true"
     return env
 
 
-def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> None:
+def run_mkdocs_build(
+    settings: Settings,
+    site_dir: Path,
+    *,
+    synthetic: bool,
+    exclude_docs: str | None = None,
+    check: Callable[[Path], None] | None = None,
+) -> None:
     """Build the site with MkDocs beside ``site_dir``, then swap it in; PublishError on failure.
 
     MkDocs empties its output folder before writing, so building straight into ``site/``
     would leave a half-built or broken site in place of the old one when the build fails
     (strict mode) or is killed. It builds into ``.<site>.build-<random>/`` beside it
     instead; only a complete build replaces the old site (two renames), and the leftovers
-    of a killed run are cleared (or the old site put back) by the next build.
+    of a killed run are cleared (or the old site put back) by the next build. ``check``
+    looks at the complete build before it replaces the old site (an error keeps the old one).
     """
     recover_site_dir(site_dir)
     try:
@@ -135,21 +152,25 @@ def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> 
     except OSError as exc:
         raise write_failure(site_dir, exc) from exc
     try:
-        build_with_mkdocs(settings, staging, synthetic=synthetic)
+        build_with_mkdocs(settings, staging, synthetic=synthetic, exclude_docs=exclude_docs)
+        if check is not None:
+            check(staging)
         _swap_in(staging, site_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def build_with_mkdocs(settings: Settings, out_dir: Path, *, synthetic: bool) -> None:
+def build_with_mkdocs(
+    settings: Settings, out_dir: Path, *, synthetic: bool, exclude_docs: str | None = None
+) -> None:
     """``mkdocs build --strict`` into ``out_dir``; PublishError with MkDocs' own output on failure.
 
     Strict mode turns every warning (a broken link, a missing image) into a failure. Not with
     ``--quiet``: it raises MkDocs' log level above WARNING, so strict mode never sees a
     warning and a broken site built "successfully". The output is captured instead.
     """
-    env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir)
+    env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir, exclude_docs=exclude_docs)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(settings.mkdocs_yml)]
     result = subprocess.run(command, cwd=settings.root, env=env, capture_output=True, text=True)
     if result.returncode:
@@ -207,8 +228,10 @@ def recover_site_dir(site_dir: Path) -> None:
             _retire(old, site_dir)
 
 
-def run_mkdocs_serve(settings: Settings, *, synthetic: bool, address: str) -> int:
+def run_mkdocs_serve(
+    settings: Settings, *, synthetic: bool, address: str, exclude_docs: str | None = None
+) -> int:
     """``mkdocs serve`` for a live preview; returns its exit code."""
-    env = mkdocs_env(settings, synthetic=synthetic)
+    env = mkdocs_env(settings, synthetic=synthetic, exclude_docs=exclude_docs)
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(settings.mkdocs_yml), "-a", address]
     return subprocess.call(command, cwd=settings.root, env=env)

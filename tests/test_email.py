@@ -118,7 +118,7 @@ def test_email_of_an_unknown_issue_is_one_error_line(runner, built_demo: BuiltDe
 
 
 def _draft_post(content: Path) -> Path:
-    post = _post(content, "![Chart](../../assets/charts/c.png)\n\n!!! editor \"Editor: your view\"\n    Box.\n")
+    post = _post(content, '![Chart](../../assets/charts/c.png)\n\n!!! editor "Editor: your view"\n    Box.\n')
     post.write_text(post.read_text().replace("title: A & B\n", "title: A & B\ndraft: true\n", 1))
     return post
 
@@ -163,11 +163,13 @@ def test_email_command_on_a_draft_is_one_error_line_and_a_preview_with_draft(
     runner, workspace: Path, tmp_path: Path
 ):
     post = _draft_post(workspace / "content")
-    config = str(workspace / "newsletter.toml")
-    refused = runner.invoke(cli, ["--config", config, "email", post.name, "--out", str(tmp_path)])
+    config, out = str(workspace / "newsletter.toml"), tmp_path / "mail"
+    refused = runner.invoke(cli, ["--config", config, "email", post.name, "--out", str(out)])
     assert refused.exit_code == 1 and refused.output.startswith(f"Error: {post.name} is a draft")
-    assert not list(tmp_path.iterdir())
-    preview = runner.invoke(cli, ["--config", config, "email", post.name, "--draft", "--out", str(tmp_path)])
+    assert not out.exists()
+    preview = runner.invoke(cli, ["--config", config, "email", post.name, "--draft", "--out", str(out)])
     assert preview.exit_code == 0, preview.output
-    assert "Draft preview" in (tmp_path / f"{post.stem}.html").read_text()
-    assert email.message_from_bytes((tmp_path / f"{post.stem}.eml").read_bytes())["Subject"].startswith("[Draft]")
+    assert "Draft preview" in (out / f"{post.stem}.html").read_text()
+    assert email.message_from_bytes((out / f"{post.stem}.eml").read_bytes())["Subject"].startswith(
+        "[Draft]"
+    )

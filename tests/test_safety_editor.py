@@ -28,6 +28,7 @@ from generator import pipeline
 from generator.cli import cli
 from generator.config import Settings, load_settings
 from generator.drafts import read_front_matter
+from generator.unpublished import unpublished_files
 from tests.conftest import DEMO_WEEKS, BuiltDemo
 from tests.faults import fast_charts, tree
 
@@ -119,7 +120,9 @@ def mixed(built_demo: BuiltDemo, tmp_path_factory: pytest.TempPathFactory) -> Mi
     shutil.copy(next((charts / day.isoformat()).glob("*.png")), stale)
     # A draft with a YAML typo, two weeks on.
     broken = newest.parent / f"{(later + timedelta(weeks=1)).isoformat()}-typo.md"
-    broken.write_text(f"---\ntitle: A typo\ndate: {later + timedelta(weeks=1)}\ndraft: true\ntags: [IWM\n---\n\nx\n")
+    broken.write_text(
+        f"---\ntitle: A typo\ndate: {later + timedelta(weeks=1)}\ndraft: true\ntags: [IWM\n---\n\nx\n"
+    )
     # A published post an editor saved with a UTF-8 byte-order mark.
     bom = posts[0]
     bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
@@ -132,7 +135,9 @@ def test_a_draft_whose_front_matter_does_not_parse_is_named_with_its_line_and_sk
     assert mixed.result.exit_code == 0, mixed.result.output
     warnings = [line for line in mixed.result.output.splitlines() if line.startswith("Warning: ")]
     assert len(warnings) == 1, mixed.result.output
-    assert re.match(rf"Warning: {re.escape(str(mixed.broken))}:\d+: front matter is not valid YAML", warnings[0])
+    assert re.match(
+        rf"Warning: {re.escape(str(mixed.broken))}:\d+: front matter is not valid YAML", warnings[0]
+    )
     assert warnings[0].endswith("; this draft is left out until it is fixed")
     assert f"Built {DEMO_WEEKS} issues" in mixed.result.output
 
@@ -147,9 +152,8 @@ def test_nothing_unpublished_reaches_the_built_site(mixed: Mixed):
     # ... and every chart a published issue shows is there.
     shown = {
         link.removeprefix("../../")
-        for post in published_posts(mixed.settings)
-        if read_front_matter(post)[0]["draft"] is False
-        for link in LINK.findall(post.read_text(encoding="utf-8-sig"))
+        for issue in pipeline.published_issues(pipeline.posts_dir(mixed.settings), mixed.settings.tickers)
+        for link in LINK.findall(issue.body)
     }
     assert len(shown) > DEMO_WEEKS * 4
     assert sorted(p for p in shown if not (mixed.site / p).is_file()) == []
@@ -277,4 +281,50 @@ def test_a_swapped_published_chart_stops_the_build_naming_the_issue_and_the_char
     shutil.copy(other, swapped)
     line = one_error_line(rotation(folder, "build"))
     assert post.name in line and links[0] in line and "changed since it was published" in line
+    assert not settings.site_dir.exists()
+
+
+# --- what MkDocs is told to leave out ------------------------------------------------------------
+
+
+def test_the_list_left_out_is_every_file_no_published_post_is_or_shows(tmp_path: Path):
+    content = tmp_path / "content"
+    posts, charts = content / "issues" / "posts", content / "assets" / "charts"
+    for rel in ("2026-01-02/a.png", "2026-01-02/a-dark.png", "2026-01-02/dropped.png", "2026-01-09/b.png"):
+        (charts / rel).parent.mkdir(parents=True, exist_ok=True)
+        (charts / rel).write_bytes(b"png")
+    (charts / "empty").mkdir()
+    posts.mkdir(parents=True)
+    day = "../../assets/charts/2026-01-02"
+    body = f"![a]({day}/a.png#only-light)\n![a]({day}/a-dark.png#only-dark)\n"
+    for name, draft in (
+        ("2026-01-02-a.md", "false"),
+        ("2026-01-09-b.md", "true"),
+        ("2026-01-02-a.new.md", "true"),
+    ):
+        (posts / name).write_text(f"---\ntitle: T\ndate: {name[:10]}\ndraft: {draft}\n---\n\n{body}")
+    (posts / "2026-01-02-a.bak1.txt").write_text("old text")
+    (posts / "notes.txt").write_text("the editor's notes")
+    issues = pipeline.published_issues(posts, ["IWM"])
+    assert unpublished_files(content, posts, issues) == [
+        "issues/posts/2026-01-02-a.bak1.txt",
+        "issues/posts/2026-01-02-a.new.md",
+        "issues/posts/2026-01-09-b.md",
+        "issues/posts/notes.txt",
+        "assets/charts/2026-01-02/dropped.png",
+        "assets/charts/2026-01-09/",
+    ]
+    assert unpublished_files(content, posts, []) == ["issues/posts/", "assets/charts/"]
+
+
+def test_a_mkdocs_yml_without_exclude_docs_fails_the_build_instead_of_publishing_drafts(demo_ws):
+    folder, settings = demo_ws
+    charts = settings.content_dir / "assets" / "charts"
+    newest = published_posts(settings)[-1]
+    later = as_of(newest) + timedelta(weeks=1)
+    shutil.copytree(charts / str(as_of(newest)), charts / str(later))  # a draft's charts
+    config = folder / "mkdocs.yml"
+    config.write_text(re.sub(r"\nexclude_docs: .*\n", "\n", config.read_text()))
+    line = one_error_line(rotation(folder, "build"))
+    assert f"the built site would publish assets/charts/{later}/" in line and "exclude_docs" in line
     assert not settings.site_dir.exists()
