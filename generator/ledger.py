@@ -194,10 +194,9 @@ class SkippedPost:
 
 @dataclass(frozen=True)
 class PostScan:
-    """The posts folder, read once: the published issues, the drafts, and the drafts skipped."""
+    """The posts folder, read once: the published issues, and the drafts skipped."""
 
     published: list[PublishedIssue]
-    drafts: list[Path]  # posts and the copies beside them that are not published
     skipped: list[SkippedPost]
 
 
@@ -216,7 +215,7 @@ def is_surely_draft(path: Path) -> bool:
 
 
 def scan_posts(posts_dir: Path, known_tickers: Iterable[str]) -> PostScan:
-    """Read every post once: published ones validated (oldest first), drafts listed.
+    """Read every post once: the published ones validated (oldest first), broken drafts listed.
 
     A draft whose front matter does not parse is skipped (named, with its line, in ``skipped``)
     so a typo in next week's draft cannot stop the published site; a published post that does
@@ -224,7 +223,7 @@ def scan_posts(posts_dir: Path, known_tickers: Iterable[str]) -> PostScan:
     error too: the blog would show it, and the ledger and home page would not.
     """
     known = list(known_tickers)
-    issues, drafts, skipped = [], [], []
+    issues, skipped = [], []
     for path in sorted(posts_dir.glob("*.md")) if posts_dir.is_dir() else []:
         try:
             meta, body = read_front_matter(path)
@@ -234,17 +233,16 @@ def scan_posts(posts_dir: Path, known_tickers: Iterable[str]) -> PostScan:
             skipped.append(SkippedPost(path, str(exc)))
             continue
         if meta.get("draft") is not False:
-            drafts.append(path)
-        elif is_side_copy(path):
+            continue
+        if is_side_copy(path):
             main = main_post_of(path)
             raise DraftError(
                 f"{path.name} is marked published (draft: false), but it is the new draft "
                 f"`rotation draft` wrote beside {main.name}, not a post of its own: move it onto "
                 f"the post (`mv {path} {main}`) and publish that, or set it back to draft: true"
             )
-        else:
-            issues.append(issue_from_post(path, meta, body, known))
-    return PostScan(sorted(issues, key=lambda i: i.as_of), drafts, skipped)
+        issues.append(issue_from_post(path, meta, body, known))
+    return PostScan(sorted(issues, key=lambda i: i.as_of), skipped)
 
 
 def published_issues(posts_dir: Path, known_tickers: Iterable[str]) -> list[PublishedIssue]:

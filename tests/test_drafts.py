@@ -237,3 +237,16 @@ def test_a_workspace_template_overrides_the_packaged_one(workspace: Path, demo_p
     text = _draft(settings, demo_prices).outcome.path.read_text()
     assert "## Where the numbers come from" in text
     assert "## Data notes" not in text
+
+
+def test_a_post_saved_with_a_byte_order_mark_publishes(ws_settings):
+    post = pipeline.posts_dir(ws_settings) / "2025-10-17-t.md"
+    post.parent.mkdir(parents=True)
+    text = (
+        "---\ntitle: T\ndate: 2025-10-17\nslug: 2025-10-17-t\ndraft: true\n"
+        "rotation:\n  as_of: 2025-10-17\n  published_at: null\n  source_spec: demo\ncalls: []\n---\n\n# T\n"
+    )
+    post.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # as Notepad saves it
+    pipeline.publish_issue(ws_settings, "2025-10-17", datetime(2025, 10, 17, 18, 0))
+    meta, _ = read_front_matter(post)
+    assert meta["draft"] is False and meta["rotation"]["published_at"] == "2025-10-17T18:00:00"
