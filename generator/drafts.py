@@ -30,7 +30,7 @@ from generator.calls import Call, CallScore
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
-from generator.posts import is_side_copy, main_post_of, side_copy_name
+from generator.posts import is_side_copy, is_surely_draft, main_post_of, side_copy_name
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
 from generator.universe_view import UniverseView
 
@@ -335,8 +335,13 @@ def write_draft(
         others = _drop_superseded([p for p in existing if p != target], backups)
         current = others[0] if others else target
     old = current.read_text(encoding="utf-8")
-    meta, _ = read_front_matter(current)
-    if meta.get("draft") is False:
+    try:
+        published = read_front_matter(current)[0].get("draft") is False
+    except DraftError:
+        if not is_surely_draft(current):
+            raise
+        published = False  # a draft with a typo: the editor's text, kept like any edited draft
+    if published:
         raise DraftError(f"{current} is published; published issues are never rewritten")
     if old == text:
         return WriteOutcome(current, "unchanged")

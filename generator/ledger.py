@@ -20,7 +20,7 @@ from generator.calls import Call, CallScore, horizon_end, is_text, parse_call, s
 from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
-from generator.posts import is_side_copy, main_post_of, post_url_path
+from generator.posts import is_side_copy, is_surely_draft, main_post_of, post_url_path
 from generator.prices import PriceHistory
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
@@ -198,20 +198,6 @@ class PostScan:
 
     published: list[PublishedIssue]
     skipped: list[SkippedPost]
-
-
-# What marks a post published even when its front matter does not parse (YAML's false/no/off).
-MARKED_PUBLISHED = re.compile(r"^draft\s*:\s*(?:false|no|off)\b|^\s+published_at\s*:\s*['\"]?\d", re.M | re.I)
-MARKED_DRAFT = re.compile(r"^draft\s*:\s*(?:true|yes|on)\b", re.M | re.I)
-
-
-def is_surely_draft(path: Path) -> bool:
-    """True when a post that does not parse still says ``draft: true`` and nothing marks it published.
-
-    Anything else might be a published issue: the build stops on it rather than drop it.
-    """
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return bool(MARKED_DRAFT.search(text)) and not MARKED_PUBLISHED.search(text)
 
 
 def scan_posts(posts_dir: Path, known_tickers: Iterable[str]) -> PostScan:

@@ -19,6 +19,9 @@ from typing import Any
 
 BLOG_DIR = "issues"  # mkdocs.yml: blog_dir
 SIDE_COPY = re.compile(r"\.new\d*\.md$")
+# What marks a post published even when its front matter does not parse (YAML's false/no/off).
+MARKED_PUBLISHED = re.compile(r"^draft\s*:\s*(?:false|no|off)\b|^\s+published_at\s*:\s*['\"]?\d", re.M | re.I)
+MARKED_DRAFT = re.compile(r"^draft\s*:\s*(?:true|yes|on)\b", re.M | re.I)
 
 
 def is_side_copy(path: Path) -> bool:
@@ -34,6 +37,15 @@ def main_post_of(side_copy: Path) -> Path:
 def side_copy_name(stem: str, n: int) -> str:
     """The ``n``-th side copy of the post ``<stem>.md``: ``<stem>.new.md``, then ``<stem>.new2.md``, ..."""
     return f"{stem}.new.md" if n == 1 else f"{stem}.new{n}.md"
+
+
+def is_surely_draft(path: Path) -> bool:
+    """True when a post that does not parse still says ``draft: true`` and nothing marks it published.
+
+    Anything else might be a published issue: the build stops on it rather than drop it.
+    """
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return bool(MARKED_DRAFT.search(text)) and not MARKED_PUBLISHED.search(text)
 
 
 def post_date(meta: dict[str, Any]) -> date | None:

@@ -250,3 +250,13 @@ def test_a_post_saved_with_a_byte_order_mark_publishes(ws_settings):
     pipeline.publish_issue(ws_settings, "2025-10-17", datetime(2025, 10, 17, 18, 0))
     meta, _ = read_front_matter(post)
     assert meta["draft"] is False and meta["rotation"]["published_at"] == "2025-10-17T18:00:00"
+
+
+def test_a_draft_whose_front_matter_does_not_parse_is_kept_and_the_new_draft_goes_beside(edited_post):
+    posts, backups, edited = edited_post
+    post = posts / f"{SLUG}.md"
+    typo = edited.replace("title: T\n", "title: [T\n", 1)
+    post.write_text(typo)
+    outcome = _write(posts, backups, "Version 2.")
+    assert (outcome.action, outcome.path.name) == ("beside", f"{SLUG}.new.md")
+    assert post.read_text() == typo
