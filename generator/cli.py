@@ -283,7 +283,9 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
 @cli.command("draft")
 @SOURCE_OPTION
 @AS_OF_OPTION
-@click.option("--force", is_flag=True, help="Overwrite an edited draft (a backup is kept).")
+@click.option(
+    "--force", is_flag=True, help="Overwrite an edited draft (its text is kept in .rotation/backups/)."
+)
 @click.pass_context
 def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None, force: bool) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
@@ -321,7 +323,9 @@ def _report_draft(result: Any, *, charts: bool = True) -> None:
 @SOURCE_OPTION
 @click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First week.")
 @click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last week.")
-@click.option("--force", is_flag=True, help="Overwrite edited drafts (backups are kept).")
+@click.option(
+    "--force", is_flag=True, help="Overwrite edited drafts (their text is kept in .rotation/backups/)."
+)
 @click.pass_context
 def backfill_command(
     ctx: click.Context, source: str | None, first: datetime, last: datetime, force: bool
