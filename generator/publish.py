@@ -22,6 +22,7 @@ from generator.config import Settings
 from generator.drafts import find_placeholders, read_front_matter
 from generator.errors import PublishError
 from generator.fsio import atomic_write_text, remove_tree, write_failure
+from generator.lifeline import child_preexec
 from generator.sitestamp import STAMP_NAME
 
 
@@ -151,7 +152,9 @@ def build_with_mkdocs(settings: Settings, out_dir: Path, *, synthetic: bool) -> 
     """
     env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(settings.mkdocs_yml)]
-    result = subprocess.run(command, cwd=settings.root, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        command, cwd=settings.root, env=env, capture_output=True, text=True, preexec_fn=child_preexec()
+    )
     if result.returncode:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
         raise PublishError(f"mkdocs build --strict failed (the previous site was kept):\n{tail}")
@@ -211,4 +214,4 @@ def run_mkdocs_serve(settings: Settings, *, synthetic: bool, address: str) -> in
     """``mkdocs serve`` for a live preview; returns its exit code."""
     env = mkdocs_env(settings, synthetic=synthetic)
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(settings.mkdocs_yml), "-a", address]
-    return subprocess.call(command, cwd=settings.root, env=env)
+    return subprocess.call(command, cwd=settings.root, env=env, preexec_fn=child_preexec())

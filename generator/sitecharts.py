@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
 import pickle
 import textwrap
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,6 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 from generator.charts import LIGHT, Theme, render_png
 from generator.charts.render import code_version
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.lifeline import process_pool
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
 STATUS_WORDS = {
@@ -141,11 +140,7 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
     misses = [i for i, data in enumerate(found) if data is None]
     used = max(1, min(workers, len(misses) // MIN_CHARTS_PER_WORKER))
     if used > 1:
-        # forkserver: workers start from a clean process, not a fork of this one (which may
-        # hold threads); they import this module once.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.sitecharts"])
-        with ProcessPoolExecutor(max_workers=used, mp_context=context) as pool:
+        with process_pool(used, ["generator.sitecharts"]) as pool:
             drawn = list(pool.map(_render, [jobs[i] for i in misses], chunksize=2))
     else:
         drawn = [_render(jobs[i]) for i in misses]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +35,7 @@ from PIL import Image
 
 from generator.charts.theme import DARK, LIGHT
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.lifeline import process_pool
 
 PALETTE_COLOURS = 128
 # Below this many charts per process a pool costs more than it saves: the fork server pays
@@ -279,9 +279,7 @@ class ChartDrawer:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["generator.charts"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = process_pool(self.workers, ["generator.charts"])
         return self._pool
 
     def finish(self) -> DrawStats:
@@ -318,11 +316,7 @@ def _render_all(draws: Iterable[partial[Figure]], workers: int) -> list[bytes]:
     draws = list(draws)
     if workers <= 1:
         return [_render(draw) for draw in draws]
-    # forkserver: workers start from a clean process that has imported the chart code once,
-    # not from a fork of this one (which may hold threads and open files).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.charts"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with process_pool(workers, ["generator.charts"]) as pool:
         return list(pool.map(_render, draws, chunksize=max(1, len(draws) // (4 * workers))))
 
 
