@@ -27,7 +27,9 @@ import pytest
 from tests.conftest import BuiltDemo
 from tests.faults import leftovers
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="parent-death signals are Linux's"
+)
 
 MARK = "ROTATION_TEST_PROCESS_MARK"
 
@@ -48,7 +50,9 @@ def processes() -> dict[int, Proc]:
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmdline = (
+                Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            )
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
@@ -107,7 +111,12 @@ def start() -> Iterator[Callable[..., Run]]:
         env = {**os.environ, MARK: marker}
         command = [sys.executable, "-m", "generator", "--config", str(folder / "newsletter.toml"), *args]
         process = subprocess.Popen(
-            command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+            command,
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         runs.append(Run(process, marker))
         return runs[-1]
@@ -207,7 +216,9 @@ def test_a_killed_backfill_leaves_no_chart_worker_alive_and_the_next_backfill_su
 
 @pytest.mark.enable_socket
 @pytest.mark.allow_hosts(["127.0.0.1"])
-def test_a_killed_serve_leaves_no_mkdocs_server_and_frees_its_port(demo_copy: Path, start: Callable[..., Run]):
+def test_a_killed_serve_leaves_no_mkdocs_server_and_frees_its_port(
+    demo_copy: Path, start: Callable[..., Run]
+):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
