@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from generator.errors import WriteError
@@ -94,10 +95,13 @@ def write_failure(path: Path, exc: OSError, verb: str = "write") -> WriteError:
     return WriteError(f"could not {verb} {path}: {reason}")
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> Path:
+def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True, sync_folder: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically, creating parent folders.
 
-    ``sync=False`` skips both fsyncs (the price store syncs once before its manifest).
+    ``sync=False`` skips both fsyncs (the price store syncs once before its manifest);
+    ``sync_folder=False`` syncs the bytes but leaves the folder to the caller (a batch syncs
+    each of its folders once, ``write_all_if_changed``) or unsynced (a cache, where a name
+    lost to a power loss is only a miss).
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +119,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> Path:
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        if sync:
+        if sync and sync_folder:
             replace_durably(Path(tmp_name), path)
         else:
             os.replace(tmp_name, path)
@@ -132,15 +136,31 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_bytes_if_changed(path: Path, data: bytes) -> bool:
+def write_bytes_if_changed(path: Path, data: bytes, *, sync_folder: bool = True) -> bool:
     """Atomically write ``data`` unless ``path`` already holds exactly it; True if written."""
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data, sync_folder=sync_folder)
     return True
+
+
+def write_all_if_changed(files: Iterable[tuple[Path, bytes]]) -> int:
+    """``write_bytes_if_changed`` for many files, each folder synced once at the end; the count written.
+
+    A batch of charts or pages costs one folder sync per folder, not one per file.
+    """
+    written = 0
+    folders: dict[Path, None] = {}  # in order, once each
+    for path, data in files:
+        if write_bytes_if_changed(path, data, sync_folder=False):
+            written += 1
+            folders[path.parent] = None
+    for folder in folders:
+        fsync_folder(folder)
+    return written
 
 
 def write_text_if_changed(path: Path, text: str) -> bool:

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from generator.charts import LIGHT, Theme, render_png
 from generator.charts.render import code_version
-from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.fsio import atomic_write_bytes, write_all_if_changed
 from generator.lifeline import process_pool
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
@@ -148,9 +148,9 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
         found[i] = made
         target = cached[i]
         if target is not None:
-            atomic_write_bytes(target, made)
-    written = 0
-    for job, data in zip(jobs, found, strict=True):
-        assert data is not None  # every miss was drawn above
-        written += write_bytes_if_changed(job.path, data)
+            atomic_write_bytes(target, made, sync_folder=False)  # a cache: a lost name is a miss
+    assert all(data is not None for data in found)  # every miss was drawn above
+    written = write_all_if_changed(
+        (job.path, data) for job, data in zip(jobs, found, strict=True) if data is not None
+    )
     return DrawStats(len(jobs), len(misses), written)

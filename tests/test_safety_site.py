@@ -22,7 +22,7 @@ from generator import pipeline, publish, sitestamp
 from generator.cli import cli
 from generator.config import Settings
 from generator.errors import ConfigError
-from generator.fsio import atomic_write_text
+from generator.fsio import atomic_write_text, write_all_if_changed
 from tests.conftest import REPO
 from tests.faults import fast_charts, leftovers, tree
 from tests.test_faults_cli import one_error_line, published_base, rotation, ws  # noqa: F401 - fixtures
@@ -249,6 +249,20 @@ def test_an_atomic_write_syncs_the_file_then_renames_it_then_syncs_its_folder(tm
     assert [kind for kind, _ in events] == ["fsync", "rename", "fsync"], events
     assert events[1] == ("rename", str(target))
     assert events[2] == ("fsync", str(target.parent))  # the new name is on disk, not only the bytes
+
+
+def test_a_batch_of_files_syncs_each_folder_once_after_all_its_renames(tmp_path, monkeypatch):
+    files = [(tmp_path / "a" / f"{i}.png", b"chart %d" % i) for i in range(3)] + [
+        (tmp_path / "b" / "0.png", b"y")
+    ]
+    events = _record_syncs(monkeypatch)
+    assert write_all_if_changed(files) == 4
+    folders = [path for kind, path in events if kind == "fsync" and Path(path).is_dir()]
+    assert folders == [str(tmp_path / "a"), str(tmp_path / "b")]
+    last_rename = max(i for i, (kind, _) in enumerate(events) if kind == "rename")
+    assert events.index(("fsync", str(tmp_path / "a"))) > last_rename
+    events.clear()
+    assert write_all_if_changed(files) == 0 and events == []  # nothing changed: nothing written or synced
 
 
 def test_the_site_swap_syncs_the_new_site_before_the_rename_and_the_folder_after(ws, monkeypatch):  # noqa: F811
