@@ -251,6 +251,15 @@ def test_an_atomic_write_syncs_the_file_then_renames_it_then_syncs_its_folder(tm
     assert events[2] == ("fsync", str(target.parent))  # the new name is on disk, not only the bytes
 
 
+def test_publish_syncs_the_posts_folder_after_renaming_the_post(ws, monkeypatch):  # noqa: F811
+    folder, settings, day = ws
+    post = next(pipeline.posts_dir(settings).glob(f"{day.isoformat()}-*.md"))
+    events = _record_syncs(monkeypatch)
+    assert rotation(folder, "publish", day.isoformat()).exit_code == 0
+    renamed = events.index(("rename", str(post)))
+    assert ("fsync", str(post.parent)) in events[renamed + 1 :], events
+
+
 def test_a_batch_of_files_syncs_each_folder_once_after_all_its_renames(tmp_path, monkeypatch):
     files = [(tmp_path / "a" / f"{i}.png", b"chart %d" % i) for i in range(3)] + [
         (tmp_path / "b" / "0.png", b"y")
