@@ -193,3 +193,28 @@ def test_two_published_posts_at_one_url_are_an_error_naming_both(tmp_path: Path)
     c.unlink()
     with pytest.raises(DraftError, match=rf"2026-02-06-b.md and {d.name} would be the same page"):
         check_unique_urls(published_issues(tmp_path, ["IWM"]))
+
+
+def test_a_changed_frozen_chart_is_named_until_its_new_fingerprint_is_written(tmp_path: Path):
+    from generator.frozen import changed_charts, fingerprint
+
+    chart = tmp_path / "assets" / "c.png"
+    chart.parent.mkdir()
+    chart.write_bytes(b"published")
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    recorded = fingerprint(b"published")
+    front = "title: A\ndate: 2026-01-02\ndraft: false\nrotation:\n  charts:\n    ../assets/c.png: {}\n"
+    post = _write(posts, "2026-01-02-a.md", front.format(recorded))
+    post.write_text(post.read_text() + "![c](../assets/c.png#only-light)\n")
+    issue = published_issues(posts, ["IWM"])[0]
+    assert changed_charts(issue) == []
+    chart.write_bytes(b"swapped")
+    now = fingerprint(b"swapped")
+    assert changed_charts(issue) == [
+        f"chart ../assets/c.png changed since it was published (fingerprint {recorded}, now {now})"
+    ]
+    post.write_text(post.read_text().replace(recorded, now))  # the editor re-freezes it on purpose
+    assert changed_charts(published_issues(posts, ["IWM"])[0]) == []
+    chart.unlink()
+    assert "is missing" in changed_charts(published_issues(posts, ["IWM"])[0])[0]
