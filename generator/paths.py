@@ -13,6 +13,9 @@ from pathlib import Path
 from generator.config import Settings, SourceSpec
 
 LOCK_NAME = ".rotation.lock"
+# The editor's texts that `draft --force` replaced: in the workspace, outside the content
+# folder, so no build can publish them (DESIGN.md principle 6).
+BACKUPS_DIR = Path(".rotation") / "backups"
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,11 @@ class Layout:
     def email(self) -> Path:
         """Where `rotation email` writes unless told otherwise."""
         return self.root / "email"
+
+    @property
+    def backups(self) -> Path:
+        """Where `rotation draft --force` keeps the editor's replaced texts (``BACKUPS_DIR``)."""
+        return self.root / BACKUPS_DIR
 
     @property
     def lock(self) -> Path:

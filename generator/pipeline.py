@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from generator import __version__
-from generator.calls.ledger import open_scores_as_of, published_issues, read_issue, score_published
+from generator.calls import ledger
 from generator.charts import ChartCache, ChartJob
 from generator.config import Settings, SourceSpec
 from generator.data import universe
@@ -25,25 +25,24 @@ from generator.data.prices import PriceHistory
 from generator.data.sources import make_screener, make_source
 from generator.data.store import PriceStore
 from generator.data.universe import UniverseRun, load_universe, screen_from_settings
+from generator.issue import posts
 from generator.issue.charts import chart_drawer, draw_issue_charts, live_jobs, plan_charts
 from generator.issue.context import DraftInputs, issue_context
 from generator.issue.email import export_email as write_email
 from generator.issue.guide import write_guide
-from generator.issue.posts import (
-    BackfillResult,
-    DraftResult,
-    issue_front_matter,
-    published_post,
-    refuse_real_issues,
-    render_issue,
-    resolve_issue,
-    write_draft,
-)
+from generator.issue.posts import BackfillResult, DraftResult
 from generator.issue.text import template_env
 from generator.issue.weeks import backfill_fridays, history_as_of, last_fridays, week_to_draft
 from generator.paths import Layout
 from generator.signals import SignalReport, compute_signals
-from generator.site.build import BuildResult, run_mkdocs_serve, run_mkdocs_unless_unchanged
+from generator.site.build import (
+    BuildResult,
+    posts_to_build,
+    preview,
+    run_mkdocs_serve,
+    run_mkdocs_unless_unchanged,
+)
+from generator.site.folder import owned_site
 from generator.site.pages import build_site_pages
 from generator.site.publish import auto_published_at, mark_published, publish_post
 from generator.site.write import site_inputs, write_site
@@ -120,9 +119,10 @@ def refresh_universe(
 
 def seed_demo_universe(settings: Settings, fridays: Sequence[date]) -> list[str]:
     """A snapshot of the demo's universe for every issue week (``data.universe.seed_snapshots``)."""
-    screener = make_screener(DEMO, settings)
     screen = screen_from_settings(settings.smallcap)
-    return universe.seed_snapshots(screener.rows, screen, price_store(settings, DEMO), fridays)
+    return universe.seed_snapshots(
+        make_screener(DEMO, settings).rows, screen, price_store(settings, DEMO), fridays
+    )
 
 
 def load_prices(settings: Settings, spec: SourceSpec) -> PriceHistory:
@@ -138,12 +138,9 @@ def signals_report(settings: Settings, spec: SourceSpec, as_of: date | None) -> 
 
 def draft_inputs(settings: Settings, spec: SourceSpec) -> DraftInputs:
     """Everything drafting reads once per run: prices, universe, published issues, templates."""
-    return DraftInputs(
-        prices=load_prices(settings, spec),
-        universe=load_universe(price_store(settings, spec)),
-        published=published_issues(Layout.of(settings).posts, settings.tickers),
-        env=template_env(settings),
-    )
+    published = ledger.published_issues(Layout.of(settings).posts, settings.tickers)
+    stocks = load_universe(price_store(settings, spec))
+    return DraftInputs(load_prices(settings, spec), stocks, published, template_env(settings))
 
 
 def draft_issue(
@@ -164,17 +161,15 @@ def draft_issue(
     layout = Layout.of(settings)
     history = history_as_of(inputs.prices, as_of)
     report = compute_signals(history, settings, as_of)
-    open_calls = open_scores_as_of(inputs.published, history, as_of)
+    open_calls = ledger.open_scores_as_of(inputs.published, history, as_of)
     charts, jobs = plan_charts(settings, layout, history, report, open_calls, inputs.universe)
     issue = issue_context(settings, history, report, charts, open_calls, inputs.universe, auto_published)
     # Render before drawing or writing anything: a template error leaves no half-made issue.
-    text = render_issue(inputs.env, issue, issue_front_matter(issue, __version__, source))
-    written = 0
+    text = posts.render_issue(inputs.env, issue, posts.issue_front_matter(issue, __version__, source))
     if chart_jobs is not None:
         chart_jobs.extend(jobs)
-    else:
-        written = draw_issue_charts(settings, layout, jobs).written
-    outcome = write_draft(layout.posts, as_of, issue.slug, text, force=force)
+    written = 0 if chart_jobs is not None else draw_issue_charts(settings, layout, jobs).written
+    outcome = posts.write_draft(layout.posts, as_of, issue.slug, text, backups=layout.backups, force=force)
     return DraftResult(as_of, outcome, written, report)
 
 
@@ -210,9 +205,8 @@ def backfill(settings: Settings, first: date, last: date, *, force: bool = False
 
 @holds_workspace("publish")
 def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
-    """`rotation publish`: check one post (placeholders, calls) and mark it published."""
-    posts = Layout.of(settings).posts
-    return publish_post(posts, ref, now, settings.tickers, allow_placeholders=allow_placeholders)
+    """`rotation publish`: check one post (``site.publish.publish_post``) and mark it published."""
+    return publish_post(Layout.of(settings).posts, ref, now, settings, allow_placeholders=allow_placeholders)
 
 
 @holds_workspace("build")
@@ -224,25 +218,27 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     skipped when nothing it reads changed since the last build into the same site folder
     (``generator.site.stamp``), unless ``full``.
     """
-    started = time.perf_counter()
     layout = Layout.of(settings)
-    issues = published_issues(layout.posts, settings.tickers)
-    scores, prices = score_published(issues, partial(load_prices, settings))
+    target = site_dir or layout.site
+    real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
+    started = time.perf_counter()
+    scan = posts_to_build(layout.posts, settings.tickers)  # every published post, checked
+    issues = scan.published
+    scores, prices = ledger.score_published(issues, partial(load_prices, settings), settings.data.source)
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
-    pages = build_site_pages(
-        template_env(settings), site_inputs(settings, issues, scores, prices=prices, report=report)
-    )
+    env = template_env(settings)
+    pages = build_site_pages(env, site_inputs(settings, issues, scores, prices=prices, report=report))
     cache = ChartCache(layout.chart_cache)
     stats = write_site(layout.content, pages, cache=cache, workers=os.cpu_count() or 1)
-    guide_written = write_guide(template_env(settings), list(settings.issue.sections), layout.guide_page)
+    guide_written = write_guide(env, list(settings.issue.sections), layout.guide_page)
     generated = time.perf_counter()
-    target = site_dir or layout.site
-    skipped = run_mkdocs_unless_unchanged(
-        settings, target, synthetic=any(i.synthetic for i in issues), full=full
-    )
+    skipped = run_mkdocs_unless_unchanged(settings, real_target, issues, full=full)
     pages_written = stats.pages_written + len(guide_written)
     seconds = (generated - started, time.perf_counter() - generated)
-    return BuildResult(len(issues), len(scores), pages_written, target, stats.charts_drawn, *seconds, skipped)
+    warnings = tuple(str(s) for s in scan.skipped)
+    return BuildResult(
+        len(issues), len(scores), pages_written, target, stats.charts_drawn, *seconds, skipped, warnings
+    )
 
 
 @holds_workspace("demo")
@@ -251,7 +247,8 @@ def run_demo(
 ) -> BuildResult:
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
     layout = Layout.of(settings)
-    refuse_real_issues(layout.posts)
+    owned_site(settings, site_dir or layout.site)  # refused before anything is fetched
+    posts.refuse_real_issues(layout.posts)
     fetch_prices(settings, DEMO, now=now)
     prices = load_prices(settings, DEMO)
     fridays = last_fridays(prices.last_day, weeks)
@@ -263,15 +260,15 @@ def run_demo(
     # before any issue is published (publishing freezes them).
     with chart_drawer(settings, layout) as drawer:
         for friday in fridays:
-            post = published_post(layout.posts, friday)
+            post = posts.published_post(layout.posts, friday)
             if post is not None:
-                inputs.published.append(read_issue(post, settings.tickers))
+                inputs.published.append(ledger.read_issue(post, settings.tickers))
                 continue
             jobs: list[ChartJob] = []
             result = draft_issue(settings, inputs, friday, source=DEMO, auto_published=True, chart_jobs=jobs)
             drawer.submit(jobs)
             drafted.append((result.outcome.path, friday))
-            inputs.published.append(read_issue(result.outcome.path, settings.tickers))
+            inputs.published.append(ledger.read_issue(result.outcome.path, settings.tickers))
             if progress is not None:
                 progress(friday.isoformat())
         drawer.finish()
@@ -280,18 +277,22 @@ def run_demo(
     return build_site(settings, site_dir=site_dir)
 
 
-def serve_site(settings: Settings, address: str) -> int:
-    """`rotation serve`: MkDocs' live preview; its exit code."""
-    issues = published_issues(Layout.of(settings).posts, settings.tickers)
-    return run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address)
+def serve_site(settings: Settings, address: str, warn: Callable[[str], None]) -> int:
+    """`rotation serve`: MkDocs' live preview (drafts too, ``site.build.preview``); its exit code."""
+    layout = Layout.of(settings)
+    shown = preview(layout.content, layout.posts, settings.tickers)
+    for warning in shown.warnings:
+        warn(warning)
+    return run_mkdocs_serve(settings, shown, address)
 
 
 def export_email(
-    settings: Settings, issue: Path, out_dir: Path | None, *, embed_images: bool = False
+    settings: Settings, issue: Path, out_dir: Path | None, *, embed_images: bool = False, draft: bool = False
 ) -> list[Path]:
-    """`rotation email`: <post>.html, <post>.txt and <post>.eml for one issue (``issue.email``)."""
+    """`rotation email`: <post>.html, <post>.txt and <post>.eml for one issue (``issue.email``);
+    a draft only with ``draft`` (a preview, marked as such).
+    """
     layout = Layout.of(settings)
-    post = resolve_issue(layout.posts, str(issue))
-    return write_email(
-        template_env(settings), post, out_dir or layout.email, settings, embed_images=embed_images
-    )
+    post = posts.resolve_issue(layout.posts, str(issue))
+    env = template_env(settings)
+    return write_email(env, post, out_dir or layout.email, settings, embed_images=embed_images, draft=draft)

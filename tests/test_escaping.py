@@ -101,7 +101,7 @@ def _poisoned_site(built_demo: BuiltDemo):
     """The demo's site inputs with payloads in a security name, an issue title, a thesis and a category."""
     settings = built_demo.settings
     issues = published_issues(Layout.of(settings).posts, settings.tickers)
-    scores, prices = score_published(issues, partial(pipeline.load_prices, settings))
+    scores, prices = score_published(issues, partial(pipeline.load_prices, settings), settings.data.source)
     called = next(s for s in scores)
     ticker = called.call.ticker
     bad_call = dataclasses.replace(called.call, thesis=SCRIPT + IMG, category=SCRIPT)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,7 +38,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from generator.charts.theme import DARK, LIGHT
-from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.fsio import atomic_write_bytes, write_all_if_changed, write_bytes_if_changed
+from generator.lifeline import process_pool
 
 PALETTE_COLOURS = 128
 # Below this many charts per process a pool costs more than it saves: the fork server pays
@@ -213,7 +213,7 @@ class ChartCache:
     def put(self, key: str, data: bytes) -> None:
         """Store bytes under ``key`` (atomically: a killed run never leaves half a PNG)."""
         if self.folder is not None:
-            atomic_write_bytes(self._path(key), data)
+            atomic_write_bytes(self._path(key), data, sync_folder=False)  # a lost name is a miss
 
 
 @dataclass(frozen=True)
@@ -301,10 +301,10 @@ class ChartDrawer:
             self.cache.put(self._keys[index], data)
             self._found[index] = data
             drawn += 1
-        written = 0
-        for job, data in zip(self._jobs, self._found, strict=True):
-            assert data is not None  # every miss was drawn above
-            written += write_bytes_if_changed(job.path, data)
+        assert all(data is not None for data in self._found)  # every miss was drawn above
+        written = write_all_if_changed(
+            (job.path, data) for job, data in zip(self._jobs, self._found, strict=True) if data is not None
+        )
         self.__exit__()
         return DrawStats(
             len(self._jobs),
@@ -334,12 +334,10 @@ def _pool_size(charts: int, workers: int, min_per_worker: int = MIN_CHARTS_PER_W
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """The drawing pool. forkserver: workers start from a clean process that has imported the
-    chart code once, not from a fork of this one (which may hold threads and open files).
+    """The drawing pool (``lifeline.process_pool``: a forkserver that imported the chart code
+    once, whose workers die with this process).
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.charts"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return process_pool(workers, ["generator.charts"])
 
 
 def _render(draw: partial[Figure | bytes]) -> bytes:

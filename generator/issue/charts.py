@@ -44,6 +44,7 @@ from generator.data.prices import PriceHistory
 from generator.data.universe import UniverseData, members_as_of
 from generator.frontmatter import read_front_matter
 from generator.paths import Layout
+from generator.posts import is_side_copy
 from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
 from generator.signals.correlation import rolling_correlation
@@ -342,7 +343,7 @@ def call_path(score: CallScore) -> CallPath:
 def issue_is_published(posts_dir: Path, as_of: date) -> bool:
     """True when the post of the week ending ``as_of`` says ``draft: false``: its charts are frozen."""
     for path in posts_dir.glob(f"{as_of.isoformat()}-*.md"):
-        if path.name.endswith(".new.md") or ".bak" in path.name:
+        if is_side_copy(path) or ".bak" in path.name:
             continue
         if read_front_matter(path)[0].get("draft") is False:
             return True

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from generator.calls.ledger import published_issues, read_issue
+from generator.calls.ledger import published_issues, read_issue, require_source
+from generator.config import Settings
 from generator.errors import PublishError
 from generator.frontmatter import read_front_matter
 from generator.fsio import atomic_write_text
 from generator.issue.posts import find_placeholders, resolve_issue
+from generator.posts import is_side_copy, main_post_of
 
 
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
@@ -74,18 +75,37 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
 
 
 def publish_post(
-    posts_dir: Path, ref: str, now: datetime, known_tickers: Sequence[str], *, allow_placeholders: bool = False
+    posts_dir: Path,
+    ref: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    allow_placeholders: bool = False,
 ) -> Path:
-    """`rotation publish`: check one post (placeholders, calls, call ids) and mark it published
-    at ``now`` (to the second).
+    """`rotation publish`: check one post (not a side copy; placeholders, calls, call ids, its
+    price source, its page) and mark it published at ``now`` (to the second).
     """
     path = resolve_issue(posts_dir, ref)
-    issue = read_issue(path, known_tickers)  # every call well formed, or DraftError naming it
-    published = published_issues(posts_dir, known_tickers)
+    if is_side_copy(path):
+        main = main_post_of(path)
+        raise PublishError(
+            f"{path.name} is the new draft `rotation draft` wrote beside {main.name}, not a post of its "
+            f"own: keep what you want of both in one file, move it onto the post (`mv {path} {main}`), "
+            f"then publish {main.name}"
+        )
+    issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    require_source(issue, settings.data.source)
+    published = published_issues(posts_dir, settings.tickers)
     earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
     reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
     if reused:
         raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
+    same_page = [i for i in published if i.path != path and i.url.lower() == issue.url.lower()]
+    if same_page:
+        raise PublishError(
+            f"{path.name}: its page would be {issue.url}, the page of the published {same_page[0].path.name} "
+            "(the same slug in the same month); give it another slug"
+        )
     mark_published(path, now.replace(microsecond=0), allow_placeholders=allow_placeholders)
     return path
 
