@@ -29,6 +29,7 @@ from generator.calls import Call, CallScore
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
+from generator.safetext import bad_character, character_reference
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
 from generator.universe_view import UniverseView
 
@@ -166,12 +167,19 @@ def html_attr(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+_PLAIN = str.maketrans({"<": "\u2039", ">": "\u203a", '"': "\u201d", "[": "(", "]": ")", "{": "(", "}": ")"})
+
+
 def plain_text(value: str) -> str:
-    """Text with no ``<``, ``>`` or ``"`` (as ``‹ › ”``): for front-matter fields that the theme
-    prints unescaped (title, description, categories), the description inside ``content="..."``,
-    so a double quote from a data source's name would end the attribute.
+    """One line of text the front-matter checks accept (generator.safetext), for the generated
+    title, description and categories, which the theme prints as HTML and Material's blog reads
+    as Markdown: ``< > "`` become ``‹ › ”``, ``[ ] { }`` become ``( )``, a line break or control
+    character a space, and the ``&`` of a character reference (``&amp;``) a full-width ``＆``.
     """
-    return value.replace("<", "\u2039").replace(">", "\u203a").replace('"', "\u201d")
+    text = "".join(" " if bad_character(c, one_line=True) else c for c in value.translate(_PLAIN))
+    while (reference := character_reference(text)) is not None:
+        text = text.replace(reference, "\uff06" + reference[1:], 1)
+    return text
 
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:

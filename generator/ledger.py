@@ -21,6 +21,7 @@ from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
 from generator.prices import PriceHistory
+from generator.safetext import bad_character, image_path_problem, markup_problem
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
 
@@ -83,15 +84,22 @@ def _tickers(tags: list[str], where: str) -> list[str]:
         raise DraftError(f"{where}: tags: {exc}; tags are the issue's tickers") from None
 
 
-def _no_markup(value: str, key: str, where: str) -> str:
-    """Material prints a post's title, description and categories without escaping them, so a
-    '<' or '>' there is refused (our own pages and the email escape everything else).
+def _no_markup(value: str, key: str, where: str, *, markdown: bool = False, one_line: bool = False) -> str:
+    """Text the theme prints as HTML (title, description, author, categories; Material's blog
+    also reads a title and a category as Markdown): markup, a character reference and a
+    character no page or feed can hold are refused (our own pages and the email escape the rest).
     """
     if "<" in value or ">" in value:
         raise DraftError(
             f"{where}: {key} {value!r} contains '<' or '>'; the theme would print it as HTML, "
             "so write it without them (e.g. ‹ ›)"
         )
+    problem = markup_problem(value, markdown=markdown)
+    if problem is not None:
+        raise DraftError(f"{where}: {key} {value!r} {problem}")
+    bad = bad_character(value, one_line=one_line)
+    if bad is not None:
+        raise DraftError(f"{where}: {key} contains {bad}; delete it")
     return value
 
 
@@ -102,6 +110,62 @@ def _text(meta: dict[str, Any], key: str, where: str) -> str | None:
     if not is_text(value):
         raise DraftError(f"{where}: {key} must be text, got {value!r}")
     return str(value)
+
+
+# Every key an issue's front matter may hold. Material and its plugins act on others, some
+# printed unescaped (revision_date), some redirecting (template: redirect.html with location).
+ISSUE_KEYS = (
+    "title",
+    "description",
+    "author",
+    "date",
+    "slug",
+    "draft",
+    "categories",
+    "tags",
+    "image",
+    "rotation",
+    "calls",
+    "closes",
+)
+
+
+def _check_image(meta: dict[str, Any], path: Path) -> None:
+    """Front matter ``image``: the path of an image file, relative to the post (the social card
+    is drawn from it and the feeds link it; generator.safetext.image_path_problem).
+    """
+    value = meta.get("image")
+    if value is None or value == "":
+        return
+    if not isinstance(value, str):
+        raise DraftError(f"{path.name}: image must be a path to an image file, got {value!r}")
+    problem = image_path_problem(value)
+    if problem is None:
+        try:
+            found = (path.parent / value).is_file()
+        except (OSError, ValueError):  # an over-long name
+            found = False
+        if not found:
+            problem = f"no such file (relative to the post, that is {path.parent / value})"
+    if problem is not None:
+        raise DraftError(f"{path.name}: image {value!r} {problem}")
+
+
+def _check_body(path: Path, body: str) -> None:
+    """A post's text holds no character a page or the feed cannot carry (a pasted terminal
+    colour code, a NUL): DraftError with its line in the file.
+    """
+    bad = bad_character(body)
+    if bad is None:
+        return
+    index = next(i for i, char in enumerate(body) if bad_character(char) is not None)
+    try:
+        text = path.read_text(encoding="utf-8")
+        first_line = text.count("\n", 0, len(text) - len(body)) + 1
+    except (OSError, UnicodeDecodeError):
+        first_line = 1
+    line = first_line + body.count("\n", 0, index)
+    raise DraftError(f"{path.name}:{line}: {bad}; delete it")
 
 
 def lead_image(meta: dict[str, Any], body: str) -> str | None:
@@ -127,6 +191,13 @@ def issue_from_post(
 ) -> PublishedIssue:
     """A PublishedIssue from a post's parsed front matter and body (calls validated)."""
     where = path.name
+    unknown = [key for key in meta if key not in ISSUE_KEYS]
+    if unknown:
+        raise DraftError(
+            f"{where}: unknown front-matter key {unknown[0]!r}; an issue may have: {', '.join(ISSUE_KEYS)} "
+            "(Material prints or acts on others unescaped: template, links, revision_date...)"
+        )
+    _check_image(meta, path)
     rotation = meta.get("rotation") or {}
     if not isinstance(rotation, dict):
         raise DraftError(f"{where}: rotation must be a mapping, got {rotation!r}")
@@ -142,13 +213,20 @@ def issue_from_post(
         replace(parse_call(raw, known_tickers=known_tickers, where=where), issue_date=as_of, issue_slug=slug)
         for raw in raw_calls
     ]
+    author = _text(meta, "author", where)
+    if author is not None:
+        _no_markup(author, "author", where, one_line=True)
+    _check_body(path, body)
     return PublishedIssue(
         path=path,
-        title=_no_markup(_text(meta, "title", where) or slug, "title", where),
+        title=_no_markup(_text(meta, "title", where) or slug, "title", where, markdown=True, one_line=True),
         slug=slug,
         as_of=as_of,
         description=_no_markup(_text(meta, "description", where) or "", "description", where),
-        categories=[_no_markup(c, "categories", where) for c in _words(meta, "categories", where, "words")],
+        categories=[
+            _no_markup(c, "categories", where, markdown=True, one_line=True)
+            for c in _words(meta, "categories", where, "words")
+        ],
         tags=_tickers(_words(meta, "tags", where, "tickers"), where),
         source=str(rotation.get("source_spec") or "unknown"),
         synthetic=rotation.get("synthetic", False) is True,

@@ -52,6 +52,7 @@ from generator.notes import issue_lines
 from generator.prices import PriceHistory
 from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
+from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
 from generator.sources import PriceSource, make_source
@@ -453,6 +454,7 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    lead_image_path(issue, settings.content_dir)  # an image outside the content folder is refused
     published = published_issues(posts_dir(settings), settings.tickers)
     earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
     reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
