@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from generator.errors import ConfigError
-from generator.safetext import bad_character, site_url_problem
+from generator.safetext import MAX_CATEGORY_CHARS, bad_character, site_url_problem
 
 CONFIG_FILE_NAME = "newsletter.toml"
 TICKER_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,14}$")
@@ -82,8 +82,18 @@ def _no_markup(value: str) -> str:
     return value
 
 
+def _category_length(value: str) -> str:
+    if len(value) > MAX_CATEGORY_CHARS:
+        raise ValueError(
+            f"is longer than {MAX_CATEGORY_CHARS} characters (a group's label is an issue's blog "
+            "category, which names a page of the site)"
+        )
+    return value
+
+
 # Text from newsletter.toml that a page, a chart or a feed prints (escaped where it is printed).
 OneLine = Annotated[str, AfterValidator(_one_line)]
+Label = Annotated[str, AfterValidator(_one_line), AfterValidator(_category_length)]
 SiteLine = Annotated[str, AfterValidator(_one_line), AfterValidator(_no_markup)]
 SiteText = Annotated[str, AfterValidator(_printable), AfterValidator(_no_markup)]
 
@@ -134,7 +144,7 @@ def validate_source_spec(value: str) -> str:
 class GroupSettings(_Model):
     """A named group of ETFs read against one benchmark (e.g. the SPDR sectors vs SPY)."""
 
-    label: OneLine
+    label: Label
     benchmark: str
     category: OneLine
     tickers: list[str] = Field(min_length=1)

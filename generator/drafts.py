@@ -29,7 +29,7 @@ from generator.calls import Call, CallScore
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
-from generator.safetext import bad_character, character_reference
+from generator.safetext import bad_character, character_reference, escape_references
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
 from generator.universe_view import UniverseView
 
@@ -150,9 +150,10 @@ def md_text(value: object) -> str:
 
     ``<`` and ``>`` become entities (Markdown would pass a tag through to the page), and
     ``[ ] { }`` are backslash-escaped (a link, or an ``{ onclick=... }`` attribute list); a
-    newline becomes a space, so a value cannot start a block of its own.
+    newline becomes a space, so a value cannot start a block of its own. A character
+    reference (``&amp;``) is escaped to show as typed; a bare ``&`` (S&P) is left alone.
     """
-    return str(value).translate(_MD_SPECIAL)
+    return escape_references(str(value)).translate(_MD_SPECIAL)
 
 
 def md_cell(value: object) -> str:

@@ -21,7 +21,7 @@ from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
 from generator.prices import PriceHistory
-from generator.safetext import bad_character, image_path_problem, markup_problem
+from generator.safetext import MAX_CATEGORY_CHARS, bad_character, image_path_problem, markup_problem
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
 
@@ -100,6 +100,17 @@ def _no_markup(value: str, key: str, where: str, *, markdown: bool = False, one_
     bad = bad_character(value, one_line=one_line)
     if bad is not None:
         raise DraftError(f"{where}: {key} contains {bad}; delete it")
+    return value
+
+
+def _category(value: str, where: str) -> str:
+    """A blog category: text the theme prints (``_no_markup``), short enough to name its page."""
+    _no_markup(value, "categories", where, markdown=True, one_line=True)
+    if len(value) > MAX_CATEGORY_CHARS:
+        raise DraftError(
+            f"{where}: categories {value[:40]!r}... is longer than {MAX_CATEGORY_CHARS} characters "
+            "(a category names a page of the site)"
+        )
     return value
 
 
@@ -223,10 +234,7 @@ def issue_from_post(
         slug=slug,
         as_of=as_of,
         description=_no_markup(_text(meta, "description", where) or "", "description", where),
-        categories=[
-            _no_markup(c, "categories", where, markdown=True, one_line=True)
-            for c in _words(meta, "categories", where, "words")
-        ],
+        categories=[_category(c, where) for c in _words(meta, "categories", where, "words")],
         tags=_tickers(_words(meta, "tags", where, "tickers"), where),
         source=str(rotation.get("source_spec") or "unknown"),
         synthetic=rotation.get("synthetic", False) is True,

@@ -66,6 +66,15 @@ def character_reference(value: str) -> str | None:
     return None
 
 
+def escape_references(value: str) -> str:
+    """``value`` with the ``&`` of each character reference escaped (``&amp;`` -> ``&amp;amp;``),
+    so Markdown and HTML show it as typed; a bare ``&`` (S&P) stays as it is.
+    """
+    return _CHARREF.sub(
+        lambda m: "&amp;" + m.group()[1:] if character_reference(m.group()) else m.group(), value
+    )
+
+
 MARKDOWN_STRUCTURE = "[]{}"
 
 
@@ -133,6 +142,11 @@ def site_url_problem(value: str) -> str | None:
     if ":" in parts.netloc and parts.port is None:
         return "has an invalid port"
     return None
+
+
+# A blog category names its page's file (issues/category/<slug>/): 60 characters stay under
+# the 255-byte file-name limit even when each is a 4-byte UTF-8 letter.
+MAX_CATEGORY_CHARS = 60
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")

@@ -133,13 +133,43 @@ def site_scripts(site_dir: Path) -> set[str]:
 
 @dataclass
 class PageText:
-    """What a reader and a link preview see of a page."""
+    """What a reader and a link preview see of a page, entities decoded, whitespace as shown."""
 
     title: str = ""  # <title>
     meta: dict[str, str] = field(default_factory=dict)  # <meta name|property=... content=...>
-    headings: list[str] = field(default_factory=list)  # every <h1>, as text
     text: str = ""  # all text outside <script>, <style> and <title>
-    header_topics: list[str] = field(default_factory=list)  # the header bar: site title, page title
+    elements: dict[str, list[str]] = field(default_factory=dict)  # tag or class -> each one's text
+
+    def of(self, key: str) -> list[str]:
+        """The text of every element with this tag name (``h1``, ``td``) or class."""
+        return self.elements.get(key, [])
+
+    @property
+    def headings(self) -> list[str]:
+        """Every <h1>, without the permalink sign."""
+        return [h.rstrip("¶").rstrip() for h in self.of("h1")]
+
+    @property
+    def header_topics(self) -> list[str]:
+        """The header bar: the site title, then the page title."""
+        return self.of("md-header__topic")
+
+
+_VOID = {
+    "meta",
+    "link",
+    "img",
+    "input",
+    "br",
+    "hr",
+    "source",
+    "wbr",
+    "area",
+    "col",
+    "embed",
+    "param",
+    "track",
+}
 
 
 class _Text(HTMLParser):
@@ -148,9 +178,7 @@ class _Text(HTMLParser):
         self.page = PageText()
         self.stack: list[str] = []
         self.parts: list[str] = []
-        self.h1: list[str] | None = None
-        self.topic: list[str] | None = None
-        self.topic_depth = 0
+        self.open: list[tuple[int, list[str], list[str]]] = []  # (depth, keys, text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
@@ -158,25 +186,20 @@ class _Text(HTMLParser):
             key = values.get("name") or values.get("property")
             if key:
                 self.page.meta[key] = values["content"]
-        if tag in ("meta", "link", "img", "input", "br", "hr", "source"):
+        if tag in _VOID:
             return
         self.stack.append(tag)
-        if tag == "h1":
-            self.h1 = []
-        if "md-header__topic" in values.get("class", "") and self.topic is None:
-            self.topic, self.topic_depth = [], len(self.stack)
+        self.open.append((len(self.stack), [tag, *values.get("class", "").split()], []))
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in self.stack:
             return
         while self.stack and self.stack.pop() != tag:
             pass
-        if tag == "h1" and self.h1 is not None:
-            self.page.headings.append(" ".join("".join(self.h1).split()).removesuffix(" ¶"))
-            self.h1 = None
-        if self.topic is not None and len(self.stack) < self.topic_depth:
-            self.page.header_topics.append(" ".join("".join(self.topic).split()))
-            self.topic = None
+        while self.open and self.open[-1][0] > len(self.stack):
+            _, keys, text = self.open.pop()
+            for key in keys:
+                self.page.elements.setdefault(key, []).append(" ".join("".join(text).split()))
 
     def handle_data(self, data: str) -> None:
         inside = self.stack[-1] if self.stack else ""
@@ -184,13 +207,12 @@ class _Text(HTMLParser):
             self.page.title += data
         elif inside not in ("script", "style"):
             self.parts.append(data)
-            for collecting in (self.h1, self.topic):
-                if collecting is not None:
-                    collecting.append(data)
+            for _, _, text in self.open:
+                text.append(data)
 
 
 def page_text(html: str) -> PageText:
-    """The title, head metadata, headings and text of a page, entities decoded."""
+    """The title, head metadata and text of a page, and of each element by tag and class."""
     parser = _Text()
     parser.feed(html)
     parser.close()

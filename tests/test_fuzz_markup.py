@@ -41,31 +41,38 @@ PAYLOADS = {
     "script": "<script>alert(4)</script>",
     "js-url": "javascript:alert(5)",
     "data-url": "data:text/html;base64,PHNjcmlwdD5hbGVydCg2KTwvc2NyaXB0Pg==",
-    "ampersand": "S&P & Co &amp; &lt;b&gt; &#34; &copy",
+    "ampersand": "S&P 500 & R&D, AT&T",
+    "references": "&amp; &lt;b&gt; &#34; &copy",
     "refresh": '0;url=https://evil.example/" http-equiv="refresh',
     "control": "bell\x07 escape\x1b delete\x7f",
     "long": " ".join(["long"] * 1500),
     "title-close": "</title><script>alert(7)</script>",
     "cdata": "]]><![CDATA[x",
     "template": "{{ 7*7 }}{% if 1 %}x{% endif %}",
-    "markdown": "[x](javascript:alert(8)) {: onclick=alert(9) } <!-- more -->",
+    "markdown": "[x](javascript:alert(8)) ![y](data:x) {: onclick=x }",
+    "comment": "<!-- more -->",
     "line-break": "one\ntwo",
 }
-MARKUP = {"break-out", "script", "title-close", "cdata"}  # hold '<' or '>'
 EVERY = set(PAYLOADS)
+MARKUP = {name for name, text in PAYLOADS.items() if "<" in text or ">" in text}
+BRACKETS = {name for name, text in PAYLOADS.items() if set(text) & set("[]{}")}
+CONTROL = {"control"}
+LINE_BREAK = {"line-break"}
+REFERENCES = {"references"}
+LONG = {"long"}
 
 # newsletter.toml: each text field the site prints, and the payloads refused in it.
 CONFIG_REFUSED = {
-    "site.title": MARKUP | {"control"},
-    "site.author": MARKUP | {"control"},
-    "site.description": MARKUP | {"control"},
+    "site.title": MARKUP | CONTROL | LINE_BREAK,
+    "site.author": MARKUP | CONTROL | LINE_BREAK,
+    "site.description": MARKUP | CONTROL,
     "site.url": EVERY,  # none is an http(s) address
-    "groups.size.label": {"control"},
-    "groups.size.category": {"control"},
-    "groups.size.names.IWM": {"control"},
-    "groups.sectors.names.XLK": {"control"},
-    "pairs.0.label": {"control"},
-    "pairs.0.category": {"control"},
+    "groups.size.label": CONTROL | LINE_BREAK | LONG,  # a label is a blog category: it names a page
+    "groups.size.category": CONTROL | LINE_BREAK,
+    "groups.size.names.IWM": CONTROL | LINE_BREAK,
+    "groups.sectors.names.XLK": CONTROL | LINE_BREAK,
+    "pairs.0.label": CONTROL | LINE_BREAK,
+    "pairs.0.category": CONTROL | LINE_BREAK,
 }
 CLEAN = {
     "site.title": "Rotation Desk",
@@ -125,11 +132,10 @@ rrg_groups = ["sectors"]
 
 
 def config_line(text: str, field: str) -> int:
-    key = field.split(".")[-2] if field.startswith("groups.") and ".names." in field else field.split(".")[-1]
-    key = "names" if ".names." in field else key
-    section = {"site": "[site]", "pairs": "[[pairs]]"}.get(field.split(".")[0]) or "[" + ".".join(
-        field.split(".")[:2]
-    ) + "]"
+    """The line of ``field`` (``site.title``, ``groups.size.names.IWM``, ``pairs.0.label``)."""
+    parts = field.split(".")
+    section = {"site": "[site]", "pairs": "[[pairs]]"}.get(parts[0], f"[{parts[0]}.{parts[1]}]")
+    key = "names" if "names" in parts else parts[-1]
     lines = text.splitlines()
     start = lines.index(section)
     return next(n for n, line in enumerate(lines[start:], start + 1) if line.startswith(key + " ="))
@@ -141,7 +147,13 @@ def _settings_value(settings: Any, field: str) -> str:
         return str(settings.groups[group].names[ticker])
     node = settings
     for part in field.split("."):
-        node = node[int(part)] if part.isdigit() else node[part] if isinstance(node, dict) else getattr(node, part)
+        node = (
+            node[int(part)]
+            if part.isdigit()
+            else node[part]
+            if isinstance(node, dict)
+            else getattr(node, part)
+        )
     return str(node)
 
 
@@ -165,10 +177,10 @@ def test_a_payload_in_newsletter_toml_is_refused_with_its_line_or_kept_as_typed(
 # An issue's front matter: each field the theme, the ledger or the feeds print, the payloads
 # refused in it, and where it goes in a post.
 FRONT_REFUSED = {
-    "title": MARKUP | {"control"},
-    "description": MARKUP | {"control"},
-    "author": MARKUP | {"control"},
-    "categories": MARKUP | {"control"},
+    "title": MARKUP | CONTROL | LINE_BREAK | REFERENCES | BRACKETS,  # the blog reads it as Markdown
+    "categories": MARKUP | CONTROL | LINE_BREAK | REFERENCES | BRACKETS | LONG,  # and names a page
+    "description": MARKUP | CONTROL | REFERENCES,
+    "author": MARKUP | CONTROL | LINE_BREAK | REFERENCES,
     "thesis": set(),  # the ledger and the issue's call list escape it
     "call category": set(),
     "image": EVERY,  # a path to an image file of the content folder, nothing else
@@ -205,10 +217,12 @@ def front_matter(as_of: date, slug: str, values: dict[str, str], *, entry: float
     return meta
 
 
-def write_post(folder: Path, meta: dict[str, Any]) -> Path:
-    path = folder / f"{meta['date']}-{meta['rotation'].get('name', 'payload')}.md"
+def write_post(folder: Path, meta: dict[str, Any], name: str = "payload") -> Path:
+    path = folder / f"{meta['date']}-{name}.md"
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10**6)
-    path.write_text(f"---\n{front}---\n\nThe week, in words.\n\n<!-- more -->\n\nMore words.\n", encoding="utf-8")
+    path.write_text(
+        f"---\n{front}---\n\nThe week, in words.\n\n<!-- more -->\n\nMore words.\n", encoding="utf-8"
+    )
     return path
 
 
@@ -242,7 +256,9 @@ def test_a_payload_in_front_matter_is_refused_naming_the_post_and_field_or_kept(
 
 # Text made of the characters that matter to HTML, XML, URLs, YAML and Markdown.
 risky_text = st.text(
-    alphabet=st.sampled_from(list("<>\"'&;:=/ \t\n\r\x00\x07\x1b\x7f\x85\ufffe\u2028-_.%#?@[]{}()!`") + ["a", "é"]),
+    alphabet=st.sampled_from(
+        list("<>\"'&;:=/ \t\n\r\x00\x07\x1b\x7f\x85\ufffe\u2028-_.%#?@[]{}()!`") + ["a", "é"]
+    ),
     max_size=30,
 )
 
@@ -291,6 +307,7 @@ def payload_site(tmp_path_factory) -> PayloadSite:
     # newsletter.toml: every payload a field accepts, at once (the names one per ticker).
     values = {f: " ".join(PAYLOADS[p] for p in accepted(CONFIG_REFUSED, f)) for f in CONFIG_REFUSED}
     values["site.url"] = CLEAN["site.url"]
+    values["groups.size.label"] = PAYLOADS["break-out"]  # a label is at most 60 characters
     values["groups.size.names.IWM"] = PAYLOADS["break-out"]
     values["groups.sectors.names.XLK"] = PAYLOADS["refresh"]
     config.write_text(config_text(values), encoding="utf-8")
@@ -310,8 +327,7 @@ def payload_site(tmp_path_factory) -> PayloadSite:
             fields["image"] = "../../" + image.relative_to(ws / "content").as_posix()
         close = prices.close["IWM"][prices.close.index <= str(as_of)].iloc[-1]
         meta = front_matter(as_of, slug, fields, entry=round(float(close), 2))
-        meta["rotation"]["name"] = f"payload-{k}"
-        path = write_post(ws / "content/issues/posts", meta)
+        path = write_post(ws / "content/issues/posts", meta, f"payload-{k}")
         result = runner.invoke(cli, ["--config", str(config), "publish", str(path)])
         assert result.exit_code == 0, result.output
         posts[slug] = meta
@@ -359,14 +375,19 @@ def test_every_issue_shows_its_front_matter_as_typed(payload_site: PayloadSite):
         assert squeeze(shown.meta["description"]) == squeeze(meta["description"]), slug
         assert squeeze(shown.meta["og:description"]) == squeeze(meta["description"]), slug
         assert squeeze(shown.meta["author"]) == squeeze(meta["author"]), slug
-        assert squeeze(meta["calls"][0]["thesis"]) in squeeze(shown.text), slug
-        assert squeeze(meta["categories"][0]) in squeeze(shown.text), slug
+        call = meta["calls"][0]
+        assert f" {call['position']}: {squeeze(call['thesis'])} Every call" in shown.of("rd-issue-calls")[0]
+        assert f"in {squeeze(meta['categories'][0])}" in shown.of("md-post__meta")[0], slug
 
 
 def test_the_ledger_and_ticker_pages_show_names_theses_and_categories_as_typed(payload_site: PayloadSite):
-    ledger = squeeze(page_text((payload_site.site / "calls/index.html").read_text(encoding="utf-8")).text)
+    ledger = page_text((payload_site.site / "calls/index.html").read_text(encoding="utf-8")).of("td")
     for meta in payload_site.posts.values():
         assert squeeze(meta["calls"][0]["category"]) in ledger
+        thesis = squeeze(meta["calls"][0]["thesis"])
+        call = page_text((payload_site.site / "calls" / f"{meta['slug']}-long-iwm/index.html").read_text())
+        assert thesis in call.of("blockquote")
+        assert squeeze(call.meta["description"]) == thesis
     iwm = page_text((payload_site.site / "tickers/iwm/index.html").read_text(encoding="utf-8"))
     assert f"IWM: {PAYLOADS['break-out']}" in iwm.headings
     xlk = page_text((payload_site.site / "tickers/xlk/index.html").read_text(encoding="utf-8"))
@@ -386,7 +407,9 @@ def test_the_rss_feeds_are_well_formed_xml_holding_the_text_typed(payload_site: 
         assert channel.findtext("image/title") == title
         assert channel.findtext("managingEditor") == squeeze(payload_site.config["site.author"])
         assert channel.findtext("description") == squeeze(payload_site.config["site.description"])
-        items = {item.findtext("link", "").rstrip("/").rsplit("/", 1)[-1]: item for item in channel.iter("item")}
+        items = {
+            item.findtext("link", "").rstrip("/").rsplit("/", 1)[-1]: item for item in channel.iter("item")
+        }
         for slug, meta in payload_site.posts.items():
             item = items[slug]
             assert item.findtext("title") == squeeze(meta["title"])
@@ -406,7 +429,11 @@ def test_the_issue_image_is_the_feed_enclosure_at_its_address(payload_site: Payl
     assert enclosure is not None
     assert enclosure.get("url") == payload_site.image_url
     assert enclosure.get("type") == "image/png"
-    image = payload_site.workspace / "content" / payload_site.image_url.removeprefix("https://example.org/letter/")
+    image = (
+        payload_site.workspace
+        / "content"
+        / payload_site.image_url.removeprefix("https://example.org/letter/")
+    )
     assert enclosure.get("length") == str(image.stat().st_size)
     feed = json.loads((payload_site.site / "feed_json_created.json").read_text(encoding="utf-8"))
     assert next(i for i in feed["items"] if slug in i["url"])["image"] == payload_site.image_url
