@@ -552,7 +552,8 @@ def _line_of(text: str, loc: Iterable[str]) -> int | None:
         return None
     table: list[str] = []
     best: int | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    # TOML ends lines with \n only; str.splitlines would also split at U+2028 or \x85 in a value.
+    for number, line in enumerate(text.split("\n"), start=1):
         header = _TABLE.match(line)
         if header:
             table = [p.strip().strip("\"'") for p in header.group(1).split(".")]

@@ -472,3 +472,10 @@ def test_publish_refuses_an_image_outside_the_content_folder(workspace: Path):
     refused = "2026-06-26-a.md: image '../../../outside.png' is not a file in the content folder"
     assert refused in result.output
     assert "draft: true" in post.read_text(encoding="utf-8")
+
+
+def test_a_line_separator_inside_a_value_does_not_shift_the_line_numbers(tmp_path: Path):
+    # Found by the fuzz test: str.splitlines() split at U+2028, so the error named line 4.
+    path = _config(tmp_path, '[site]\ntitle = "a\u2028b"\nurl = "https://e.org/<"\n')
+    with pytest.raises(ConfigError, match=r"newsletter\.toml:3: site\.url: cannot contain '<'"):
+        load_settings(path)

@@ -30,6 +30,7 @@ from generator.cli import cli
 from generator.config import load_settings
 from generator.errors import ConfigError, DraftError
 from generator.ledger import read_issue
+from generator.safetext import character_reference
 from tests.conftest import make_workspace
 from tests.fuzzing import FUZZ
 from tests.pagecheck import live_html, page_text, site_scripts
@@ -254,13 +255,16 @@ def test_a_payload_in_front_matter_is_refused_naming_the_post_and_field_or_kept(
             assert shown[field] == PAYLOADS[payload]
 
 
-# Text made of the characters that matter to HTML, XML, URLs, YAML and Markdown.
-risky_text = st.text(
-    alphabet=st.sampled_from(
-        list("<>\"'&;:=/ \t\n\r\x00\x07\x1b\x7f\x85\ufffe\u2028-_.%#?@[]{}()!`") + ["a", "é"]
-    ),
-    max_size=30,
-)
+# Text made of what matters to HTML, XML, URLs, YAML and Markdown.
+TOKENS = [
+    *"<>\"'&;:=/ \t\n\r\x00\x07\x1b\x7f\x85\ufffe\u2028-_.%#?@[]{}()!`*a",
+    "é",
+    "&amp;",
+    "&copy",
+    "&#34;",
+]
+risky_text = st.lists(st.sampled_from(TOKENS), max_size=12).map("".join)
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe]")
 
 
 @FUZZ
@@ -274,8 +278,35 @@ def test_any_site_title_and_url_is_refused_with_its_line_or_safe_to_print(tmp_pa
     except ConfigError as exc:
         assert re.search(r"newsletter\.toml:[23]: site\.(title|url): ", str(exc)), exc
     else:
-        assert site.title == title and not re.search(r"[<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe]", title)
+        assert site.title == title and not re.search(r"[<>\n\r]", title) and not UNPRINTABLE.search(title)
         assert re.fullmatch(r"https://e\.org/[A-Za-z0-9._~%/:@!$+,;=-]*", site.url), site.url
+
+
+@FUZZ
+@given(title=risky_text, description=risky_text, author=risky_text, category=risky_text)
+def test_any_front_matter_text_is_refused_naming_the_post_and_field_or_prints_as_typed(
+    tmp_path_factory, title, description, author, category
+):
+    meta = front_matter(
+        date(2026, 6, 19),
+        "2026-06-19-x",
+        {"title": title or "T", "description": description, "author": author, "categories": category or "C"},
+    )
+    path = write_post(tmp_path_factory.mktemp("fm"), {**meta, "draft": False})
+    try:
+        issue = read_issue(path, ["IWM"])
+    except DraftError as exc:
+        assert re.match(
+            rf"{re.escape(path.name)}(:\d+)?: (title|description|author|categories) ", str(exc)
+        ), exc
+    else:
+        for text in (issue.title, issue.description, author, *issue.categories):
+            assert not re.search(r"[<>]", text) and not UNPRINTABLE.search(text)
+            assert character_reference(text) is None
+        for text in (issue.title, author, *issue.categories):
+            assert not re.search(r"[\n\r]", text)
+        for text in (issue.title, *issue.categories):
+            assert not re.search(r"[\[\]{}]", text)
 
 
 @dataclass(frozen=True)
