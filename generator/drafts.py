@@ -163,7 +163,8 @@ def md_cell(value: object) -> str:
 
 def html_attr(value: object) -> str:
     """Fully HTML-escaped text (quotes too): for a generated page's front-matter title and
-    description, which the theme prints unescaped into ``<title>`` and ``content="..."``.
+    description, which Material reads as HTML (its navigation and search index print a page
+    title as it is; our theme copies decode it with ``striptags`` and escape it again).
     """
     return html.escape(str(value), quote=True)
 
