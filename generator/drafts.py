@@ -29,7 +29,7 @@ from generator.calls import Call, CallScore
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
-from generator.safetext import bad_character, character_reference, escape_references
+from generator.safetext import character_reference, escape_references, replace_bad_characters
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
 from generator.universe_view import UniverseView
 
@@ -178,7 +178,7 @@ def plain_text(value: str) -> str:
     as Markdown: ``< > "`` become ``‹ › ”``, ``[ ] { }`` become ``( )``, a line break or control
     character a space, and the ``&`` of a character reference (``&amp;``) a full-width ``＆``.
     """
-    text = "".join(" " if bad_character(c, one_line=True) else c for c in value.translate(_PLAIN))
+    text = replace_bad_characters(value.translate(_PLAIN))
     while (reference := character_reference(text)) is not None:
         text = text.replace(reference, "\uff06" + reference[1:], 1)
     return text

@@ -21,7 +21,13 @@ from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
 from generator.prices import PriceHistory
-from generator.safetext import MAX_CATEGORY_CHARS, bad_character, image_path_problem, markup_problem
+from generator.safetext import (
+    MAX_CATEGORY_CHARS,
+    bad_character,
+    find_bad_character,
+    image_path_problem,
+    markup_problem,
+)
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
 
@@ -166,10 +172,10 @@ def _check_body(path: Path, body: str) -> None:
     """A post's text holds no character a page or the feed cannot carry (a pasted terminal
     colour code, a NUL): DraftError with its line in the file.
     """
-    bad = bad_character(body)
-    if bad is None:
+    found = find_bad_character(body)
+    if found is None:
         return
-    index = next(i for i, char in enumerate(body) if bad_character(char) is not None)
+    index, bad = found
     try:
         text = path.read_text(encoding="utf-8")
         first_line = text.count("\n", 0, len(text) - len(body)) + 1

@@ -24,29 +24,38 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-_LINE_BREAKS = "\n\r"
-_ALLOWED_CONTROLS = "\t\n\r"
-_XML_NONCHARACTERS = "\ufffe\uffff"
+# C0 controls but tab and line breaks, DEL, C1 controls, lone surrogates, U+FFFE and U+FFFF.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def _codepoint(char: str) -> str:
-    return f"U+{ord(char):04X}"
+def find_bad_character(value: str, *, one_line: bool = False) -> tuple[int, str] | None:
+    """Where the first character no page or feed can carry is, and what it is in words.
+
+    Refused: control characters (C0, DEL, C1) other than tab and line breaks, lone
+    surrogates, U+FFFE and U+FFFF; with ``one_line``, line breaks and tabs too.
+    """
+    found = (_UNPRINTABLE_ONE_LINE if one_line else _UNPRINTABLE).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    code = f"U+{ord(char):04X}"
+    if char in "\n\r":
+        return found.start(), f"a line break ({code})"
+    if unicodedata.category(char) == "Cc":
+        return found.start(), f"a control character ({code})"
+    return found.start(), f"a character no page or feed can hold ({code})"
 
 
 def bad_character(value: str, *, one_line: bool = False) -> str | None:
-    """The first character no page or feed can carry, in words; None if there is none.
+    """``find_bad_character`` in words only; None if ``value`` has none."""
+    found = find_bad_character(value, one_line=one_line)
+    return None if found is None else found[1]
 
-    Refused: control characters (C0, DEL, C1) other than tab and line breaks, lone
-    surrogates, U+FFFE and U+FFFF; with ``one_line``, line breaks too.
-    """
-    for char in value:
-        if one_line and char in _LINE_BREAKS:
-            return f"a line break ({_codepoint(char)})"
-        if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
-            return f"a control character ({_codepoint(char)})"
-        if char in _XML_NONCHARACTERS or unicodedata.category(char) == "Cs":
-            return f"a character no page or feed can hold ({_codepoint(char)})"
-    return None
+
+def replace_bad_characters(value: str, replacement: str = " ") -> str:
+    """``value`` with each character ``find_bad_character(one_line=True)`` refuses replaced."""
+    return _UNPRINTABLE_ONE_LINE.sub(replacement, value)
 
 
 # html.unescape's own pattern: what a browser may read as a character reference.
@@ -108,8 +117,8 @@ _CHAR_NAMES = {'"': "a double quote", "'": "a single quote", " ": "a space"}
 def _describe(char: str) -> str:
     if char in _CHAR_NAMES:
         return _CHAR_NAMES[char]
-    if unicodedata.category(char) in ("Cc", "Cs") or char in _XML_NONCHARACTERS:
-        return f"a control character ({_codepoint(char)})"
+    if _UNPRINTABLE_ONE_LINE.match(char):
+        return f"a control character (U+{ord(char):04X})"
     return repr(char)
 
 
