@@ -85,7 +85,7 @@ def _no_markup(value: str) -> str:
 def _category_length(value: str) -> str:
     if len(value) > MAX_CATEGORY_CHARS:
         raise ValueError(
-            f"is longer than {MAX_CATEGORY_CHARS} characters (a group's label is an issue's blog "
+            f"is longer than {MAX_CATEGORY_CHARS} characters (it can become an issue's blog "
             "category, which names a page of the site)"
         )
     return value
@@ -146,7 +146,7 @@ class GroupSettings(_Model):
 
     label: Label
     benchmark: str
-    category: OneLine
+    category: Label
     tickers: list[str] = Field(min_length=1)
     names: dict[str, OneLine] = Field(default_factory=dict)
 
@@ -176,7 +176,7 @@ class PairSettings(_Model):
     long: str
     short: str
     label: OneLine
-    category: OneLine
+    category: Label
 
     @field_validator("long", "short")
     @classmethod

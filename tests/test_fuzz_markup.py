@@ -69,11 +69,11 @@ CONFIG_REFUSED = {
     "site.description": MARKUP | CONTROL,
     "site.url": EVERY,  # none is an http(s) address
     "groups.size.label": CONTROL | LINE_BREAK | LONG,  # a label is a blog category: it names a page
-    "groups.size.category": CONTROL | LINE_BREAK,
+    "groups.size.category": CONTROL | LINE_BREAK | LONG,
     "groups.size.names.IWM": CONTROL | LINE_BREAK,
     "groups.sectors.names.XLK": CONTROL | LINE_BREAK,
     "pairs.0.label": CONTROL | LINE_BREAK,
-    "pairs.0.category": CONTROL | LINE_BREAK,
+    "pairs.0.category": CONTROL | LINE_BREAK | LONG,
 }
 CLEAN = {
     "site.title": "Rotation Desk",
@@ -338,7 +338,9 @@ def payload_site(tmp_path_factory) -> PayloadSite:
     # newsletter.toml: every payload a field accepts, at once (the names one per ticker).
     values = {f: " ".join(PAYLOADS[p] for p in accepted(CONFIG_REFUSED, f)) for f in CONFIG_REFUSED}
     values["site.url"] = CLEAN["site.url"]
-    values["groups.size.label"] = PAYLOADS["break-out"]  # a label is at most 60 characters
+    for field, refused in CONFIG_REFUSED.items():
+        if "long" in refused and field != "site.url":  # a label or category is at most 60 characters
+            values[field] = PAYLOADS["break-out"]
     values["groups.size.names.IWM"] = PAYLOADS["break-out"]
     values["groups.sectors.names.XLK"] = PAYLOADS["refresh"]
     config.write_text(config_text(values), encoding="utf-8")
