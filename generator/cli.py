@@ -41,6 +41,42 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     return load_settings(path, **overrides)
 
 
+def _workspace(
+    ctx: click.Context, command: str, overrides: dict[str, Any] | None = None, *, site: bool = False
+) -> Settings:
+    """The settings of a command that writes a workspace; refused outside one, before any write."""
+    from generator.workspace import require_workspace
+
+    settings = _settings(ctx, **(overrides or {}))
+    require_workspace(settings, command, site=site)
+    return settings
+
+
+class Address(click.ParamType):
+    """``HOST:PORT`` for `rotation serve`, checked as MkDocs checks it (an IP address or
+    ``localhost``) plus the port range MkDocs leaves to the operating system.
+    """
+
+    name = "host:port"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        import ipaddress
+
+        text = str(value)
+        host, colon, port_text = text.rpartition(":")
+        if not colon or not host:
+            self.fail(f"{text!r} is not HOST:PORT, e.g. 127.0.0.1:8000", param, ctx)
+        bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if bare != "localhost":
+            try:
+                ipaddress.ip_address(bare)
+            except ValueError:
+                self.fail(f"{host!r} in {text!r} is not an IP address or localhost", param, ctx)
+        if not (port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= 65535):
+            self.fail(f"port {port_text!r} in {text!r} is not a number from 1 to 65535", param, ctx)
+        return f"{host}:{int(port_text)}"
+
+
 def _source(value: str | None) -> str | None:
     if value is None:
         return None
@@ -141,7 +177,9 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
     if out is not None and out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
     # The demo keeps to its time budget with light charts only unless asked (issue 5 note).
-    settings = _settings(ctx, **{"data.source": "demo", "charts.dark_variants": dark_charts})
+    settings = _workspace(
+        ctx, "demo", {"data.source": "demo", "charts.dark_variants": dark_charts}, site=True
+    )
     started = time.perf_counter()
     with click.progressbar(length=weeks, label="Drafting demo issues", file=sys.stderr) as bar:
         result = pipeline.run_demo(
@@ -298,7 +336,7 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
+    settings = _workspace(ctx, "draft", {"data.source": _source(source)})
     _report_draft(pipeline.draft_week(settings, _as_of(as_of), force=force))
 
 
@@ -331,7 +369,7 @@ def backfill_command(
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
+    settings = _workspace(ctx, "backfill", {"data.source": _source(source)})
     result = pipeline.backfill(settings, first.date(), last.date(), force=force)
     for friday in result.published_weeks:
         click.echo(f"{friday}: published, left as it is")
@@ -356,7 +394,7 @@ def publish_command(ctx: click.Context, issue: str) -> None:
     """
     from generator import pipeline
 
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "publish")
     path = pipeline.publish_issue(settings, issue, datetime.now().astimezone().replace(microsecond=0))
     click.echo(f"Published {path.name}. Run `rotation build` to update the site.")
 
@@ -385,7 +423,7 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
 
     if out is not None and out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "build", site=True)
     started = time.perf_counter()
     result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
     mkdocs = (
@@ -401,7 +439,14 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
 
 
 @cli.command("serve")
-@click.option("--address", "address", default="127.0.0.1:8000", show_default=True, help="Host:port.")
+@click.option(
+    "--address",
+    "address",
+    type=Address(),
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="Host:port to serve on (an IP address or localhost).",
+)
 @click.pass_context
 def serve_command(ctx: click.Context, address: str) -> None:
     """Preview the site with live reload (MkDocs' dev server).
@@ -413,7 +458,7 @@ def serve_command(ctx: click.Context, address: str) -> None:
     from generator import pipeline
     from generator.publish import run_mkdocs_serve
 
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "serve", site=True)
     issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
     sys.exit(run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address))
 
@@ -445,7 +490,7 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
     """
     from generator import pipeline
 
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
     files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images)
     click.echo(f"Wrote {', '.join(str(f) for f in files)}")
@@ -463,7 +508,7 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
+    settings = _workspace(ctx, "weekly", {"data.source": _source(source)})
     summary = pipeline.fetch_prices(settings, settings.data.source)
     lines = summary.lines()
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")

@@ -52,6 +52,7 @@ from generator.notes import issue_lines
 from generator.prices import PriceHistory
 from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
+from generator.sitefolder import owned_site
 from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
@@ -509,6 +510,8 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     skipped when nothing it reads changed since the last build into the same site folder
     (``generator.sitestamp``), unless ``full``.
     """
+    target = site_dir or settings.site_dir
+    real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
     started = time.perf_counter()
     issues = published_issues(posts_dir(settings), settings.tickers)
     synthetic = any(i.synthetic for i in issues)
@@ -522,8 +525,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     )
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
-    target = site_dir or settings.site_dir
-    skipped = run_mkdocs_unless_unchanged(settings, target, synthetic=synthetic, full=full)
+    skipped = run_mkdocs_unless_unchanged(settings, real_target, synthetic=synthetic, full=full)
     return BuildResult(
         len(issues),
         len(scores),
@@ -559,6 +561,7 @@ def run_demo(
     settings: Settings, *, weeks: int, site_dir: Path | None, progress: Progress | None = None
 ) -> BuildResult:
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
+    owned_site(settings, site_dir or settings.site_dir)  # refused before anything is fetched
     _refuse_real_content(settings)
     fetch_prices(settings, "demo")
     prices = load_prices(settings, "demo")
