@@ -321,7 +321,9 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
 @cli.command("draft")
 @SOURCE_OPTION
 @AS_OF_OPTION
-@click.option("--force", is_flag=True, help="Overwrite an edited draft (a backup is kept).")
+@click.option(
+    "--force", is_flag=True, help="Overwrite an edited draft (its text is kept in .rotation/backups/)."
+)
 @click.pass_context
 def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None, force: bool) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
@@ -342,12 +344,15 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
     outcome = result.outcome
+    kept = ", ".join(str(p) for p in outcome.kept)
+    saved = ", ".join(str(p) for p in (outcome.backup, *outcome.side_backups) if p is not None)
     messages = {
         "created": f"Wrote the draft {outcome.path}",
         "updated": f"Regenerated the untouched draft {outcome.path}",
         "unchanged": f"The draft {outcome.path} is already up to date",
-        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}",
-        "forced": f"Overwrote {outcome.path}; the previous text is in {outcome.backup}",
+        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}"
+        + (f" ({kept} holds your edits too and was kept)" if kept else ""),
+        "forced": f"Overwrote {outcome.path}; the previous text is in {saved}",
     }
     click.echo(messages[outcome.action] + (f" ({result.charts_written} charts drawn)" if charts else ""))
 
@@ -356,7 +361,9 @@ def _report_draft(result: Any, *, charts: bool = True) -> None:
 @SOURCE_OPTION
 @click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First week.")
 @click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last week.")
-@click.option("--force", is_flag=True, help="Overwrite edited drafts (backups are kept).")
+@click.option(
+    "--force", is_flag=True, help="Overwrite edited drafts (their text is kept in .rotation/backups/)."
+)
 @click.pass_context
 def backfill_command(
     ctx: click.Context, source: str | None, first: datetime, last: datetime, force: bool
@@ -426,6 +433,8 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
     settings = _workspace(ctx, "build", site=True)
     started = time.perf_counter()
     result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     mkdocs = (
         "site unchanged, MkDocs skipped; --full to rebuild"
         if result.mkdocs_skipped
@@ -459,8 +468,14 @@ def serve_command(ctx: click.Context, address: str) -> None:
     from generator.publish import run_mkdocs_serve
 
     settings = _workspace(ctx, "serve", site=True)
-    issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    sys.exit(run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address))
+    preview = pipeline.preview_site(settings)
+    for warning in preview.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    sys.exit(
+        run_mkdocs_serve(
+            settings, synthetic=preview.synthetic, address=address, exclude_docs=preview.exclude_docs
+        )
+    )
 
 
 @cli.command("email")
@@ -476,13 +491,20 @@ def serve_command(ctx: click.Context, address: str) -> None:
     is_flag=True,
     help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
 )
+@click.option(
+    "--draft",
+    "draft",
+    is_flag=True,
+    help="Allow an unpublished issue: a preview, marked as a draft, with no link to its web page.",
+)
 @click.pass_context
-def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool) -> None:
+def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool, draft: bool) -> None:
     """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
 
     Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
     part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
-    point at the published site unless --embed-images.
+    point at the published site unless --embed-images. An unpublished issue is refused
+    unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
 
     \b
     Example:
@@ -492,7 +514,7 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
 
     settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images)
+    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
     click.echo(f"Wrote {', '.join(str(f) for f in files)}")
 
 

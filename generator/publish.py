@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from generator.fsio import (
     write_failure,
 )
 from generator.lifeline import child_preexec
+from generator.posts import is_side_copy
 from generator.sitefolder import owned_site
 from generator.sitestamp import STAMP_NAME, mark_site
 
@@ -47,7 +49,7 @@ def resolve_issue(posts_dir: Path, ref: str) -> Path:
     if (posts_dir / ref).is_file():
         return posts_dir / ref
     stem = glob.escape(candidate.name.removesuffix(".md"))  # '*' or '[' in ref is not a pattern
-    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not p.name.endswith(".new.md")]
+    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not is_side_copy(p)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -112,8 +114,12 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
     atomic_write_text(path, stamped)
 
 
-def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = None) -> dict[str, str]:
-    """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml."""
+def mkdocs_env(
+    settings: Settings, *, synthetic: bool, site_dir: Path | None = None, exclude_docs: str | None = None
+) -> dict[str, str]:
+    """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml,
+    and what to leave out of the site (``generator.unpublished``; mkdocs.yml's default without).
+    """
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material 9.7+ prints an end-of-life banner otherwise
     env["ROTATION_SITE_TITLE"] = settings.site.title
@@ -124,13 +130,23 @@ def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = N
     env["ROTATION_SITE_IMAGE"] = f"{settings.site.url}assets/social/site.png"
     if site_dir is not None:
         env["ROTATION_SITE_DIR"] = str(site_dir)
+    env.pop("ROTATION_EXCLUDE_DOCS", None)
+    if exclude_docs is not None:
+        env["ROTATION_EXCLUDE_DOCS"] = exclude_docs
     env.pop("ROTATION_SYNTHETIC", None)
     if synthetic:
         env["ROTATION_SYNTHETIC"] = "true"
     return env
 
 
-def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> None:
+def run_mkdocs_build(
+    settings: Settings,
+    site_dir: Path,
+    *,
+    synthetic: bool,
+    exclude_docs: str | None = None,
+    check: Callable[[Path], None] | None = None,
+) -> None:
     """Build the site with MkDocs beside ``site_dir``, then swap it in; PublishError on failure.
 
     MkDocs empties its output folder before writing, so building straight into ``site/``
@@ -143,7 +159,8 @@ def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> 
     build and again just before the swap). A ``site_dir`` that is a symbolic link is kept:
     the folder it points to is rebuilt, from a build folder beside that one (one file
     system, so the swap is a rename). Before the swap, the new site is marked as ours and
-    synced to disk; after it, the folder holding it is synced.
+    synced to disk; after it, the folder holding it is synced. ``check`` looks at the complete
+    build before it replaces the old site (an error keeps the old one).
     """
     site_dir = owned_site(settings, site_dir)
     recover_site_dir(site_dir)
@@ -155,7 +172,11 @@ def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> 
     except OSError as exc:
         raise write_failure(site_dir, exc) from exc
     try:
-        build_with_mkdocs(settings, staging, synthetic=synthetic, site_dir=site_dir)
+        build_with_mkdocs(
+            settings, staging, synthetic=synthetic, site_dir=site_dir, exclude_docs=exclude_docs
+        )
+        if check is not None:
+            check(staging)
         mark_site(staging)
         os.sync()  # every file MkDocs wrote is on disk before the rename makes it the site
         owned_site(settings, site_dir)
@@ -166,7 +187,12 @@ def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> 
 
 
 def build_with_mkdocs(
-    settings: Settings, out_dir: Path, *, synthetic: bool, site_dir: Path | None = None
+    settings: Settings,
+    out_dir: Path,
+    *,
+    synthetic: bool,
+    site_dir: Path | None = None,
+    exclude_docs: str | None = None,
 ) -> None:
     """``mkdocs build --strict`` into ``out_dir``; PublishError with MkDocs' own output on failure.
 
@@ -176,7 +202,7 @@ def build_with_mkdocs(
     failure summarised (``mkdocs_failure``); ``site_dir`` is the folder the build is for,
     named in the message instead of the build folder.
     """
-    env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir)
+    env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir, exclude_docs=exclude_docs)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(settings.mkdocs_yml)]
     result = subprocess.run(
         command, cwd=settings.root, env=env, capture_output=True, text=True, preexec_fn=child_preexec()
@@ -275,14 +301,16 @@ def recover_site_dir(site_dir: Path) -> None:
             _retire(old, site_dir)
 
 
-def run_mkdocs_serve(settings: Settings, *, synthetic: bool, address: str) -> int:
+def run_mkdocs_serve(
+    settings: Settings, *, synthetic: bool, address: str, exclude_docs: str | None = None
+) -> int:
     """``mkdocs serve`` for a live preview on ``address`` (HOST:PORT); returns its exit code.
 
     The address is tried first (``check_address_free``): MkDocs reports a busy port with a
     long traceback, after it has built the whole site.
     """
     check_address_free(address)
-    env = mkdocs_env(settings, synthetic=synthetic)
+    env = mkdocs_env(settings, synthetic=synthetic, exclude_docs=exclude_docs)
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(settings.mkdocs_yml), "-a", address]
     return subprocess.call(command, cwd=settings.root, env=env, preexec_fn=child_preexec())
 

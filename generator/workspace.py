@@ -24,6 +24,9 @@ from generator.errors import ConfigError, WorkspaceBusyError
 from generator.fsio import sweep_temp_files, write_failure
 
 LOCK_NAME = ".rotation.lock"
+# The editor's texts that `draft --force` replaced: in the workspace, outside the content
+# folder, so no build can publish them (DESIGN.md principle 6).
+BACKUPS_DIR = Path(".rotation") / "backups"
 # What a workspace holds besides what the commands generate: the files a new workspace (a
 # test's, a benchmark's) copies from this checkout, relative to its root.
 WORKSPACE_FILES = (
@@ -39,6 +42,11 @@ _held = threading.local()
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def backups_dir(settings: Settings) -> Path:
+    """Where `rotation draft --force` keeps the editor's replaced texts."""
+    return settings.root / BACKUPS_DIR
 
 
 def require_workspace(settings: Settings, command: str, *, site: bool = False) -> None:
@@ -94,7 +102,7 @@ def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
         raise write_failure(path, exc, "create the lock") from exc
     depth[path] = 1
     try:
-        for folder in (settings.content_dir, settings.cache_dir):
+        for folder in (settings.content_dir, settings.cache_dir, backups_dir(settings)):
             sweep_temp_files(folder)
         yield
     finally:
