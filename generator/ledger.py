@@ -22,6 +22,13 @@ from generator.drafts import read_front_matter
 from generator.errors import DraftError
 from generator.posts import is_side_copy, is_surely_draft, main_post_of, post_url_path
 from generator.prices import PriceHistory
+from generator.safetext import (
+    MAX_CATEGORY_CHARS,
+    bad_character,
+    find_bad_character,
+    image_path_problem,
+    markup_problem,
+)
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
 
@@ -86,14 +93,32 @@ def _tickers(tags: list[str], where: str) -> list[str]:
         raise DraftError(f"{where}: tags: {exc}; tags are the issue's tickers") from None
 
 
-def _no_markup(value: str, key: str, where: str) -> str:
-    """Material prints a post's title, description and categories without escaping them, so a
-    '<' or '>' there is refused (our own pages and the email escape everything else).
+def _no_markup(value: str, key: str, where: str, *, markdown: bool = False, one_line: bool = False) -> str:
+    """Text the theme prints as HTML (title, description, author, categories; Material's blog
+    also reads a title and a category as Markdown): markup, a character reference and a
+    character no page or feed can hold are refused (our own pages and the email escape the rest).
     """
     if "<" in value or ">" in value:
         raise DraftError(
             f"{where}: {key} {value!r} contains '<' or '>'; the theme would print it as HTML, "
             "so write it without them (e.g. ‹ ›)"
+        )
+    problem = markup_problem(value, markdown=markdown)
+    if problem is not None:
+        raise DraftError(f"{where}: {key} {value!r} {problem}")
+    bad = bad_character(value, one_line=one_line)
+    if bad is not None:
+        raise DraftError(f"{where}: {key} contains {bad}; delete it")
+    return value
+
+
+def _category(value: str, where: str) -> str:
+    """A blog category: text the theme prints (``_no_markup``), short enough to name its page."""
+    _no_markup(value, "categories", where, markdown=True, one_line=True)
+    if len(value) > MAX_CATEGORY_CHARS:
+        raise DraftError(
+            f"{where}: categories {value[:40]!r}... is longer than {MAX_CATEGORY_CHARS} characters "
+            "(a category names a page of the site)"
         )
     return value
 
@@ -105,6 +130,62 @@ def _text(meta: dict[str, Any], key: str, where: str) -> str | None:
     if not is_text(value):
         raise DraftError(f"{where}: {key} must be text, got {value!r}")
     return str(value)
+
+
+# Every key an issue's front matter may hold. Material and its plugins act on others, some
+# printed unescaped (revision_date), some redirecting (template: redirect.html with location).
+ISSUE_KEYS = (
+    "title",
+    "description",
+    "author",
+    "date",
+    "slug",
+    "draft",
+    "categories",
+    "tags",
+    "image",
+    "rotation",
+    "calls",
+    "closes",
+)
+
+
+def _check_image(meta: dict[str, Any], path: Path) -> None:
+    """Front matter ``image``: the path of an image file, relative to the post (the social card
+    is drawn from it and the feeds link it; generator.safetext.image_path_problem).
+    """
+    value = meta.get("image")
+    if value is None or value == "":
+        return
+    if not isinstance(value, str):
+        raise DraftError(f"{path.name}: image must be a path to an image file, got {value!r}")
+    problem = image_path_problem(value)
+    if problem is None:
+        try:
+            found = (path.parent / value).is_file()
+        except (OSError, ValueError):  # an over-long name
+            found = False
+        if not found:
+            problem = f"no such file (relative to the post, that is {path.parent / value})"
+    if problem is not None:
+        raise DraftError(f"{path.name}: image {value!r} {problem}")
+
+
+def _check_body(path: Path, body: str) -> None:
+    """A post's text holds no character a page or the feed cannot carry (a pasted terminal
+    colour code, a NUL): DraftError with its line in the file.
+    """
+    found = find_bad_character(body)
+    if found is None:
+        return
+    index, bad = found
+    try:
+        text = path.read_text(encoding="utf-8")
+        first_line = text.count("\n", 0, len(text) - len(body)) + 1
+    except (OSError, UnicodeDecodeError):
+        first_line = 1
+    line = first_line + body.count("\n", 0, index)
+    raise DraftError(f"{path.name}:{line}: {bad}; delete it")
 
 
 def lead_image(meta: dict[str, Any], body: str) -> str | None:
@@ -130,6 +211,13 @@ def issue_from_post(
 ) -> PublishedIssue:
     """A PublishedIssue from a post's parsed front matter and body (calls validated)."""
     where = path.name
+    unknown = [key for key in meta if key not in ISSUE_KEYS]
+    if unknown:
+        raise DraftError(
+            f"{where}: unknown front-matter key {unknown[0]!r}; an issue may have: {', '.join(ISSUE_KEYS)} "
+            "(Material prints or acts on others unescaped: template, links, revision_date...)"
+        )
+    _check_image(meta, path)
     rotation = meta.get("rotation") or {}
     if not isinstance(rotation, dict):
         raise DraftError(f"{where}: rotation must be a mapping, got {rotation!r}")
@@ -145,13 +233,17 @@ def issue_from_post(
         replace(parse_call(raw, known_tickers=known_tickers, where=where), issue_date=as_of, issue_slug=slug)
         for raw in raw_calls
     ]
+    author = _text(meta, "author", where)
+    if author is not None:
+        _no_markup(author, "author", where, one_line=True)
+    _check_body(path, body)
     return PublishedIssue(
         path=path,
-        title=_no_markup(_text(meta, "title", where) or slug, "title", where),
+        title=_no_markup(_text(meta, "title", where) or slug, "title", where, markdown=True, one_line=True),
         slug=slug,
         as_of=as_of,
         description=_no_markup(_text(meta, "description", where) or "", "description", where),
-        categories=[_no_markup(c, "categories", where) for c in _words(meta, "categories", where, "words")],
+        categories=[_category(c, where) for c in _words(meta, "categories", where, "words")],
         tags=_tickers(_words(meta, "tags", where, "tickers"), where),
         source=str(rotation.get("source_spec") or ""),  # pipeline.score_published names a missing one
         synthetic=rotation.get("synthetic", False) is True,

@@ -63,6 +63,7 @@ from generator.prices import PriceHistory
 from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitefolder import owned_site
+from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
 from generator.sources import PriceSource, make_source
@@ -472,6 +473,7 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
             f"then publish {main.name}"
         )
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    lead_image_path(issue, settings.content_dir)  # an image outside the content folder is refused
     require_source(issue, settings)
     published = published_issues(posts_dir(settings), settings.tickers)
     earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}

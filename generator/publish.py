@@ -65,9 +65,9 @@ IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 
 def chart_fingerprints(path: Path) -> dict[str, str]:
     """SHA-256 (16 hex digits) of every local image a post shows, keyed by its link."""
-    text = path.read_text(encoding="utf-8")
+    _, body = read_front_matter(path)  # not the front matter: a description may quote ![x](y)
     prints: dict[str, str] = {}
-    for link in IMAGE_LINK.findall(text):
+    for link in IMAGE_LINK.findall(body):
         if "://" in link:
             continue
         try:
