@@ -115,11 +115,12 @@ def _relative_text(lead: str, event: Event, report: SignalReport) -> str:
             f"above on {w.day(event.detail['breakout_day'])}."
         )
     span = "52-week" if event.kind == "rel_breakout_52w" else f"{event.detail['lookback_weeks'] // 52}-year"
+    prior = f"the high of {w.day(event.detail['prior_high_day'])}"
     record = " (its highest close in the data)" if event.detail.get("all_time") else ""
     return w.pick(
         (
             f"{lead} made its first weekly close at a {span} high {when}{record}, "
-            f"{w.versus(event.detail['margin_pct'], 'the high of ' + w.day(event.detail['prior_high_day']))}.",
+            f"{w.versus(event.detail['margin_pct'], prior)}.",
             f"{lead} closed at a {span} relative high {when}{record}: {w.ratio(event.close)}, "
             f"above the {w.ratio(event.level)} high that had stood for "
             f"{w.span(event.detail['weeks_since_high'])}.",

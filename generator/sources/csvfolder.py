@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from generator.config import normalise_ticker, not_utf8
+from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
 from generator.errors import FetchError
 from generator.prices import DataNote
 from generator.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
@@ -46,7 +47,7 @@ COLUMN_NAMES = {
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 NULL_MARKERS = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "#n/a"})
 # Dates a price can carry (nanosecond timestamps end in 2262); anything else is a bad date.
-FIRST_DAY, LAST_DAY = pd.Timestamp("1800-01-01"), pd.Timestamp("2262-04-11")
+FIRST_DAY, LAST_DAY = pd.Timestamp(FIRST_PRICE_DAY), pd.Timestamp(LAST_PRICE_DAY)
 ROWS_LISTED = 5  # a note lists this many rows, then counts the rest
 _OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
 
