@@ -212,7 +212,8 @@ def fetch_command(
     from generator import pipeline
     from generator.errors import FetchError
 
-    start = _past("--start", start, _today())
+    today = _today()
+    start = _past("--start", start, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
     listed = _tickers(tickers)
@@ -221,7 +222,7 @@ def fetch_command(
         length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
     ) as bar:
         summary = pipeline.fetch_prices(
-            settings, spec, tickers=wanted, start=start, full=full, progress=bar.update
+            settings, spec, tickers=wanted, start=start, full=full, progress=bar.update, today=today
         )
     lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
     click.echo(f"Fetch from {spec}: {lines[0]}")
@@ -295,9 +296,11 @@ def signals_command(ctx: click.Context, source: str | None, as_of: date | None, 
     from generator.signals import compute_signals
     from generator.signals.console import render_signals
 
-    day = _past("--as-of", as_of, _today())
+    today = _today()
+    day = _past("--as-of", as_of, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
     prices = pipeline.load_prices(settings, settings.data.source)
+    pipeline.refuse_future_bars(prices, today, settings.data.source)
     day = day or prices.last_day
     report = compute_signals(prices, settings, day)
     if as_json:
@@ -324,9 +327,10 @@ def draft_command(ctx: click.Context, source: str | None, as_of: date | None, fo
     """
     from generator import pipeline
 
-    day = _past("--as-of", as_of, _today())
+    today = _today()
+    day = _past("--as-of", as_of, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
-    _report_draft(pipeline.draft_week(settings, day, force=force))
+    _report_draft(pipeline.draft_week(settings, day, force=force, today=today))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
@@ -362,7 +366,7 @@ def backfill_command(
     _past("--from", first, today)
     _past("--to", last, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
-    result = pipeline.backfill(settings, first, last, force=force)
+    result = pipeline.backfill(settings, first, last, force=force, today=today)
     for friday in result.published_weeks:
         click.echo(f"{friday}: published, left as it is")
     for drafted in result.drafted:
@@ -493,13 +497,14 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     """
     from generator import pipeline
 
+    today = _today()
     settings = _settings(ctx, **{"data.source": _source(source)})
-    summary = pipeline.fetch_prices(settings, settings.data.source)
+    summary = pipeline.fetch_prices(settings, settings.data.source, today=today)
     lines = summary.lines()
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
     for line in lines[1:]:
         click.echo(line)
-    _report_draft(pipeline.draft_week(settings))
+    _report_draft(pipeline.draft_week(settings, today=today))
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 from generator import __version__, sitestamp, universe
 from generator.calls import CallScore, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
-from generator.checks import CheckThresholds
+from generator.checks import CheckThresholds, future_bars
 from generator.config import Settings
 from generator.drafts import (
     ChartRef,
@@ -78,11 +78,13 @@ def fetch_prices(
     full: bool = False,
     with_universe: bool = False,
     progress: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> FetchSummary:
     """`rotation fetch`: bring the store of ``source_spec`` up to date.
 
     Default tickers: every file of a ``csv:`` folder, otherwise the configured universe; with
-    ``with_universe`` also the stocks of the latest `rotation universe` snapshot.
+    ``with_universe`` also the stocks of the latest `rotation universe` snapshot. A ticker with
+    a bar dated after ``today`` (the CLI's clock) fails, named with its file and line for CSV.
     """
     store = store_for(settings, source_spec)
     source = make_source(
@@ -91,6 +93,7 @@ def fetch_prices(
         root=settings.root,
         fetch=settings.fetch,
         cache_dir=settings.store_dir / "yfinance-cache",
+        today=today,
     )
     return fetch_into_store(
         source,
@@ -102,6 +105,7 @@ def fetch_prices(
         thresholds=check_thresholds(settings),
         chunk_size=settings.fetch.batch_size,
         progress=progress,
+        today=today,
     )
 
 
@@ -189,6 +193,20 @@ def refresh_universe(
     raise ConfigError(
         f"{source_spec} has no market caps; `rotation universe` needs --source yfinance or demo"
     )
+
+
+def refuse_future_bars(prices: PriceHistory, today: date, source_spec: str) -> None:
+    """DataError when the store holds a bar dated after ``today`` (fetched by an older version, or
+    copied in): drafting from it would write an issue dated in the future.
+    """
+    found = future_bars(prices.close, today)
+    if found:
+        listed = ", ".join(f"{t} ({d.isoformat()})" for t, d in sorted(found.items()))
+        raise DataError(
+            f"the price store of {source_spec} holds bars dated after today ({today.isoformat()}): {listed}; "
+            f"fix the dates at the source, then run `rotation fetch --source {source_spec} --full "
+            f"--tickers {','.join(sorted(found))}`"
+        )
 
 
 def load_prices(settings: Settings, source_spec: str) -> PriceHistory:
@@ -359,10 +377,17 @@ def open_workspace(settings: Settings, source_spec: str) -> Workspace:
 
 
 @holds_workspace("draft")
-def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
-    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
+def draft_week(
+    settings: Settings, as_of: date | None = None, *, force: bool = False, today: date | None = None
+) -> DraftResult:
+    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``.
+
+    ``today`` (the CLI's clock) refuses a store holding bars after it; None does not check.
+    """
     spec = settings.data.source
     ws = open_workspace(settings, spec)
+    if today is not None:
+        refuse_future_bars(ws.prices, today, spec)
     day = last_friday(as_of or ws.prices.last_day)
     asked = f"--as-of {as_of}: the week ending {day}" if as_of and as_of != day else f"the week ending {day}"
     if day < ws.prices.first_day:
@@ -394,7 +419,9 @@ class BackfillResult:
 
 
 @holds_workspace("backfill")
-def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
+def backfill(
+    settings: Settings, first: date, last: date, *, force: bool = False, today: date | None = None
+) -> BackfillResult:
     """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
 
     Every week's charts are planned while drafting and drawn at the end in one cached,
@@ -404,6 +431,8 @@ def backfill(settings: Settings, first: date, last: date, *, force: bool = False
         raise ConfigError("--from must be on or before --to")
     spec = settings.data.source
     ws = open_workspace(settings, spec)
+    if today is not None:
+        refuse_future_bars(ws.prices, today, spec)
     drafted: list[DraftResult] = []
     kept: list[date] = []
     with chart_drawer(settings) as drawer:
@@ -453,6 +482,11 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    if issue.as_of > now.date():
+        raise PublishError(
+            f"{path.name} is dated {issue.as_of}, after today ({now.date()}); an issue is published "
+            "after its week has closed (check rotation.as_of, or the prices it was drafted from)"
+        )
     published = published_issues(posts_dir(settings), settings.tickers)
     earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
     reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
