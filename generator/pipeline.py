@@ -235,6 +235,64 @@ def last_friday(day: date) -> date:
     return day - timedelta(days=(day.weekday() - 4) % 7)
 
 
+def first_friday(day: date) -> date:
+    """The Friday on or after ``day``."""
+    return day + timedelta(days=(4 - day.weekday()) % 7)
+
+
+def before_the_data(friday: date, prices: PriceHistory) -> bool:
+    """Draft's rule: a week ending before the first stored price cannot be drafted."""
+    return friday < prices.first_day
+
+
+def not_in_the_store(friday: date, prices: PriceHistory) -> bool:
+    """Draft's rule: a week is complete once the store holds its Friday's close, or Thursday's
+    (a holiday Friday is read at Thursday's close).
+    """
+    return (friday - prices.last_day).days > 1
+
+
+def _weeks(fridays: Sequence[date]) -> str:
+    """``the week ending X is`` / ``the weeks ending X to Y are``."""
+    if len(fridays) == 1:
+        return f"the week ending {fridays[0]} is"
+    return f"the weeks ending {fridays[0]} to {fridays[-1]} are"
+
+
+def range_fridays(first: date, last: date) -> list[date]:
+    """The Fridays from ``first`` to ``last``; ConfigError naming the range when there is none."""
+    fridays = issue_fridays(first, last)
+    if not fridays:
+        before = last_friday(first)
+        raise ConfigError(
+            f"--from {first} --to {last} holds no Friday (issues are dated Fridays: the nearest are "
+            f"{before} and {before + timedelta(weeks=1)})"
+        )
+    return fridays
+
+
+def backfill_fridays(first: date, last: date, prices: PriceHistory) -> list[date]:
+    """The Fridays from ``first`` to ``last``, each a week `rotation draft` would draft, or one
+    error for the whole range (so nothing is drafted): no Friday in it, weeks before the first
+    stored price, weeks the store does not hold yet.
+    """
+    fridays = range_fridays(first, last)
+    early = [d for d in fridays if before_the_data(d, prices)]
+    if early:
+        raise DataError(
+            f"--from {first}: {_weeks(early)} before the first stored price ({prices.first_day}); "
+            f"give --from {first_friday(prices.first_day)} or later"
+        )
+    late = [d for d in fridays if not_in_the_store(d, prices)]
+    if late:
+        raise DataError(
+            f"--to {last}: {_weeks(late)} not complete in the store (the last stored price is "
+            f"{prices.last_day}); run `rotation fetch`, or give --to "
+            f"{last_friday(prices.last_day + timedelta(days=1))} or earlier"
+        )
+    return fridays
+
+
 @dataclass(frozen=True)
 class DraftResult:
     """What `rotation draft` did for one week."""
@@ -390,9 +448,9 @@ def draft_week(
         refuse_future_bars(ws.prices, today, spec)
     day = last_friday(as_of or ws.prices.last_day)
     asked = f"--as-of {as_of}: the week ending {day}" if as_of and as_of != day else f"the week ending {day}"
-    if day < ws.prices.first_day:
+    if before_the_data(day, ws.prices):
         raise DataError(f"{asked} is before the first stored price ({ws.prices.first_day})")
-    if (day - ws.prices.last_day).days > 1:  # a holiday Friday is read at Thursday's close
+    if not_in_the_store(day, ws.prices):
         raise DataError(
             f"{asked} is not complete in the store (the last stored price is {ws.prices.last_day}); "
             "run `rotation fetch`, or give an earlier --as-of"
@@ -424,19 +482,22 @@ def backfill(
 ) -> BackfillResult:
     """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
 
-    Every week's charts are planned while drafting and drawn at the end in one cached,
-    parallel batch; published weeks are left as they are.
+    Every week must pass draft's rules (``backfill_fridays``), checked for the whole range
+    before anything is drafted. Every week's charts are planned while drafting and drawn at
+    the end in one cached, parallel batch; published weeks are left as they are.
     """
     if first > last:
         raise ConfigError("--from must be on or before --to")
+    range_fridays(first, last)  # a range with no Friday is refused before anything is read
     spec = settings.data.source
     ws = open_workspace(settings, spec)
     if today is not None:
         refuse_future_bars(ws.prices, today, spec)
+    fridays = backfill_fridays(first, last, ws.prices)
     drafted: list[DraftResult] = []
     kept: list[date] = []
     with chart_drawer(settings) as drawer:
-        for friday in issue_fridays(first, last):
+        for friday in fridays:
             if any(i.as_of == friday for i in ws.published):
                 kept.append(friday)
                 continue
