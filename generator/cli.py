@@ -422,6 +422,8 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
     settings = _settings(ctx)
     started = time.perf_counter()
     result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     mkdocs = (
         "site unchanged, MkDocs skipped; --full to rebuild"
         if result.mkdocs_skipped

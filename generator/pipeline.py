@@ -17,7 +17,7 @@ import jinja2
 import pandas as pd
 
 from generator import __version__, sitestamp, universe
-from generator.calls import CallScore, suggest_calls
+from generator.calls import CallScore, entry_problems, stop_problems, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
 from generator.checks import CheckThresholds, future_bars
 from generator.config import Settings
@@ -47,10 +47,18 @@ from generator.issuecharts import (
     live_jobs,
     plan_issue_charts,
 )
-from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
+from generator.ledger import (
+    PublishedIssue,
+    closes_problems,
+    ledger_problems,
+    open_scores_as_of,
+    published_issues,
+    read_issue,
+    score_ledger,
+)
 from generator.notes import issue_lines
 from generator.prices import PriceHistory
-from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
+from generator.publish import check_publishable, mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
@@ -543,6 +551,7 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    check_publishable(path, allow_placeholders=allow_placeholders)  # the editor's part first
     if issue.as_of > now.date():
         raise PublishError(
             f"{path.name} is dated {issue.as_of}, after today ({now.date()}); an issue is published "
@@ -553,8 +562,63 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
     reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
     if reused:
         raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
+    problems = closes_problems(issue, [i for i in published if i.path != path])
+    problems += call_problems(settings, issue)
+    if problems:
+        raise PublishError("; ".join(problems))
     mark_published(path, now, allow_placeholders=allow_placeholders)
     return path
+
+
+def call_problems(settings: Settings, issue: PublishedIssue) -> list[str]:
+    """Each call's stop and entry checked (``calls.stop_problems``, ``calls.entry_problems``)
+    against the quoted closes of the issue's as-of day in the store of the post's source.
+
+    Prices the check needs but the store lacks are an error naming what to fetch: publishing
+    unchecked is what let an entry typo be scored as a split.
+    """
+    if not issue.calls:
+        return []
+    where = issue.path.name
+    if issue.source == "unknown":
+        raise PublishError(
+            f"{where}: its calls cannot be checked against prices: rotation.source_spec is missing "
+            "(write the source it was drafted from under rotation:, e.g. source_spec: yfinance)"
+        )
+    legs = list(dict.fromkeys(t for c in issue.calls for t in (c.ticker, c.benchmark) if t))
+    closes = stored_closes(store_for(settings, issue.source), legs, issue.as_of)
+    missing = [t for t in legs if t not in closes]
+    if missing:
+        raise PublishError(
+            f"{where}: no stored close of {', '.join(missing)} on or before {issue.as_of} to check "
+            f"the calls' entries against; run `rotation fetch --source {issue.source} "
+            f"--tickers {','.join(missing)}`"
+        )
+    tolerance = settings.issue.entry_tolerance_pct
+    return [
+        f"{where}: call {call.id}: {problem}"
+        for call in issue.calls
+        for problem in [
+            *entry_problems(call, closes, tolerance_pct=tolerance, source=issue.source),
+            *stop_problems(call),
+        ]
+    ]
+
+
+def stored_closes(store: PriceStore, tickers: Sequence[str], day: date) -> dict[str, tuple[date, float]]:
+    """Ticker -> (session, quoted close) of its last stored close on or before ``day``; tickers the
+    store does not hold, or holds only later, are left out.
+    """
+    held = [t for t in tickers if t in store.read_manifest().get("tickers", {})]
+    if not held:
+        return {}
+    close = store.load_history(held).close
+    found: dict[str, tuple[date, float]] = {}
+    for ticker in held:
+        series = close[ticker].loc[: pd.Timestamp(day)].dropna()
+        if len(series):
+            found[ticker] = (pd.Timestamp(series.index[-1]).date(), float(series.iloc[-1]))
+    return found
 
 
 @dataclass(frozen=True)
@@ -569,6 +633,7 @@ class BuildResult:
     seconds_generate: float = 0.0
     seconds_mkdocs: float = 0.0
     mkdocs_skipped: bool = False
+    warnings: tuple[str, ...] = ()  # what the build worked around, each naming its post
 
 
 def score_published(
@@ -626,6 +691,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
         generated - started,
         time.perf_counter() - generated,
         skipped,
+        tuple(ledger_problems(issues)),
     )
 
 

@@ -32,7 +32,8 @@ def test_a_csv_row_dated_after_today_fails_its_file_naming_the_line_and_the_date
     parsed = parse_price_csv(text, ticker="XLV", file_name="XLV.csv", last_day=TODAY)
     assert parsed.bars is None
     assert parsed.error == (
-        "XLV.csv: line 7 is dated 2062-07-14, after today (2026-12-01); fix the date (a typo?) and fetch again"
+        "XLV.csv: line 7 is dated 2062-07-14, after today (2026-12-01); "
+        "fix the date (a typo?) and fetch again"
     )
 
 
