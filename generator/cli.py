@@ -421,7 +421,7 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
     settings = _settings(ctx)
     started = time.perf_counter()
-    result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full, today=_today())
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     mkdocs = (

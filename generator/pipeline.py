@@ -637,12 +637,13 @@ class BuildResult:
 
 
 def score_published(
-    settings: Settings, issues: Sequence[PublishedIssue]
+    settings: Settings, issues: Sequence[PublishedIssue], *, today: date | None = None
 ) -> tuple[list[CallScore], PriceHistory | None]:
     """Score every call with the prices of the source its issue was drafted from.
 
     Returns the scores and the prices of the newest issue's source (for the ticker pages);
-    no prices when nothing is published.
+    no prices when nothing is published. A store holding bars after ``today`` (the CLI's
+    clock; None: not checked) is refused: calls would be scored on days that have not come.
     """
     scores: list[CallScore] = []
     latest: PriceHistory | None = None
@@ -652,6 +653,8 @@ def score_published(
         if not any(i.calls for i in group) and spec != newest_spec:
             continue
         prices = load_prices(settings, spec)
+        if today is not None:
+            refuse_future_bars(prices, today, spec)
         if spec == newest_spec:
             latest = prices
         scores.extend(score_ledger(group, prices, prices.last_day))
@@ -659,7 +662,9 @@ def score_published(
 
 
 @holds_workspace("build")
-def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool = False) -> BuildResult:
+def build_site(
+    settings: Settings, *, site_dir: Path | None = None, full: bool = False, today: date | None = None
+) -> BuildResult:
     """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
 
     Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
@@ -670,7 +675,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     started = time.perf_counter()
     issues = published_issues(posts_dir(settings), settings.tickers)
     synthetic = any(i.synthetic for i in issues)
-    scores, prices = score_published(settings, issues)
+    scores, prices = score_published(settings, issues, today=today)
     through = prices.last_day if prices is not None else None
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
     inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)

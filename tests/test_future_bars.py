@@ -171,3 +171,18 @@ def test_rotation_fetch_names_the_csv_file_line_and_date_and_exits_1(workspace: 
     assert result.stderr.strip().splitlines()[-1].startswith(
         "Error: could not fetch 1 of 2 tickers: XLV (XLV.csv: line 7 is dated 2062-07-14, after today ("
     ), result.stderr
+
+
+def test_build_refuses_to_score_calls_on_a_store_holding_a_future_bar(future_store):
+    settings = load_settings(future_store / "newsletter.toml")
+    posts = pipeline.posts_dir(settings)
+    posts.mkdir(parents=True, exist_ok=True)
+    (posts / "2025-10-17-week.md").write_text(
+        "---\ntitle: Week\ndate: 2025-10-17\nslug: 2025-10-17-week\ndraft: false\n"
+        "rotation:\n  as_of: 2025-10-17\n  source_spec: demo\n---\n\nText.\n"
+    )
+    issues = pipeline.published_issues(posts, settings.tickers)
+    with pytest.raises(DataError, match=r"holds bars dated after today \(2026-12-01\): XLV \(2062-07-14\)"):
+        pipeline.score_published(settings, issues, today=TODAY)
+    scores, prices = pipeline.score_published(settings, issues)  # no clock given: not checked
+    assert prices is not None and prices.last_day == date(2062, 7, 14)
