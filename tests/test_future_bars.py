@@ -157,7 +157,7 @@ def test_publish_refuses_an_issue_dated_after_today(workspace: Path, demo_prices
     assert text != path.read_text()
     path.write_text(text)
     with pytest.raises(PublishError, match=r"dated 2062-07-14, after today \(2026-12-01\)"):
-        pipeline.publish_issue(settings, path.name, datetime(2026, 12, 1, 18, 0))
+        pipeline.publish_issue(settings, path.name, datetime(2026, 12, 1, 18, 0), allow_placeholders=True)
 
 
 def test_rotation_fetch_names_the_csv_file_line_and_date_and_exits_1(workspace: Path, tmp_path: Path):
