@@ -208,7 +208,8 @@ OPEN_CALLS_LISTED = 10  # an unknown close lists this many open calls, then coun
 
 
 def closes_problems(issue: PublishedIssue, others: Sequence[PublishedIssue]) -> list[str]:
-    """What is wrong with ``issue``'s ``closes`` among the ``others`` published issues (pure).
+    """What is wrong with ``issue``'s ``closes`` among the ``others`` published issues (pure;
+    the caller names the post).
 
     A close must name a call an earlier issue made, that no issue before this one closed, and
     that is not one of this issue's own calls. An unknown id is named with the closest open
@@ -232,22 +233,21 @@ def closes_problems(issue: PublishedIssue, others: Sequence[PublishedIssue]) -> 
         and horizon_end(call, maker.as_of) > issue.as_of
     )
     own = {c.id for c in issue.calls}
-    where = issue.path.name
     problems: list[str] = []
     for call_id in dict.fromkeys(issue.closes):
         if call_id in own:
-            problems.append(f"{where}: closes {call_id!r}, a call this issue makes (a later issue closes it)")
+            problems.append(f"closes {call_id!r}, a call this issue makes (a later issue closes it)")
         elif call_id not in made:
             hint = _suggest(call_id, open_ids)
-            problems.append(f"{where}: closes {call_id!r}, which no published issue made{hint}")
+            problems.append(f"closes {call_id!r}, which no published issue made{hint}")
         elif made[call_id][0].as_of >= issue.as_of:
             maker = made[call_id][0]
             which = "a later issue" if maker.as_of > issue.as_of else "another issue of the same date"
             problems.append(
-                f"{where}: closes {call_id!r}, a call of {which} ({maker.path.name}, {maker.as_of})"
+                f"closes {call_id!r}, a call of {which} ({maker.path.name}, {maker.as_of})"
             )
         elif call_id in closer:
-            problems.append(f"{where}: closes {call_id!r}, which {closer[call_id].path.name} already closed")
+            problems.append(f"closes {call_id!r}, which {closer[call_id].path.name} already closed")
     return problems
 
 
@@ -267,7 +267,7 @@ def ledger_problems(issues: Sequence[PublishedIssue]) -> list[str]:
     and scores as if they were not there.
     """
     return [
-        f"{problem}; ignored"
+        f"{issue.path.name}: {problem}; ignored"
         for issue in sorted(issues, key=_order)
         for problem in closes_problems(issue, [i for i in issues if i is not issue])
     ]

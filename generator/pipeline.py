@@ -565,14 +565,15 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
     problems = closes_problems(issue, [i for i in published if i.path != path])
     problems += call_problems(settings, issue)
     if problems:
-        raise PublishError("; ".join(problems))
+        raise PublishError(f"{path.name}: " + "; ".join(problems))
     mark_published(path, now, allow_placeholders=allow_placeholders)
     return path
 
 
 def call_problems(settings: Settings, issue: PublishedIssue) -> list[str]:
     """Each call's stop and entry checked (``calls.stop_problems``, ``calls.entry_problems``)
-    against the quoted closes of the issue's as-of day in the store of the post's source.
+    against the quoted closes of the issue's as-of day in the store of the post's source (the
+    caller names the post).
 
     Prices the check needs but the store lacks are an error naming what to fetch: publishing
     unchecked is what let an entry typo be scored as a split.
@@ -596,7 +597,7 @@ def call_problems(settings: Settings, issue: PublishedIssue) -> list[str]:
         )
     tolerance = settings.issue.entry_tolerance_pct
     return [
-        f"{where}: call {call.id}: {problem}"
+        f"call {call.id}: {problem}"
         for call in issue.calls
         for problem in [
             *entry_problems(call, closes, tolerance_pct=tolerance, source=issue.source),
