@@ -185,8 +185,8 @@ def test_prices_missing_for_the_check_are_an_error_naming_what_to_fetch(workspac
 
 def test_a_post_without_its_source_is_refused_when_it_has_calls(settings):
     path = write_post(settings, [call("m", "long XLV", {"XLV": 100.0}, stop_pct=-4.0)], source_spec=None)
-    message = refused(settings, path)
-    assert "rotation.source_spec" in message and "cannot be checked" in message
+    message = refused(settings, path, DraftError)
+    assert "source_spec is missing, so its calls cannot be scored" in message
 
 
 # --- item 14: closes ----------------------------------------------------------------------
