@@ -356,6 +356,8 @@ class IssueSettings(_Model):
     default_horizon_weeks: int = Field(13, ge=1, le=260)
     max_new_calls: int = Field(3, ge=0, le=20)
     chart_history_weeks: int = Field(156, ge=26)
+    # `rotation publish` refuses a call entry further than this from the as-of close (a typo).
+    entry_tolerance_pct: float = Field(3.0, gt=0, le=50)
 
 
 class ChartSettings(_Model):

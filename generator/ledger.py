@@ -7,6 +7,7 @@ editor closed a call in a later issue, always agrees with the posts.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -345,26 +346,98 @@ def check_unique_urls(issues: Sequence[PublishedIssue]) -> None:
             )
 
 
+def _order(issue: PublishedIssue) -> tuple[date, str]:
+    """Issues in publication order: by as-of date, then file name (two posts of one week)."""
+    return issue.as_of, issue.path.name
+
+
 def closing_days(issues: Sequence[PublishedIssue]) -> dict[str, date]:
     """Call id -> the publication day of the first later issue that closes it.
 
-    An id under ``closes`` that no earlier issue published is an error naming the issue:
-    a typo there would otherwise leave a call open for ever.
+    Only a valid close counts (``closes_problems``): an id no earlier issue made, or one an
+    earlier issue already closed, is left out here and reported by ``ledger_problems``, so
+    one bad post (published by an older version) never stops a build.
     """
     published: dict[str, date] = {}
     closed_on: dict[str, date] = {}
-    for issue in sorted(issues, key=lambda i: i.as_of):
+    for issue in sorted(issues, key=_order):
         for call_id in issue.closes:
-            if call_id not in published or published[call_id] >= issue.as_of:
-                raise DraftError(
-                    f"{issue.path.name}: closes {call_id!r}, which no earlier published issue made"
-                )
-            closed_on.setdefault(call_id, issue.as_of)
+            if call_id in published and published[call_id] < issue.as_of:
+                closed_on.setdefault(call_id, issue.as_of)
         for call in issue.calls:
             if call.id in published:
                 raise DraftError(f"{issue.path.name}: call id {call.id} is used by an earlier issue too")
             published[call.id] = issue.as_of
     return closed_on
+
+
+OPEN_CALLS_LISTED = 10  # an unknown close lists this many open calls, then counts the rest
+
+
+def closes_problems(issue: PublishedIssue, others: Sequence[PublishedIssue]) -> list[str]:
+    """What is wrong with ``issue``'s ``closes`` among the ``others`` published issues (pure;
+    the caller names the post).
+
+    A close must name a call an earlier issue made, that no issue before this one closed, and
+    that is not one of this issue's own calls. An unknown id is named with the closest open
+    call (difflib) and the calls open on the issue's date (not closed, inside their horizon),
+    so a typo is fixed at once instead of leaving a call open for ever.
+    """
+    made = {c.id: (i, c) for i in others for c in i.calls}
+    mine = _order(issue)
+    closer: dict[str, PublishedIssue] = {}
+    for other in sorted(others, key=_order):
+        if _order(other) >= mine:
+            continue
+        for call_id in other.closes:
+            if call_id in made and made[call_id][0].as_of < other.as_of:
+                closer.setdefault(call_id, other)
+    open_ids = sorted(
+        call_id
+        for call_id, (maker, call) in made.items()
+        if maker.as_of < issue.as_of
+        and call_id not in closer
+        and horizon_end(call, maker.as_of) > issue.as_of
+    )
+    own = {c.id for c in issue.calls}
+    problems: list[str] = []
+    for call_id in dict.fromkeys(issue.closes):
+        if call_id in own:
+            problems.append(f"closes {call_id!r}, a call this issue makes (a later issue closes it)")
+        elif call_id not in made:
+            hint = _suggest(call_id, open_ids)
+            problems.append(f"closes {call_id!r}, which no published issue made{hint}")
+        elif made[call_id][0].as_of >= issue.as_of:
+            maker = made[call_id][0]
+            which = "a later issue" if maker.as_of > issue.as_of else "another issue of the same date"
+            problems.append(
+                f"closes {call_id!r}, a call of {which} ({maker.path.name}, {maker.as_of})"
+            )
+        elif call_id in closer:
+            problems.append(f"closes {call_id!r}, which {closer[call_id].path.name} already closed")
+    return problems
+
+
+def _suggest(call_id: str, open_ids: Sequence[str]) -> str:
+    """``; did you mean X? (open calls: ...)`` for an unknown id."""
+    close = difflib.get_close_matches(call_id, open_ids, n=1, cutoff=0.8)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    if not open_ids:
+        return f"{hint} (no call is open on its date)"
+    shown = ", ".join(open_ids[:OPEN_CALLS_LISTED])
+    more = f" and {len(open_ids) - OPEN_CALLS_LISTED} more" if len(open_ids) > OPEN_CALLS_LISTED else ""
+    return f"{hint} (open calls: {shown}{more})"
+
+
+def ledger_problems(issues: Sequence[PublishedIssue]) -> list[str]:
+    """Every invalid close among published ``issues``, each naming its post: a build reports them
+    and scores as if they were not there.
+    """
+    return [
+        f"{issue.path.name}: {problem}; ignored"
+        for issue in sorted(issues, key=_order)
+        for problem in closes_problems(issue, [i for i in issues if i is not issue])
+    ]
 
 
 def score_ledger(issues: Sequence[PublishedIssue], prices: PriceHistory, through: date) -> list[CallScore]:
