@@ -18,6 +18,7 @@ import click
 
 from generator import __version__
 from generator.config import Settings, SourceSpec, load_settings, normalise_ticker
+from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
 from generator.errors import ConfigError, GeneratorError
 
 
@@ -108,29 +109,54 @@ def _tickers(value: str | None) -> list[str] | None:
         raise ConfigError(f"--tickers: {exc}") from None
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
+class DayType(click.ParamType):
+    """A ``YYYY-MM-DD`` option, the one place every date option is parsed and range-checked.
 
-
-def _as_of(ctx: click.Context, value: datetime | None) -> date | None:
-    """``--as-of``: any past date (a weekend or holiday reads the last session on or before it);
-    a date after today in New York is refused.
+    A date no price can carry (before 1800, or after 2262-04-11 where pandas' timestamps end)
+    is a usage error here, so no command reaches pandas with year 1 (an OverflowError).
+    Whether a date lies in the future depends on the clock: see ``_past``.
     """
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        """The date, or a usage error naming the option."""
+        if isinstance(value, date):
+            return value
+        try:
+            day = datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the format YYYY-MM-DD", param, ctx)
+        if not FIRST_PRICE_DAY <= day <= LAST_PRICE_DAY:
+            self.fail(
+                f"{value} is outside the dates prices can carry ({FIRST_PRICE_DAY} to {LAST_PRICE_DAY})",
+                param,
+                ctx,
+            )
+        return day
+
+
+DAY = DayType()
+
+
+def _today(ctx: click.Context) -> date:
+    """Today in New York, from the time of this run (``_now``)."""
     from generator.data.sources.base import new_york_day
 
-    day = _day(value)
-    today = new_york_day(_now(ctx))
+    return new_york_day(_now(ctx))
+
+
+def _past(option: str, day: date | None, today: date) -> date | None:
+    """A date option that may not lie after ``today`` (a weekend or holiday is fine)."""
     if day is not None and day > today:
-        raise ConfigError(f"--as-of {day} is in the future (today is {today} in New York)")
+        raise ConfigError(f"{option} {day} is in the future (today is {today} in New York)")
     return day
 
 
 SOURCE_OPTION = click.option(
     "--source", "source", metavar="S", help="yfinance, demo, or csv:PATH (default: newsletter.toml)."
 )
-AS_OF_OPTION = click.option(
-    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Compute as of this date (YYYY-MM-DD)."
-)
+AS_OF_OPTION = click.option("--as-of", "as_of", type=DAY, help="Compute as of this date (YYYY-MM-DD).")
 
 
 @click.group(cls=AppGroup)
@@ -208,7 +234,7 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
 @cli.command("fetch")
 @SOURCE_OPTION
 @click.option("--tickers", "tickers", help="Comma-separated tickers (default: the configured universe).")
-@click.option("--start", "start", type=click.DateTime(["%Y-%m-%d"]), help="First date to fetch.")
+@click.option("--start", "start", type=DAY, help="First date to fetch.")
 @click.option("--full", is_flag=True, help="Refetch every ticker's whole history instead of the last bars.")
 @click.option(
     "--universe", "with_universe", is_flag=True, help="Also fetch the stocks of the latest universe snapshot."
@@ -219,7 +245,7 @@ def fetch_command(
     ctx: click.Context,
     source: str | None,
     tickers: str | None,
-    start: datetime | None,
+    start: date | None,
     full: bool,
     with_universe: bool,
     all_notes: bool,
@@ -238,16 +264,18 @@ def fetch_command(
     from generator import pipeline
     from generator.errors import FetchError
 
+    today = _today(ctx)
+    start = _past("--start", start, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
     listed = _tickers(tickers)
     now = _now(ctx)
-    wanted = pipeline.tickers_to_fetch(settings, spec, listed, now=now, with_universe=with_universe)
+    wanted = pipeline.tickers_to_fetch(settings, spec, listed, now, with_universe)
     with click.progressbar(
         length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
     ) as bar:
         summary = pipeline.fetch_prices(
-            settings, spec, now=now, tickers=wanted, start=_day(start), full=full, progress=bar.update
+            settings, spec, now=now, tickers=wanted, start=start, full=full, progress=bar.update
         )
     lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
     click.echo(f"Fetch from {spec}: {lines[0]}")
@@ -273,7 +301,7 @@ def fetch_command(
 )
 @click.pass_context
 def universe_command(
-    ctx: click.Context, source: str | None, as_of: datetime | None, min_dollar_volume: float | None
+    ctx: click.Context, source: str | None, as_of: date | None, min_dollar_volume: float | None
 ) -> None:
     """Screen US stocks by market cap into the small-cap universe and store a dated snapshot.
 
@@ -286,13 +314,12 @@ def universe_command(
         rotation universe --source demo --as-of 2026-06-26
     """
     from generator import pipeline
-    from generator.data.sources.base import new_york_day
 
+    today = _today(ctx)
+    day = _past("--as-of", as_of, today) or today
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
-    now = _now(ctx)
-    day = _day(as_of) or new_york_day(now)
-    run = pipeline.refresh_universe(settings, spec, day, now=now, min_dollar_volume_usd=min_dollar_volume)
+    run = pipeline.refresh_universe(settings, spec, day, _now(ctx), min_dollar_volume)
     lines = run.lines()
     click.echo(f"Universe from {spec}: {lines[0]}")
     for line in lines[1:]:
@@ -304,7 +331,7 @@ def universe_command(
 @AS_OF_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, see README.md).")
 @click.pass_context
-def signals_command(ctx: click.Context, source: str | None, as_of: datetime | None, as_json: bool) -> None:
+def signals_command(ctx: click.Context, source: str | None, as_of: date | None, as_json: bool) -> None:
     """Print the signal summary as of a date (tables, or JSON for machines).
 
     Headlines, pairs, every ETF's levels, base and RRG quadrant, and breadth, all from bars
@@ -319,8 +346,10 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     from generator import pipeline
     from generator.signals.console import render_signals
 
+    today = _today(ctx)
+    day = _past("--as-of", as_of, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
-    report = pipeline.signals_report(settings, settings.data.source, _as_of(ctx, as_of))
+    report = pipeline.signals_report(settings, settings.data.source, day, today)
     if as_json:
         click.echo(json.dumps(report.to_jsonable(), indent=2, sort_keys=True, ensure_ascii=False))
         return
@@ -334,7 +363,7 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     "--force", is_flag=True, help="Overwrite an edited draft (its text is kept in .rotation/backups/)."
 )
 @click.pass_context
-def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None, force: bool) -> None:
+def draft_command(ctx: click.Context, source: str | None, as_of: date | None, force: bool) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
 
     The issue is computed as of the Friday on or before AS_OF (a Saturday or a Wednesday
@@ -347,8 +376,10 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     """
     from generator import pipeline
 
+    today = _today(ctx)
+    day = _past("--as-of", as_of, today)
     settings = _workspace(ctx, "draft", {"data.source": _source(source)})
-    _report_draft(pipeline.draft_week(settings, _as_of(ctx, as_of), force=force))
+    _report_draft(pipeline.draft_week(settings, day, force=force, today=today))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
@@ -368,14 +399,14 @@ def _report_draft(result: Any, *, charts: bool = True) -> None:
 
 @cli.command("backfill")
 @SOURCE_OPTION
-@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First week.")
-@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last week.")
+@click.option("--from", "first", required=True, type=DAY, help="First week.")
+@click.option("--to", "last", required=True, type=DAY, help="Last week.")
 @click.option(
     "--force", is_flag=True, help="Overwrite edited drafts (their text is kept in .rotation/backups/)."
 )
 @click.pass_context
 def backfill_command(
-    ctx: click.Context, source: str | None, first: datetime, last: datetime, force: bool
+    ctx: click.Context, source: str | None, first: date, last: date, force: bool
 ) -> None:
     """Draft one issue per past week, each computed strictly as of its own Friday.
 
@@ -385,8 +416,11 @@ def backfill_command(
     """
     from generator import pipeline
 
+    today = _today(ctx)
+    _past("--from", first, today)
+    _past("--to", last, today)
     settings = _workspace(ctx, "backfill", {"data.source": _source(source)})
-    result = pipeline.backfill(settings, first.date(), last.date(), force=force)
+    result = pipeline.backfill(settings, first, last, force=force, today=today)
     for friday in result.published_weeks:
         click.echo(f"{friday}: published, left as it is")
     for drafted in result.drafted:
@@ -441,7 +475,9 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
     settings = _workspace(ctx, "build", site=True)
     started = time.perf_counter()
-    result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    result = pipeline.build_site(
+        settings, site_dir=out.resolve() if out else None, full=full, today=_today(ctx)
+    )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     mkdocs = (
@@ -531,13 +567,14 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     """
     from generator import pipeline
 
+    today = _today(ctx)
     settings = _workspace(ctx, "weekly", {"data.source": _source(source)})
     summary = pipeline.fetch_prices(settings, settings.data.source, now=_now(ctx))
     lines = summary.lines()
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
     for line in lines[1:]:
         click.echo(line)
-    _report_draft(pipeline.draft_week(settings))
+    _report_draft(pipeline.draft_week(settings, today=today))
 
 
 def main() -> None:

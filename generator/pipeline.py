@@ -20,9 +20,11 @@ from generator.calls import ledger
 from generator.charts import ChartCache, ChartJob
 from generator.config import Settings, SourceSpec
 from generator.data import universe
+from generator.data.checks import refuse_future_bars
 from generator.data.fetch import FetchSummary, fetch_into_store, fetch_targets
 from generator.data.prices import PriceHistory
 from generator.data.sources import make_screener, make_source
+from generator.data.sources.base import new_york_day
 from generator.data.store import PriceStore
 from generator.data.universe import UniverseRun, load_universe, screen_from_settings
 from generator.issue import posts
@@ -32,23 +34,17 @@ from generator.issue.email import export_email as write_email
 from generator.issue.guide import write_guide
 from generator.issue.posts import BackfillResult, DraftResult
 from generator.issue.text import template_env
-from generator.issue.weeks import backfill_fridays, history_as_of, last_fridays, week_to_draft
+from generator.issue.weeks import backfill_fridays, history_as_of, last_fridays, range_fridays, week_to_draft
 from generator.paths import Layout
 from generator.signals import SignalReport, compute_signals
-from generator.site.build import (
-    BuildResult,
-    posts_to_build,
-    preview,
-    run_mkdocs_serve,
-    run_mkdocs_unless_unchanged,
-)
+from generator.site import build as site_build
+from generator.site.build import BuildResult
 from generator.site.folder import owned_site
 from generator.site.pages import build_site_pages
 from generator.site.publish import auto_published_at, mark_published, publish_post
 from generator.site.write import site_inputs, write_site
 from generator.workspace import holds_workspace
 
-Progress = Callable[[str], None]
 DEMO = SourceSpec.parse("demo")
 
 
@@ -58,12 +54,7 @@ def price_store(settings: Settings, spec: SourceSpec) -> PriceStore:
 
 
 def tickers_to_fetch(
-    settings: Settings,
-    spec: SourceSpec,
-    tickers: Sequence[str] | None,
-    *,
-    now: datetime,
-    with_universe: bool = False,
+    settings: Settings, spec: SourceSpec, tickers: Sequence[str] | None, now: datetime, with_universe: bool
 ) -> list[str]:
     """The tickers `rotation fetch` will ask ``spec`` for (to size the progress bar)."""
     source = make_source(spec, settings, now=now)
@@ -83,7 +74,9 @@ def fetch_prices(
     with_universe: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> FetchSummary:
-    """`rotation fetch`: bring the store of ``spec`` up to date (``data.fetch``)."""
+    """`rotation fetch`: bring the store of ``spec`` up to date (``data.fetch``); a ticker with a
+    bar dated after the run's date fails.
+    """
     source = make_source(spec, settings, now=now, yfinance_cache=Layout.of(settings).yfinance_cache)
     store = price_store(settings, spec)
     return fetch_into_store(
@@ -92,6 +85,7 @@ def fetch_prices(
         fetch_targets(source, store, tickers, settings.tickers, with_universe=with_universe),
         start or settings.data.history_start,
         now=now,
+        today=new_york_day(now),
         overlap_sessions=settings.fetch.overlap_sessions,
         full=full,
         limits=settings.fetch,
@@ -101,17 +95,12 @@ def fetch_prices(
 
 
 def refresh_universe(
-    settings: Settings,
-    spec: SourceSpec,
-    day: date,
-    *,
-    now: datetime,
-    min_dollar_volume_usd: float | None = None,
+    settings: Settings, spec: SourceSpec, day: date, now: datetime, floor_usd: float | None = None
 ) -> UniverseRun:
     """`rotation universe`: screen by market cap and store a dated snapshot (yfinance or demo)."""
     screener = make_screener(spec, settings, now=now, yfinance_cache=Layout.of(settings).yfinance_cache)
     day = screener.snapshot_day(day)
-    screen = screen_from_settings(settings.smallcap, min_dollar_volume_usd=min_dollar_volume_usd)
+    screen = screen_from_settings(settings.smallcap, min_dollar_volume_usd=floor_usd)
     return universe.refresh_universe(
         partial(screener.rows, day=day), screen, price_store(settings, spec), day
     )
@@ -125,22 +114,27 @@ def seed_demo_universe(settings: Settings, fridays: Sequence[date]) -> list[str]
     )
 
 
-def load_prices(settings: Settings, spec: SourceSpec) -> PriceHistory:
-    """Wide price frames of the configured universe from the store of ``spec``."""
-    return price_store(settings, spec).load_history(settings.tickers, names=settings.names)
+def load_prices(settings: Settings, spec: SourceSpec, today: date | None = None) -> PriceHistory:
+    """Wide price frames of the configured universe from the store of ``spec``; a store with bars
+    after ``today`` (the run's date; None: not checked) is refused.
+    """
+    prices = price_store(settings, spec).load_history(settings.tickers, names=settings.names)
+    if today is not None:
+        refuse_future_bars(prices.close, today, str(spec))
+    return prices
 
 
-def signals_report(settings: Settings, spec: SourceSpec, as_of: date | None) -> SignalReport:
+def signals_report(settings: Settings, spec: SourceSpec, as_of: date | None, today: date) -> SignalReport:
     """`rotation signals`: every signal as of ``as_of`` (default: the last stored session)."""
-    prices = load_prices(settings, spec)
+    prices = load_prices(settings, spec, today)
     return compute_signals(prices, settings, as_of or prices.last_day)
 
 
-def draft_inputs(settings: Settings, spec: SourceSpec) -> DraftInputs:
+def draft_inputs(settings: Settings, spec: SourceSpec, today: date | None = None) -> DraftInputs:
     """Everything drafting reads once per run: prices, universe, published issues, templates."""
     published = ledger.published_issues(Layout.of(settings).posts, settings.tickers)
     stocks = load_universe(price_store(settings, spec))
-    return DraftInputs(load_prices(settings, spec), stocks, published, template_env(settings))
+    return DraftInputs(load_prices(settings, spec, today), stocks, published, template_env(settings))
 
 
 def draft_issue(
@@ -153,10 +147,8 @@ def draft_issue(
     auto_published: bool = False,
     chart_jobs: list[ChartJob] | None = None,
 ) -> DraftResult:
-    """Signals, charts and the draft post for the week ending ``as_of``.
-
-    With ``chart_jobs`` the charts are only planned and appended there, so a backfill draws
-    every week's charts in one parallel batch instead of one by one.
+    """Signals, charts and the draft post for the week ending ``as_of``; with ``chart_jobs`` the
+    charts are only planned and added there (a backfill draws them all in one parallel batch).
     """
     layout = Layout.of(settings)
     history = history_as_of(inputs.prices, as_of)
@@ -174,24 +166,30 @@ def draft_issue(
 
 
 @holds_workspace("draft")
-def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
-    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
+def draft_week(
+    settings: Settings, as_of: date | None = None, *, force: bool = False, today: date | None = None
+) -> DraftResult:
+    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``;
+    a store with bars after ``today`` (None: not checked) is refused.
+    """
     spec = settings.data.source
-    inputs = draft_inputs(settings, spec)
+    inputs = draft_inputs(settings, spec, today)
     return draft_issue(settings, inputs, week_to_draft(inputs.prices, as_of), source=spec, force=force)
 
 
 @holds_workspace("backfill")
-def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
-    """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
-
-    Every week's charts are planned while drafting and drawn meanwhile in one cached,
-    parallel batch; published weeks are left as they are.
+def backfill(
+    settings: Settings, first: date, last: date, *, force: bool = False, today: date | None = None
+) -> BackfillResult:
+    """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday
+    (``issue.weeks.backfill_fridays`` checks the range first); published weeks are left alone.
+    The charts are drawn in one cached, parallel batch while the weeks are drafted.
     """
-    fridays = backfill_fridays(first, last)
+    range_fridays(first, last)  # a range with no Friday is refused before anything is read
     spec = settings.data.source
     layout = Layout.of(settings)
-    inputs = draft_inputs(settings, spec)
+    inputs = draft_inputs(settings, spec, today)
+    fridays = backfill_fridays(first, last, inputs.prices)
     drafted: list[DraftResult] = []
     kept = [f for f in fridays if any(i.as_of == f for i in inputs.published)]
     with chart_drawer(settings, layout) as drawer:
@@ -210,21 +208,20 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
 
 
 @holds_workspace("build")
-def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool = False) -> BuildResult:
-    """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
-
-    Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
-    did not change are not redrawn, so MkDocs and git see only real changes. MkDocs itself is
-    skipped when nothing it reads changed since the last build into the same site folder
-    (``generator.site.stamp``), unless ``full``.
+def build_site(
+    settings: Settings, *, site_dir: Path | None = None, full: bool = False, today: date | None = None
+) -> BuildResult:
+    """`rotation build`: rescore every call, write the generated pages and charts (only those
+    whose bytes changed), run MkDocs unless nothing it reads changed (``site.stamp``) or ``full``.
     """
     layout = Layout.of(settings)
     target = site_dir or layout.site
     real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
     started = time.perf_counter()
-    scan = posts_to_build(layout.posts, settings.tickers)  # every published post, checked
+    scan = site_build.posts_to_build(layout.posts, settings.tickers)  # every published post, checked
     issues = scan.published
-    scores, prices = ledger.score_published(issues, partial(load_prices, settings), settings.data.source)
+    load = partial(load_prices, settings)
+    scores, prices = ledger.score_published(issues, load, settings.data.source, today=today)
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
     env = template_env(settings)
     pages = build_site_pages(env, site_inputs(settings, issues, scores, prices=prices, report=report))
@@ -232,10 +229,10 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     stats = write_site(layout.content, pages, cache=cache, workers=os.cpu_count() or 1)
     guide_written = write_guide(env, list(settings.issue.sections), layout.guide_page)
     generated = time.perf_counter()
-    skipped = run_mkdocs_unless_unchanged(settings, real_target, issues, full=full)
+    skipped = site_build.run_mkdocs_unless_unchanged(settings, real_target, issues, full=full)
     pages_written = stats.pages_written + len(guide_written)
     seconds = (generated - started, time.perf_counter() - generated)
-    warnings = tuple(str(s) for s in scan.skipped)
+    warnings = (*(str(s) for s in scan.skipped), *ledger.ledger_problems(issues))
     return BuildResult(
         len(issues), len(scores), pages_written, target, stats.charts_drawn, *seconds, skipped, warnings
     )
@@ -243,7 +240,12 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
 
 @holds_workspace("demo")
 def run_demo(
-    settings: Settings, *, weeks: int, site_dir: Path | None, now: datetime, progress: Progress | None = None
+    settings: Settings,
+    *,
+    weeks: int,
+    site_dir: Path | None,
+    now: datetime,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> BuildResult:
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
     layout = Layout.of(settings)
@@ -269,8 +271,7 @@ def run_demo(
             drawer.submit(jobs)
             drafted.append((result.outcome.path, friday))
             inputs.published.append(ledger.read_issue(result.outcome.path, settings.tickers))
-            if progress is not None:
-                progress(friday.isoformat())
+            progress(friday.isoformat())
         drawer.finish()
     for path, friday in drafted:
         mark_published(path, auto_published_at(friday))
@@ -280,18 +281,16 @@ def run_demo(
 def serve_site(settings: Settings, address: str, warn: Callable[[str], None]) -> int:
     """`rotation serve`: MkDocs' live preview (drafts too, ``site.build.preview``); its exit code."""
     layout = Layout.of(settings)
-    shown = preview(layout.content, layout.posts, settings.tickers)
+    shown = site_build.preview(layout.content, layout.posts, settings.tickers)
     for warning in shown.warnings:
         warn(warning)
-    return run_mkdocs_serve(settings, shown, address)
+    return site_build.run_mkdocs_serve(settings, shown, address)
 
 
 def export_email(
     settings: Settings, issue: Path, out_dir: Path | None, *, embed_images: bool = False, draft: bool = False
 ) -> list[Path]:
-    """`rotation email`: <post>.html, <post>.txt and <post>.eml for one issue (``issue.email``);
-    a draft only with ``draft`` (a preview, marked as such).
-    """
+    """`rotation email`: <post>.html, .txt and .eml for one issue; a draft only with ``draft``."""
     layout = Layout.of(settings)
     post = posts.resolve_issue(layout.posts, str(issue))
     env = template_env(settings)

@@ -11,13 +11,15 @@ from generator.errors import DraftError, PublishError, TemplateError
 from generator.frontmatter import read_front_matter
 from generator.issue.posts import DraftResult, is_untouched, stamp_hash, write_draft
 from generator.paths import Layout
+from tests.conftest import copy_store
 from tests.helpers import draft
 
 AS_OF = date(2025, 10, 17)
 
 
 @pytest.fixture
-def ws_settings(workspace: Path) -> Settings:
+def ws_settings(workspace: Path, demo_store: Path) -> Settings:
+    copy_store(demo_store, workspace)  # publish checks each call's entry against the stored closes
     return load_settings(workspace / "newsletter.toml")
 
 

@@ -23,7 +23,13 @@ TICKERS = ["IWM", "IWB", "SPY", "QQQ"]
 
 
 def yahoo(fake: FakeYahoo, today: date) -> YahooSource:
-    return YahooSource(download=fake.download, history=fake.history, sleep=lambda s: None, today=today)
+    return YahooSource(
+        download=fake.download,
+        history=fake.history,
+        sleep=lambda s: None,
+        today=today,
+        probe=fake.probe,
+    )
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ import pandas as pd
 from generator.config import FetchSettings
 from generator.data.frames import columns_of, stack_wide
 from generator.data.prices import DataNote
+from generator.errors import DataError
 
 DAY_NS = 86_400_000_000_000
 
@@ -84,6 +85,41 @@ def check_bars(
     skip = set(one_close)
     notes += _basis(index, close, arrays["adj_close"], tickers, skip, limits)
     return sorted(notes, key=lambda n: (n.ticker, n.day or date.min, n.kind, n.message))
+
+
+def bars_after(index: pd.DatetimeIndex, today: date) -> pd.DatetimeIndex:
+    """The dates of ``index`` after ``today`` (pure; today is the caller's clock, read at the edge).
+
+    No market has closed on a day that has not come yet: such a bar is a date typo or a
+    source's error, and is refused where bars enter the store and where the store is read.
+    """
+    return index[index > pd.Timestamp(today)]
+
+
+def future_bars(close: pd.DataFrame, today: date) -> dict[str, date]:
+    """Ticker -> its first bar dated after ``today``, for the columns of a wide frame that have one."""
+    later = close.loc[close.index > pd.Timestamp(today)]
+    held = later.notna().to_numpy()
+    found: dict[str, date] = {}
+    for j, ticker in enumerate(later.columns):
+        rows = np.flatnonzero(held[:, j])
+        if len(rows):
+            found[str(ticker)] = _day(pd.DatetimeIndex(later.index), rows[0])
+    return found
+
+
+def refuse_future_bars(close: pd.DataFrame, today: date, source: str) -> None:
+    """DataError when stored closes run past ``today`` (fetched by an older version, or copied in):
+    drafting, scoring or a signal report from them would read days that have not come.
+    """
+    found = future_bars(close, today)
+    if found:
+        listed = ", ".join(f"{t} ({d.isoformat()})" for t, d in sorted(found.items()))
+        raise DataError(
+            f"the price store of {source} holds bars dated after today ({today.isoformat()}): {listed}; "
+            f"fix the dates at the source, then run `rotation fetch --source {source} --full "
+            f"--tickers {','.join(sorted(found))}`"
+        )
 
 
 def _day(index: pd.DatetimeIndex, row: int | np.integer) -> date:

@@ -244,6 +244,21 @@ class PriceStore:
             return None
         return dates if len(dates) == int(entry.get("rows", -1)) else None
 
+    def closes_on(self, tickers: Sequence[str], day: date) -> dict[str, tuple[date, float]]:
+        """Ticker -> (session, quoted close) of its last stored close on or before ``day``; tickers
+        the store does not hold, or holds only later, are left out.
+        """
+        held = [t for t in tickers if t in self.read_manifest().get("tickers", {})]
+        if not held:
+            return {}
+        close = self.load_history(held).close
+        found: dict[str, tuple[date, float]] = {}
+        for ticker in held:
+            series = close[ticker].loc[: pd.Timestamp(day)].dropna()
+            if len(series):
+                found[ticker] = (pd.Timestamp(series.index[-1]).date(), float(series.iloc[-1]))
+        return found
+
     def load_history(
         self, tickers: Sequence[str] | None = None, *, names: Mapping[str, str] | None = None
     ) -> PriceHistory:

@@ -44,7 +44,7 @@ class BuildResult:
     seconds_generate: float = 0.0
     seconds_mkdocs: float = 0.0
     mkdocs_skipped: bool = False
-    warnings: tuple[str, ...] = ()  # drafts left out because they do not parse
+    warnings: tuple[str, ...] = ()  # drafts left out because they do not parse, bad closes ignored
 
 
 def mkdocs_env(

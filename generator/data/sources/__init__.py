@@ -54,7 +54,8 @@ def make_source(
         )
     from generator.data.sources.csvfolder import CsvFolderSource
 
-    return CsvFolderSource(spec.csv_folder(settings.root))
+    # ``now`` lets a CSV source name the line of a row dated after the run's date.
+    return CsvFolderSource(spec.csv_folder(settings.root), today=new_york_day(now) if now else None)
 
 
 class Screener(Protocol):
