@@ -27,12 +27,12 @@ from generator.data.sources import make_screener, make_source
 from generator.data.sources.base import new_york_day
 from generator.data.store import PriceStore
 from generator.data.universe import UniverseRun, load_universe, screen_from_settings
-from generator.issue import posts
+from generator.issue import drafts
 from generator.issue.charts import chart_drawer, draw_issue_charts, live_jobs, plan_charts
 from generator.issue.context import DraftInputs, issue_context
+from generator.issue.drafts import BackfillResult, DraftResult
 from generator.issue.email import export_email as write_email
 from generator.issue.guide import write_guide
-from generator.issue.posts import BackfillResult, DraftResult
 from generator.issue.text import template_env
 from generator.issue.weeks import backfill_fridays, history_as_of, last_fridays, range_fridays, week_to_draft
 from generator.paths import Layout
@@ -157,11 +157,11 @@ def draft_issue(
     charts, jobs = plan_charts(settings, layout, history, report, open_calls, inputs.universe)
     issue = issue_context(settings, history, report, charts, open_calls, inputs.universe, auto_published)
     # Render before drawing or writing anything: a template error leaves no half-made issue.
-    text = posts.render_issue(inputs.env, issue, posts.issue_front_matter(issue, __version__, source))
+    text = drafts.render_issue(inputs.env, issue, drafts.issue_front_matter(issue, __version__, source))
     if chart_jobs is not None:
         chart_jobs.extend(jobs)
     written = 0 if chart_jobs is not None else draw_issue_charts(settings, layout, jobs).written
-    outcome = posts.write_draft(layout.posts, as_of, issue.slug, text, backups=layout.backups, force=force)
+    outcome = drafts.write_draft(layout.posts, as_of, issue.slug, text, backups=layout.backups, force=force)
     return DraftResult(as_of, outcome, written, report)
 
 
@@ -250,7 +250,7 @@ def run_demo(
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
     layout = Layout.of(settings)
     owned_site(settings, site_dir or layout.site)  # refused before anything is fetched
-    posts.refuse_real_issues(layout.posts)
+    drafts.refuse_real_issues(layout.posts)
     fetch_prices(settings, DEMO, now=now)
     prices = load_prices(settings, DEMO)
     fridays = last_fridays(prices.last_day, weeks)
@@ -262,7 +262,7 @@ def run_demo(
     # before any issue is published (publishing freezes them).
     with chart_drawer(settings, layout) as drawer:
         for friday in fridays:
-            post = posts.published_post(layout.posts, friday)
+            post = drafts.published_post(layout.posts, friday)
             if post is not None:
                 inputs.published.append(ledger.read_issue(post, settings.tickers))
                 continue
@@ -292,6 +292,6 @@ def export_email(
 ) -> list[Path]:
     """`rotation email`: <post>.html, .txt and .eml for one issue; a draft only with ``draft``."""
     layout = Layout.of(settings)
-    post = posts.resolve_issue(layout.posts, str(issue))
+    post = drafts.resolve_issue(layout.posts, str(issue))
     env = template_env(settings)
     return write_email(env, post, out_dir or layout.email, settings, embed_images=embed_images, draft=draft)

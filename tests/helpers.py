@@ -11,7 +11,7 @@ from generator.config import Settings, SourceSpec
 from generator.data.prices import PriceHistory
 from generator.data.universe import UniverseData
 from generator.issue.context import DraftInputs
-from generator.issue.posts import DraftResult
+from generator.issue.drafts import DraftResult
 from generator.issue.text import template_env
 
 DEMO = SourceSpec.parse("demo")

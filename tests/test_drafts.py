@@ -8,9 +8,9 @@ import pytest
 from generator import pipeline
 from generator.config import Settings, load_settings
 from generator.errors import DraftError, PublishError, TemplateError
-from generator.frontmatter import read_front_matter
-from generator.issue.posts import DraftResult, is_untouched, stamp_hash, write_draft
+from generator.issue.drafts import DraftResult, is_untouched, stamp_hash, write_draft
 from generator.paths import Layout
+from generator.posts import read_front_matter
 from tests.conftest import copy_store
 from tests.helpers import draft
 

@@ -20,7 +20,7 @@ from generator import pipeline
 from generator.config import Settings, load_settings
 from generator.data.fetch import fetch_into_store
 from generator.data.store import PriceStore
-from generator.issue.posts import stamp_hash
+from generator.issue.drafts import stamp_hash
 from generator.issue.weeks import last_friday
 from generator.paths import Layout
 from generator.site import build as publish

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from generator.calls.ledger import read_issue
 from generator.calls.model import parse_call
 from generator.errors import DraftError, PublishError
-from generator.frontmatter import read_front_matter
+from generator.posts import read_front_matter
 from generator.site.publish import mark_published
 from tests.fuzzing import FUZZ, nasty_text
 

@@ -23,7 +23,7 @@ from generator.calls.ledger import (
 from generator.calls.model import Call
 from generator.data.prices import PriceHistory
 from generator.errors import DraftError
-from generator.frontmatter import read_front_matter
+from generator.posts import read_front_matter
 
 
 def _call(call_id: str, position: str, horizon_weeks: int = 4, **kwargs: object) -> Call:

@@ -19,8 +19,8 @@ from generator.calls import ledger
 from generator.calls.ledger import published_issues
 from generator.config import Settings, load_settings
 from generator.errors import DraftError, PublishError
-from generator.frontmatter import read_front_matter
 from generator.paths import Layout
+from generator.posts import read_front_matter
 from tests.conftest import copy_store
 from tests.helpers import DEMO
 

@@ -27,8 +27,8 @@ from click.testing import CliRunner, Result
 from generator.calls.ledger import published_issues
 from generator.cli import cli
 from generator.config import Settings, load_settings
-from generator.frontmatter import read_front_matter
 from generator.paths import Layout
+from generator.posts import read_front_matter
 from generator.site.unpublished import unpublished_files
 from tests.conftest import DEMO_WEEKS, BuiltDemo
 from tests.faults import fast_charts, tree
@@ -307,7 +307,8 @@ def test_the_list_left_out_is_every_file_no_published_post_is_or_shows(tmp_path:
     (posts / "2026-01-02-a.bak1.txt").write_text("old text")
     (posts / "notes.txt").write_text("the editor's notes")
     issues = published_issues(posts, ["IWM"])
-    assert unpublished_files(content, posts, issues) == [
+    charts = content / "assets" / "charts"
+    assert unpublished_files(content, posts, charts, issues) == [
         "issues/posts/2026-01-02-a.bak1.txt",
         "issues/posts/2026-01-02-a.new.md",
         "issues/posts/2026-01-09-b.md",
@@ -315,7 +316,7 @@ def test_the_list_left_out_is_every_file_no_published_post_is_or_shows(tmp_path:
         "assets/charts/2026-01-02/dropped.png",
         "assets/charts/2026-01-09/",
     ]
-    assert unpublished_files(content, posts, []) == ["issues/posts/", "assets/charts/"]
+    assert unpublished_files(content, posts, charts, []) == ["issues/posts/", "assets/charts/"]
 
 
 def test_a_mkdocs_yml_without_exclude_docs_fails_the_build_instead_of_publishing_drafts(demo_ws):

@@ -23,8 +23,7 @@ from generator.config import SourceSpec, normalise_ticker
 from generator.data.checks import refuse_future_bars
 from generator.data.prices import PriceHistory
 from generator.errors import DraftError
-from generator.frontmatter import read_front_matter
-from generator.posts import is_side_copy, is_surely_draft, main_post_of, post_url_path
+from generator.posts import is_side_copy, is_surely_draft, main_post_of, post_url_path, read_front_matter
 from generator.safetext import (
     MAX_CATEGORY_CHARS,
     bad_character,

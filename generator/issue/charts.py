@@ -42,9 +42,8 @@ from generator.charts import (
 from generator.config import Settings
 from generator.data.prices import PriceHistory
 from generator.data.universe import UniverseData, members_as_of
-from generator.frontmatter import read_front_matter
 from generator.paths import Layout
-from generator.posts import is_side_copy
+from generator.posts import is_side_copy, read_front_matter
 from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
 from generator.signals.correlation import rolling_correlation

@@ -28,10 +28,9 @@ from markupsafe import Markup
 
 from generator.config import Settings
 from generator.errors import PublishError
-from generator.frontmatter import read_front_matter
 from generator.fsio import atomic_write_bytes, atomic_write_text
 from generator.issue.text import render_template
-from generator.posts import post_date, post_url_path
+from generator.posts import post_date, post_url_path, read_front_matter
 
 MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables"]
 MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)

@@ -243,12 +243,13 @@ def run_mkdocs_unless_unchanged(
     and the built site is checked for them. The stamp is written only after MkDocs succeeded, so
     a failed build is never skipped.
     """
-    hidden = unpublished.unpublished_files(settings.content_dir, Layout.of(settings).posts, issues)
+    layout = Layout.of(settings)
+    hidden = unpublished.unpublished_files(layout.content, layout.posts, layout.issue_charts_root, issues)
     synthetic = any(i.synthetic for i in issues)
     stamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
     excluded = unpublished.exclude_docs(hidden)
     env = mkdocs_env(settings, synthetic=synthetic, exclude_docs=excluded)
-    inputs = stamp.current_inputs(settings.content_dir, settings.mkdocs_yml, site_dir, env)
+    inputs = stamp.current_inputs(layout.content, layout.mkdocs_yml, layout.overrides, site_dir, env)
     if not full and stamp.is_fresh(stamp.read_stamp(site_dir), inputs, stamp.current_site(site_dir)):
         return True
     run_mkdocs_build(

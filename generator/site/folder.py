@@ -24,6 +24,7 @@ from pathlib import Path
 
 from generator.config import Settings
 from generator.errors import ConfigError
+from generator.paths import Layout
 from generator.site.stamp import STAMP_NAME
 
 # Names that make a folder a workspace rather than a site.
@@ -76,16 +77,17 @@ def guarded_folders(settings: Settings) -> tuple[dict[str, Path], dict[str, Path
 
     The site may lie inside a holder (``site/`` in the workspace), never inside a sealed one.
     """
+    layout = Layout.of(settings)
     holders = {
-        "the workspace": settings.root,
-        "the folder of mkdocs.yml": settings.mkdocs_yml.parent,
+        "the workspace": layout.root,
+        "the folder of mkdocs.yml": layout.mkdocs_yml.parent,
     }
     sealed = {
-        "the content folder": settings.content_dir,
-        "the templates folder": settings.templates_dir,
-        "the theme overrides": settings.mkdocs_yml.parent / "overrides",
-        "the price store": settings.store_dir,
-        "the cache folder": settings.cache_dir,
+        "the content folder": layout.content,
+        "the templates folder": layout.templates,
+        "the theme overrides": layout.overrides,
+        "the price store": layout.store,
+        "the cache folder": layout.cache,
     }
     return (
         {label: _real(path) for label, path in holders.items()},

@@ -16,9 +16,9 @@ from generator.calls.model import entry_problems, stop_problems
 from generator.config import Settings
 from generator.data.store import PriceStore
 from generator.errors import PublishError
-from generator.frontmatter import read_front_matter
+from generator.posts import read_front_matter
 from generator.fsio import atomic_write_text
-from generator.issue.posts import find_placeholders, resolve_issue
+from generator.issue.drafts import find_placeholders, resolve_issue
 from generator.paths import Layout
 from generator.posts import is_side_copy, main_post_of
 from generator.site.model import lead_image_path

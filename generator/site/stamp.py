@@ -112,10 +112,14 @@ def package_versions(names: Iterable[str] = SITE_PACKAGES) -> dict[str, str]:
     return versions
 
 
-def current_inputs(content_dir: Path, mkdocs_yml: Path, site_dir: Path, env: Mapping[str, str]) -> str:
-    """The inputs digest of a build of ``content_dir`` with ``mkdocs_yml`` into ``site_dir``."""
+def current_inputs(
+    content_dir: Path, mkdocs_yml: Path, overrides_dir: Path, site_dir: Path, env: Mapping[str, str]
+) -> str:
+    """The inputs digest of a build of ``content_dir`` with ``mkdocs_yml`` and its theme overrides
+    into ``site_dir``.
+    """
     files = file_hashes("content", content_dir)
-    files += file_hashes("overrides", mkdocs_yml.parent / "overrides")
+    files += file_hashes("overrides", overrides_dir)
     if mkdocs_yml.is_file():
         files.append(("mkdocs.yml", _sha256(mkdocs_yml)))
     passed = {k: v for k, v in env.items() if k.startswith("ROTATION_")}

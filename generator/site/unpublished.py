@@ -38,7 +38,6 @@ from generator.posts import is_side_copy
 
 # What MkDocs leaves out even when run on its own (mkdocs.yml's default for exclude_docs).
 ALWAYS = ("*.bak*.txt", "*.new.md", "*.new[0-9]*.md")
-CHARTS = Path("assets") / "charts"
 BACKUP = re.compile(r"\.bak\d*\.txt$")
 # Markdown links and images, and src/href attributes of raw HTML (two patterns: one with an
 # alternation is ten times slower on a long post).
@@ -63,9 +62,11 @@ def linked_files(issue: PublishedIssue, posts_dir: Path) -> set[str]:
     return found
 
 
-def unpublished_files(content_dir: Path, posts_dir: Path, issues: Sequence[PublishedIssue]) -> list[str]:
+def unpublished_files(
+    content_dir: Path, posts_dir: Path, charts_dir: Path, issues: Sequence[PublishedIssue]
+) -> list[str]:
     """Content-relative paths (a folder ends in ``/``) of everything under the posts and charts
-    folders that is neither a published post nor linked from one.
+    folders (``paths.Layout``) that is neither a published post nor linked from one.
     """
     posts = posts_dir.resolve()
     keep = {str(posts / i.path.name) for i in issues}
@@ -73,7 +74,7 @@ def unpublished_files(content_dir: Path, posts_dir: Path, issues: Sequence[Publi
         keep |= linked_files(issue, posts)
     content = str(content_dir.resolve())
     found: list[str] = []
-    for folder in (posts, (content_dir / CHARTS).resolve()):
+    for folder in (posts, charts_dir.resolve()):
         if folder.is_dir():
             inner, kept = _unkept(str(folder), content, keep)
             found.extend(inner if kept or not inner else [_rel(str(folder), content) + "/"])

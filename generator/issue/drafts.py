@@ -1,4 +1,4 @@
-"""Posts: the draft's front matter and text, its hash, and writing it without losing an edit.
+"""Drafts: the post's front matter and text, its hash, and writing it without losing an edit.
 
 Every post records a hash of the text as generated. A re-run compares it with the file on
 disk: an untouched draft is regenerated, an edited one is never overwritten (the new draft
@@ -20,11 +20,10 @@ import jinja2
 from generator.charts import DrawStats
 from generator.config import SourceSpec
 from generator.errors import DraftError, PublishError
-from generator.frontmatter import read_front_matter
 from generator.fsio import atomic_write_text, remove_file
 from generator.issue.context import IssueContext
 from generator.issue.text import render_template
-from generator.posts import is_side_copy, is_surely_draft, main_post_of, side_copy_name
+from generator.posts import is_side_copy, is_surely_draft, main_post_of, read_front_matter, side_copy_name
 from generator.signals.report import SignalReport
 
 HASH_KEY = "generated_hash"
