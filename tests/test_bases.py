@@ -6,15 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.signals.bases import BaseParams, candidate_rows, detect_bases
+from generator.config import BaseSettings
+from generator.signals.bases import base_wording, candidate_rows, detect_bases
 from generator.signals.breakouts import breakout_records
 from generator.signals.report import INSUFFICIENT
 from generator.signals.states import base_states
 
-PARAMS = BaseParams()
+PARAMS = BaseSettings()
 
 
-def reference(closes: np.ndarray, t: int, p: BaseParams) -> tuple[int, float, float, int, int] | None:
+def reference(closes: np.ndarray, t: int, p: BaseSettings) -> tuple[int, float, float, int, int] | None:
     """Steps 1-7 of bases.py written literally, one bar at a time (the slow, obvious way)."""
     b = t - 1
     if b < 0 or np.isnan(closes[b]):
@@ -111,7 +112,7 @@ def test_the_164_week_synthetic_base_breaks_out_exactly_once():
     assert record.length_weeks == 164 and record.ceiling == pytest.approx(100.0)
     # Touches: the four tops of the range, and the approach to the breakout week.
     assert record.floor == pytest.approx(80.0, abs=0.05) and record.touches == 5
-    assert PARAMS.wording(record.length_weeks) == "massive base"
+    assert base_wording(PARAMS, record.length_weeks) == "massive base"
 
 
 def test_an_uptrend_is_never_a_valid_base():

@@ -41,37 +41,13 @@ from generator.config import BaseSettings
 _TOUCH_CHUNK = 4_000_000
 
 
-@dataclass(frozen=True)
-class BaseParams:
-    """Detector parameters: those of ``[signals.base]``, or the relative variant (§1.3)."""
-
-    max_depth_pct: float = 35.0
-    min_weeks: int = 26
-    multi_year_weeks: int = 104
-    massive_weeks: int = 156
-    ceiling_tol_pct: float = 3.0
-    min_touches: int = 2
-    touch_gap_weeks: int = 8
-    breakout_buffer_pct: float = 1.0
-    attempt_band_pct: float = 3.0
-    hold_weeks: int = 26
-    fail_tol_pct: float = 5.0
-    fail_window_weeks: int = 8
-
-    @classmethod
-    def from_settings(cls, base: BaseSettings, **overrides: float | int) -> BaseParams:
-        """Parameters of ``[signals.base]``, with ``overrides`` (e.g. a shallower depth for ratios)."""
-        fields = {name: getattr(base, name) for name in cls.__dataclass_fields__}
-        fields.update(overrides)
-        return cls(**fields)
-
-    def wording(self, length_weeks: int) -> str:
-        """The wording class of a base: base, multi-year base or massive base."""
-        if length_weeks >= self.massive_weeks:
-            return "massive base"
-        if length_weeks >= self.multi_year_weeks:
-            return "multi-year base"
-        return "base"
+def base_wording(params: BaseSettings, length_weeks: int) -> str:
+    """The wording class of a base: base, multi-year base or massive base."""
+    if length_weeks >= params.massive_weeks:
+        return "massive base"
+    if length_weeks >= params.multi_year_weeks:
+        return "multi-year base"
+    return "base"
 
 
 @dataclass(frozen=True)
@@ -108,7 +84,7 @@ def sparse_tables(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def detect_bases(
-    closes: np.ndarray, rows: np.ndarray, params: BaseParams, needed: np.ndarray | None = None
+    closes: np.ndarray, rows: np.ndarray, params: BaseSettings, needed: np.ndarray | None = None
 ) -> BaseArrays:
     """Run steps 1-7 of the module doc for every column at each of ``rows`` (t >= 1).
 
@@ -144,7 +120,7 @@ def detect_bases(
     )
 
 
-def candidate_rows(closes: np.ndarray, rows: np.ndarray, params: BaseParams) -> np.ndarray:
+def candidate_rows(closes: np.ndarray, rows: np.ndarray, params: BaseSettings) -> np.ndarray:
     """Entries where a breakout is possible, plus the last row (for the state).
 
     A valid base is at least ``min_weeks`` long and its window ends at ``t - 1``, so its
@@ -179,7 +155,7 @@ def _walk_back(
     tables: tuple[np.ndarray, np.ndarray],
     last: np.ndarray,
     col: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 1 by binary lifting: the longest window ``[s0, b]`` with ``min >= (1 - depth) * max``."""
     mx, mn = tables
@@ -208,7 +184,7 @@ def _base_from(
     col: np.ndarray,
     ceiling: np.ndarray,
     window: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Steps 3-5 for windows ``[start, last]`` with ceiling H: s, length, touches, first episode end."""
     threshold = ceiling * (1.0 - params.ceiling_tol_pct / 100.0)
@@ -236,7 +212,7 @@ def _peel(
     last: np.ndarray,
     col: np.ndarray,
     window: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
 ) -> None:
     """Step 7: a ceiling touched fewer than ``min_touches`` times is a falling leg, not a ceiling.
 

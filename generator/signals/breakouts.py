@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.signals.bases import BaseArrays, BaseParams
+from generator.config import BaseSettings
+from generator.signals.bases import BaseArrays
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class BreakoutRecord:
     failed_close: float | None
 
 
-def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) -> list[BreakoutRecord]:
+def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseSettings) -> list[BreakoutRecord]:
     """Breakouts at the queried rows: a valid base and the first close above its ceiling.
 
     ``C_t > H_t*(1 + buffer)`` and ``C_{t-1} <= H_{t-1}*(1 + buffer)``; the second test needs the
@@ -68,7 +69,7 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) 
     return records
 
 
-def _record(values: np.ndarray, bases: BaseArrays, q: int, col: int, params: BaseParams) -> BreakoutRecord:
+def _record(values: np.ndarray, bases: BaseArrays, q: int, col: int, params: BaseSettings) -> BreakoutRecord:
     t = int(bases.rows[q])
     ceiling = float(bases.ceiling[q, col])
     after = values[t + 1 : t + 1 + params.fail_window_weeks, col]
@@ -90,7 +91,7 @@ def _record(values: np.ndarray, bases: BaseArrays, q: int, col: int, params: Bas
 
 
 def _re_anchored(
-    values: np.ndarray, record: BreakoutRecord, prior: BreakoutRecord, params: BaseParams
+    values: np.ndarray, record: BreakoutRecord, prior: BreakoutRecord, params: BaseSettings
 ) -> bool:
     """True when ``record``'s ceiling is a close from ``prior``'s breakout week on (see above)."""
     if record.row - prior.row > params.hold_weeks:

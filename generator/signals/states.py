@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from generator.signals.bases import BaseArrays, BaseParams, candidate_rows, detect_bases
+from generator.config import BaseSettings
+from generator.signals.bases import BaseArrays, base_wording, candidate_rows, detect_bases
 from generator.signals.breakouts import BreakoutRecord, breakout_records
 from generator.signals.report import INSUFFICIENT, BaseState, Event
 
@@ -48,7 +49,7 @@ RELATIVE_KINDS = EventKinds("rel_base_breakout", "rel_breakout_failed")
 def base_states(
     weekly: np.ndarray,
     weeks: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
     kinds: EventKinds = EventKinds(),
 ) -> tuple[list[BaseState], list[list[Event]]]:
     """The base state of every column at the last row, and its base events in the last ``hold_weeks``."""
@@ -87,7 +88,7 @@ _ARRAY_FIELDS = ("start", "ceiling", "floor", "length_weeks", "touches", "valid"
 
 
 def _detect(
-    weekly: np.ndarray, rows: np.ndarray, params: BaseParams, offset: int
+    weekly: np.ndarray, rows: np.ndarray, params: BaseSettings, offset: int
 ) -> tuple[BaseArrays, list[BreakoutRecord]]:
     """The detector and its breakouts for a block of columns (records renumbered by ``offset``)."""
     bases = detect_bases(weekly, rows, params, candidate_rows(weekly, rows, params))
@@ -99,7 +100,7 @@ def _insufficient() -> BaseState:
     return BaseState(INSUFFICIENT, None, None, None, None, None, None, None, None, None, None)
 
 
-def _weeks_in_band(weekly: np.ndarray, bases: BaseArrays, params: BaseParams) -> np.ndarray:
+def _weeks_in_band(weekly: np.ndarray, bases: BaseArrays, params: BaseSettings) -> np.ndarray:
     """Consecutive closes up to the last row within attempt_band_pct of the last row's ceiling."""
     band = bases.ceiling[-1] * (1.0 - params.attempt_band_pct / 100.0)
     with np.errstate(invalid="ignore"):
@@ -125,7 +126,7 @@ def _record_events(
     record: BreakoutRecord,
     weekly: np.ndarray,
     weeks: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
     kinds: EventKinds,
 ) -> list[Event]:
     last = len(weeks) - 1
@@ -133,7 +134,7 @@ def _record_events(
     detail = {
         **{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in base.items()},
         "touches": record.touches,
-        "wording": params.wording(record.length_weeks),
+        "wording": base_wording(params, record.length_weeks),
         "margin_pct": round(100.0 * (record.close / record.ceiling - 1.0), 2),
     }
     out = [Event(kinds.breakout, weeks[record.row], record.ceiling, record.close, last - record.row, detail)]
@@ -151,7 +152,7 @@ def _record_events(
                     "breakout_close": record.close,
                     "weeks_after_breakout": record.failed_row - record.row,
                     "pct_from_ceiling": round(100.0 * (record.failed_close / record.ceiling - 1.0), 2),
-                    "wording": params.wording(record.length_weeks),
+                    "wording": base_wording(params, record.length_weeks),
                     "length_weeks": record.length_weeks,
                 },
             )
@@ -166,7 +167,7 @@ def _state(
     weeks: np.ndarray,
     bases: BaseArrays,
     in_band: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
     kinds: EventKinds,
 ) -> BaseState:
     last = len(weeks) - 1
@@ -190,7 +191,7 @@ def _state(
             fields = _base_fields(weeks, latest.start_row, latest.length_weeks, latest.ceiling, latest.floor)
             return BaseState(
                 state=state,
-                wording=params.wording(latest.length_weeks),
+                wording=base_wording(params, latest.length_weeks),
                 touches=latest.touches,
                 pct_from_ceiling=round(100.0 * (close / latest.ceiling - 1.0), 2),
                 weeks_in_band=None,
@@ -206,7 +207,7 @@ def _state(
     fields = _base_fields(weeks, int(bases.start[-1, col]), length, ceiling, float(bases.floor[-1, col]))
     return BaseState(
         state="attempting" if attempting else "forming",
-        wording=params.wording(length),
+        wording=base_wording(params, length),
         touches=int(bases.touches[-1, col]),
         pct_from_ceiling=round(pct, 2),
         weeks_in_band=int(in_band[col]) if attempting else 0,
