@@ -44,22 +44,25 @@ def draft_block(fridays: Sequence[date], *, skip_first: bool) -> list[tuple[date
         )
         env = pipeline.template_env(settings)
         out: list[tuple[date, str]] = []
+        reports: list = []
         for friday in fridays:
-            drafted = _draft(settings, prices, friday, env, out)
-            out.append((friday, drafted))
+            result = _draft(settings, prices, friday, env, reports[-1:])
+            reports.append(result.report)
+            out.append((friday, result.outcome.path.read_text(encoding="utf-8")))
         return out[1:] if skip_first else out
 
 
-def _draft(settings, prices, friday, env, done) -> str:  # type: ignore[no-untyped-def]
-    """One week's Markdown; uses the drafting path without charts when the code has one."""
+def _draft(settings, prices, friday, env, previous_reports):  # type: ignore[no-untyped-def]
+    """One week's draft, by the drafting path without charts when the code has one."""
     kwargs = {"source_spec": "csv:../shared/data/prices/adjusted-closes", "env": env}
     try:
-        result = pipeline.draft_issue(settings, prices, friday, charts=False, **kwargs)  # type: ignore[call-arg]
+        return pipeline.draft_issue(
+            settings, prices, friday, charts=False, previous_reports=previous_reports, **kwargs
+        )
     except TypeError as exc:  # the code before issue 14: plan the charts, do not draw them
         if "charts" not in str(exc):
             raise
-        result = pipeline.draft_issue(settings, prices, friday, chart_jobs=[], **kwargs)
-    return result.outcome.path.read_text(encoding="utf-8")
+        return pipeline.draft_issue(settings, prices, friday, chart_jobs=[], **kwargs)
 
 
 def blocks(fridays: Sequence[date], count: int) -> list[tuple[list[date], bool]]:

@@ -30,6 +30,7 @@ from generator.signals.relative import (
     relative_params,
     weekly_metrics,
 )
+from generator.signals.ratio_history import ratio_histories
 from generator.signals.report import BreadthSnapshot, RelativeSignals, SignalReport
 from generator.signals.rrg import rrg_points
 
@@ -114,7 +115,15 @@ def compute_relative(
     weekly_adj = weekly_levels(adj, as_of)
     correlations = correlation_signals(adj, weekly_adj, specs, settings.signals.correlation)
     history_weeks = np.sum(~np.isnan(values), axis=0)
-    built = build_relative(specs, daily, weekly, states, events, correlations, history_weeks)
+    histories = ratio_histories(
+        ratio,
+        as_of,
+        fast_days=rel_settings.sma_fast_days,
+        slow_days=rel_settings.sma_slow_days,
+        slope_days=rel_settings.sma_slope_days,
+        extreme_weeks=rel_settings.multi_year_weeks,
+    )
+    built = build_relative(specs, daily, weekly, states, events, correlations, history_weeks, histories)
     return {s.key: r for s, r in zip(specs, built, strict=True)}, weekly_ratio
 
 
