@@ -252,8 +252,8 @@ def _breadth(
         adj = full.loc[full.index <= pd.Timestamp(plan.frame.as_of)]
         label = "small-cap universe"
     else:
-        held = set(history.tickers)
-        followed = [t for g in settings.groups.values() for t in g.tickers if t in held]
+        have = set(history.tickers)
+        followed = [t for g in settings.groups.values() for t in g.tickers if t in have]
         adj = history.adj_close[list(dict.fromkeys(followed))]
         label = "ETFs we follow"
     series = pct_above_sma_series(adj, slow, settings.signals.breadth.min_history_days)

@@ -286,7 +286,9 @@ def draft_issue(
         as_of=as_of,
         # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
         description=plain_text(
-            told[0].sentences[0] if told else f"Rotation signals for the week ending {as_of}."
+            told[0].sentences[0]
+            if told
+            else "A quiet week: no base, breakout or turn in a ratio stood out; the dashboard has every number."
         ),
         categories=[plain_text(c) for c in story_categories(told, settings)],
         tags=sorted({t for story in told for t in story.tickers}),

@@ -23,6 +23,7 @@ from generator.signals.correlation import correlation_signals
 from generator.signals.frames import PairSpec, dates_of, ratio_frame, weekly_levels
 from generator.signals.headlines import build_headlines
 from generator.signals.instruments import InstrumentInputs, build_instruments
+from generator.signals.ratio_history import ratio_histories
 from generator.signals.relative import (
     build_relative,
     daily_metrics,
@@ -30,7 +31,6 @@ from generator.signals.relative import (
     relative_params,
     weekly_metrics,
 )
-from generator.signals.ratio_history import ratio_histories
 from generator.signals.report import BreadthSnapshot, RelativeSignals, SignalReport
 from generator.signals.rrg import rrg_points
 

@@ -109,6 +109,7 @@ def build_instruments(
         settings.signals.volatility,
     )
     changes = {weeks_back: _change(wa, weeks_back) for weeks_back in (1, 13, 52)}
+    big_rows = _last_move_as_large(wa)
     history_weeks = np.sum(~np.isnan(wc), axis=0)
     out: dict[str, InstrumentSignals] = {}
     for i, ticker in enumerate(tickers):
@@ -145,8 +146,33 @@ def build_instruments(
             rrg=rrg.get(ticker),
             events=events,
             record_weeks=int(record_weeks[i]),
+            week_change_since=weeks[int(big_rows[i])] if big_rows[i] >= 0 else None,
+            week_change_weeks=len(weeks) - 1 - int(big_rows[i]) if big_rows[i] >= 0 else None,
         )
     return out
+
+
+def _last_move_as_large(weekly: np.ndarray) -> np.ndarray:
+    """Per column, the row of the last earlier week whose change was at least as large as this
+    week's in the same direction (-1: none in the data; -2: no change this week).
+
+    ``r_t = A_t / A_{t-1} - 1`` on weekly adjusted closes; for a gain, the last ``r_j >= r_T``
+    with ``j < T``, for a loss the last ``r_j <= r_T``.
+    """
+    n, m = weekly.shape
+    out = np.full(m, -2, dtype=np.int64)
+    if n < 3:
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        changes = weekly[1:] / weekly[:-1] - 1.0
+    now = changes[-1]
+    earlier = changes[:-1]
+    with np.errstate(invalid="ignore"):
+        as_large = np.where(now >= 0, earlier >= now, earlier <= now)
+    found = as_large.any(axis=0)
+    last = earlier.shape[0] - 1 - np.argmax(as_large[::-1], axis=0)
+    out = np.where(found, last + 1, -1)  # change j ends at weekly row j + 1
+    return np.where(np.isnan(now), -2, out)
 
 
 def _record_weeks(weekly: np.ndarray) -> np.ndarray:

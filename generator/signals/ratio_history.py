@@ -150,6 +150,7 @@ def _column(
         if found is not None:
             crossings.append(_with_level(found, slow_w[-1]))
     side, known = sides["slow_average"]
+    change, since, back = _week_change(weekly, weeks)
     return RatioHistory(
         day=weeks[-1],
         crossings=crossings,
@@ -158,7 +159,9 @@ def _column(
         slow_average=float(slow_w[-1]) if known[-1] else None,
         low=_extreme("low", weekly, weeks, extreme_weeks),
         high=_extreme("high", weekly, weeks, extreme_weeks),
-        **_week_change(weekly, weeks),
+        week_change_pct=change,
+        week_change_since=since,
+        week_change_weeks=back,
     )
 
 
@@ -207,19 +210,17 @@ def _extreme(kind: str, weekly: np.ndarray, weeks: np.ndarray, lookback: int) ->
     )
 
 
-def _week_change(weekly: np.ndarray, weeks: np.ndarray) -> dict[str, object]:
-    """This week's change and the last earlier week that moved at least as far the same way."""
+def _week_change(weekly: np.ndarray, weeks: np.ndarray) -> tuple[float | None, date | None, int | None]:
+    """This week's change in %, and the last earlier week that moved at least as far the same way
+    (its date and how many weeks back; None when no week did).
+    """
     if len(weekly) < 2:
-        return {"week_change_pct": None, "week_change_since": None, "week_change_weeks": None}
+        return None, None, None
     changes = 100.0 * (weekly[1:] / weekly[:-1] - 1.0)
     now = float(changes[-1])
     earlier = changes[:-1]
     found = np.flatnonzero(earlier >= now) if now >= 0 else np.flatnonzero(earlier <= now)
     if not len(found):
-        return {"week_change_pct": round(now, 2), "week_change_since": None, "week_change_weeks": None}
+        return round(now, 2), None, None
     row = int(found[-1]) + 1  # the week that move ended
-    return {
-        "week_change_pct": round(now, 2),
-        "week_change_since": weeks[row],
-        "week_change_weeks": len(weekly) - 1 - row,
-    }
+    return round(now, 2), weeks[row], len(weekly) - 1 - row

@@ -17,8 +17,8 @@ State at ``T`` (first match wins):
   the old ceiling at a record by November, where "failed" misled);
 - ``post_breakout``: that breakout held and ``C_T >= ceiling*(1 - fail_tol_pct/100)``;
 - ``attempting``: a valid base and ``C_T >= H*(1 - attempt_band_pct/100)``, unless the fund is
-  making new highs: a ceiling that is the highest close of all history and was set within the
-  last ``touch_gap_weeks`` weeks is the top of an advance, not of a base (IWR "attempting to
+  making new highs: a ceiling that is the highest close of all history and was first reached
+  within the last ``touch_gap_weeks`` weeks is the top of an advance, not of a base (IWR "attempting to
   complete a 42-week base, 0.0% under the 95.49 ceiling" was at its record), so ``none``;
 - ``forming``: a valid base with the close lower in its range;
 - a valid base that is a sharp V (``BaseParams.is_v``) is ``none``: no base;
@@ -105,13 +105,14 @@ def _none() -> BaseState:
 
 def _at_new_highs(before: np.ndarray, ceiling: float, params: BaseParams) -> bool:
     """True when ``ceiling`` is the highest of ``before`` (every close before this week) and was
-    set within the last ``touch_gap_weeks`` of them: the fund is making highs, not basing.
+    first reached within the last ``touch_gap_weeks`` of them: the fund is making highs, not
+    basing. A ceiling met again at the same level (a range's fourth test) is a base's.
     """
     with np.errstate(invalid="ignore"):
         if not len(before) or ceiling < np.nanmax(before):
             return False
         rows = np.flatnonzero(before >= ceiling)
-    return len(rows) > 0 and len(before) - 1 - int(rows[-1]) < params.touch_gap_weeks
+    return len(rows) > 0 and len(before) - 1 - int(rows[0]) < params.touch_gap_weeks
 
 
 def _insufficient() -> BaseState:

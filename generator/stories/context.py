@@ -45,6 +45,7 @@ class StoryContext:
     told: Mapping[str, str] = field(default_factory=dict)  # last week's story keys -> their kind
     groups: tuple[GroupInfo, ...] = ()  # the configured groups, in newsletter.toml order
     pair_themes: frozenset[str] = frozenset()  # the categories of the configured pairs (size)
+    market: tuple[str, ...] = ()  # the market: the benchmark (its big weeks are the market's)
     one_close: frozenset[str] = frozenset()  # tickers whose levels are on dividend-adjusted closes
     fail_tol_pct: float = 5.0  # a base breakout fails under ceiling x (1 - this)
     breakout_buffer_pct: float = 1.0  # a base breakout needs a close this far over the ceiling
@@ -72,7 +73,9 @@ class StoryContext:
         return PairNames(self.mention(pair.long), pair.short, w.lower_name(self.name(pair.long)))
 
 
-def story_context(report: SignalReport, settings: Settings, told: Mapping[str, str] | None = None) -> StoryContext:
+def story_context(
+    report: SignalReport, settings: Settings, told: Mapping[str, str] | None = None
+) -> StoryContext:
     """The builders' context for ``report`` under ``settings``."""
     names = {t: settings.name_of(t) for t in settings.tickers}
     themes: dict[str, str] = {}
@@ -86,9 +89,11 @@ def story_context(report: SignalReport, settings: Settings, told: Mapping[str, s
         themes=themes,
         configured={(p.long, p.short): p.label for p in settings.pairs},
         pair_themes=frozenset(p.category for p in settings.pairs),
+        market=(settings.benchmark,),
         told=dict(told or {}),
         groups=tuple(
-            GroupInfo(k, g.label, g.benchmark, g.category, tuple(g.tickers)) for k, g in settings.groups.items()
+            GroupInfo(k, g.label, g.benchmark, g.category, tuple(g.tickers))
+            for k, g in settings.groups.items()
         ),
         one_close=frozenset(t for t, item in report.instruments.items() if item.one_close),
         fail_tol_pct=base.fail_tol_pct,

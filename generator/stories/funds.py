@@ -46,7 +46,64 @@ def fund_stories(item: InstrumentSignals, ctx: StoryContext) -> list[Story]:
             out.append(follow)
     if not out:
         out.extend(_n_year_high(item, ctx))
+    big = _big_week(item, ctx)
+    if big is not None:
+        out.append(big)
     return out
+
+
+BIG_WEEK_MIN_WEEKS = 104  # the market's weekly move is news when it is the largest in two years
+
+
+def _big_week(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
+    """The market's largest weekly move in two years or more ("its worst week since 2008").
+
+    Only for the benchmark: in a crash every fund has its worst week, and that is one story,
+    the market's; a fund that moves apart from the market is a pair story (``pairs.py``).
+    """
+    if item.ticker not in ctx.market:
+        return None
+    change = item.change_1w_pct
+    weeks = item.week_change_weeks
+    if change is None or abs(change) < 2.0:
+        return None
+    if weeks is None and (item.week_change_since is not None or item.history_weeks < BIG_WEEK_MIN_WEEKS):
+        return None
+    if weeks is not None and weeks < BIG_WEEK_MIN_WEEKS:
+        return None
+    name = ctx.name(item.ticker)
+    who = ctx.subject(item.ticker)
+    up = change > 0
+    best = "best" if up else "worst"
+    since = f"since {w.month(item.week_change_since)}" if item.week_change_since else "in the data"
+    first = (
+        f"{who} {w.verb(name, 'gains' if up else 'falls', 'gain' if up else 'fall')} {w.pct(change)} this week, "
+        f"{w.possessive(name)} {best} week {since}."
+    )
+    second = ""
+    if item.pct_from_ath is not None and not w.rounds_to_zero(item.pct_from_ath) and item.ath_day is not None:
+        second = (
+            f"{w.upper_first('they are' if w.is_plural(name) else 'it is')} {w.pct(item.pct_from_ath)} under "
+            f"{w.possessive(name)} record of {w.day(item.ath_day)}."
+        )
+    elif item.at_ath:
+        second = f"{w.upper_first('they close' if w.is_plural(name) else 'it closes')} at {RECORD}."
+    importance = score.market_week(weeks if weeks is not None else 52 * 6)
+    theme = _theme(item, ctx)
+    return Story(
+        key="market:week",
+        kind="fund_big_week",
+        theme=theme,
+        tickers=[item.ticker],
+        title=f"{who} {w.verb(name, 'has', 'have')} {w.possessive(name)} {best} week {since}",
+        heading=f"{w.upper_first(w.lower_name(name))}: the {best} week {since}",
+        sentences=[x for x in (first, second) if x],
+        importance=importance,
+        score=score.total(importance, theme, fresh=True),
+        fresh=True,
+        chart=_price_chart(item, None, None, f"{item.ticker} weekly closes."),
+        subject_name=w.mention(item.ticker, name),
+    )
 
 
 def _event(item: InstrumentSignals, kind: str, *, weeks_ago: int) -> Event | None:
@@ -56,14 +113,22 @@ def _event(item: InstrumentSignals, kind: str, *, weeks_ago: int) -> Event | Non
 def _theme(item: InstrumentSignals, ctx: StoryContext) -> str:
     """The fund's group's theme, except for a theme a configured pair tells (size): that one is
     the relative trade (small caps against large caps), so a size fund's own breakout or record
-    is a "bases" story, and the size pair's turn is not crowded out by it."""
+    is a "bases" story, and the size pair's turn is not crowded out by it.
+    """
     theme = ctx.themes.get(item.ticker, "bases")
     return "bases" if theme in ctx.pair_themes else theme
 
 
-def _price_chart(item: InstrumentSignals, base: BaseState | None, mark: Mark | None, caption: str) -> StoryChart:
+def _price_chart(
+    item: InstrumentSignals, base: BaseState | None, mark: Mark | None, caption: str
+) -> StoryChart:
     box = {}
-    if base is not None and base.start_day is not None and base.ceiling is not None and base.floor is not None:
+    if (
+        base is not None
+        and base.start_day is not None
+        and base.ceiling is not None
+        and base.floor is not None
+    ):
         end = base.breakout.day if base.breakout is not None else item.last_bar
         box = {"base_start": base.start_day, "base_end": end, "ceiling": base.ceiling, "floor": base.floor}
     return StoryChart("price", [item.ticker], [mark] if mark else [], caption=caption, **box)  # type: ignore[arg-type]
@@ -93,7 +158,7 @@ def _base_breakout(item: InstrumentSignals, event: Event, ath: Event | None, ctx
         f"{who} {w.verb(name, 'completes', 'complete')} {base}: {its} first weekly close above the "
         f"{w.price(event.level)} ceiling, at {w.price(event.close)}."
     )
-    if ath is not None:
+    if ath is not None and ath.notable:
         second = (
             f"It is also {its} first weekly close above the record of {w.day(ath.detail['prior_high_day'])}, "
             f"{w.span(int(ath.detail['weeks_since_high']))} ago."
@@ -115,8 +180,8 @@ def _base_breakout(item: InstrumentSignals, event: Event, ath: Event | None, ctx
         title=title,
         heading=f"{w.upper_first(w.lower_name(name))}: a breakout",
         sentences=[first, second, third],
-        importance=importance + (5.0 if ath is not None else 0.0),
-        score=score.total(importance + (5.0 if ath is not None else 0.0), theme, fresh=True),
+        importance=importance + (5.0 if ath is not None and ath.notable else 0.0),
+        score=score.total(importance + (5.0 if ath is not None and ath.notable else 0.0), theme, fresh=True),
         fresh=True,
         chart=_price_chart(
             item,
@@ -229,7 +294,10 @@ def _second_leg(item: InstrumentSignals, event: Event, base: BaseState, ctx: Sto
         score=score.total(score.SECOND_LEG, theme, fresh=True),
         fresh=True,
         chart=_price_chart(
-            item, base, Mark(tracked.day, tracked.level, "Base breakout"), f"{item.ticker} weekly closes, its base and the breakout."
+            item,
+            base,
+            Mark(tracked.day, tracked.level, "Base breakout"),
+            f"{item.ticker} weekly closes, its base and the breakout.",
         ),
         call=CallIdea(
             "long",
@@ -258,7 +326,9 @@ def _failed(item: InstrumentSignals, failure: Event, base: BaseState, ctx: Story
         f"{w.price(failure.close)}, {w.pct(under)} under the ceiling {it} cleared "
         f"on {w.day(failure.detail['breakout_day'])}."
     )
-    second = f"The {w.price(failure.level)} ceiling topped {_base_words(length, tracked.detail.get('wording'))}."
+    second = (
+        f"The {w.price(failure.level)} ceiling topped {_base_words(length, tracked.detail.get('wording'))}."
+    )
     third = (
         f"The base's floor, {w.price(base.floor)}, is the next support."
         if base.floor is not None and base.floor < failure.close
@@ -277,7 +347,12 @@ def _failed(item: InstrumentSignals, failure: Event, base: BaseState, ctx: Story
         importance=importance,
         score=score.total(importance, theme, fresh=True),
         fresh=True,
-        chart=_price_chart(item, base, Mark(tracked.day, tracked.level, "Breakout"), f"{item.ticker} weekly closes and the base it left."),
+        chart=_price_chart(
+            item,
+            base,
+            Mark(tracked.day, tracked.level, "Breakout"),
+            f"{item.ticker} weekly closes and the base it left.",
+        ),
         subject_name=w.mention(item.ticker, name),
     )
 
@@ -329,7 +404,9 @@ def _attempting(item: InstrumentSignals, base: BaseState, ctx: StoryContext) -> 
         importance=importance,
         score=score.total(importance, theme, fresh=False, state=True),
         fresh=False,
-        chart=_price_chart(item, base, None, f"{item.ticker} weekly closes and its {w.span_adj(base.length_weeks)} base."),
+        chart=_price_chart(
+            item, base, None, f"{item.ticker} weekly closes and its {w.span_adj(base.length_weeks)} base."
+        ),
         subject_name=w.mention(item.ticker, name),
     )
 
@@ -346,7 +423,10 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
     theme = _theme(item, ctx)
     if item.at_ath and item.record_weeks >= 2:
         first = f"{who} {w.verb(name, 'closes', 'close')} at {RECORD} for a {w.ordinal_week(item.record_weeks)} week, at {w.price(item.last_close)}."
-        kind, title = "record_run", f"{who} {w.verb(name, 'adds', 'add')} a {w.ordinal_week(item.record_weeks)} week of records"
+        kind, title = (
+            "record_run",
+            f"{who} {w.verb(name, 'adds', 'add')} a {w.ordinal_week(item.record_weeks)} week of records",
+        )
     elif last is not None:
         what = "ceiling" if last.kind == "base_breakout" else "old high"
         gap = 100.0 * (item.last_close / last.level - 1.0)
@@ -382,7 +462,12 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
         score=score.total(score.FOLLOW_THROUGH, theme, fresh=False, follow_through=True),
         fresh=False,
         follow_through=True,
-        chart=_price_chart(item, item.base if item.base.state == "post_breakout" else None, None, f"{item.ticker} weekly closes."),
+        chart=_price_chart(
+            item,
+            item.base if item.base.state == "post_breakout" else None,
+            None,
+            f"{item.ticker} weekly closes.",
+        ),
         subject_name=w.mention(item.ticker, name),
     )
 
@@ -392,7 +477,10 @@ def _n_year_high(item: InstrumentSignals, ctx: StoryContext) -> list[Story]:
     found = [
         e
         for e in item.events
-        if e.kind.startswith("high_") and e.weeks_ago == 0 and e.notable and int(e.kind.split("_")[1].rstrip("y")) >= 3
+        if e.kind.startswith("high_")
+        and e.weeks_ago == 0
+        and e.notable
+        and int(e.kind.split("_")[1].rstrip("y")) >= 3
     ]
     if not found:
         return []
@@ -407,7 +495,9 @@ def _n_year_high(item: InstrumentSignals, ctx: StoryContext) -> list[Story]:
     second = (
         f"{w.upper_first('they are' if w.is_plural(name) else 'it is')} still {w.pct(item.pct_from_ath)} under "
         f"{w.possessive(name)} record of {w.day(item.ath_day)}."
-        if item.pct_from_ath is not None and item.ath_day is not None and not w.rounds_to_zero(item.pct_from_ath)
+        if item.pct_from_ath is not None
+        and item.ath_day is not None
+        and not w.rounds_to_zero(item.pct_from_ath)
         else ""
     )
     theme = _theme(item, ctx)
@@ -424,7 +514,12 @@ def _n_year_high(item: InstrumentSignals, ctx: StoryContext) -> list[Story]:
             importance=importance,
             score=score.total(importance, theme, fresh=True),
             fresh=True,
-            chart=_price_chart(item, None, Mark(event.day, event.level, f"{years}-year high"), f"{item.ticker} weekly closes."),
+            chart=_price_chart(
+                item,
+                None,
+                Mark(event.day, event.level, f"{years}-year high"),
+                f"{item.ticker} weekly closes.",
+            ),
             subject_name=w.mention(item.ticker, name),
         )
     ]

@@ -16,7 +16,9 @@ CORRELATION_TAIL_PCT = 10.0  # correlation in the lowest or highest tenth of its
 
 def _ranked(group: GroupInfo, ctx: StoryContext) -> list[InstrumentSignals]:
     items = [ctx.report.instruments[t] for t in group.tickers if t in ctx.report.instruments]
-    live = [i for i in items if not i.stale and i.relative is not None and i.relative.change_13w_pct is not None]
+    live = [
+        i for i in items if not i.stale and i.relative is not None and i.relative.change_13w_pct is not None
+    ]
     return sorted(live, key=lambda i: (-(i.relative.change_13w_pct or 0.0), i.ticker))  # type: ignore[union-attr]
 
 
@@ -91,10 +93,15 @@ def breadth_story(ctx: StoryContext) -> Story | None:
     count_before = round(snapshot.eligible * before / 100.0)
     label = w.lower_name(snapshot.label)
     total = snapshot.eligible
-    now_words = f"all {total}" if count_now == total else "none" if count_now == 0 else f"{count_now} of the {total}"
+    if count_now == total:
+        now_words = f"all {w.count_word(total)} of the {label} close"
+    elif count_now == 0:
+        now_words = f"none of the {w.count_word(total)} {label} close"
+    else:
+        now_words = f"{w.count_word(count_now)} of the {w.count_word(total)} {label} close"
     first = (
-        f"Breadth {'thrusts' if swing > 0 else 'breaks down'}: {now_words} {label} close above their "
-        f"{slow}-day averages, against {count_before} four weeks ago."
+        f"Breadth {'thrusts' if swing > 0 else 'breaks down'}: {now_words} above their {slow}-day "
+        f"averages, {'up' if swing > 0 else 'down'} from {w.count_word(count_before) if count_before else 'none'} a month earlier."
     )
     return Story(
         key=key,
@@ -133,14 +140,24 @@ def correlation_story(pair: RelativeSignals, ctx: StoryContext) -> Story | None:
     names = ctx.pair_names(pair)
     days, value = first
     if low:
-        where = "the lowest reading in five years" if rank < 0.5 else f"lower than {100 - rank:.0f}% of the readings of five years"
+        where = (
+            "the lowest reading in five years"
+            if rank < 0.5
+            else f"lower than {100 - rank:.0f}% of the readings of five years"
+        )
         claim = f"{w.upper_first(names.long_plain)} move less with {names.short} than usual"
     else:
-        where = "the highest reading in five years" if rank > 99.5 else f"higher than {rank:.0f}% of the readings of five years"
+        where = (
+            "the highest reading in five years"
+            if rank > 99.5
+            else f"higher than {rank:.0f}% of the readings of five years"
+        )
         claim = f"{w.upper_first(names.long_plain)} move more with {names.short} than usual"
     if not w.is_plural(names.long_plain):
         claim = claim.replace(" move ", " moves ", 1)
-    sentence = f"{claim}: the {days}-day correlation of {pair.long} with {pair.short} is {value:.2f}, {where}."
+    sentence = (
+        f"{claim}: the {days}-day correlation of {pair.long} with {pair.short} is {value:.2f}, {where}."
+    )
     return Story(
         key=key,
         kind="correlation",
@@ -152,7 +169,11 @@ def correlation_story(pair: RelativeSignals, ctx: StoryContext) -> Story | None:
         importance=score.CORRELATION,
         score=score.total(score.CORRELATION, "correlation", fresh=True),
         fresh=True,
-        chart=StoryChart("correlation", [pair.long, pair.short], caption=f"The {days}-day correlation of {pair.long} and {pair.short}."),
+        chart=StoryChart(
+            "correlation",
+            [pair.long, pair.short],
+            caption=f"The {days}-day correlation of {pair.long} and {pair.short}.",
+        ),
         subject_name=f"{names.long_plain} and {names.short}",
     )
 
@@ -162,10 +183,16 @@ def rotation_line(group: GroupInfo, ctx: StoryContext) -> str:
     Lagging), or what stays put when nothing moved: never one sentence per fund.
     """
     points = [p for p in ctx.report.rrg if p.ticker in group.tickers and p.benchmark == group.benchmark]
-    into = {q: [p for p in points if p.rotation and p.quadrant == q] for q in ("Leading", "Lagging", "Improving", "Weakening")}
+    into = {
+        q: [p for p in points if p.rotation and p.quadrant == q]
+        for q in ("Leading", "Lagging", "Improving", "Weakening")
+    }
     parts = []
     for quadrant in ("Leading", "Lagging"):
-        moved = [w.lower_name(ctx.name(p.ticker)) for p in sorted(into[quadrant], key=lambda p: -(p.distance or 0.0))]
+        moved = [
+            w.lower_name(ctx.name(p.ticker))
+            for p in sorted(into[quadrant], key=lambda p: -(p.distance or 0.0))
+        ]
         if moved:
             verb = "rotates" if len(moved) == 1 and not w.is_plural(moved[0]) else "rotate"
             parts.append(f"{w.join_words(moved[:3])} {verb} into {quadrant.lower()}")
@@ -181,14 +208,18 @@ def rotation_line(group: GroupInfo, ctx: StoryContext) -> str:
 def roundup_line(stories: list[Story]) -> str | None:
     """One sentence naming this week's other breakouts and records (no numbers: the tables have them)."""
     bases = [s.subject_name for s in stories if s.kind == "base_breakout" and s.subject_name]
-    records = [s.subject_name for s in stories if s.kind in ("ath_breakout", "ath_second_leg") and s.subject_name]
+    records = [
+        s.subject_name for s in stories if s.kind in ("ath_breakout", "ath_second_leg") and s.subject_name
+    ]
     parts = []
     if bases:
         one = len(bases) == 1 and not w.is_plural(bases[0])
         parts.append(f"{w.join_words(bases[:4])} also {'completes a base' if one else 'complete bases'}")
     if records:
-        verb = "closes" if len(records) == 1 and not w.is_plural(records[0]) else "close"
-        parts.append(f"{w.join_words(records[:4])} {'also ' if not bases else ''}{verb} at records")
+        one = len(records) == 1
+        verb = "closes" if one and not w.is_plural(records[0]) else "close"
+        what = "a record" if one else "records"
+        parts.append(f"{w.join_words(records[:4])} {'also ' if not bases else ''}{verb} at {what}")
     if not parts:
         return None
     return w.upper_first("; ".join(parts)) + "."

@@ -20,6 +20,14 @@ from generator.stories import words as w
 from generator.stories.context import PairNames, StoryContext
 from generator.stories.model import CallIdea, Mark, Story, StoryChart
 
+# A relative breakout's story kind, by its event: one story kind per event, so a 52-week high
+# last week and a relative base breakout this week are two pieces of news.
+BREAKOUT_KINDS = {
+    "rel_base_breakout": "pair_base_breakout",
+    "rel_breakout_multi_year": "pair_multi_year_high",
+    "rel_breakout_52w": "pair_52w_high",
+}
+MAX_PAIR_STOP_PCT = 8.0  # a pair call's stop (the 200-day average) at most this far off
 MULTI_YEAR_WEEKS = 156  # an extreme is "multi-year" when nothing beyond it came for this long
 BIG_WEEK_MIN_WEEKS = 52  # the largest weekly move in at least a year
 MEMBER_MIN_PRIOR_WEEKS = 26  # a fund against its benchmark: a cross after half a year on the other side
@@ -44,9 +52,7 @@ def pair_story(pair: RelativeSignals, ctx: StoryContext, theme: str, *, configur
     names = ctx.pair_names(pair)
     facts = [*_event_facts(pair, names, ctx), *(_history_facts(pair, history, names) if history else [])]
     if not configured:
-        # A fund against its benchmark: only its strength (a breakout, a turn up after half a
-        # year or more); its weakness is in the dashboard's tables.
-        facts = [f for f in facts if f.direction > 0 and (f.kind == "pair_breakout" or f.importance >= 30.0)]
+        facts = [f for f in facts if _member_news(f, history)]
     if not facts:
         return None
     facts.sort(key=lambda f: -f.importance)
@@ -79,6 +85,22 @@ def pair_story(pair: RelativeSignals, ctx: StoryContext, theme: str, *, configur
         call=_call(pair, history, main, theme, ctx),
         subject_name=f"{long_name} against {names.short}",
     )
+
+
+MEMBER_BIG_WEEK_WEEKS = 260  # a fund's best week against its benchmark: the largest in five years
+
+
+def _member_news(fact: Fact, history: RatioHistory | None) -> bool:
+    """What a fund against its benchmark tells: its strength only (its weakness is in the
+    dashboard), and of that a breakout, a multi-year high, a turn after half a year or more, or
+    its best week in five years; a volatile fund's good week against SPY is not rotation.
+    """
+    if fact.direction <= 0:
+        return False
+    if fact.kind == "pair_big_week":
+        weeks = history.week_change_weeks if history else None
+        return weeks is None or weeks >= MEMBER_BIG_WEEK_WEEKS
+    return fact.kind in (*BREAKOUT_KINDS.values(), "pair_extreme") or fact.importance >= 30.0
 
 
 def _title_subject(names: PairNames) -> str:
@@ -129,7 +151,7 @@ def _history_facts(pair: RelativeSignals, history: RatioHistory, names: PairName
                 Fact(
                     "pair_averages_cross",
                     score.averages_cross(since),
-                    f"The ratio's 50-day average crosses {'above' if up else 'below'} its 200-day, "
+                    f"The 50-day average of {ratio} crosses {'above' if up else 'below'} its 200-day, "
                     f"{_since(crossing, history).replace('for the first time since', 'the first such cross since')}.",
                     f"A {word} cross for {names.long_plain} against {names.short}",
                     crossing.direction,
@@ -187,7 +209,11 @@ def _extreme_fact(pair: RelativeSignals, extreme: RatioExtreme, names: PairNames
         f"{w.possessive(names.long_plain)} {'weakest' if low else 'strongest'} against "
         f"{names.short} since {(extreme.since_day or extreme.first_day).year}",
         -1 if low else 1,
-        Mark(extreme.day, extreme.level, f"{'Lowest' if low else 'Highest'} since {(extreme.since_day or extreme.first_day).year}"),
+        Mark(
+            extreme.day,
+            extreme.level,
+            f"{'Lowest' if low else 'Highest'} since {(extreme.since_day or extreme.first_day).year}",
+        ),
         f"{pair.long}/{pair.short} closed at its {word} {_since_words(extreme)}.",
     )
 
@@ -206,11 +232,11 @@ def _big_week(pair: RelativeSignals, history: RatioHistory, names: PairNames) ->
         score.big_week(weeks if weeks is not None else 52 * 6),
         f"{w.upper_first(names.long)} {verb} {w.pct(change)} on {names.short} this week "
         f"({pair.long}/{pair.short}), {w.possessive(names.long_plain)} {best} week {since}.",
-        f"The {best} week for {names.long} against {names.short} "
-        f"{since if history.week_change_since else 'on record'}",
+        f"{_title_subject(names)} {_verb(names, 'has', 'have')} {w.possessive(names.long_plain)} {best} week "
+        f"against {names.short} {since}",
         1 if up else -1,
         None,
-        f"{pair.long}/{pair.short} had its {best} week {since}.",
+        "",  # a big week alone is no call: it says nothing of where the trade is wrong
     )
 
 
@@ -220,7 +246,7 @@ def _event_facts(pair: RelativeSignals, names: PairNames, ctx: StoryContext) -> 
     for event in pair.events:
         if event.weeks_ago != 0 or not event.notable:
             continue
-        if event.kind in score.PAIR_BREAKOUTS:
+        if event.kind in score.PAIR_EVENT_KINDS:
             out.append(_breakout_fact(pair, event, names, ratio))
         elif event.kind == "rel_breakout_failed":
             under = abs(float(event.detail.get("pct_from_level") or 0.0))
@@ -249,7 +275,11 @@ def _breakout_fact(pair: RelativeSignals, event: Event, names: PairNames, ratio:
         title = f"{_title_subject(names)} {_verb(names, 'breaks', 'break')} out against {names.short}"
         thesis = f"{pair.long}/{pair.short} completed {base}."
     else:
-        span = "52-week" if event.kind == "rel_breakout_52w" else f"{int(event.detail['lookback_weeks']) // 52}-year"
+        span = (
+            "52-week"
+            if event.kind == "rel_breakout_52w"
+            else f"{int(event.detail['lookback_weeks']) // 52}-year"
+        )
         held = int(event.detail.get("weeks_since_high") or 0)
         sentence = (
             f"{w.upper_first(ratio)} closes at a {span} high, over the high of "
@@ -257,9 +287,14 @@ def _breakout_fact(pair: RelativeSignals, event: Event, names: PairNames, ratio:
         )
         title = f"{_title_subject(names)} {_verb(names, 'makes', 'make')} a {span} high against {names.short}"
         thesis = f"{pair.long}/{pair.short} made its first weekly close at a {span} high since {w.month(event.detail['prior_high_day'])}."
+    importance = (
+        score.relative_base(int(event.detail["length_weeks"]))
+        if event.kind == "rel_base_breakout"
+        else score.PAIR_BREAKOUTS[event.kind]
+    )
     return Fact(
-        "pair_breakout",
-        score.PAIR_BREAKOUTS[event.kind],
+        BREAKOUT_KINDS[event.kind],
+        importance,
         sentence,
         title,
         1,
@@ -275,7 +310,9 @@ def _extreme_mark(history: RatioHistory | None) -> Mark | None:
     for extreme in (history.low, history.high):
         if extreme is not None and 0 < extreme.weeks_ago <= 52 and is_multi_year(extreme):
             year = (extreme.since_day or extreme.first_day).year
-            return Mark(extreme.day, extreme.level, f"{'Lowest' if extreme.kind == 'low' else 'Highest'} since {year}")
+            return Mark(
+                extreme.day, extreme.level, f"{'Lowest' if extreme.kind == 'low' else 'Highest'} since {year}"
+            )
     return None
 
 
@@ -337,7 +374,7 @@ def _call(
     if main.direction <= 0 or not main.thesis:
         return None
     vs = pair.vs_sma_slow_pct
-    if main.kind == "pair_breakout" and main.mark is not None and pair.ratio:
+    if main.kind in BREAKOUT_KINDS.values() and main.mark is not None and pair.ratio:
         level = main.mark.level * (1.0 - ctx.rel_fail_tol_pct / 100.0)
         stop_pct = 100.0 * (level / pair.ratio - 1.0)
         reason = f"the ratio {ctx.rel_fail_tol_pct:g}% back under the level it broke"
@@ -346,5 +383,7 @@ def _call(
         reason = "the ratio back under its 200-day average"
     else:
         return None
-    stop_pct = round(max(min(stop_pct, -1.0), -10.0), 1)
+    if stop_pct < -MAX_PAIR_STOP_PCT:
+        return None  # too far from where the story would be wrong for a call with a stop
+    stop_pct = round(min(stop_pct, -1.0), 1)
     return CallIdea("long", pair.long, pair.short, main.thesis, theme, stop_pct=stop_pct, stop_reason=reason)

@@ -12,8 +12,10 @@
 | ``pair_averages_cross``: its 50-day crosses its 200-day | 20 + 10 x years since the last such cross (cap 3) |
 | ``pair_slope_turn``: its 200-day average turns | 15 + 10 x years since the last turn (cap 3); 5 after fewer than 13 weeks |
 | ``pair_extreme``: a multi-year relative low or high this week | 25 + 3 x years since a close beyond it (cap 5) |
-| ``pair_big_week``: the ratio's largest weekly move in a year or more | 25 + 5 x years since one as large (cap 6) |
-| ``pair_breakout``: relative base breakout / multi-year high / 52-week high | 45 / 40 / 30 |
+| ``pair_big_week``: the ratio's largest weekly move in a year or more | 20 + 5 x years since one as large (cap 6) |
+| ``fund_big_week``: the benchmark's largest weekly move in two years or more | 35 + 6 x years since one as large (cap 6) |
+| ``pair_base_breakout``: a relative base breakout | 35 + 10 x years of the base (cap 3) |
+| ``pair_multi_year_high`` / ``pair_52w_high``: a relative high | 40 / 30 |
 | ``pair_breakout_failed`` | 30 |
 | ``base_attempting``: testing the ceiling of a base | 15 + 5 x years (cap 3), +5 when tightening |
 | ``record_run``, ``base_holds``, ``base_slips``: follow-through of last week's story | 25 |
@@ -92,10 +94,19 @@ def extreme(weeks_since_beyond: int | None) -> float:
 
 
 def big_week(weeks_since: int | None) -> float:
-    return 25.0 + 5.0 * capped_years(weeks_since, 6)
+    return 20.0 + 5.0 * capped_years(weeks_since, 6)
 
 
-PAIR_BREAKOUTS = {"rel_base_breakout": 45.0, "rel_breakout_multi_year": 40.0, "rel_breakout_52w": 30.0}
+def relative_base(length_weeks: int) -> float:
+    return 35.0 + 10.0 * capped_years(length_weeks, 3)
+
+
+def market_week(weeks_since: int | None) -> float:
+    return 35.0 + 6.0 * capped_years(weeks_since, 6)
+
+
+PAIR_BREAKOUTS = {"rel_breakout_multi_year": 40.0, "rel_breakout_52w": 30.0}
+PAIR_EVENT_KINDS = ("rel_base_breakout", *PAIR_BREAKOUTS)
 SECOND_LEG = 35.0
 PAIR_FAILED = 30.0
 FOLLOW_THROUGH = 25.0
@@ -108,7 +119,9 @@ def attempting(length_weeks: int, tightening: bool) -> float:
     return 15.0 + 5.0 * capped_years(length_weeks, 3) + (5.0 if tightening else 0.0)
 
 
-def total(importance: float, theme: str, *, fresh: bool, follow_through: bool = False, state: bool = False) -> float:
+def total(
+    importance: float, theme: str, *, fresh: bool, follow_through: bool = False, state: bool = False
+) -> float:
     """``importance + novelty + theme`` (module doc), rounded to 2 decimals."""
     novelty = FRESH if fresh and not follow_through else UNTOLD_STATE if state else 0.0
     return round(importance + novelty + THEME_WEIGHTS.get(theme, 0.0), 2)

@@ -44,7 +44,9 @@ MAX_PER_THEME = 2
 RECORD_ON_TOTAL_RETURN = "a record on a total-return basis"
 
 
-def candidates(report: SignalReport, settings: Settings, told: Mapping[str, str] | None = None) -> list[Story]:
+def candidates(
+    report: SignalReport, settings: Settings, told: Mapping[str, str] | None = None
+) -> list[Story]:
     """Every candidate story of the week, best first (score, then key)."""
     ctx = story_context(report, settings, told)
     out: list[Story] = []

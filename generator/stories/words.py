@@ -57,7 +57,16 @@ def span_adj(weeks: int) -> str:
 
 def ordinal_week(count: int) -> str:
     """``second``, ``third``, ... ``10th`` (for "a record for a third week")."""
-    words = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth", 9: "ninth"}
+    words = {
+        2: "second",
+        3: "third",
+        4: "fourth",
+        5: "fifth",
+        6: "sixth",
+        7: "seventh",
+        8: "eighth",
+        9: "ninth",
+    }
     if count in words:
         return words[count]
     suffix = "th" if 10 <= count % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
@@ -149,5 +158,5 @@ def join_words(items: list[str]) -> str:
 
 
 def since_year(first: date | None, fallback: date) -> str:
-    """"since 2000" when ``first`` is None (the data's first year), else "since <year>"."""
+    """ "since 2000" when ``first`` is None (the data's first year), else "since <year>"."""
     return str((first or fallback).year)
