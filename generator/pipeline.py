@@ -273,12 +273,6 @@ def draft_issue(
     lead = report.headlines[0] if report.headlines else None
     title = plain_text(letter.title)
     slug = f"{as_of.isoformat()}-{slugify(title)}"
-    new_calls = suggest_calls(
-        story_calls(letter, report, settings.issue.default_horizon_weeks),
-        max_calls=settings.issue.max_new_calls,
-        open_positions=[s.call.position for s in open_calls],
-        adj_close=history.adj_close,
-    )
     told = letter.told
     issue = IssueContext(
         title=title,
@@ -296,7 +290,7 @@ def draft_issue(
         lead=lead,
         headlines=report.headlines,
         charts=chart_refs,
-        new_calls=new_calls,
+        new_calls=[],
         open_calls=open_calls,
         sections=list(settings.issue.sections),
         site_title=settings.site.title,
@@ -313,14 +307,29 @@ def draft_issue(
         signal_settings=settings.signals,
         letter=letter,
         dashboard=list(settings.issue.dashboard),
-        call_notes=stop_reasons(letter, new_calls),
         rotation_lines=rotation_lines(report, settings),
         one_close=sorted(t for t, item in report.instruments.items() if item.one_close),
     )
-    meta = issue_front_matter(issue, __version__)
-    meta["rotation"]["source_spec"] = source_spec
+
+    def told_by(kept: Letter) -> IssueContext:
+        """The issue telling ``kept``: its calls follow its stories."""
+        calls = suggest_calls(
+            story_calls(kept, report, settings.issue.default_horizon_weeks),
+            max_calls=settings.issue.max_new_calls,
+            open_positions=[s.call.position for s in open_calls],
+            adj_close=history.adj_close,
+        )
+        return replace(
+            issue,
+            letter=kept,
+            new_calls=calls,
+            call_notes=stop_reasons(kept, calls),
+            tags=sorted({t for story in kept.told for t in story.tickers}),
+            categories=[plain_text(c) for c in story_categories(kept.told, settings)],
+        )
+
     # Render before drawing or writing anything: a template error leaves no half-made issue.
-    issue, text = render_within_budget(env, issue, meta, settings.issue.max_prose_words)
+    issue, text = render_within_budget(env, told_by, letter, source_spec, settings.issue.max_prose_words)
     jobs = _without_dropped(jobs, chart_refs, letter, issue.letter)
     written = 0
     if chart_jobs is not None:
@@ -355,22 +364,26 @@ def rotation_lines(report: SignalReport, settings: Settings) -> dict[str, str]:
 
 
 def render_within_budget(
-    env: jinja2.Environment, issue: IssueContext, meta: dict[str, Any], max_words: int
+    env: jinja2.Environment,
+    told_by: Callable[[Letter], IssueContext],
+    letter: Letter,
+    source_spec: str,
+    max_words: int,
 ) -> tuple[IssueContext, str]:
-    """Render the issue; while its prose is over ``max_words``, leave out the weakest supporting story.
+    """Render the issue telling ``letter``; while its prose is over ``max_words``, leave out the
+    last supporting story in the house order (size stays, correlation goes first).
 
     Prose is counted as the letter lint counts it (``generator.stories.lint``): everything but
     tables, figures, comments and the editor's boxes.
     """
-    text = render_issue(env, issue, meta)
-    letter = issue.letter
-    while letter is not None and letter.stories and count_words(parse_issue(text)) > max_words:
-        weakest = min(letter.stories, key=lambda s: (s.score, s.key))
-        letter = replace(letter, stories=[s for s in letter.stories if s is not weakest])
-        issue = replace(issue, letter=letter, tags=sorted({t for s in letter.told for t in s.tickers}))
-        meta = {**meta, "tags": issue.tags}
+    while True:
+        issue = told_by(letter)
+        meta = issue_front_matter(issue, __version__)
+        meta["rotation"]["source_spec"] = source_spec
         text = render_issue(env, issue, meta)
-    return issue, text
+        if not letter.stories or count_words(parse_issue(text)) <= max_words:
+            return issue, text
+        letter = replace(letter, stories=letter.stories[:-1])
 
 
 def _without_dropped(

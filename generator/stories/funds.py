@@ -165,8 +165,10 @@ def _base_breakout(item: InstrumentSignals, event: Event, ath: Event | None, ctx
         )
     else:
         touches = int(event.detail.get("touches") or 0)
-        second = f"The range has held since {w.month(event.detail['start_day'])}"
-        second += f", its ceiling met {w.times(touches)}." if touches >= 2 else "."
+        second = f"The range had held since {w.month(event.detail['start_day'])}"
+        if event.detail.get("floor"):
+            second += f", with a floor at {w.price(float(event.detail['floor']))}"
+        second += f" and {w.count_word(touches)} tests of the ceiling." if touches >= 2 else "."
     stop, why = _fail_stop(event.level, event.detail.get("floor"), ctx)
     third = f"A weekly close under {w.price(stop)} ({why}) would mark the breakout as failed."
     importance = score.base_breakout(length)

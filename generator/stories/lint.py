@@ -14,7 +14,8 @@ generator (today's and yesterday's) by the same rules. What it counts:
 - ``dense``: a prose sentence with more than three measured numbers (decimals and percents;
   dates, years and whole counts are not counted).
 - ``contradictions``: two claims about the same ticker that cannot both hold. Claims come
-  from the title and prose sentences whose subject (first ticker named) is the ticker, and
+  from the title and prose sentences (each clause between semicolons) whose subject (first
+  ticker named) is the ticker, and
   from table rows that start with it (``**T**``): *at its high* (a record this week, "at the
   high", a ``from all-time high`` cell within 0.05%), *below its high* (that cell under
   -0.05%), *under a ceiling* ("attempting to complete", "below/under the ... ceiling", a base
@@ -167,8 +168,9 @@ def parse_issue(markdown: str) -> ParsedIssue:
         if not line:
             flush()
             continue
-        if line.startswith("# ") and not title:
-            title = strip_markdown(line[2:])
+        if line.startswith("# "):  # the title (counted once, as the title)
+            flush()
+            title = title or strip_markdown(line[2:])
             continue
         if re.match(r"^(?:\?\?\?\+?|!!!)\s", line):
             flush()
@@ -258,10 +260,11 @@ def contradictions(parsed: ParsedIssue, tickers: Sequence[str]) -> list[str]:
     """Pairs of claims about one ticker that cannot both hold (see the module doc)."""
     known = _ticker_pattern(tickers)
     claims: dict[str, dict[str, str]] = {}
-    for text in [parsed.title, *(s for p in parsed.prose for s in sentences(p))]:
-        named = known.findall(text)
-        if named:
-            _sentence_claims(text, named[0], claims)
+    for sentence in [parsed.title, *(s for p in parsed.prose for s in sentences(p))]:
+        for clause in sentence.split(";"):  # "A and B complete bases; C closes at a record"
+            named = known.findall(clause)
+            if named:
+                _sentence_claims(clause, named[0], claims)
     for table in parsed.tables:
         if table:
             _table_claims(table, known, claims)

@@ -50,11 +50,8 @@ def leadership_story(group: GroupInfo, ctx: StoryContext) -> Story | None:
         else ""
     )
     rising = [i for i in ranked if i.relative is not None and i.relative.trend == "up"]
-    third = (
-        f"{w.upper_first(w.count_word(len(rising)))} of the {w.count_word(len(ranked))} are in a relative uptrend."
-        if len(ranked) <= 9
-        else f"{len(rising)} of the {len(ranked)} are in a relative uptrend."
-    )
+    are = "is" if len(rising) == 1 else "are"
+    third = f"{w.upper_first(w.count_word(len(rising)))} of the {w.count_word(len(ranked))} {are} in a relative uptrend."
     return Story(
         key=key,
         kind="leadership",
@@ -213,11 +210,13 @@ def roundup_line(stories: list[Story]) -> str | None:
     ]
     parts = []
     if bases:
-        one = len(bases) == 1 and not w.is_plural(bases[0])
-        parts.append(f"{w.join_words(bases[:4])} also {'completes a base' if one else 'complete bases'}")
+        if len(bases) == 1:
+            parts.append(f"{bases[0]} also {w.verb(bases[0], 'completes', 'complete')} a base")
+        else:
+            parts.append(f"{w.join_words(bases[:4])} also complete bases")
     if records:
         one = len(records) == 1
-        verb = "closes" if one and not w.is_plural(records[0]) else "close"
+        verb = w.verb(records[0], "closes", "close") if one else "close"
         what = "a record" if one else "records"
         parts.append(f"{w.join_words(records[:4])} {'also ' if not bases else ''}{verb} at {what}")
     if not parts:
