@@ -420,6 +420,12 @@ def test_relative_breakouts_and_their_failure():
         + " that had stood for 47 weeks."
     )
     assert story.call is not None and story.call.stop_pct is not None and story.call.stop_pct < 0
+    multi = event(
+        "rel_breakout_multi_year", 0.9, 0.91, margin_pct=1.1, lookback_weeks=156,
+        prior_high_day=weeks_before(160).isoformat(), weeks_since_high=160,
+    )  # fmt: skip
+    story = size_story(events=[multi])
+    assert story.kind == "pair_multi_year_high" and story.title == "Small caps make a 3-year high against large caps"
     failed = event(
         "rel_breakout_failed", 0.9, 0.87, pct_from_level=-3.3, breakout_day=weeks_before(4).isoformat()
     )
