@@ -122,3 +122,21 @@ def test_a_title_is_never_last_weeks(real):
     weeks = [date(2024, 11, 1) + timedelta(weeks=k) for k in range(6)]
     titles = [letter(real, day).title for day in weeks]
     assert all(a != b for a, b in zip(titles, titles[1:], strict=False)), titles
+
+
+def test_the_prose_budget_leaves_out_the_last_stories_of_the_house_order_and_their_calls(real, tmp_path):
+    from generator import pipeline
+    from generator.stories.lint import count_words, parse_issue
+    from tests.conftest import make_workspace
+
+    settings = load_settings(
+        make_workspace(tmp_path / "ws") / "newsletter.toml", **{"issue.max_prose_words": 500}
+    )
+    result = pipeline.draft_issue(settings, real, date(2024, 11, 8), source_spec="csv:x", charts=False)
+    text = result.outcome.path.read_text(encoding="utf-8")
+    assert count_words(parse_issue(text)) <= 500
+    full = letter(real, date(2024, 11, 8))
+    assert "## Small caps against large caps" in text  # the size story stays: first in the house order
+    left_out = [s for s in full.stories if f"## {s.heading}" not in text]
+    assert left_out and left_out == full.stories[len(full.stories) - len(left_out) :]  # from the end
+    assert "long IWM vs IWB" in text
