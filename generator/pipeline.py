@@ -351,9 +351,12 @@ def _report_of(settings: Settings, prices: PriceHistory, day: date) -> SignalRep
 
 
 def story_categories(stories: Sequence[Story], settings: Settings, top: int = 2) -> list[str]:
-    """Blog categories: the group labels of the first ``top`` stories' themes (the lead's first)."""
+    """Blog categories: the groups of the first ``top`` stories' funds (the lead's first), else
+    their themes ("Breadth").
+    """
     labels = {g.category: g.label for g in settings.groups.values()}
-    seen = list(dict.fromkeys(s.theme for s in stories[:top]))
+    found = [settings.group_of(s.tickers[0]) if s.tickers else None for s in stories[:top]]
+    seen = list(dict.fromkeys(g[1].category if g else s.theme for g, s in zip(found, stories, strict=False)))
     return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]
 
 

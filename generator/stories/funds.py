@@ -197,7 +197,7 @@ def _base_breakout(item: InstrumentSignals, event: Event, ath: Event | None, ctx
             None,
             f"{item.ticker} completed {base} with a weekly close at {w.price(event.close)}, "
             f"over its {w.price(event.level)} ceiling.",
-            theme,
+            ctx.themes.get(item.ticker, "bases"),
             stop=stop,
             stop_reason=why,
         ),
@@ -255,7 +255,7 @@ def _ath_breakout(item: InstrumentSignals, event: Event, ctx: StoryContext) -> S
             None,
             f"{item.ticker} made its first weekly close above its {w.month(prior)} high, "
             f"{w.span(weeks)} after it was set.",
-            theme,
+            ctx.themes.get(item.ticker, "bases"),
             stop=stop,
             stop_reason=why,
         ),
@@ -307,7 +307,7 @@ def _second_leg(item: InstrumentSignals, event: Event, base: BaseState, ctx: Sto
             None,
             f"{item.ticker} set a record {w.span(after)} after breaking out of "
             f"{_base_words(length, tracked.detail.get('wording'))}: the breakout is working.",
-            theme,
+            ctx.themes.get(item.ticker, "bases"),
             stop=stop,
             stop_reason=why,
         ),

@@ -94,13 +94,24 @@ def select_letter(
     previous: LastWeek | None = None,
     max_supporting: int = 4,
     one_close: frozenset[str] = frozenset(),
+    roundup_only: frozenset[str] = frozenset(),
 ) -> Letter:
-    """The lead, the supporting stories and the roundup from ``stories`` (module doc, steps 3-4)."""
+    """The lead, the supporting stories and the roundup from ``stories`` (module doc, steps 3-4).
+
+    A story about one of ``roundup_only`` (the large-cap legs of the configured pairs, IWB: its
+    breakouts and records are the market's, told with the benchmark's) is named in the roundup
+    at most.
+    """
     pool: list[Story] = []
     keys: set[str] = set()
+    extras: list[Story] = []
     for story in sorted(stories, key=lambda s: (-s.score, s.key, s.kind)):
-        if story.key not in keys:
-            keys.add(story.key)
+        if story.key in keys:
+            continue
+        keys.add(story.key)
+        if story.tickers[:1] and story.tickers[0] in roundup_only and story.key.startswith("fund:"):
+            extras.append(story)
+        else:
             pool.append(story)
     old_titles = previous.titles if previous else frozenset()
     lead = next((s for s in pool if s.title.lower() not in old_titles), None)
@@ -124,7 +135,7 @@ def select_letter(
     chosen.sort(key=lambda s: (_theme_rank(s.theme), -s.score, s.key))
     told = [s for s in ([lead] if lead else []) + chosen]
     told_keys = {s.key for s in told}
-    rest = [s for s in pool if s.key not in told_keys and s.fresh]
+    rest = [s for s in [*pool, *extras] if s.key not in told_keys and s.fresh]
     roundup = roundup_line(rest)
     told = _qualify_records(told, one_close)
     lead, chosen = (told[0], told[1:]) if lead else (None, told)
@@ -190,7 +201,12 @@ def week_letter(report: SignalReport, settings: Settings, previous: LastWeek | N
         previous=previous,
         max_supporting=settings.issue.max_supporting_stories,
         one_close=_one_close(report),
+        roundup_only=_roundup_only(settings),
     )
+
+
+def _roundup_only(settings: Settings) -> frozenset[str]:
+    return frozenset(p.short for p in settings.pairs) - {settings.benchmark}
 
 
 def _one_close(report: SignalReport) -> frozenset[str]:
