@@ -41,6 +41,42 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     return load_settings(path, **overrides)
 
 
+def _workspace(
+    ctx: click.Context, command: str, overrides: dict[str, Any] | None = None, *, site: bool = False
+) -> Settings:
+    """The settings of a command that writes a workspace; refused outside one, before any write."""
+    from generator.workspace import require_workspace
+
+    settings = _settings(ctx, **(overrides or {}))
+    require_workspace(settings, command, site=site)
+    return settings
+
+
+class Address(click.ParamType):
+    """``HOST:PORT`` for `rotation serve`, checked as MkDocs checks it (an IP address or
+    ``localhost``) plus the port range MkDocs leaves to the operating system.
+    """
+
+    name = "host:port"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        import ipaddress
+
+        text = str(value)
+        host, colon, port_text = text.rpartition(":")
+        if not colon or not host:
+            self.fail(f"{text!r} is not HOST:PORT, e.g. 127.0.0.1:8000", param, ctx)
+        bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if bare != "localhost":
+            try:
+                ipaddress.ip_address(bare)
+            except ValueError:
+                self.fail(f"{host!r} in {text!r} is not an IP address or localhost", param, ctx)
+        if not (port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= 65535):
+            self.fail(f"port {port_text!r} in {text!r} is not a number from 1 to 65535", param, ctx)
+        return f"{host}:{int(port_text)}"
+
+
 def _source(value: str | None) -> str | None:
     if value is None:
         return None
@@ -141,7 +177,9 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
     if out is not None and out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
     # The demo keeps to its time budget with light charts only unless asked (issue 5 note).
-    settings = _settings(ctx, **{"data.source": "demo", "charts.dark_variants": dark_charts})
+    settings = _workspace(
+        ctx, "demo", {"data.source": "demo", "charts.dark_variants": dark_charts}, site=True
+    )
     started = time.perf_counter()
     with click.progressbar(length=weeks, label="Drafting demo issues", file=sys.stderr) as bar:
         result = pipeline.run_demo(
@@ -283,7 +321,9 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
 @cli.command("draft")
 @SOURCE_OPTION
 @AS_OF_OPTION
-@click.option("--force", is_flag=True, help="Overwrite an edited draft (a backup is kept).")
+@click.option(
+    "--force", is_flag=True, help="Overwrite an edited draft (its text is kept in .rotation/backups/)."
+)
 @click.pass_context
 def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None, force: bool) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
@@ -298,18 +338,21 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
+    settings = _workspace(ctx, "draft", {"data.source": _source(source)})
     _report_draft(pipeline.draft_week(settings, _as_of(as_of), force=force))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
     outcome = result.outcome
+    kept = ", ".join(str(p) for p in outcome.kept)
+    saved = ", ".join(str(p) for p in (outcome.backup, *outcome.side_backups) if p is not None)
     messages = {
         "created": f"Wrote the draft {outcome.path}",
         "updated": f"Regenerated the untouched draft {outcome.path}",
         "unchanged": f"The draft {outcome.path} is already up to date",
-        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}",
-        "forced": f"Overwrote {outcome.path}; the previous text is in {outcome.backup}",
+        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}"
+        + (f" ({kept} holds your edits too and was kept)" if kept else ""),
+        "forced": f"Overwrote {outcome.path}; the previous text is in {saved}",
     }
     click.echo(messages[outcome.action] + (f" ({result.charts_written} charts drawn)" if charts else ""))
 
@@ -318,7 +361,9 @@ def _report_draft(result: Any, *, charts: bool = True) -> None:
 @SOURCE_OPTION
 @click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First week.")
 @click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last week.")
-@click.option("--force", is_flag=True, help="Overwrite edited drafts (backups are kept).")
+@click.option(
+    "--force", is_flag=True, help="Overwrite edited drafts (their text is kept in .rotation/backups/)."
+)
 @click.pass_context
 def backfill_command(
     ctx: click.Context, source: str | None, first: datetime, last: datetime, force: bool
@@ -331,7 +376,7 @@ def backfill_command(
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
+    settings = _workspace(ctx, "backfill", {"data.source": _source(source)})
     result = pipeline.backfill(settings, first.date(), last.date(), force=force)
     for friday in result.published_weeks:
         click.echo(f"{friday}: published, left as it is")
@@ -356,7 +401,7 @@ def publish_command(ctx: click.Context, issue: str) -> None:
     """
     from generator import pipeline
 
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "publish")
     path = pipeline.publish_issue(settings, issue, datetime.now().astimezone().replace(microsecond=0))
     click.echo(f"Published {path.name}. Run `rotation build` to update the site.")
 
@@ -385,9 +430,11 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
 
     if out is not None and out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "build", site=True)
     started = time.perf_counter()
     result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     mkdocs = (
         "site unchanged, MkDocs skipped; --full to rebuild"
         if result.mkdocs_skipped
@@ -401,7 +448,14 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
 
 
 @cli.command("serve")
-@click.option("--address", "address", default="127.0.0.1:8000", show_default=True, help="Host:port.")
+@click.option(
+    "--address",
+    "address",
+    type=Address(),
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="Host:port to serve on (an IP address or localhost).",
+)
 @click.pass_context
 def serve_command(ctx: click.Context, address: str) -> None:
     """Preview the site with live reload (MkDocs' dev server).
@@ -413,9 +467,15 @@ def serve_command(ctx: click.Context, address: str) -> None:
     from generator import pipeline
     from generator.publish import run_mkdocs_serve
 
-    settings = _settings(ctx)
-    issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    sys.exit(run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address))
+    settings = _workspace(ctx, "serve", site=True)
+    preview = pipeline.preview_site(settings)
+    for warning in preview.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    sys.exit(
+        run_mkdocs_serve(
+            settings, synthetic=preview.synthetic, address=address, exclude_docs=preview.exclude_docs
+        )
+    )
 
 
 @cli.command("email")
@@ -431,13 +491,20 @@ def serve_command(ctx: click.Context, address: str) -> None:
     is_flag=True,
     help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
 )
+@click.option(
+    "--draft",
+    "draft",
+    is_flag=True,
+    help="Allow an unpublished issue: a preview, marked as a draft, with no link to its web page.",
+)
 @click.pass_context
-def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool) -> None:
+def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool, draft: bool) -> None:
     """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
 
     Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
     part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
-    point at the published site unless --embed-images.
+    point at the published site unless --embed-images. An unpublished issue is refused
+    unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
 
     \b
     Example:
@@ -445,9 +512,9 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
     """
     from generator import pipeline
 
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images)
+    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
     click.echo(f"Wrote {', '.join(str(f) for f in files)}")
 
 
@@ -463,7 +530,7 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
+    settings = _workspace(ctx, "weekly", {"data.source": _source(source)})
     summary = pipeline.fetch_prices(settings, settings.data.source)
     lines = summary.lines()
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")

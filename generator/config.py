@@ -361,6 +361,8 @@ class Settings(_Model):
     charts: ChartSettings = ChartSettings()
     output: OutputSettings = OutputSettings()
     root: Path = Path(".")
+    # The file these settings were read from; None when none was found (defaults, root = cwd).
+    config_file: Path | None = None
 
     @field_validator("benchmark")
     @classmethod
@@ -451,6 +453,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         if value is not None:
             _set_dotted(raw, dotted.split("."), value, path.name if path is not None else CONFIG_FILE_NAME)
     raw["root"] = (path.parent if path is not None else Path.cwd()).resolve()
+    raw["config_file"] = path.resolve() if path is not None else None
     if path is None:
         raw.setdefault("groups", DEFAULT_GROUPS)
         raw.setdefault("pairs", DEFAULT_PAIRS)

@@ -20,6 +20,7 @@ from generator.calls import Call, CallScore, horizon_end, is_text, parse_call, s
 from generator.config import normalise_ticker
 from generator.drafts import read_front_matter
 from generator.errors import DraftError
+from generator.posts import is_side_copy, is_surely_draft, main_post_of, post_url_path
 from generator.prices import PriceHistory
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|jpg|jpeg|svg|webp))")
@@ -42,6 +43,8 @@ class PublishedIssue:
     closes: list[str] = field(default_factory=list)
     image: str | None = None  # the lead chart, relative to the post's folder
     body: str = field(default="", repr=False, compare=False)
+    url: str = ""  # its page on the site, issues/<yyyy>/<MM>/<slug>/ (generator.posts)
+    chart_prints: dict[str, str] = field(default_factory=dict)  # rotation.charts: link -> fingerprint
 
 
 def _as_date(value: Any, where: str) -> date:
@@ -150,13 +153,26 @@ def issue_from_post(
         description=_no_markup(_text(meta, "description", where) or "", "description", where),
         categories=[_no_markup(c, "categories", where) for c in _words(meta, "categories", where, "words")],
         tags=_tickers(_words(meta, "tags", where, "tickers"), where),
-        source=str(rotation.get("source_spec") or "unknown"),
+        source=str(rotation.get("source_spec") or ""),  # pipeline.score_published names a missing one
         synthetic=rotation.get("synthetic", False) is True,
         calls=calls,
         closes=_words(meta, "closes", where, "call ids"),
         image=lead_image(meta, body),
         body=body,
+        url=post_url_path(meta, as_of),
+        chart_prints=_chart_prints(rotation.get("charts"), where),
     )
+
+
+def _chart_prints(value: Any, where: str) -> dict[str, str]:
+    """``rotation.charts``, the fingerprints ``rotation publish`` recorded: link -> 16 hex digits."""
+    if value is None:
+        return {}
+    if not (isinstance(value, dict) and all(isinstance(k, str) and is_text(v) for k, v in value.items())):
+        raise DraftError(
+            f"{where}: rotation.charts must map each chart's link to its fingerprint, got {value!r}"
+        )
+    return {k: str(v) for k, v in value.items()}
 
 
 def read_issue(path: Path, known_tickers: Iterable[str]) -> PublishedIssue:
@@ -165,17 +181,76 @@ def read_issue(path: Path, known_tickers: Iterable[str]) -> PublishedIssue:
     return issue_from_post(path, meta, body, list(known_tickers))
 
 
-def published_issues(posts_dir: Path, known_tickers: Iterable[str]) -> list[PublishedIssue]:
-    """Every post with ``draft: false``, oldest first (each file read once)."""
+@dataclass(frozen=True)
+class SkippedPost:
+    """A draft whose front matter does not parse: left out of everything until it is fixed."""
+
+    path: Path
+    reason: str  # the DraftError, naming the file and line
+
+    def __str__(self) -> str:
+        return f"{self.reason}; this draft is left out until it is fixed"
+
+
+@dataclass(frozen=True)
+class PostScan:
+    """The posts folder, read once: the published issues, and the drafts skipped."""
+
+    published: list[PublishedIssue]
+    skipped: list[SkippedPost]
+
+
+def scan_posts(posts_dir: Path, known_tickers: Iterable[str]) -> PostScan:
+    """Read every post once: the published ones validated (oldest first), broken drafts listed.
+
+    A draft whose front matter does not parse is skipped (named, with its line, in ``skipped``)
+    so a typo in next week's draft cannot stop the published site; a published post that does
+    not parse is a DraftError. A copy beside a post (``<name>.new.md``) marked published is an
+    error too: the blog would show it, and the ledger and home page would not.
+    """
     known = list(known_tickers)
-    issues = []
+    issues, skipped = [], []
     for path in sorted(posts_dir.glob("*.md")) if posts_dir.is_dir() else []:
-        if path.name.endswith(".new.md"):
+        try:
+            meta, body = read_front_matter(path)
+        except DraftError as exc:
+            if not is_surely_draft(path):
+                raise
+            skipped.append(SkippedPost(path, str(exc)))
             continue
-        meta, body = read_front_matter(path)
-        if meta.get("draft") is False:
-            issues.append(issue_from_post(path, meta, body, known))
-    return sorted(issues, key=lambda i: i.as_of)
+        if meta.get("draft") is not False:
+            continue
+        if is_side_copy(path):
+            main = main_post_of(path)
+            raise DraftError(
+                f"{path.name} is marked published (draft: false), but it is the new draft "
+                f"`rotation draft` wrote beside {main.name}, not a post of its own: move it onto "
+                f"the post (`mv {path} {main}`) and publish that, or set it back to draft: true"
+            )
+        issues.append(issue_from_post(path, meta, body, known))
+    return PostScan(sorted(issues, key=lambda i: i.as_of), skipped)
+
+
+def published_issues(posts_dir: Path, known_tickers: Iterable[str]) -> list[PublishedIssue]:
+    """Every post with ``draft: false``, oldest first (each file read once; see ``scan_posts``)."""
+    return scan_posts(posts_dir, known_tickers).published
+
+
+def check_unique_urls(issues: Sequence[PublishedIssue]) -> None:
+    """A DraftError naming both posts when two published issues would be the same page.
+
+    Material's blog puts a post at ``issues/<yyyy>/<MM>/<slug>/``: a second post with the same
+    slug in the same month silently replaces the first. Compared without case, as a web
+    server on a case-insensitive disk would.
+    """
+    seen: dict[str, PublishedIssue] = {}
+    for issue in issues:
+        first = seen.setdefault(issue.url.lower(), issue)
+        if first is not issue:
+            raise DraftError(
+                f"{first.path.name} and {issue.path.name} would be the same page, {issue.url} "
+                "(the same slug in the same month); give one of them another slug"
+            )
 
 
 def closing_days(issues: Sequence[PublishedIssue]) -> dict[str, date]:

@@ -20,7 +20,7 @@ from generator import __version__, sitestamp, universe
 from generator.calls import CallScore, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
 from generator.checks import CheckThresholds
-from generator.config import Settings
+from generator.config import Settings, validate_source_spec
 from generator.drafts import (
     ChartRef,
     GroupView,
@@ -36,6 +36,7 @@ from generator.drafts import (
 )
 from generator.errors import ConfigError, DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
+from generator.frozen import check_frozen_charts
 from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
 from generator.guide import render_guide
 from generator.issuecharts import (
@@ -45,11 +46,21 @@ from generator.issuecharts import (
     live_jobs,
     plan_issue_charts,
 )
-from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
+from generator.ledger import (
+    PublishedIssue,
+    check_unique_urls,
+    open_scores_as_of,
+    published_issues,
+    read_issue,
+    scan_posts,
+    score_ledger,
+)
 from generator.notes import issue_lines
+from generator.posts import is_side_copy, main_post_of
 from generator.prices import PriceHistory
 from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
+from generator.sitefolder import owned_site
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
 from generator.sources import PriceSource, make_source
@@ -62,7 +73,8 @@ from generator.stories.model import Letter, Story
 from generator.stories.select import context_for, last_week, week_letter
 from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.universe_view import UniverseData, universe_view
-from generator.workspace import holds_workspace
+from generator.unpublished import check_site, exclude_docs, preview_files, unpublished_files
+from generator.workspace import backups_dir, holds_workspace
 
 Progress = Callable[[str], None]
 
@@ -336,7 +348,7 @@ def draft_issue(
         chart_jobs.extend(jobs)
     else:
         written = draw_issue_charts(settings, jobs).written
-    outcome = write_draft(posts_dir(settings), as_of, slug, text, force=force)
+    outcome = write_draft(posts_dir(settings), as_of, slug, text, backups=backups_dir(settings), force=force)
     return DraftResult(as_of, outcome, written, report, issue.letter)
 
 
@@ -555,12 +567,26 @@ def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats
 def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
+    if is_side_copy(path):
+        main = main_post_of(path)
+        raise PublishError(
+            f"{path.name} is the new draft `rotation draft` wrote beside {main.name}, not a post of its "
+            f"own: keep what you want of both in one file, move it onto the post (`mv {path} {main}`), "
+            f"then publish {main.name}"
+        )
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    require_source(issue, settings)
     published = published_issues(posts_dir(settings), settings.tickers)
     earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
     reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
     if reused:
         raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
+    same_page = [i for i in published if i.path != path and i.url.lower() == issue.url.lower()]
+    if same_page:
+        raise PublishError(
+            f"{path.name}: its page would be {issue.url}, the page of the published {same_page[0].path.name} "
+            "(the same slug in the same month); give it another slug"
+        )
     mark_published(path, now, allow_placeholders=allow_placeholders)
     return path
 
@@ -577,6 +603,7 @@ class BuildResult:
     seconds_generate: float = 0.0
     seconds_mkdocs: float = 0.0
     mkdocs_skipped: bool = False
+    warnings: tuple[str, ...] = ()  # drafts left out because they do not parse
 
 
 def score_published(
@@ -587,6 +614,8 @@ def score_published(
     Returns the scores and the prices of the newest issue's source (for the ticker pages);
     no prices when nothing is published.
     """
+    for issue in issues:
+        require_source(issue, settings)
     scores: list[CallScore] = []
     latest: PriceHistory | None = None
     newest_spec = issues[-1].source if issues else None
@@ -610,8 +639,13 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     skipped when nothing it reads changed since the last build into the same site folder
     (``generator.sitestamp``), unless ``full``.
     """
+    target = site_dir or settings.site_dir
+    real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
     started = time.perf_counter()
-    issues = published_issues(posts_dir(settings), settings.tickers)
+    scan = scan_posts(posts_dir(settings), settings.tickers)
+    issues = scan.published
+    check_unique_urls(issues)
+    check_frozen_charts(issues)
     synthetic = any(i.synthetic for i in issues)
     scores, prices = score_published(settings, issues)
     through = prices.last_day if prices is not None else None
@@ -623,8 +657,10 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     )
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
-    target = site_dir or settings.site_dir
-    skipped = run_mkdocs_unless_unchanged(settings, target, synthetic=synthetic, full=full)
+    hidden = unpublished_files(settings.content_dir, posts_dir(settings), issues)
+    skipped = run_mkdocs_unless_unchanged(
+        settings, real_target, synthetic=synthetic, full=full, hidden=hidden
+    )
     return BuildResult(
         len(issues),
         len(scores),
@@ -634,25 +670,72 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
         generated - started,
         time.perf_counter() - generated,
         skipped,
+        tuple(str(s) for s in scan.skipped),
     )
 
 
-def run_mkdocs_unless_unchanged(settings: Settings, site_dir: Path, *, synthetic: bool, full: bool) -> bool:
+def run_mkdocs_unless_unchanged(
+    settings: Settings, site_dir: Path, *, synthetic: bool, full: bool, hidden: Sequence[str] = ()
+) -> bool:
     """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
 
-    The stamp is written only after MkDocs succeeded, so a failed build is never skipped.
+    ``hidden``: content files MkDocs must leave out (``generator.unpublished``), checked
+    absent from the built site. The stamp is written only after MkDocs succeeded, so a
+    failed build is never skipped.
     """
     sitestamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
-    inputs = sitestamp.current_inputs(
-        settings.content_dir, settings.mkdocs_yml, site_dir, mkdocs_env(settings, synthetic=synthetic)
-    )
+    excluded = exclude_docs(hidden)
+    env = mkdocs_env(settings, synthetic=synthetic, exclude_docs=excluded)
+    inputs = sitestamp.current_inputs(settings.content_dir, settings.mkdocs_yml, site_dir, env)
     if not full and sitestamp.is_fresh(
         sitestamp.read_stamp(site_dir), inputs, sitestamp.current_site(site_dir)
     ):
         return True
-    run_mkdocs_build(settings, site_dir, synthetic=synthetic)
+    run_mkdocs_build(
+        settings,
+        site_dir,
+        synthetic=synthetic,
+        exclude_docs=excluded,
+        check=lambda out: check_site(out, hidden),
+    )
     sitestamp.write_stamp(site_dir, inputs)
     return False
+
+
+def require_source(issue: PublishedIssue, settings: Settings) -> None:
+    """DraftError naming a published post whose ``rotation: source_spec`` is missing or unknown:
+    its calls are scored with the prices of that source.
+    """
+    if not issue.source:
+        raise DraftError(
+            f"{issue.path.name}: rotation: source_spec is missing, so its calls cannot be scored; "
+            f"add the price source the issue was drafted from under `rotation:`, e.g. "
+            f"`source_spec: {settings.data.source}` (newsletter.toml's [data] source)"
+        )
+    try:
+        validate_source_spec(issue.source)
+    except ValueError as exc:
+        raise DraftError(f"{issue.path.name}: rotation: source_spec: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `rotation serve` passes MkDocs, and the drafts it left out."""
+
+    synthetic: bool
+    exclude_docs: str
+    warnings: list[str]
+
+
+def preview_site(settings: Settings) -> Preview:
+    """`rotation serve`: drafts are previewed, except those that do not parse and the copies
+    beside a post (they would take the post's URL).
+    """
+    scan = scan_posts(posts_dir(settings), settings.tickers)
+    hidden = preview_files(settings.content_dir, posts_dir(settings), [s.path for s in scan.skipped])
+    return Preview(
+        any(i.synthetic for i in scan.published), exclude_docs(hidden), [str(s) for s in scan.skipped]
+    )
 
 
 @holds_workspace("demo")
@@ -660,6 +743,7 @@ def run_demo(
     settings: Settings, *, weeks: int, site_dir: Path | None, progress: Progress | None = None
 ) -> BuildResult:
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
+    owned_site(settings, site_dir or settings.site_dir)  # refused before anything is fetched
     _refuse_real_content(settings)
     fetch_prices(settings, "demo")
     prices = load_prices(settings, "demo")
@@ -730,8 +814,13 @@ def _refuse_real_content(settings: Settings) -> None:
             )
 
 
-def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False) -> list[Path]:
-    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``."""
+def export_email(
+    settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False, draft: bool = False
+) -> list[Path]:
+    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``.
+
+    A draft is refused unless ``draft`` (a preview, marked as such).
+    """
     from generator.emailexport import email_message, render_email
 
     post = resolve_issue(posts_dir(settings), str(issue))
@@ -743,6 +832,7 @@ def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images
         site_title=settings.site.title,
         site_author=settings.site.author,
         embed_images=embed_images,
+        draft=draft,
     )
     stem = post.stem
     written = [

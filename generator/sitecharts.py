@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
 import pickle
 import textwrap
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,7 +24,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from generator.charts import LIGHT, Theme, render_png
 from generator.charts.render import code_version
-from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.fsio import atomic_write_bytes, write_all_if_changed
+from generator.lifeline import process_pool
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
 STATUS_WORDS = {
@@ -141,11 +140,7 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
     misses = [i for i, data in enumerate(found) if data is None]
     used = max(1, min(workers, len(misses) // MIN_CHARTS_PER_WORKER))
     if used > 1:
-        # forkserver: workers start from a clean process, not a fork of this one (which may
-        # hold threads); they import this module once.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.sitecharts"])
-        with ProcessPoolExecutor(max_workers=used, mp_context=context) as pool:
+        with process_pool(used, ["generator.sitecharts"]) as pool:
             drawn = list(pool.map(_render, [jobs[i] for i in misses], chunksize=2))
     else:
         drawn = [_render(jobs[i]) for i in misses]
@@ -153,9 +148,9 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
         found[i] = made
         target = cached[i]
         if target is not None:
-            atomic_write_bytes(target, made)
-    written = 0
-    for job, data in zip(jobs, found, strict=True):
-        assert data is not None  # every miss was drawn above
-        written += write_bytes_if_changed(job.path, data)
+            atomic_write_bytes(target, made, sync_folder=False)  # a cache: a lost name is a miss
+    assert all(data is not None for data in found)  # every miss was drawn above
+    written = write_all_if_changed(
+        (job.path, data) for job, data in zip(jobs, found, strict=True) if data is not None
+    )
     return DrawStats(len(jobs), len(misses), written)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -35,7 +34,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from generator.charts.theme import DARK, LIGHT
-from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.fsio import atomic_write_bytes, write_all_if_changed, write_bytes_if_changed
+from generator.lifeline import process_pool
 
 PALETTE_COLOURS = 128
 # Below this many charts per process a pool costs more than it saves: the fork server pays
@@ -204,7 +204,7 @@ class ChartCache:
     def put(self, key: str, data: bytes) -> None:
         """Store bytes under ``key`` (atomically: a killed run never leaves half a PNG)."""
         if self.folder is not None:
-            atomic_write_bytes(self._path(key), data)
+            atomic_write_bytes(self._path(key), data, sync_folder=False)  # a lost name is a miss
 
 
 @dataclass(frozen=True)
@@ -230,10 +230,10 @@ def draw_charts(jobs: Sequence[ChartJob], *, cache: ChartCache, workers: int = 1
     for i, data in zip(misses, drawn, strict=True):
         cache.put(keys[i], data)
         found[i] = data
-    written = 0
-    for job, maybe in zip(jobs, found, strict=True):
-        assert maybe is not None
-        written += write_bytes_if_changed(job.path, maybe)
+    assert all(data is not None for data in found)
+    written = write_all_if_changed(
+        (job.path, data) for job, data in zip(jobs, found, strict=True) if data is not None
+    )
     return DrawStats(
         len(jobs), len(misses), len(jobs) - len(misses), written, used, time.perf_counter() - started
     )
@@ -279,9 +279,7 @@ class ChartDrawer:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["generator.charts"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = process_pool(self.workers, ["generator.charts"])
         return self._pool
 
     def finish(self) -> DrawStats:
@@ -295,10 +293,10 @@ class ChartDrawer:
             self.cache.put(self._keys[index], data)
             self._found[index] = data
             drawn += 1
-        written = 0
-        for job, data in zip(self._jobs, self._found, strict=True):
-            assert data is not None
-            written += write_bytes_if_changed(job.path, data)
+        assert all(data is not None for data in self._found)
+        written = write_all_if_changed(
+            (job.path, data) for job, data in zip(self._jobs, self._found, strict=True) if data is not None
+        )
         self.__exit__()
         return DrawStats(
             len(self._jobs),
@@ -318,11 +316,7 @@ def _render_all(draws: Iterable[partial[Figure]], workers: int) -> list[bytes]:
     draws = list(draws)
     if workers <= 1:
         return [_render(draw) for draw in draws]
-    # forkserver: workers start from a clean process that has imported the chart code once,
-    # not from a fork of this one (which may hold threads and open files).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.charts"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with process_pool(workers, ["generator.charts"]) as pool:
         return list(pool.map(_render, draws, chunksize=max(1, len(draws) // (4 * workers))))
 
 
