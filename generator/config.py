@@ -332,6 +332,10 @@ class ChartSettings(_Model):
     dark_variants: bool = True  # also draw a dark-mode copy of each issue chart (Material's slate scheme)
     workers: int = Field(0, ge=0)  # processes for drawing many charts at once; 0 = one per core
     max_call_charts: int = Field(1, ge=0, le=20)  # open calls charted per issue, largest move first
+    # Stories charted per issue: the lead and the first supporting ones in the house order. Four
+    # keep an issue at the 12 images (with dark copies) of the issue before stories, so a draft
+    # takes no longer to draw.
+    max_story_charts: int = Field(4, ge=0, le=8)
     # Groups that get a Relative Rotation Graph in every issue (each costs a chart per week).
     rrg_groups: list[str] = Field(default_factory=lambda: ["sectors", "smallcap_sectors"])
 

@@ -82,12 +82,12 @@ def plan_issue_charts(
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
     """Every chart of an issue, by key (the editor's guide lists them):
 
-    ``story:<story key>`` (each told story's chart: a ratio with the points the story names, a
-    price with its base, breadth or correlation), ``rrg_<group>`` (each group against its
+    ``story:<story key>`` (the chart of each of the first ``[charts] max_story_charts`` stories:
+    a ratio with the points the story names, a price with its base, breadth or correlation), ``rrg_<group>`` (each group against its
     benchmark, in the dashboard), ``call_<id>`` (the open calls that moved most).
     """
     window_days = settings.issue.chart_history_weeks * 5
-    for story in letter.told if letter is not None else []:
+    for story in (letter.told if letter is not None else [])[: settings.charts.max_story_charts]:
         if story.chart is not None:
             _story_chart(plan, settings, history, report, universe, story, window_days)
     _rrg(plan, settings, report)
