@@ -91,9 +91,9 @@ class IssueContext:
     signal_settings: SignalSettings = SignalSettings()  # every [signals.*] parameter of newsletter.toml
     letter: Letter | None = None  # the week's stories: the title, the lead, the supporting stories
     dashboard: list[str] = field(default_factory=list)  # the dashboard's panels, in order ([issue] dashboard)
-    call_notes: dict[str, str] = field(default_factory=dict)  # what sets each suggested call's stop, by call id
-    rotation_lines: dict[str, str] = field(default_factory=dict)  # per group key: its notable rotation-graph moves
-    one_close: list[str] = field(default_factory=list)  # funds with one close (dividend-adjusted) for both bases
+    call_notes: dict[str, str] = field(default_factory=dict)  # by call id: what sets its stop
+    rotation_lines: dict[str, str] = field(default_factory=dict)  # by group key: its rotation-graph moves
+    one_close: list[str] = field(default_factory=list)  # funds with one (dividend-adjusted) close
 
     def stories(self, *kinds: str, tickers: Sequence[str] | None = None) -> list[Headline]:
         """Headlines whose kind starts with one of ``kinds`` (all without), about ``tickers`` if given."""

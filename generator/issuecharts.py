@@ -83,7 +83,8 @@ def plan_issue_charts(
     """Every chart of an issue, by key (the editor's guide lists them):
 
     ``story:<story key>`` (the chart of each of the first ``[charts] max_story_charts`` stories:
-    a ratio with the points the story names, a price with its base, breadth or correlation), ``rrg_<group>`` (each group against its
+    a ratio with the points the story names, a price with its base, breadth or correlation),
+    ``rrg_<group>`` (each group against its
     benchmark, in the dashboard), ``call_<id>`` (the open calls that moved most).
     """
     window_days = settings.issue.chart_history_weeks * 5

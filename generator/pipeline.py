@@ -280,7 +280,9 @@ def draft_issue(
     env = env or template_env(settings)
     frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
     chart_refs, jobs = (
-        plan_charts(settings, history, report, as_of, frame, open_calls, universe, letter) if charts else ({}, [])
+        plan_charts(settings, history, report, as_of, frame, open_calls, universe, letter)
+        if charts
+        else ({}, [])
     )
     lead = report.headlines[0] if report.headlines else None
     title = plain_text(letter.title)
@@ -292,9 +294,7 @@ def draft_issue(
         as_of=as_of,
         # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
         description=plain_text(
-            told[0].sentences[0]
-            if told
-            else "A quiet week: no base, breakout or turn in a ratio stood out; the dashboard has every number."
+            told[0].sentences[0] if told else QUIET_WEEK
         ),
         categories=[plain_text(c) for c in story_categories(told, settings)],
         tags=sorted({t for story in told for t in story.tickers}),
@@ -350,6 +350,9 @@ def draft_issue(
         written = draw_issue_charts(settings, jobs).written
     outcome = write_draft(posts_dir(settings), as_of, slug, text, backups=backups_dir(settings), force=force)
     return DraftResult(as_of, outcome, written, report, issue.letter)
+
+
+QUIET_WEEK = "A quiet week: no base, breakout or turn in a ratio stood out; the dashboard has every number."
 
 
 def _report_of(settings: Settings, prices: PriceHistory, day: date) -> SignalReport | None:

@@ -10,7 +10,7 @@ from generator.stories.select import LastWeek, select_letter
 AS_OF = date(2024, 11, 8)
 
 
-def story(key: str, score: float, theme: str = "sectors", kind: str = "base_breakout", **kw) -> Story:  # noqa: ANN003
+def story(key: str, score: float, theme: str = "sectors", kind: str = "base_breakout", **kw) -> Story:  # noqa: E501
     ticker = key.split(":")[-1]
     fields = dict(
         key=key,

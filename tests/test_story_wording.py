@@ -21,8 +21,8 @@ from generator.stories.market import (
     breadth_story,
     correlation_story,
     leadership_story,
-    roundup_line,
     rotation_line,
+    roundup_line,
 )
 from generator.stories.model import Story
 from generator.stories.pairs import pair_story
@@ -71,7 +71,7 @@ def only(stories: list[Story], kind: str) -> Story:
 # --- funds -------------------------------------------------------------------------------------
 
 
-def breakout_fund(name_ticker=("XLV", "Health care"), length=104, ath=None, floor=None, **kw):  # noqa: ANN001, ANN003, ANN201
+def breakout_fund(name_ticker=("XLV", "Health care"), length=104, ath=None, floor=None, **kw):  # noqa: E501
     ticker, name = name_ticker
     ev = base_event(100.0, 102.5, length, **({"floor": floor} if floor else {}))
     state = base("breakout", wording=ev.detail["wording"], length_weeks=length, ceiling=100.0,
@@ -84,7 +84,8 @@ def test_a_base_breakout_of_a_singular_name_reads_and_sets_its_stop_from_the_fai
     story = only(fund_stories(breakout_fund(), context()), "base_breakout")
     check_story(story)
     assert story.sentences[0] == (
-        "Health care (XLV) completes a 2-year base: its first weekly close above the 100.00 ceiling, at 102.50."
+        "Health care (XLV) completes a 2-year base: its first "
+        "weekly close above the 100.00 ceiling, at 102.50."
     )
     assert story.sentences[1].startswith("The range had held since ") and "three tests" in story.sentences[1]
     assert (
@@ -179,7 +180,8 @@ def test_a_failed_breakout_names_the_ceiling_it_lost():
         (-0.01, "Health care (XLV) closes at the 100.00 ceiling of a 2.3-year base."),
         (
             0.4,
-            "Health care (XLV) closes 0.4% over the 100.00 ceiling of a 2.3-year base, not yet far enough to confirm a breakout.",
+            "Health care (XLV) closes 0.4% over the 100.00 ceiling of "
+            "a 2.3-year base, not yet far enough to confirm a breakout.",
         ),
     ],
 )
@@ -330,7 +332,8 @@ def test_the_size_pair_loses_its_200_day_average_for_the_first_time_in_the_data(
 def test_a_golden_or_death_cross_names_the_ratio(direction: int, word: str):
     story = size_story(history=history(crossings=[crossing("averages", direction, 100, 108)]))
     assert story.sentences[0].startswith(
-        f"The 50-day average of the ratio of small caps to large caps (IWM/IWB) crosses {'above' if direction > 0 else 'below'} its 200-day, the first such cross since "
+        "The 50-day average of the ratio of small caps to large caps (IWM/IWB) crosses "
+        f"{'above' if direction > 0 else 'below'} its 200-day, the first such cross since "
     )
     assert story.kind == "pair_averages_cross"
     assert story.title == f"A {word} cross for small caps against large caps"
@@ -341,7 +344,8 @@ def test_the_200_day_average_turning(direction: int):
     story = size_story(history=history(crossings=[crossing("slow_slope", direction, 40, 70)]))
     turn = "up" if direction > 0 else "down"
     assert story.sentences[0].startswith(
-        f"The 200-day average of the ratio of small caps to large caps (IWM/IWB) turns {turn} for the first time since "
+        "The 200-day average of the ratio of small caps to large "
+        f"caps (IWM/IWB) turns {turn} for the first time since "
     )
     assert story.kind == "pair_slope_turn"
     assert story.title == f"The long-term trend of small caps against large caps turns {turn}"
@@ -350,9 +354,9 @@ def test_the_200_day_average_turning(direction: int):
 def test_a_multi_year_low_and_the_distance_from_it():
     low = extreme("low", 0, None)
     story = size_story(vs_sma_slow_pct=-8.9, history=history(low=low, above_slow=False, slow_side_weeks=18))
-    assert (
-        story.sentences[0]
-        == "The ratio of small caps to large caps (IWM/IWB) closes at its lowest in the data, which begin in 2000."
+    assert story.sentences[0] == (
+        "The ratio of small caps to large caps (IWM/IWB) closes "
+        "at its lowest in the data, which begin in 2000."
     )
     assert story.title == "Small caps hit their weakest against large caps since 2000"
     assert (
@@ -360,9 +364,9 @@ def test_a_multi_year_low_and_the_distance_from_it():
     )
     bounce = extreme("low", 18, None, pct_from=9.16)
     story = size_story(history=history(low=bounce, crossings=[crossing("slow_average", 1, 14, 15)]))
-    assert (
-        story.sentences[1]
-        == f"The ratio is 9.2% off its {w.day(weeks_before(18))} low, the lowest close in the data, which begin in 2000."
+    assert story.sentences[1] == (
+        f"The ratio is 9.2% off its {w.day(weeks_before(18))} "
+        "low, the lowest close in the data, which begin in 2000."
     )
     assert story.chart is not None and [m.label for m in story.chart.marks] == [
         "200-day cross",
@@ -391,7 +395,8 @@ def test_the_size_pairs_big_week(change: float, weeks: int | None, text: str):
     )
     assert story.kind == "pair_big_week" and text in story.sentences[0]
     assert story.sentences[0].startswith(
-        f"Small caps {'gain' if change > 0 else 'lose'} {abs(change):.1f}% on large caps this week (IWM/IWB), their "
+        f"Small caps {'gain' if change > 0 else 'lose'} "
+        f"{abs(change):.1f}% on large caps this week (IWM/IWB), their "
     )
     assert story.call is None  # a big week alone sets no stop
 
@@ -400,9 +405,9 @@ def test_relative_breakouts_and_their_failure():
     base_ev = event("rel_base_breakout", 0.92, 0.93, length_weeks=150, margin_pct=1.0)
     story = size_story(events=[base_ev])
     assert story.kind == "pair_base_breakout" and story.title == "Small caps break out against large caps"
-    assert (
-        story.sentences[0]
-        == "The ratio of small caps to large caps (IWM/IWB) completes a 2.9-year relative base, closing 1.0% over its ceiling."
+    assert story.sentences[0] == (
+        "The ratio of small caps to large caps (IWM/IWB) completes "
+        "a 2.9-year relative base, closing 1.0% over its ceiling."
     )
     high = event(
         "rel_breakout_52w",
@@ -425,7 +430,10 @@ def test_relative_breakouts_and_their_failure():
         prior_high_day=weeks_before(160).isoformat(), weeks_since_high=160,
     )  # fmt: skip
     story = size_story(events=[multi])
-    assert story.kind == "pair_multi_year_high" and story.title == "Small caps make a 3-year high against large caps"
+    assert (
+        story.kind == "pair_multi_year_high"
+        and story.title == "Small caps make a 3-year high against large caps"
+    )
     failed = event(
         "rel_breakout_failed", 0.9, 0.87, pct_from_level=-3.3, breakout_day=weeks_before(4).isoformat()
     )
@@ -475,8 +483,11 @@ def test_the_same_news_told_last_week_is_not_told_again():
 
 
 def sector(ticker: str, change: float, trend: str = "neutral"):  # noqa: ANN201
-    return fund(ticker, {"XLV": "Health care", "XLU": "Utilities", "XLK": "Technology", "XLE": "Energy"}[ticker],
-                relative=pair(ticker, "SPY", label=f"{ticker} vs SPY", category="sectors", change_13w_pct=change, trend=trend))  # fmt: skip
+    names = {"XLV": "Health care", "XLU": "Utilities", "XLK": "Technology", "XLE": "Energy"}
+    relative = pair(
+        ticker, "SPY", label=f"{ticker} vs SPY", category="sectors", change_13w_pct=change, trend=trend
+    )
+    return fund(ticker, names[ticker], relative=relative)
 
 
 def test_leadership_names_the_leaders_and_the_laggard():
@@ -488,7 +499,8 @@ def test_leadership_names_the_leaders_and_the_laggard():
     assert story is not None
     check_story(story)
     assert story.sentences == [
-        "Utilities (XLU) and health care (XLV) lead the S&P 500 sectors over 13 weeks: +12.5% and +11.1% against SPY.",
+        "Utilities (XLU) and health care (XLV) lead the S&P 500 "
+        "sectors over 13 weeks: +12.5% and +11.1% against SPY.",
         "Energy (XLE) lags at -11.2%.",
         "One of the four is in a relative uptrend.",
     ]
@@ -507,17 +519,20 @@ def snapshot(label: str, eligible: int, now: float, before: float) -> BreadthSna
         (
             100.0,
             66.7,
-            "Breadth thrusts: all nine of the small-cap sectors close above their 200-day averages, up from six a month earlier.",
+            "Breadth thrusts: all nine of the small-cap sectors close "
+            "above their 200-day averages, up from six a month earlier.",
         ),
         (
             0.0,
             85.7,
-            "Breadth breaks down: none of the seven thematic funds close above their 200-day averages, down from six a month earlier.",
+            "Breadth breaks down: none of the seven thematic funds close "
+            "above their 200-day averages, down from six a month earlier.",
         ),
         (
             77.8,
             0.0,
-            "Breadth thrusts: seven of the nine small-cap sectors close above their 200-day averages, up from none a month earlier.",
+            "Breadth thrusts: seven of the nine small-cap sectors close "
+            "above their 200-day averages, up from none a month earlier.",
         ),
     ],
 )
@@ -534,20 +549,24 @@ def test_breadth_thrusts_and_breakdowns(now: float, before: float, text: str):
     [
         (
             0.0,
-            "Small caps move less with large caps than usual: the 63-day correlation of IWM with IWB is 0.63, the lowest reading in five years.",
+            "Small caps move less with large caps than usual: the 63-day "
+            "correlation of IWM with IWB is 0.63, the lowest reading in five years.",
         ),
         (
             4.0,
-            "Small caps move less with large caps than usual: the 63-day correlation of IWM with IWB is 0.63, lower than 96% of the readings of five years.",
+            "Small caps move less with large caps than usual: the 63-day correlation "
+            "of IWM with IWB is 0.63, lower than 96% of the readings of five years.",
         ),
         (
             95.0,
-            "Small caps move more with large caps than usual: the 63-day correlation of IWM with IWB is 0.63, higher than 95% of the readings of five years.",
+            "Small caps move more with large caps than usual: the 63-day correlation "
+            "of IWM with IWB is 0.63, higher than 95% of the readings of five years.",
         ),
         (34.0, None),
         (
             90.5,
-            "Small caps move more with large caps than usual: the 63-day correlation of IWM with IWB is 0.63, higher than 90% of the readings of five years.",
+            "Small caps move more with large caps than usual: the 63-day correlation "
+            "of IWM with IWB is 0.63, higher than 90% of the readings of five years.",
         ),
     ],
 )

@@ -188,7 +188,7 @@ class InstrumentSignals:
     rrg: RRGPoint | None
     events: list[Event] = field(default_factory=list)
     record_weeks: int = 0  # weekly closes in a row at an all-time high, ending this week
-    week_change_since: date | None = None  # the last week that moved at least as much this way (change_1w_pct)
+    week_change_since: date | None = None  # the last week moving at least change_1w_pct this way
     week_change_weeks: int | None = None  # weeks back to it (none: not in the data)
 
 

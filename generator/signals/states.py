@@ -223,7 +223,9 @@ def _state(
     length = int(bases.length_weeks[-1, col])
     start = int(bases.start[-1, col])
     window = weekly[start:last, col]
-    if params.is_v(window, ceiling, float(bases.floor[-1, col])) or _at_new_highs(weekly[:last, col], ceiling, params):
+    if params.is_v(window, ceiling, float(bases.floor[-1, col])):
+        return _none()
+    if _at_new_highs(weekly[:last, col], ceiling, params):
         return _none()
     pct = 100.0 * (close / ceiling - 1.0)
     attempting = pct >= -params.attempt_band_pct

@@ -77,7 +77,7 @@ def _big_week(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
     best = "best" if up else "worst"
     since = f"since {w.month(item.week_change_since)}" if item.week_change_since else "in the data"
     first = (
-        f"{who} {w.verb(name, 'gains' if up else 'falls', 'gain' if up else 'fall')} {w.pct(change)} this week, "
+        f"{who} {w.verb(name, *(('gains', 'gain') if up else ('falls', 'fall')))} {w.pct(change)} this week, "
         f"{w.possessive(name)} {best} week {since}."
     )
     second = ""
@@ -217,13 +217,13 @@ def _ath_breakout(item: InstrumentSignals, event: Event, ctx: StoryContext) -> S
     )
     tracked = item.base.breakout if item.base.state == "post_breakout" else None
     if tracked is not None and tracked.day < event.day:
-        second = (
-            f"{w.upper_first(its)} breakout from {_base_words(int(tracked.detail['length_weeks']), tracked.detail.get('wording'))} "
-            f"on {w.day(tracked.day)} now has its second leg."
-        )
+        earlier = _base_words(int(tracked.detail["length_weeks"]), tracked.detail.get("wording"))
+        when = w.day(tracked.day)
+        second = f"{w.upper_first(its)} breakout from {earlier} on {when} now has its second leg."
     elif item.change_13w_pct is not None and not w.rounds_to_zero(item.change_13w_pct):
         moved = "gained" if item.change_13w_pct > 0 else "lost"
-        second = f"{w.upper_first('they have' if w.is_plural(name) else 'it has')} {moved} {w.pct(item.change_13w_pct)} over 13 weeks."
+        has = "They have" if w.is_plural(name) else "It has"
+        second = f"{has} {moved} {w.pct(item.change_13w_pct)} over 13 weeks."
     else:
         second = ""
     stop = round(event.level * (1.0 - ctx.fail_tol_pct / 100.0), 2)
@@ -282,7 +282,8 @@ def _second_leg(item: InstrumentSignals, event: Event, base: BaseState, ctx: Sto
         else ""
     )
     stop, why = _fail_stop(base.ceiling, base.floor, ctx)
-    third = f"A weekly close under {w.price(stop)} ({why}) would put {'them' if it == 'they' else 'it'} back in the range."
+    them = "them" if it == "they" else "it"
+    third = f"A weekly close under {w.price(stop)} ({why}) would put {them} back in the range."
     theme = _theme(item, ctx)
     return Story(
         key=f"fund:{item.ticker}",
@@ -424,7 +425,9 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
     its = w.possessive(name)
     theme = _theme(item, ctx)
     if item.at_ath and item.record_weeks >= 2:
-        first = f"{who} {w.verb(name, 'closes', 'close')} at {RECORD} for a {w.ordinal_week(item.record_weeks)} week, at {w.price(item.last_close)}."
+        nth = w.ordinal_week(item.record_weeks)
+        closes = w.verb(name, "closes", "close")
+        first = f"{who} {closes} at {RECORD} for a {nth} week, at {w.price(item.last_close)}."
         kind, title = (
             "record_run",
             f"{who} {w.verb(name, 'adds', 'add')} a {w.ordinal_week(item.record_weeks)} week of records",
@@ -433,15 +436,17 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
         what = "ceiling" if last.kind == "base_breakout" else "old high"
         gap = 100.0 * (item.last_close / last.level - 1.0)
         if gap >= 0 and not w.rounds_to_zero(gap):
+            holds = w.verb(name, "holds", "hold")
             first = (
-                f"{who} {w.verb(name, 'holds', 'hold')} over {its} {w.price(last.level)} {what} for a second week, "
+                f"{who} {holds} over {its} {w.price(last.level)} {what} for a second week, "
                 f"at {w.price(item.last_close)}."
             )
             kind, title = "base_holds", f"{who} {w.verb(name, 'holds', 'hold')} {its} breakout"
         else:
+            where = "at" if w.rounds_to_zero(gap) else w.pct(gap) + " under"
             first = (
                 f"{who} {w.verb(name, 'slips', 'slip')} back to {w.price(item.last_close)}, "
-                f"{'at' if w.rounds_to_zero(gap) else w.pct(gap) + ' under'} the {w.price(last.level)} {what} "
+                f"{where} the {w.price(last.level)} {what} "
                 f"{'it' if not w.is_plural(name) else 'they'} cleared last week."
             )
             kind, title = "base_slips", f"{who} {w.verb(name, 'slips', 'slip')} back to {its} breakout level"
@@ -495,7 +500,7 @@ def _n_year_high(item: InstrumentSignals, ctx: StoryContext) -> list[Story]:
         f"{w.price(event.level)} high of {w.day(event.detail['prior_high_day'])}."
     )
     second = (
-        f"{w.upper_first('they are' if w.is_plural(name) else 'it is')} still {w.pct(item.pct_from_ath)} under "
+        f"{'They are' if w.is_plural(name) else 'It is'} still {w.pct(item.pct_from_ath)} under "
         f"{w.possessive(name)} record of {w.day(item.ath_day)}."
         if item.pct_from_ath is not None
         and item.ath_day is not None

@@ -49,15 +49,17 @@ def leadership_story(group: GroupInfo, ctx: StoryContext) -> Story | None:
         if lag < 0 and not w.rounds_to_zero(lag)
         else ""
     )
+    plain = [w.lower_name(ctx.name(i.ticker)) for i in leaders]
     rising = [i for i in ranked if i.relative is not None and i.relative.trend == "up"]
     are = "is" if len(rising) == 1 else "are"
-    third = f"{w.upper_first(w.count_word(len(rising)))} of the {w.count_word(len(ranked))} {are} in a relative uptrend."
+    count = w.upper_first(w.count_word(len(rising)))
+    third = f"{count} of the {w.count_word(len(ranked))} {are} in a relative uptrend."
     return Story(
         key=key,
         kind="leadership",
         theme=group.category,
         tickers=[i.ticker for i in leaders],
-        title=f"{w.upper_first(w.join_words([w.lower_name(ctx.name(i.ticker)) for i in leaders]))} lead the {w.lower_name(group.label)}",
+        title=f"{w.upper_first(w.join_words(plain))} lead the {w.lower_name(group.label)}",
         heading=f"Leadership: {w.lower_name(group.label)}",
         sentences=[s for s in (first, second, third) if s],
         importance=score.LEADERSHIP,
@@ -96,9 +98,10 @@ def breadth_story(ctx: StoryContext) -> Story | None:
         now_words = f"none of the {w.count_word(total)} {label} close"
     else:
         now_words = f"{w.count_word(count_now)} of the {w.count_word(total)} {label} close"
+    before_words = w.count_word(count_before) if count_before else "none"
     first = (
         f"Breadth {'thrusts' if swing > 0 else 'breaks down'}: {now_words} above their {slow}-day "
-        f"averages, {'up' if swing > 0 else 'down'} from {w.count_word(count_before) if count_before else 'none'} a month earlier."
+        f"averages, {'up' if swing > 0 else 'down'} from {before_words} a month earlier."
     )
     return Story(
         key=key,

@@ -80,7 +80,10 @@ def pair_story(pair: RelativeSignals, ctx: StoryContext, theme: str, *, configur
             "ratio",
             [pair.long, pair.short],
             [m for m in (main.mark, _extreme_mark(history)) if m is not None],
-            caption=f"{pair.long} against {pair.short}: both rebased to 100, and their ratio with its 50- and 200-day averages.",
+            caption=(
+                f"{pair.long} against {pair.short}: both rebased to 100, and their ratio with its "
+                "50- and 200-day averages."
+            ),
         ),
         call=_call(pair, history, main, theme, ctx),
         subject_name=f"{long_name} against {names.short}",
@@ -126,49 +129,52 @@ def _history_facts(pair: RelativeSignals, history: RatioHistory, names: PairName
     ratio = names.ratio(pair)
     facts: list[Fact] = []
     today = history.day
+    key = f"{pair.long}/{pair.short}"
     for crossing in history.crossings:
         since = _weeks_between(today, crossing.last_same_day)
+        first_since = _since(crossing, history)
         up = crossing.direction > 0
         if crossing.kind == "slow_average":
-            side = "above" if up else "below"
-            other = "below" if up else "above"
+            side, other = ("above", "below") if up else ("below", "above")
+            verb = _verb(names, *(("reclaims", "reclaim") if up else ("loses", "lose")))
             facts.append(
                 Fact(
                     "pair_slow_cross",
                     score.slow_cross(crossing.prior_weeks, since),
-                    f"{w.upper_first(ratio)} closes a week {side} its 200-day average {_since(crossing, history)}, "
+                    f"{w.upper_first(ratio)} closes a week {side} its 200-day average {first_since}, "
                     f"after {w.span(crossing.prior_weeks)} {other} it.",
-                    f"{_title_subject(names)} {_verb(names, 'reclaims' if up else 'loses', 'reclaim' if up else 'lose')} "
+                    f"{_title_subject(names)} {verb} "
                     f"{w.possessive(names.long_plain)} 200-day average against {names.short}",
                     crossing.direction,
                     Mark(today, crossing.level, "200-day cross") if crossing.level else None,
-                    f"{pair.long}/{pair.short} closed a week {side} its 200-day average {_since(crossing, history)}.",
+                    f"{key} closed a week {side} its 200-day average {first_since}.",
                 )
             )
         elif crossing.kind == "averages":
-            word = "golden" if up else "death"
+            word, side = ("golden", "above") if up else ("death", "below")
+            such = first_since.replace("for the first time since", "the first such cross since")
             facts.append(
                 Fact(
                     "pair_averages_cross",
                     score.averages_cross(since),
-                    f"The 50-day average of {ratio} crosses {'above' if up else 'below'} its 200-day, "
-                    f"{_since(crossing, history).replace('for the first time since', 'the first such cross since')}.",
+                    f"The 50-day average of {ratio} crosses {side} its 200-day, {such}.",
                     f"A {word} cross for {names.long_plain} against {names.short}",
                     crossing.direction,
                     None,
-                    f"The 50-day average of {pair.long}/{pair.short} crossed {'above' if up else 'below'} its 200-day.",
+                    f"The 50-day average of {key} crossed {side} its 200-day.",
                 )
             )
         elif crossing.kind == "slow_slope":
+            turn = "up" if up else "down"
             facts.append(
                 Fact(
                     "pair_slope_turn",
                     score.slope_turn(crossing.prior_weeks, since),
-                    f"The 200-day average of {ratio} turns {'up' if up else 'down'} {_since(crossing, history)}.",
-                    f"The long-term trend of {names.long} against {names.short} turns {'up' if up else 'down'}",
+                    f"The 200-day average of {ratio} turns {turn} {first_since}.",
+                    f"The long-term trend of {names.long} against {names.short} turns {turn}",
                     crossing.direction,
                     None,
-                    f"The 200-day average of {pair.long}/{pair.short} turned {'up' if up else 'down'}.",
+                    f"The 200-day average of {key} turned {turn}.",
                 )
             )
     for extreme in (history.low, history.high):
@@ -286,7 +292,8 @@ def _breakout_fact(pair: RelativeSignals, event: Event, names: PairNames, ratio:
             f"{w.day(event.detail['prior_high_day'])} that had stood for {w.span(held)}."
         )
         title = f"{_title_subject(names)} {_verb(names, 'makes', 'make')} a {span} high against {names.short}"
-        thesis = f"{pair.long}/{pair.short} made its first weekly close at a {span} high since {w.month(event.detail['prior_high_day'])}."
+        since = w.month(event.detail["prior_high_day"])
+        thesis = f"{pair.long}/{pair.short} made its first weekly close at a {span} high since {since}."
     importance = (
         score.relative_base(int(event.detail["length_weeks"]))
         if event.kind == "rel_base_breakout"
@@ -326,8 +333,9 @@ def _context(pair: RelativeSignals, history: RatioHistory | None, main: Fact, na
                 continue
             low = extreme.kind == "low"
             return (
-                f"The ratio is {w.pct(extreme.pct_from)} {'off' if low else 'under'} its {w.day(extreme.day)} "
-                f"{'low' if low else 'high'}, the {'lowest' if low else 'highest'} close {_since_words(extreme)}."
+                f"The ratio is {w.pct(extreme.pct_from)} {'off' if low else 'under'} its "
+                f"{w.day(extreme.day)} {'low' if low else 'high'}, the {'lowest' if low else 'highest'} "
+                f"close {_since_words(extreme)}."
             )
     vs = pair.vs_sma_slow_pct
     if main.kind != "pair_slow_cross" and vs is not None and history is not None and history.slow_side_weeks:
@@ -355,7 +363,10 @@ def _undo(pair: RelativeSignals, main: Fact) -> str:
     ratio = f"{pair.long}/{pair.short}"
     if main.direction > 0:
         if vs > 0:
-            return f"A weekly close of {ratio} back under its 200-day average, {w.pct(away)} lower, would undo the signal."
+            return (
+                f"A weekly close of {ratio} back under its 200-day average, {w.pct(away)} lower, "
+                "would undo the signal."
+            )
         return f"The 200-day average of {ratio}, {w.pct(away)} higher, is the level to clear."
     if vs < 0:
         return f"A weekly close of {ratio} back over its 200-day average, {w.pct(away)} higher, would end it."

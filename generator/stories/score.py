@@ -1,27 +1,33 @@
 """The story score: ``score = importance + novelty + theme``. Higher leads; ties go by key.
 
-**Importance** (how much the event matters, 0-60; ``years`` capped as noted):
+**Importance**, how much the event matters (``y``: years, capped as noted):
 
-| kind | importance |
-|---|---|
-| ``base_breakout``: first weekly close over a base's ceiling | 30 + 10 x years of the base (cap 3) |
-| ``ath_breakout``: first weekly close over an all-time high that stood 13+ weeks | 25 + 10 x years it stood (cap 3) |
-| ``ath_second_leg``: a record in the weeks after a base breakout | 35 |
-| ``base_failed``: a breakout back under its ceiling | 30 + 5 x years (cap 3) |
-| ``pair_slow_cross``: the ratio crosses its 200-day average | 20 + 12 x years since it was last on this side (cap 3); 10 after fewer than 8 weeks (a whipsaw) |
-| ``pair_averages_cross``: its 50-day crosses its 200-day | 20 + 10 x years since the last such cross (cap 3) |
-| ``pair_slope_turn``: its 200-day average turns | 15 + 10 x years since the last turn (cap 3); 5 after fewer than 13 weeks |
-| ``pair_extreme``: a multi-year relative low or high this week | 25 + 3 x years since a close beyond it (cap 5) |
-| ``pair_big_week``: the ratio's largest weekly move in a year or more | 20 + 5 x years since one as large (cap 6) |
-| ``fund_big_week``: the benchmark's largest weekly move in two years or more | 35 + 6 x years since one as large (cap 6) |
-| ``pair_base_breakout``: a relative base breakout | 35 + 10 x years of the base (cap 3) |
-| ``pair_multi_year_high`` / ``pair_52w_high``: a relative high | 40 / 30 |
-| ``pair_breakout_failed`` | 30 |
-| ``base_attempting``: testing the ceiling of a base | 15 + 5 x years (cap 3), +5 when tightening |
-| ``record_run``, ``base_holds``, ``base_slips``: follow-through of last week's story | 25 |
-| ``breadth_thrust``: a 25-point swing in the share above the 200-day | 25 |
-| ``correlation``: correlation in the lowest or highest tenth of five years | 20 |
-| ``leadership``: the group's leaders over 13 weeks | 15 |
+- ``base_breakout``, a first weekly close over a base's ceiling: 30 + 10 y of the base (cap 3);
+- ``ath_breakout``, a first weekly close over an all-time high that stood 13 weeks or more:
+  25 + 10 y it stood (cap 3);
+- ``ath_second_leg``, a record in the weeks after a base breakout: 35;
+- ``base_failed``, a breakout back under its ceiling: 30 + 5 y of the base (cap 3);
+- ``pair_slow_cross``, the ratio crossing its 200-day average: 20 + 12 y since it was last on
+  this side (cap 3), or 10 after fewer than 8 weeks on the other side (a whipsaw);
+- ``pair_averages_cross``, its 50-day crossing its 200-day: 20 + 10 y since the last such
+  cross (cap 3);
+- ``pair_slope_turn``, its 200-day average turning: 15 + 10 y since the last turn (cap 3), or
+  5 after fewer than 13 weeks;
+- ``pair_extreme``, a multi-year relative low or high this week: 25 + 3 y since a weekly close
+  beyond it (cap 5);
+- ``pair_big_week``, the ratio's largest weekly move in a year or more: 20 + 5 y since one as
+  large (cap 6);
+- ``fund_big_week``, the benchmark's largest weekly move in two years or more: 35 + 6 y since
+  one as large (cap 6);
+- ``pair_base_breakout``, a relative base breakout: 35 + 10 y of the base (cap 3);
+  ``pair_multi_year_high`` / ``pair_52w_high``, a relative high: 40 / 30;
+  ``pair_breakout_failed``: 30;
+- ``base_attempting``, testing the ceiling of a base: 15 + 5 y of the base (cap 3), +5 when
+  the range is tightening;
+- ``record_run``, ``base_holds``, ``base_slips``, follow-through of last week's story: 25;
+- ``breadth_thrust``, a 25-point swing in the share above the 200-day average: 25;
+- ``correlation``, in the lowest or highest tenth of five years: 20;
+- ``leadership``, a group's new leaders over 13 weeks: 15.
 
 **Novelty**: +20 for an event of this week; 0 for follow-through of last week's story; a
 state (testing a ceiling, leadership) that last week's letter did not tell +5. A story last
@@ -32,10 +38,10 @@ themes +6, other bases and breakouts +4, breadth +2, correlation 0.
 
 A fund's or pair's relative story counts for the theme of the fund's group (XLV against SPY is
 a sector story). The theme of a configured pair (size) is the relative trade itself: a size
-fund's own breakout or record (IWM's base) counts for "bases". The weights were set by reading the drafts of 2019-2026 (issue 14): a base
-breakout of three years (60 + 20) outranks a 200-day cross of the size pair after 14 weeks
-below (20 + 12 x 0.3 + 20 + 15 = 58.6), which outranks a single sector's 52-week relative
-high (30 + 20 + 10 = 60 only when nothing larger happened).
+fund's own breakout or record (IWM's base) counts for "bases". The weights were set by reading
+the drafts of 2019-2026 (issue 14): a three-year base breakout (60 + 20 + 4) outranks the size
+pair's 200-day cross after 14 weeks below (23.5 + 20 + 15), which outranks one sector's
+52-week relative high (30 + 20 + 10) only because size comes first in the house order.
 """
 
 from __future__ import annotations

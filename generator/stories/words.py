@@ -155,8 +155,3 @@ def join_words(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def since_year(first: date | None, fallback: date) -> str:
-    """ "since 2000" when ``first`` is None (the data's first year), else "since <year>"."""
-    return str((first or fallback).year)
