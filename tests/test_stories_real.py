@@ -140,3 +140,25 @@ def test_the_prose_budget_leaves_out_the_last_stories_of_the_house_order_and_the
     left_out = [s for s in full.stories if f"## {s.heading}" not in text]
     assert left_out and left_out == full.stories[len(full.stories) - len(left_out) :]  # from the end
     assert "long IWM vs IWB" in text
+
+
+def test_charts_of_one_close_funds_are_labelled_total_return_and_mark_what_the_story_names(real):
+    from generator import pipeline
+    from generator.charts import ChartFrame
+    from generator.charts.price import build_price_chart
+    from tests.chart_helpers import FRAME
+
+    week = date(2024, 11, 8)
+    told = letter(real, week)
+    report = signals(real, week)
+    frame = ChartFrame("Rotation Desk", week, "test")
+    _, jobs = pipeline.plan_charts(SETTINGS, real.as_of(week), report, week, frame, [], None, told)
+    price = next(j for j in jobs if j.path.name == "iwm-price.png")
+    assert price.draw.keywords["basis"] == "Total-return closes"
+    ratio = next(j for j in jobs if j.path.name == "iwm-vs-iwb.png")
+    assert ratio.draw.keywords["breakout"].label == "200-day cross"
+    fig = build_price_chart(
+        real.close["IWM"].dropna(), ticker="IWM", name="x", frame=FRAME, basis="Total-return closes"
+    )
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "Total-return closes" in texts and "Quoted closes" not in texts
