@@ -249,6 +249,11 @@ def test_follow_through_variants():
         story.sentences[0]
         == "Health care (XLV) slips back to 100.00, at the 100.00 old high it cleared last week."
     )
+    failed = fund(events=[last], last_close=93.5)
+    story = only(fund_stories(failed, told), "base_slips")
+    assert story.sentences[1] == "That is under 95.00, 5% below it: the breakout has failed."
+    assert story.title == "Health care (XLV) loses its breakout"
+    check_story(story)
     for item, ctx in ((runs, told), (holds, told), (at, told)):
         for s in fund_stories(item, ctx):
             check_story(s)
@@ -511,6 +516,14 @@ def snapshot(label: str, eligible: int, now: float, before: float) -> BreadthSna
     return BreadthSnapshot(
         label, eligible, eligible, [], {"50": now, "200": now}, now, 0, 0, 0, 0.0, None, before
     )
+
+
+def test_breadth_of_every_fund_reads_as_the_funds_we_follow():
+    story = breadth_story(context(report(breadth=[snapshot("All ETFs", 31, 29.0, 93.5)])))
+    assert story is not None and story.sentences == [
+        "Breadth breaks down: nine of the 31 funds we follow close above their 200-day averages, "
+        "down from 29 a month earlier."
+    ]
 
 
 @pytest.mark.parametrize(

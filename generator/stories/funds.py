@@ -88,7 +88,7 @@ def _big_week(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
         )
     elif item.at_ath:
         second = f"{w.upper_first('they close' if w.is_plural(name) else 'it closes')} at {RECORD}."
-    importance = score.market_week(weeks if weeks is not None else 52 * 6)
+    importance = score.market_week(weeks if weeks is not None else item.history_weeks)
     theme = _theme(item, ctx)
     return Story(
         key="market:week",
@@ -456,7 +456,11 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
     if stop_level is None:
         return None
     stop = round(stop_level * (1.0 - ctx.fail_tol_pct / 100.0), 2)
-    second = f"The breakout stands while weekly closes stay over {w.price(stop)}."
+    if item.last_close < stop:
+        second = f"That is under {w.price(stop)}, {ctx.fail_tol_pct:g}% below it: the breakout has failed."
+        kind, title = "base_slips", f"{who} {w.verb(name, 'loses', 'lose')} {its} breakout"
+    else:
+        second = f"The breakout stands while weekly closes stay over {w.price(stop)}."
     return Story(
         key=f"fund:{item.ticker}",
         kind=kind,

@@ -90,7 +90,8 @@ def breadth_story(ctx: StoryContext) -> Story | None:
         return None
     count_now = round(snapshot.eligible * now / 100.0)
     count_before = round(snapshot.eligible * before / 100.0)
-    label = w.lower_name(snapshot.label)
+    # "All ETFs" (every fund of every group) reads as "funds we follow" in a sentence.
+    label = "funds we follow" if snapshot.label == "All ETFs" else w.lower_name(snapshot.label)
     total = snapshot.eligible
     if count_now == total:
         now_words = f"all {w.count_word(total)} of the {label} close"

@@ -121,6 +121,12 @@ def _since(crossing: Crossing, history: RatioHistory) -> str:
     return f"for the first time since {w.day(crossing.last_same_day)}"
 
 
+def _first_day(history: RatioHistory) -> date:
+    """The ratio's first weekly close (the extremes carry it)."""
+    extreme = history.low or history.high
+    return extreme.first_day if extreme is not None else history.day
+
+
 def _weeks_between(later: date, earlier: date | None) -> int | None:
     return None if earlier is None else (later - earlier).days // 7
 
@@ -235,7 +241,8 @@ def _big_week(pair: RelativeSignals, history: RatioHistory, names: PairNames) ->
     verb = _verb(names, "gains" if up else "loses", "gain" if up else "lose")
     return Fact(
         "pair_big_week",
-        score.big_week(weeks if weeks is not None else 52 * 6),
+        # Never as large in the data: as many weeks as the data has.
+        score.big_week(weeks if weeks is not None else (history.day - _first_day(history)).days // 7),
         f"{w.upper_first(names.long)} {verb} {w.pct(change)} on {names.short} this week "
         f"({pair.long}/{pair.short}), {w.possessive(names.long_plain)} {best} week {since}.",
         f"{_title_subject(names)} {_verb(names, 'has', 'have')} {w.possessive(names.long_plain)} {best} week "
