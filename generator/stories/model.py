@@ -26,10 +26,10 @@ class StoryChart:
     kind: str  # ratio, price, breadth or correlation
     tickers: list[str]  # [long, short] for a ratio, [ticker] for a price
     marks: list[Mark] = field(default_factory=list)  # the points the story names, the main one first
-    base_start: date | None = None  # price charts: the base the story is about
-    base_end: date | None = None
-    ceiling: float | None = None
-    floor: float | None = None
+    base_start: date | None = None  # price charts: the base the story is about, from this week
+    base_end: date | None = None  # to this week (its breakout, or the issue's week)
+    ceiling: float | None = None  # the base's ceiling (price)
+    floor: float | None = None  # the base's floor (price)
     caption: str = ""  # the line under the chart
 
 
@@ -38,7 +38,7 @@ class CallIdea:
     """The call a story supports: the position, its thesis in one sentence, the stop the story sets."""
 
     direction: str  # long or short
-    ticker: str
+    ticker: str  # the instrument held
     benchmark: str | None  # the other leg of a pair call, or none for an outright call
     thesis: str  # one sentence: why
     category: str  # the call's category (the story's theme)
@@ -62,8 +62,8 @@ class Story:
     score: float  # importance + novelty + theme weight: the selection order
     fresh: bool  # the event happened this week
     follow_through: bool = False  # told last week; this is what became of it
-    chart: StoryChart | None = None
-    call: CallIdea | None = None
+    chart: StoryChart | None = None  # what its chart shows (key "story:<key>" in issue.charts)
+    call: CallIdea | None = None  # the call it supports, if any
     subject_name: str = ""  # the name of what it is about, for a roundup line
 
     @property
