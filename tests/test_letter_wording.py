@@ -520,7 +520,8 @@ def snapshot(label: str, eligible: int, now: float, before: float) -> BreadthSna
 
 def test_breadth_of_every_fund_reads_as_the_funds_we_follow():
     story = breadth_story(context(report(breadth=[snapshot("All ETFs", 31, 29.0, 93.5)])))
-    assert story is not None and story.sentences == [
+    assert story is not None and story.sentences[1] == "Nine are above their 50-day averages."
+    assert story.sentences[:1] == [
         "Breadth breaks down: nine of the 31 funds we follow close above their 200-day averages, "
         "down from 29 a month earlier."
     ]
@@ -552,7 +553,7 @@ def test_breadth_of_every_fund_reads_as_the_funds_we_follow():
 def test_breadth_thrusts_and_breakdowns(now: float, before: float, text: str):
     label, eligible = ("Thematic funds", 7) if now == 0.0 else ("Small-cap sectors", 9)
     story = breadth_story(context(report(breadth=[snapshot(label, eligible, now, before)])))
-    assert story is not None and story.sentences == [text]
+    assert story is not None and story.sentences[0] == text and len(story.sentences) == 2
     check_story(story)
     assert breadth_story(context(report(breadth=[snapshot(label, eligible, 60.0, 50.0)]))) is None
 
@@ -589,6 +590,7 @@ def test_correlation_is_worded_from_its_percentile(rank: float, text: str | None
     p = pair(correlation=CorrelationSignals({"63": 0.63, "252": 0.74}, 0.7, 1.25, 1.3, rank))
     story = correlation_story(p, context())
     assert (story.sentences[0] if story else None) == text
+    assert story is None or story.sentences[1] == "Over 252 days it is 0.74."
     if story:
         check_story(story)
 

@@ -4,7 +4,7 @@ summaries (rotation-graph moves, the week's other breakouts) that stand in for a
 
 from __future__ import annotations
 
-from generator.signals.report import InstrumentSignals, RelativeSignals
+from generator.signals.report import BreadthSnapshot, InstrumentSignals, RelativeSignals
 from generator.stories import score
 from generator.stories import words as w
 from generator.stories.context import GroupInfo, StoryContext
@@ -111,13 +111,26 @@ def breadth_story(ctx: StoryContext) -> Story | None:
         tickers=[],
         title=f"Breadth {'thrusts' if swing > 0 else 'breaks down'} across the {label}",
         heading="Breadth",
-        sentences=[first],
+        sentences=[first, *_fast_breadth(snapshot)],
         importance=score.BREADTH_THRUST,
         score=score.total(score.BREADTH_THRUST, "breadth", fresh=True),
         fresh=True,
         chart=StoryChart("breadth", [], caption="The share of the funds above their 200-day averages."),
         subject_name=label,
     )
+
+
+def _fast_breadth(snapshot: BreadthSnapshot) -> list[str]:
+    """The share above the 50-day average, the faster reading of the same breadth."""
+    fast = min(snapshot.pct_above_sma, key=int) if snapshot.pct_above_sma else None
+    share = snapshot.pct_above_sma.get(fast) if fast else None
+    if share is None or len(snapshot.pct_above_sma) < 2:
+        return []
+    count = round(snapshot.eligible * share / 100.0)
+    if not count:
+        return [f"No fund is above its {fast}-day average."]
+    are = "is" if count == 1 else "are"
+    return [f"{w.upper_first(w.count_word(count))} {are} above their {fast}-day averages."]
 
 
 def correlation_story(pair: RelativeSignals, ctx: StoryContext) -> Story | None:
@@ -166,7 +179,7 @@ def correlation_story(pair: RelativeSignals, ctx: StoryContext) -> Story | None:
         tickers=[pair.long, pair.short],
         title=claim,
         heading="Correlation",
-        sentences=[sentence],
+        sentences=[sentence, *_longer_correlation(corr.corr_by_days, str(days))],
         importance=score.CORRELATION,
         score=score.total(score.CORRELATION, "correlation", fresh=True),
         fresh=True,
@@ -177,6 +190,15 @@ def correlation_story(pair: RelativeSignals, ctx: StoryContext) -> Story | None:
         ),
         subject_name=f"{names.long_plain} and {names.short}",
     )
+
+
+def _longer_correlation(by_days: dict[str, float | None], shown: str) -> list[str]:
+    """The longer window's correlation, for scale ("Over 252 days it is 0.74.")."""
+    longer = [(d, v) for d, v in by_days.items() if d != shown and v is not None]
+    if not longer:
+        return []
+    days, value = longer[-1]
+    return [f"Over {days} days it is {value:.2f}."]
 
 
 def rotation_line(group: GroupInfo, ctx: StoryContext) -> str:
