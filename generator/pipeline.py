@@ -15,7 +15,6 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from generator import __version__
 from generator.calls import ledger
 from generator.charts import ChartCache, ChartJob
 from generator.config import Settings, SourceSpec
@@ -28,13 +27,14 @@ from generator.data.sources.base import new_york_day
 from generator.data.store import PriceStore
 from generator.data.universe import UniverseRun, load_universe, screen_from_settings
 from generator.issue import drafts
-from generator.issue.charts import chart_drawer, draw_issue_charts, live_jobs, plan_charts
-from generator.issue.context import DraftInputs, issue_context
+from generator.issue.charts import chart_drawer, draw_issue_charts, live_jobs
+from generator.issue.compose import compose_issue
+from generator.issue.context import DraftInputs
 from generator.issue.drafts import BackfillResult, DraftResult
 from generator.issue.email import export_email as write_email
 from generator.issue.guide import write_guide
 from generator.issue.text import template_env
-from generator.issue.weeks import backfill_fridays, history_as_of, last_fridays, range_fridays, week_to_draft
+from generator.issue.weeks import backfill_fridays, last_fridays, range_fridays, week_to_draft
 from generator.paths import Layout
 from generator.signals import SignalReport, compute_signals
 from generator.site import build as site_build
@@ -146,23 +146,20 @@ def draft_issue(
     force: bool = False,
     auto_published: bool = False,
     chart_jobs: list[ChartJob] | None = None,
+    charts: bool = True,
 ) -> DraftResult:
-    """Signals, charts and the draft post for the week ending ``as_of``; with ``chart_jobs`` the
-    charts are only planned and added there (a backfill draws them all in one parallel batch).
+    """The draft post of the week ending ``as_of`` (``issue.compose``), its charts drawn (only
+    planned and added to ``chart_jobs`` when given: a backfill draws them in one batch).
     """
     layout = Layout.of(settings)
-    history = history_as_of(inputs.prices, as_of)
-    report = compute_signals(history, settings, as_of)
-    open_calls = ledger.open_scores_as_of(inputs.published, history, as_of)
-    charts, jobs = plan_charts(settings, layout, history, report, open_calls, inputs.universe)
-    issue = issue_context(settings, history, report, charts, open_calls, inputs.universe, auto_published)
-    # Render before drawing or writing anything: a template error leaves no half-made issue.
-    text = drafts.render_issue(inputs.env, issue, drafts.issue_front_matter(issue, __version__, source))
+    options = {"auto_published": auto_published, "charts": charts}
+    composed = compose_issue(settings, layout, inputs, as_of, source=source, **options)
     if chart_jobs is not None:
-        chart_jobs.extend(jobs)
-    written = 0 if chart_jobs is not None else draw_issue_charts(settings, layout, jobs).written
-    outcome = drafts.write_draft(layout.posts, as_of, issue.slug, text, backups=layout.backups, force=force)
-    return DraftResult(as_of, outcome, written, report)
+        chart_jobs.extend(composed.jobs)
+    written = 0 if chart_jobs is not None else draw_issue_charts(settings, layout, composed.jobs).written
+    text, slug = composed.text, composed.issue.slug
+    outcome = drafts.write_draft(layout.posts, as_of, slug, text, backups=layout.backups, force=force)
+    return DraftResult(as_of, outcome, written, composed.report, composed.letter)
 
 
 @holds_workspace("draft")

@@ -11,6 +11,7 @@ from generator.issue.charts import plan_charts
 from generator.issue.universe import universe_view
 from generator.paths import Layout
 from generator.signals import compute_signals
+from generator.stories.model import Letter, Story, StoryChart
 
 
 def _snapshots() -> pd.DataFrame:
@@ -55,9 +56,14 @@ def test_the_breadth_chart_uses_the_members_of_the_issue_week_only(settings, dem
     data = UniverseData(_snapshots(), stocks)
     history = demo_prices.as_of(as_of)
     report = compute_signals(history, settings, as_of)
-    refs, jobs = plan_charts(settings, Layout.of(settings), history, report, [], data)
+    story = Story(
+        "breadth:x", "breadth_thrust", "breadth", [], "t", "h", ["s."], 25.0, 47.0, True,
+        chart=StoryChart("breadth", []),
+    )  # fmt: skip
+    letter = Letter("t", story, [], None, None, 1)
+    refs, jobs = plan_charts(settings, Layout.of(settings), history, report, [], data, letter)
     (breadth,) = [j for j in jobs if j.path.name == "breadth.png"]
-    assert "universe" in refs["breadth"].caption
+    assert "universe" in refs["story:breadth:x"].caption
     # CCC joined the screen on 2025-01-10, after this issue: it must not count.
     shares = set(np.unique(breadth.draw.keywords["pct_above"].dropna().to_numpy()))
     assert shares <= {0.0, 50.0, 100.0}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import jinja2
@@ -18,6 +18,7 @@ import jinja2
 from generator.calls.ledger import PublishedIssue
 from generator.calls.model import Call
 from generator.calls.scoring import CallScore
+from generator.calls.stories import stop_reasons, story_calls
 from generator.calls.suggest import suggest_calls
 from generator.config import Settings, SignalSettings
 from generator.data.notes import issue_lines
@@ -27,16 +28,22 @@ from generator.issue.charts import ChartRef
 from generator.issue.text import plain_text
 from generator.issue.universe import UniverseView, universe_view
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
+from generator.stories.market import rotation_line
+from generator.stories.model import Letter, Story
+from generator.stories.select import context_for
 
 
 @dataclass(frozen=True)
 class DraftInputs:
-    """What drafting reads once per run: prices, the universe, published issues, templates."""
+    """What drafting reads once per run: prices, the universe, published issues, templates; and
+    the signals of the last week drafted (a backfill's next week reads them as its week before).
+    """
 
     prices: PriceHistory
     universe: UniverseData | None
     published: list[PublishedIssue]
     env: jinja2.Environment
+    reports: dict[date, SignalReport] = field(default_factory=dict)  # the last week drafted, by as-of
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,11 @@ class IssueContext:
     universe: UniverseView | None = None  # the small-cap universe, when a snapshot is stored
     data_notes: list[str] = field(default_factory=list)  # data problems, condensed for the issue
     signal_settings: SignalSettings = SignalSettings()  # every [signals.*] parameter of newsletter.toml
+    letter: Letter | None = None  # the week's stories: the title, the lead, the supporting stories
+    dashboard: list[str] = field(default_factory=list)  # the dashboard's panels, in order ([issue] dashboard)
+    call_notes: dict[str, str] = field(default_factory=dict)  # by call id: what sets its stop
+    rotation_lines: dict[str, str] = field(default_factory=dict)  # by group key: its rotation-graph moves
+    one_close: list[str] = field(default_factory=list)  # funds with one (dividend-adjusted) close
 
     def stories(self, *kinds: str, tickers: Sequence[str] | None = None) -> list[Headline]:
         """Headlines whose kind starts with one of ``kinds`` (all without), about ``tickers`` if given."""
@@ -94,61 +106,44 @@ class IssueContext:
         return [self.report.instruments[t] for t in group.tickers if t in self.report.instruments]
 
 
-def issue_title(lead: Headline | None, as_of: date) -> str:
-    """The issue title: the lead headline's short form, else the week."""
-    return lead.title if lead is not None else f"The week ending {as_of:%B} {as_of.day}, {as_of.year}"
-
-
-def categories_of(headlines: Sequence[Headline], settings: Settings, top: int = 2) -> list[str]:
-    """Blog categories: the group labels of the ``top`` headlines (the issue's main stories).
-
-    Few categories per issue keep the category pages meaningful, and each listing an issue
-    appears in costs the blog plugin a render of the whole post.
-    """
-    labels = {g.category: g.label for g in settings.groups.values()}
-    seen = list(dict.fromkeys(h.category for h in headlines[:top]))
-    return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]
-
-
 def slugify(text: str, max_length: int = 60) -> str:
     """Lower-case ASCII words joined by hyphens."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "issue"
 
 
+QUIET_WEEK = "A quiet week: no base, breakout or turn in a ratio stood out; the dashboard has every number."
+
+
 def issue_context(
     settings: Settings,
     history: PriceHistory,
     report: SignalReport,
+    letter: Letter,
     charts: dict[str, ChartRef],
     open_calls: list[CallScore],
     universe: UniverseData | None,
     auto_published: bool = False,
 ) -> IssueContext:
-    """The context of the issue as of ``report.as_of`` (``history`` is already cut there)."""
+    """The context of the issue telling ``letter`` as of ``report.as_of`` (``history`` is cut
+    there), before its calls (``told_by`` adds them).
+    """
     as_of = report.as_of
-    lead = report.headlines[0] if report.headlines else None
-    title = plain_text(issue_title(lead, as_of))
-    new_calls = suggest_calls(
-        report,
-        horizon_weeks=settings.issue.default_horizon_weeks,
-        max_calls=settings.issue.max_new_calls,
-        open_positions=[s.call.position for s in open_calls],
-        adj_close=history.adj_close,
-    )
+    title = plain_text(letter.title)
+    told = letter.told
     return IssueContext(
         title=title,
         slug=f"{as_of.isoformat()}-{slugify(title)}",
         as_of=as_of,
         # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
-        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of}."),
-        categories=[plain_text(c) for c in categories_of(report.headlines, settings)],
-        tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
+        description=plain_text(told[0].sentences[0] if told else QUIET_WEEK),
+        categories=[plain_text(c) for c in story_categories(told, settings)],
+        tags=sorted({t for story in told for t in story.tickers}),
         report=report,
-        lead=lead,
+        lead=report.headlines[0] if report.headlines else None,
         headlines=report.headlines,
         charts=charts,
-        new_calls=new_calls,
+        new_calls=[],
         open_calls=open_calls,
         sections=list(settings.issue.sections),
         site_title=settings.site.title,
@@ -161,6 +156,48 @@ def issue_context(
             for key, g in settings.groups.items()
         },
         universe=universe_view(universe, as_of, settings),
-        data_notes=issue_lines(report.notes, as_of),
+        data_notes=issue_lines(report.notes, as_of, tickers=list(report.instruments)),
         signal_settings=settings.signals,
+        letter=letter,
+        dashboard=list(settings.issue.dashboard),
+        rotation_lines=rotation_lines(report, settings),
+        one_close=sorted(t for t, item in report.instruments.items() if item.one_close),
     )
+
+
+def told_by(
+    issue: IssueContext, kept: Letter, history: PriceHistory, settings: Settings
+) -> IssueContext:
+    """The issue telling ``kept``: its calls follow its stories (``calls.stories``), less open
+    positions and same-bet duplicates (``calls.suggest``).
+    """
+    calls = suggest_calls(
+        story_calls(kept, issue.report, settings.issue.default_horizon_weeks),
+        max_calls=settings.issue.max_new_calls,
+        open_positions=[s.call.position for s in issue.open_calls],
+        adj_close=history.adj_close,
+    )
+    return replace(
+        issue,
+        letter=kept,
+        new_calls=calls,
+        call_notes=stop_reasons(kept, calls),
+        tags=sorted({t for story in kept.told for t in story.tickers}),
+        categories=[plain_text(c) for c in story_categories(kept.told, settings)],
+    )
+
+
+def story_categories(stories: Sequence[Story], settings: Settings, top: int = 2) -> list[str]:
+    """Blog categories: the groups of the first ``top`` stories' funds (the lead's first), else
+    their themes ("Breadth").
+    """
+    labels = {g.category: g.label for g in settings.groups.values()}
+    found = [settings.group_of(s.tickers[0]) if s.tickers else None for s in stories[:top]]
+    seen = list(dict.fromkeys(g[1].category if g else s.theme for g, s in zip(found, stories, strict=False)))
+    return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]
+
+
+def rotation_lines(report: SignalReport, settings: Settings) -> dict[str, str]:
+    """One sentence per group: its notable moves on the rotation graph this week."""
+    ctx = context_for(report, settings)
+    return {group.key: rotation_line(group, ctx) for group in ctx.groups}

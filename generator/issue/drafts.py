@@ -25,6 +25,7 @@ from generator.issue.context import IssueContext
 from generator.issue.text import render_template
 from generator.posts import is_side_copy, is_surely_draft, main_post_of, read_front_matter, side_copy_name
 from generator.signals.report import SignalReport
+from generator.stories.model import Letter
 
 HASH_KEY = "generated_hash"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
@@ -74,6 +75,7 @@ class DraftResult:
     outcome: WriteOutcome
     charts_written: int
     report: SignalReport
+    letter: Letter | None = None
 
 
 @dataclass(frozen=True)

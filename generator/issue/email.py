@@ -32,7 +32,9 @@ from generator.fsio import atomic_write_bytes, atomic_write_text
 from generator.issue.text import render_template
 from generator.posts import post_date, post_url_path, read_front_matter
 
-MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables"]
+# pymdownx.details: the issue's dashboard is in ??? blocks (collapsed on the site; a mail
+# client without <details> shows them open).
+MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "pymdownx.details"]
 MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)
 URL_ATTRIBUTE = re.compile(r'(<(?:img|a)\b[^>]*?\s(?:src|href)=")([^"]*)(")', re.I)
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)

@@ -160,7 +160,7 @@ def render_guide(env: jinja2.Environment, sections: list[str], chart_keys: list[
 
 
 # The chart keys the guide names for ``m.chart(issue, key)`` (``plan_issue_charts`` has them all).
-CHART_KEYS = ["size_pair", "lead_price", "call_<call id>"]
+CHART_KEYS = ["story:<story key>", "rrg_<group key>", "call_<call id>"]
 
 
 def write_guide(env: jinja2.Environment, sections: list[str], path: Path) -> list[Path]:

@@ -44,6 +44,7 @@ def template_env(settings: Settings) -> jinja2.Environment:
     env.filters.update(
         pct=fmt_pct,
         signed=fmt_signed,
+        move=fmt_move,
         bp=fmt_bp,
         price=fmt_price,
         span=fmt_span,
@@ -108,6 +109,14 @@ def fmt_pct(value: float | None, decimals: int = 1) -> str:
 def fmt_signed(value: float | None, decimals: int = 1) -> str:
     """A signed percentage: ``+1.2%`` / ``-0.4%``; ``n/a`` for a missing value."""
     return "n/a" if value is None else f"{value:+.{decimals}f}%"
+
+
+def fmt_move(value: float | None, decimals: int = 1) -> str:
+    """A signed move for a sentence: ``+1.2%``; ``unchanged`` when it rounds to zero (never 0.0%)."""
+    if value is None:
+        return "n/a"
+    text = f"{value:+.{decimals}f}%"
+    return "unchanged" if float(text[:-1]) == 0 else text
 
 
 def fmt_bp(value: float | None) -> str:

@@ -41,6 +41,26 @@ from generator.config import BaseSettings
 _TOUCH_CHUNK = 4_000_000
 
 
+def is_v(params: BaseSettings, closes: np.ndarray, ceiling: float, floor: float) -> bool:
+    """True when the base ``closes`` (its weeks ``[s, t-1]``) is a sharp V, not a base.
+
+    A V: depth ``(H - F) / H >= v_min_depth_pct``, fewer than ``v_max_base_weeks`` weeks,
+    and every close under the range's midpoint ``(H + F) / 2`` within one stretch of at
+    most ``v_max_weeks``: the range's lower half was visited once, on the way down and
+    back. On the real ETFs this is the 2009, 2016, 2020 and April 2025 recoveries (IWM
+    fell 25% from its November 2024 high by April and was back by September; XLE, XLF and
+    XLY the same), while the long bases (SPY and QQQ 2021-2023, IWM 2021-2024, PSCI's
+    2018-2020 range with the 2020 crash in it) keep their lower half for longer.
+    """
+    if ceiling <= 0 or len(closes) >= params.v_max_base_weeks:
+        return False
+    if 100.0 * (ceiling - floor) / ceiling < params.v_min_depth_pct:
+        return False
+    with np.errstate(invalid="ignore"):
+        deep = np.flatnonzero(closes < (ceiling + floor) / 2.0)
+    return len(deep) > 0 and int(deep[-1] - deep[0]) + 1 <= params.v_max_weeks
+
+
 def base_wording(params: BaseSettings, length_weeks: int) -> str:
     """The wording class of a base: base, multi-year base or massive base."""
     if length_weeks >= params.massive_weeks:

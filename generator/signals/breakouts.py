@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.config import BaseSettings
-from generator.signals.bases import BaseArrays
+from generator.signals.bases import BaseArrays, is_v
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseSettings
     set at or after that earlier breakout week. A bigger base whose ceiling is older still
     counts. The rule looks back ``hold_weeks`` candidates only, so a caller that needs exact
     events from row ``r`` on must query rows from ``r - hold_weeks - 1``.
+
+    A candidate whose base is a sharp V (``bases.is_v``) is no breakout and is not
+    tracked: a fall and recovery within months is not a base.
     """
     values = np.asarray(closes, dtype="float64")
     rows = bases.rows
@@ -61,6 +64,8 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseSettings
     queries, cols = np.nonzero(fired)
     for q, col in sorted(zip(queries.tolist(), cols.tolist(), strict=True), key=lambda qc: (qc[1], qc[0])):
         record = _record(values, bases, q, col, params)
+        if is_v(params, values[record.start_row : record.row, col], record.ceiling, record.floor):
+            continue
         prior = earlier.get(col)
         earlier[col] = record
         if prior is not None and _re_anchored(values, record, prior, params):
