@@ -29,8 +29,7 @@ from generator.config import load_settings  # noqa: E402
 from generator.issue.context import DraftInputs  # noqa: E402
 from generator.issue.text import template_env  # noqa: E402
 from generator.issue.weeks import issue_fridays  # noqa: E402
-from tests.conftest import make_workspace  # noqa: E402
-from tests.helpers import DEMO, NOW  # noqa: E402
+from tests.helpers import DEMO, NOW, make_workspace  # noqa: E402
 
 
 def plan(weeks: int, dark: bool, folder: Path) -> tuple[list[ChartJob], list[ChartJob], float]:

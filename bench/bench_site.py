@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from generator import pipeline  # noqa: E402
 from generator.config import load_settings  # noqa: E402
 from generator.site.write import GENERATED_DIRS  # noqa: E402
-from tests.conftest import make_workspace  # noqa: E402
+from tests.helpers import make_workspace  # noqa: E402
 
 BARE_MKDOCS = """site_name: Bare
 site_url: https://example.org/bare/

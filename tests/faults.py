@@ -21,13 +21,19 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
+from generator import pipeline
+from generator.cli import cli
+from generator.config import Settings, load_settings
 from generator.errors import GeneratorError, PublishError
 from generator.fsio import TEMP_NAME
+from tests.helpers import make_workspace
 
 LOCK_SUFFIXES = (".lock",)
 # The build stamp records the site folder's file times (generator/site/stamp.py): a rebuilt
@@ -286,3 +292,49 @@ def lock_held_by_another_process(lock_file: Path) -> Iterator[None]:
         yield
     finally:
         holder.communicate("", timeout=30)
+
+
+# --- small workspaces and commands on them (the fault and safety flows) -------------------
+
+SMALL_GROUPS = {
+    '"IWB", "IWR", "IWM", "IWC"': '"IWB", "IWM"',
+    '"XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY"': '"XLE", "XLK"',
+    '"PSCC", "PSCD", "PSCE", "PSCF", "PSCH", "PSCI", "PSCM", "PSCT", "PSCU"': '"PSCT"',
+    '"ARKK", "ARKQ", "ARKW", "ARKG", "ARKF", "ARKX", "UFO"': '"ARKX"',
+}
+
+
+def small_workspace(folder: Path) -> Path:
+    """The repository's workspace with seven ETFs and light charts: every write path, few writes."""
+    make_workspace(folder)
+    config = folder / "newsletter.toml"
+    text = config.read_text(encoding="utf-8")
+    for old, new in SMALL_GROUPS.items():
+        assert f"tickers = [{old}]" in text
+        text = text.replace(f"tickers = [{old}]", f"tickers = [{new}]")
+    text = text.replace("dark_variants = true", "dark_variants = false")
+    text = text.replace('history_start = "2005-01-01"', 'history_start = "2019-01-01"')
+    config.write_text(text, encoding="utf-8")
+    return folder
+
+
+def load(folder: Path) -> Settings:
+    return load_settings(folder / "newsletter.toml", **{"data.source": "demo", "charts.workers": 1})
+
+
+def publish_at(settings: Settings, as_of: date) -> None:
+    noon = datetime.combine(as_of, datetime.min.time()).replace(hour=18)
+    pipeline.publish_issue(settings, as_of.isoformat(), noon, allow_placeholders=True)
+
+
+def rotation(folder: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(folder / "newsletter.toml"), *args])
+
+
+def one_error_line(result: Result) -> str:
+    """The single `Error: ...` line of a failed command (no traceback)."""
+    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.output
+    return errors[0]

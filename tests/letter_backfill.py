@@ -1,6 +1,6 @@
 """Draft a run of real-data weeks (no charts drawn) and lint every draft (generator.stories.lint).
 
-Used by tests/test_letter_lint.py and, for the figures of the issue note, from the command line:
+Used by tests/flows/test_letter_lint.py and, for the figures of the issue note, from the command line:
 
     python -m tests.letter_backfill --from 2019-01-04 --to 2026-07-10 [--workers 2] [--examples]
 
@@ -27,7 +27,7 @@ from generator.issue.context import DraftInputs
 from generator.issue.text import template_env
 from generator.issue.weeks import issue_fridays
 from generator.stories.lint import LintResult, LintSummary, lint_issue
-from tests.conftest import make_workspace, shared_folder
+from tests.helpers import make_workspace, shared_folder
 
 # The documented sample: every Friday from the first full year of the ARK funds' history to
 # the last complete week of the CSV data (prices to Tuesday 2026-07-14).

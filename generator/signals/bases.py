@@ -22,7 +22,7 @@ and minima: validity only worsens as the window grows (the max can only rise and
 only fall), so the longest valid window is found with log2(n) whole-array steps, each over
 every (week, ticker) queried at once. The same trick finds the base start (the first
 near-ceiling week). Touches are counted over ragged per-query segments with one flat
-``maximum.accumulate`` and ``add.reduceat``. ``tests/test_bases.py`` checks the result
+``maximum.accumulate`` and ``add.reduceat``. ``tests/unit/test_bases.py`` checks the result
 against a literal per-bar implementation of the steps above on random data.
 
 Everything at row ``t`` uses rows ``<= t`` only, so evaluating a prefix of the array gives

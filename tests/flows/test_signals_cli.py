@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from generator.cli import cli
-from tests.conftest import REPO, shared_folder
+from tests.helpers import REPO, shared_folder
 
 TOP_KEYS = {
     "as_of",

@@ -27,10 +27,8 @@ from generator.fsio import atomic_write_text, write_all_if_changed
 from generator.paths import Layout
 from generator.site import build as publish
 from generator.site import stamp as sitestamp
-from tests.conftest import REPO
-from tests.faults import fast_charts, leftovers, tree
-from tests.test_faults_cli import one_error_line, published_base, rotation, ws  # noqa: F401 - fixtures
-from tests.test_faults_workspace import publish_at
+from tests.faults import fast_charts, leftovers, one_error_line, publish_at, rotation, tree  # noqa: F401 - fixtures
+from tests.helpers import REPO
 
 Workspace = tuple[Path, Settings, object]
 

@@ -13,7 +13,7 @@ from generator.data.fetch import session_calendar
 from generator.data.notes import issue_lines, summarise
 from generator.data.prices import DataNote
 from generator.data.sources.csvfolder import CsvFolderSource
-from tests.conftest import shared_folder
+from tests.helpers import shared_folder
 
 SESSIONS = pd.bdate_range("2023-01-02", "2024-12-31", name="date").as_unit("ns")
 

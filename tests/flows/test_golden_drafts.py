@@ -6,7 +6,7 @@ base), 2024-07-12 (small caps' best week against large caps since 2020, a week a
 ratio's lowest close since 2000) and 2024-11-08 (IWM's first weekly close above its 2021 high,
 the end of a 3-year base, and the size ratio back over its 200-day average).
 
-Refresh after an intended change with ``python -m pytest tests/test_golden_drafts.py
+Refresh after an intended change with ``python -m pytest tests/flows/test_golden_drafts.py
 --update-golden`` and read the diff of tests/golden/ before committing it.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -23,10 +22,9 @@ from generator.config import Settings, SourceSpec, load_settings
 from generator.data.prices import history_from_bars
 from generator.data.sources.csvfolder import CsvFolderSource
 from generator.issue.weeks import issue_fridays
-from tests.conftest import REPO, make_workspace, shared_folder
-from tests.helpers import DEMO, NOW, draft
+from tests.helpers import DEMO, NOW, REPO, draft, make_workspace, shared_folder
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = REPO / "tests" / "golden"
 
 
 def _check(name: str, text: str, update: bool) -> None:

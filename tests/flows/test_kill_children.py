@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BuiltDemo
 from tests.faults import leftovers
+from tests.helpers import BuiltDemo
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="parent-death signals are Linux's"

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
 
 from generator.site.model import call_page, ticker_page
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 def theme_env() -> jinja2.Environment:

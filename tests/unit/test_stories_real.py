@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,8 @@ from generator.calls.stories import story_calls
 from generator.config import SourceSpec, load_settings
 from generator.signals import compute_signals
 from generator.stories.select import last_week, week_letter
-from tests.real_prices import adjusted_closes
+from tests.helpers import REPO, adjusted_closes
 
-REPO = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings(REPO / "newsletter.toml")
 
 
@@ -126,8 +124,7 @@ def test_a_title_is_never_last_weeks(real):
 
 def test_the_prose_budget_leaves_out_the_last_stories_of_the_house_order_and_their_calls(real, tmp_path):
     from generator.stories.lint import count_words, parse_issue
-    from tests.conftest import make_workspace
-    from tests.helpers import draft
+    from tests.helpers import draft, make_workspace
 
     settings = load_settings(
         make_workspace(tmp_path / "ws") / "newsletter.toml", **{"issue.max_prose_words": 500}

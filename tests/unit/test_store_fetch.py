@@ -12,24 +12,13 @@ from filelock import FileLock
 from generator.data.fetch import fetch_into_store, overlap_changed
 from generator.data.prices import history_from_bars
 from generator.data.sources.demo import DemoSource
-from generator.data.sources.yahoo import YahooSource
 from generator.data.store import PriceStore
 from generator.errors import FetchError, StoreError
 from tests.helpers import NOW
-from tests.yf_fakes import FakeYahoo, truth_bars
+from tests.yf_fakes import FakeYahoo, truth_bars, yahoo
 
 START = date(2024, 1, 1)
 TICKERS = ["IWM", "IWB", "SPY", "QQQ"]
-
-
-def yahoo(fake: FakeYahoo, today: date) -> YahooSource:
-    return YahooSource(
-        download=fake.download,
-        history=fake.history,
-        sleep=lambda s: None,
-        today=today,
-        probe=fake.probe,
-    )
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import numpy as np
 
 from generator.config import load_settings
 from generator.data.prices import PriceHistory
-from tests.conftest import make_workspace
-from tests.helpers import draft
+from tests.helpers import draft, make_workspace
 
 
 def _scramble_after(prices: PriceHistory, day: date) -> PriceHistory:

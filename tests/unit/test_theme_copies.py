@@ -14,7 +14,8 @@ from pathlib import Path
 import material
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
+
 MATERIAL = Path(material.__file__).parent / "templates"
 GENERATED = "{#-\n  This file was automatically generated - do not edit\n-#}\n"
 OUR_COMMENT = re.compile(r"\A\{#-.*?-#\}\n", re.S)

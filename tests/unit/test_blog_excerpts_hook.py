@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
+
 SEPARATOR = "<!-- more -->"
 
 

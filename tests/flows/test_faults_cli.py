@@ -14,61 +14,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from generator import pipeline
-from generator.cli import cli
 from generator.config import Settings
-from generator.issue.weeks import last_friday
 from generator.paths import Layout
-from generator.site import build as publish
 from generator.workspace import LOCK_NAME, workspace_lock
-from tests.faults import fake_mkdocs, fast_charts, leftovers, lock_held_by_another_process, restore, tree
-from tests.helpers import DEMO, NOW
-from tests.test_faults_workspace import load, publish_at, small_workspace
-
-
-@pytest.fixture(scope="module")
-def published_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
-    """A small demo workspace: prices stored, last week's issue published and built, this week drafted."""
-    base = small_workspace(tmp_path_factory.mktemp("faults-cli") / "ws")
-    config = base / "newsletter.toml"
-    config.write_text(config.read_text().replace('source = "yfinance"', 'source = "demo"'))
-    settings = load(base)
-    with pytest.MonkeyPatch.context() as m:
-        fast_charts(m)
-        m.setattr(publish, "build_with_mkdocs", fake_mkdocs())
-        pipeline.fetch_prices(settings, DEMO, now=NOW)
-        day = last_friday(pipeline.load_prices(settings, DEMO).last_day)
-        pipeline.draft_week(settings, day - timedelta(weeks=1))
-        publish_at(settings, day - timedelta(weeks=1))
-        pipeline.build_site(settings)
-        post = pipeline.draft_week(settings, day).outcome.path
-    post.write_text(post.read_text().replace("!!! editor", "!!! note"))  # the editor's commentary
-    return base, day
-
-
-@pytest.fixture
-def ws(tmp_path: Path, published_base, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Settings, date]:
-    base, day = published_base
-    folder = tmp_path / "ws"
-    restore(base, folder)
-    fast_charts(monkeypatch)
-    monkeypatch.setattr(publish, "build_with_mkdocs", fake_mkdocs())
-    return folder, load(folder), day
-
-
-def rotation(folder: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--config", str(folder / "newsletter.toml"), *args])
-
-
-def one_error_line(result: Result) -> str:
-    """The single `Error: ...` line of a failed command (no traceback)."""
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
-    assert "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, result.output
-    return errors[0]
+from tests.faults import (
+    fast_charts,
+    leftovers,
+    lock_held_by_another_process,
+    one_error_line,
+    publish_at,
+    rotation,
+    tree,
+)
 
 
 def commands(day: date) -> dict[str, list[str]]:

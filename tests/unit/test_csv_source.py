@@ -9,7 +9,7 @@ import pytest
 
 from generator.data.sources.csvfolder import CsvFolderSource, parse_price_csv, ticker_of
 from generator.errors import FetchError
-from tests.conftest import shared_folder
+from tests.helpers import shared_folder
 
 EARLY = date(1900, 1, 1)
 

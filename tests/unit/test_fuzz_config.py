@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from generator.config import load_settings
 from generator.errors import ConfigError
-from tests.conftest import REPO
 from tests.fuzzing import FUZZ, nasty_text
+from tests.helpers import REPO
 
 GOOD = (REPO / "newsletter.toml").read_text(encoding="utf-8")
 GOOD_LINES = GOOD.splitlines()

@@ -28,8 +28,7 @@ from generator.paths import Layout
 from generator.site.model import lead_image_path
 from generator.site.pages import build_site_pages
 from generator.site.write import site_inputs
-from tests.conftest import BuiltDemo, make_workspace
-from tests.helpers import draft
+from tests.helpers import BuiltDemo, draft, make_workspace
 from tests.pagecheck import live_html, site_scripts
 
 SCRIPT = "<script>alert(1)</script>"

@@ -11,7 +11,7 @@ import pytest
 from generator.charts import Breakout, ChartFrame, build_price_chart, build_ratio_chart, render_png
 from generator.data.prices import weekly_last
 from tests.chart_helpers import all_text, texts_outside
-from tests.conftest import shared_folder
+from tests.helpers import shared_folder
 
 AS_OF = date(2024, 11, 8)
 FRAME = ChartFrame("Rotation Desk", AS_OF, "Data: Yahoo Finance via yfinance")

@@ -12,7 +12,7 @@ from generator.errors import PublishError
 from generator.issue.email import email_message, html_to_text, page_url, post_url, render_email
 from generator.issue.text import template_env
 from generator.paths import Layout
-from tests.conftest import BuiltDemo
+from tests.helpers import BuiltDemo
 
 SITE = "https://example.org/desk/"
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from generator.config import load_settings
 from generator.signals import compute_signals
-from tests.real_prices import adjusted_closes
+from tests.helpers import REPO, adjusted_closes
 
-REPO = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings(REPO / "newsletter.toml")
 
 

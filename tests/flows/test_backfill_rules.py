@@ -14,7 +14,7 @@ from generator import pipeline
 from generator.cli import cli
 from generator.config import load_settings
 from generator.errors import ConfigError, DataError
-from tests.conftest import make_workspace
+from tests.helpers import make_workspace
 
 # The demo set runs from 2014-01-02 to Tuesday 2026-06-30 (every weekday).
 

@@ -30,8 +30,8 @@ from generator.config import Settings, load_settings
 from generator.paths import Layout
 from generator.posts import read_front_matter
 from generator.site.unpublished import unpublished_files
-from tests.conftest import DEMO_WEEKS, BuiltDemo
 from tests.faults import fast_charts, tree
+from tests.helpers import DEMO_WEEKS, BuiltDemo
 
 LINK = re.compile(r"\]\((\.\./\.\./assets/charts/[^)#\s]+)")
 

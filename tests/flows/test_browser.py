@@ -23,7 +23,7 @@ import pytest
 from generator import pipeline
 from generator.calls.ledger import published_issues
 from generator.paths import Layout
-from tests.conftest import REPO, BuiltDemo
+from tests.helpers import REPO, BuiltDemo
 
 CHROMIUM = os.environ.get("ROTATION_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [

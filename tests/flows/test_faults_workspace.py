@@ -11,24 +11,31 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from generator import pipeline
-from generator.config import Settings, load_settings
+from generator.config import Settings
 from generator.data.fetch import fetch_into_store
 from generator.data.store import PriceStore
 from generator.issue.drafts import stamp_hash
 from generator.issue.weeks import last_friday
 from generator.paths import Layout
 from generator.site import build as publish
-from tests.conftest import make_workspace
-from tests.faults import fake_mkdocs, fast_charts, kill_at_every_step, restore, tree
+from tests.faults import (
+    fake_mkdocs,
+    fast_charts,
+    kill_at_every_step,
+    load,
+    publish_at,
+    restore,
+    small_workspace,
+    tree,
+)
 from tests.helpers import DEMO, NOW
-from tests.test_store_fetch import yahoo
-from tests.yf_fakes import FakeYahoo, truth_bars
+from tests.yf_fakes import FakeYahoo, truth_bars, yahoo
 
 MODES = pytest.mark.parametrize("hard", [False, True], ids=["soft-kill", "hard-kill"])
 FAULTS = pytest.mark.parametrize(
@@ -36,37 +43,6 @@ FAULTS = pytest.mark.parametrize(
     [{"hard": False}, {"hard": True}, {"disk_full": True}],
     ids=["soft-kill", "hard-kill", "disk-full"],
 )
-SMALL_GROUPS = {
-    '"IWB", "IWR", "IWM", "IWC"': '"IWB", "IWM"',
-    '"XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY"': '"XLE", "XLK"',
-    '"PSCC", "PSCD", "PSCE", "PSCF", "PSCH", "PSCI", "PSCM", "PSCT", "PSCU"': '"PSCT"',
-    '"ARKK", "ARKQ", "ARKW", "ARKG", "ARKF", "ARKX", "UFO"': '"ARKX"',
-}
-
-
-def small_workspace(folder: Path) -> Path:
-    """The repository's workspace with seven ETFs and light charts: every write path, few writes."""
-    make_workspace(folder)
-    config = folder / "newsletter.toml"
-    text = config.read_text(encoding="utf-8")
-    for old, new in SMALL_GROUPS.items():
-        assert f"tickers = [{old}]" in text
-        text = text.replace(f"tickers = [{old}]", f"tickers = [{new}]")
-    text = text.replace("dark_variants = true", "dark_variants = false")
-    text = text.replace('history_start = "2005-01-01"', 'history_start = "2019-01-01"')
-    config.write_text(text, encoding="utf-8")
-    return folder
-
-
-def load(folder: Path) -> Settings:
-    return load_settings(folder / "newsletter.toml", **{"data.source": "demo", "charts.workers": 1})
-
-
-def publish_at(settings: Settings, as_of: date) -> None:
-    noon = datetime.combine(as_of, datetime.min.time()).replace(hour=18)
-    pipeline.publish_issue(settings, as_of.isoformat(), noon, allow_placeholders=True)
-
-
 @pytest.fixture(scope="module")
 def demo_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small workspace with the demo prices stored (the snapshot drafts start from)."""

@@ -15,8 +15,8 @@ from generator.cli import cli
 from generator.config import load_settings, normalise_ticker
 from generator.errors import DraftError
 from generator.issue.weeks import last_friday
-from tests.conftest import make_workspace
 from tests.fuzzing import FUZZ, NASTY
+from tests.helpers import make_workspace
 
 
 @pytest.fixture(scope="module")

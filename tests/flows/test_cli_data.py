@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import cli
-from tests.conftest import shared_folder
+from tests.helpers import shared_folder
 
 FOLDERS = {
     "adjusted-closes": 85,

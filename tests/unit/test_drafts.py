@@ -11,8 +11,7 @@ from generator.errors import DraftError, PublishError, TemplateError
 from generator.issue.drafts import DraftResult, is_untouched, stamp_hash, write_draft
 from generator.paths import Layout
 from generator.posts import read_front_matter
-from tests.conftest import copy_store
-from tests.helpers import draft
+from tests.helpers import copy_store, draft
 
 AS_OF = date(2025, 10, 17)
 

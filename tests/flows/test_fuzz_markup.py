@@ -31,9 +31,8 @@ from generator.cli import cli
 from generator.config import load_settings
 from generator.errors import ConfigError, DraftError
 from generator.safetext import character_reference
-from tests.conftest import make_workspace
 from tests.fuzzing import FUZZ
-from tests.helpers import DEMO
+from tests.helpers import DEMO, make_workspace
 from tests.pagecheck import live_html, page_text, site_scripts
 
 PAYLOADS = {

@@ -16,7 +16,7 @@ from generator.calls.ledger import published_issues
 from generator.paths import Layout
 from generator.site.build import mkdocs_env
 from generator.site.linkcheck import check_site
-from tests.conftest import DEMO_WEEKS, BuiltDemo
+from tests.helpers import DEMO_WEEKS, BuiltDemo
 
 
 def _mtimes(folder: Path) -> dict[str, int]:

@@ -21,8 +21,7 @@ from generator.config import Settings, load_settings
 from generator.errors import DraftError, PublishError
 from generator.paths import Layout
 from generator.posts import read_front_matter
-from tests.conftest import copy_store
-from tests.helpers import DEMO
+from tests.helpers import DEMO, copy_store
 
 AS_OF = date(2025, 10, 17)
 NOW = datetime(2025, 10, 17, 18, 0)
