@@ -1,89 +1,27 @@
+"""What protects the editor's text, on post files: a draft is regenerated only while it matches
+its hash, an edited one is kept and the new draft goes beside it, ``--force`` keeps every edited
+text as a backup, a published post is never rewritten; publishing checks the post and freezes
+its charts. The whole drafting path is run once, end to end, in tests/flows/test_drafts.py.
+"""
+
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from generator import pipeline
-from generator.config import Settings, load_settings
-from generator.errors import DraftError, PublishError, TemplateError
-from generator.issue.drafts import DraftResult, is_untouched, stamp_hash, write_draft
+from generator.config import Settings
+from generator.errors import DraftError, PublishError
+from generator.issue.drafts import is_untouched, stamp_hash, write_draft
 from generator.paths import Layout
 from generator.posts import read_front_matter
-from tests.helpers import copy_store, draft
+from generator.site.publish import publish_post
 
 AS_OF = date(2025, 10, 17)
-
-
-@pytest.fixture
-def ws_settings(workspace: Path, demo_store: Path) -> Settings:
-    copy_store(demo_store, workspace)  # publish checks each call's entry against the stored closes
-    return load_settings(workspace / "newsletter.toml")
-
-
-def _draft(settings: Settings, prices, as_of: date = AS_OF, **kwargs) -> DraftResult:
-    return draft(settings, prices, as_of, **kwargs)
-
-
-def test_a_fresh_draft_is_marked_draft_and_carries_its_hash(ws_settings, demo_prices):
-    result = _draft(ws_settings, demo_prices)
-    assert result.outcome.action == "created"
-    path = result.outcome.path
-    assert path.parent == ws_settings.content_dir / "issues" / "posts"
-    assert path.name.startswith("2025-10-17-")
-    meta, body = read_front_matter(path)
-    assert meta["draft"] is True
-    assert meta["slug"] == path.stem
-    assert meta["rotation"]["as_of"] == AS_OF
-    assert is_untouched(path.read_text())
-    assert "!!! editor" in body
-
-
-def test_rerunning_on_an_untouched_draft_changes_nothing(ws_settings, demo_prices):
-    first = _draft(ws_settings, demo_prices).outcome.path
-    before = first.read_bytes()
-    again = _draft(ws_settings, demo_prices)
-    assert again.outcome.action == "unchanged"
-    assert first.read_bytes() == before
-
-
-def test_an_untouched_draft_is_regenerated_when_the_text_changes(ws_settings, demo_prices):
-    first = _draft(ws_settings, demo_prices).outcome.path
-    text = first.read_text().replace("## Dashboard", "## Signals of the week")
-    outcome = write_draft(first.parent, AS_OF, first.stem, stamp_hash(text), backups=ws_settings.root / "b")
-    assert outcome.action == "updated"
-    assert "Signals of the week" in first.read_text()
-
-
-def test_an_edited_draft_survives_a_rerun(ws_settings, demo_prices):
-    path = _draft(ws_settings, demo_prices).outcome.path
-    edited = path.read_text() + "\nMy own commentary, which must never be lost.\n"
-    path.write_text(edited)
-    again = _draft(ws_settings, demo_prices)
-    assert again.outcome.action == "beside"
-    assert path.read_text() == edited
-    assert again.outcome.path == path.with_name(path.stem + ".new.md")
-    assert is_untouched(again.outcome.path.read_text())
-
-
-def test_force_overwrites_an_edited_draft_and_keeps_a_backup(ws_settings, demo_prices):
-    path = _draft(ws_settings, demo_prices).outcome.path
-    edited = path.read_text() + "\nMy commentary.\n"
-    path.write_text(edited)
-    forced = _draft(ws_settings, demo_prices, force=True)
-    assert forced.outcome.action == "forced"
-    assert forced.outcome.backup is not None and forced.outcome.backup.read_text() == edited
-    assert "My commentary." not in path.read_text()
-    # Backups are the editor's unpublished text: kept in the workspace, outside the site's content.
-    assert forced.outcome.backup.parent == ws_settings.root / ".rotation" / "backups"
-    assert not list(ws_settings.content_dir.rglob("*.bak*"))
-    again = _draft(ws_settings, demo_prices, force=True)  # a second backup never replaces the first
-    assert again.outcome.action == "unchanged"
-    assert forced.outcome.backup.read_text() == edited
-
-
-# --- the regenerated copy beside an edited post (<name>.new.md) ---------------------------------
+NOON = datetime(2025, 10, 17, 18, 0)
 
 SLUG = "2025-10-17-t"
 
@@ -108,6 +46,61 @@ def edited_post(tmp_path: Path) -> tuple[Path, Path, str]:
 
 def _write(posts: Path, backups: Path, body: str, **kwargs):
     return write_draft(posts, AS_OF, SLUG, _generated(body), backups=backups, **kwargs)
+
+
+def test_a_week_without_a_post_gets_the_draft(tmp_path: Path):
+    posts, backups = tmp_path / "posts", tmp_path / "backups"
+    outcome = _write(posts, backups, "Version 1.")
+    assert (outcome.action, outcome.path) == ("created", posts / f"{SLUG}.md")
+    assert is_untouched(outcome.path.read_text())
+
+
+def test_rerunning_on_an_untouched_draft_with_the_same_text_changes_nothing(tmp_path: Path):
+    posts, backups = tmp_path / "posts", tmp_path / "backups"
+    path = _write(posts, backups, "Version 1.").path
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    again = _write(posts, backups, "Version 1.")
+    assert (again.action, again.path) == ("unchanged", path)
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+def test_an_untouched_draft_is_regenerated_when_the_text_changes(tmp_path: Path):
+    posts, backups = tmp_path / "posts", tmp_path / "backups"
+    path = _write(posts, backups, "Version 1.").path
+    outcome = _write(posts, backups, "Version 2.")
+    assert (outcome.action, outcome.path) == ("updated", path)
+    assert "Version 2." in path.read_text() and is_untouched(path.read_text())
+
+
+def test_an_edited_draft_survives_a_rerun(edited_post):
+    posts, backups, edited = edited_post
+    again = _write(posts, backups, "Version 2.")
+    assert (again.action, again.path.name) == ("beside", f"{SLUG}.new.md")
+    assert (posts / f"{SLUG}.md").read_text() == edited
+    assert is_untouched(again.path.read_text())
+
+
+def test_force_overwrites_an_edited_draft_and_keeps_a_backup_outside_the_content(edited_post):
+    posts, backups, edited = edited_post
+    forced = _write(posts, backups, "Version 2.", force=True)
+    assert forced.action == "forced" and "Version 2." in (posts / f"{SLUG}.md").read_text()
+    assert forced.backup == backups / f"{SLUG}.bak1.txt" and forced.backup.read_text() == edited
+    assert not list(posts.rglob("*.bak*"))  # the editor's unpublished text is never in the content
+    again = _write(posts, backups, "Version 2.", force=True)  # a second backup never replaces the first
+    assert again.action == "unchanged" and forced.backup.read_text() == edited
+    assert sorted(p.name for p in backups.iterdir()) == [f"{SLUG}.bak1.txt"]
+
+
+def test_a_published_post_is_never_rewritten_even_with_force(tmp_path: Path):
+    posts, backups = tmp_path / "posts", tmp_path / "backups"
+    posts.mkdir()
+    post = posts / f"{SLUG}.md"
+    post.write_text(_generated("Published.").replace("draft: true", "draft: false"))
+    before = post.read_bytes()
+    for force in (False, True):
+        with pytest.raises(DraftError, match="is published; published issues are never rewritten"):
+            _write(posts, backups, "Version 2.", force=force)
+    assert post.read_bytes() == before and not backups.exists()
 
 
 def test_an_untouched_new_md_is_regenerated_in_place(edited_post):
@@ -149,113 +142,6 @@ def test_force_keeps_every_edited_text_as_a_backup_and_clears_the_copies_beside(
     assert sorted(p.name for p in posts.iterdir()) == [f"{SLUG}.md"]
 
 
-def _fill_editor_boxes(path: Path) -> None:
-    lines = path.read_text().splitlines(keepends=True)
-    out, skip = [], False
-    for line in lines:
-        if line.startswith("!!! editor"):
-            out.append("Our view: the ratio says more than the headlines.\n")
-            skip = True
-            continue
-        if skip and line.startswith("    "):
-            continue
-        skip = False
-        out.append(line)
-    path.write_text("".join(out))
-
-
-def test_publish_refuses_a_post_with_an_editor_box_left(ws_settings, demo_prices):
-    path = _draft(ws_settings, demo_prices).outcome.path
-    before = path.read_bytes()
-    with pytest.raises(PublishError, match=rf"{path.name}: editor box left at line"):
-        pipeline.publish_issue(ws_settings, "2025-10-17", datetime(2025, 10, 17, 18, 0))
-    assert path.read_bytes() == before
-
-
-def test_publish_refuses_a_malformed_call_and_names_it(ws_settings, demo_prices):
-    path = _draft(ws_settings, demo_prices).outcome.path
-    _fill_editor_boxes(path)
-    text = path.read_text()
-    meta, _ = read_front_matter(path)
-    assert meta["calls"], "the demo week of the IWM/IWB breakout suggests calls"
-    call_id = meta["calls"][0]["id"]
-    broken = text.replace(f"position: {meta['calls'][0]['position']}", "position: long ZZZZ", 1)
-    path.write_text(broken)
-    with pytest.raises(DraftError, match=rf"call {call_id}: unknown instrument ZZZZ"):
-        pipeline.publish_issue(ws_settings, path.name, datetime(2025, 10, 17, 18, 0))
-    assert path.read_text() == broken
-
-
-def test_publish_marks_the_post_and_freezes_its_charts(ws_settings, demo_prices):
-    path = _draft(ws_settings, demo_prices).outcome.path
-    _fill_editor_boxes(path)
-    pipeline.publish_issue(ws_settings, "2025-10-17", datetime(2025, 10, 17, 18, 0))
-    meta, _ = read_front_matter(path)
-    assert meta["draft"] is False
-    assert meta["rotation"]["published_at"] == "2025-10-17T18:00:00"
-    charts = meta["rotation"]["charts"]
-    assert charts and all(len(digest) == 16 for digest in charts.values())
-    with pytest.raises(PublishError, match="already published"):
-        pipeline.publish_issue(ws_settings, path.name, datetime(2025, 10, 18, 9, 0))
-
-
-def test_a_published_post_is_never_rewritten(ws_settings, demo_prices):
-    path = _draft(ws_settings, demo_prices).outcome.path
-    _fill_editor_boxes(path)
-    pipeline.publish_issue(ws_settings, "2025-10-17", datetime(2025, 10, 17, 18, 0))
-    before = path.read_bytes()
-    with pytest.raises(DraftError, match="is published; published issues are never rewritten"):
-        _draft(ws_settings, demo_prices, force=True)
-    assert path.read_bytes() == before
-
-
-def test_an_undefined_variable_names_the_template_and_line(workspace: Path, demo_prices):
-    override = workspace / "templates" / "sections" / "stories.md.j2"
-    override.parent.mkdir(parents=True)
-    override.write_text("## Stories\n\n{{ issue.no_such_field }}\n")
-    settings = load_settings(workspace / "newsletter.toml")
-    with pytest.raises(TemplateError) as info:
-        _draft(settings, demo_prices)
-    assert str(override) + ":3" in str(info.value)
-    assert "no_such_field" in str(info.value)
-    assert not list((settings.content_dir / "issues" / "posts").glob("*.md"))
-
-
-def test_a_syntax_error_names_the_template_and_line(workspace: Path, demo_prices):
-    override = workspace / "templates" / "sections" / "stories.md.j2"
-    override.parent.mkdir(parents=True)
-    override.write_text("## Stories\n{% for s in issue.letter.stories %}\n{{ s.text }}\n")
-    settings = load_settings(workspace / "newsletter.toml")
-    with pytest.raises(TemplateError) as info:
-        _draft(settings, demo_prices)
-    message = str(info.value)
-    assert message.startswith("template syntax error in ")
-    assert "sections/stories.md.j2:" in message
-
-
-def test_a_workspace_template_overrides_the_packaged_one(workspace: Path, demo_prices):
-    override = workspace / "templates" / "sections" / "data_notes.md.j2"
-    override.parent.mkdir(parents=True)
-    override.write_text("## Where the numbers come from\n\n{{ issue.source_label }}\n")
-    settings = load_settings(workspace / "newsletter.toml")
-    text = _draft(settings, demo_prices).outcome.path.read_text()
-    assert "## Where the numbers come from" in text
-    assert "## Data notes" not in text
-
-
-def test_a_post_saved_with_a_byte_order_mark_publishes(ws_settings):
-    post = Layout.of(ws_settings).posts / "2025-10-17-t.md"
-    post.parent.mkdir(parents=True)
-    text = (
-        "---\ntitle: T\ndate: 2025-10-17\nslug: 2025-10-17-t\ndraft: true\n"
-        "rotation:\n  as_of: 2025-10-17\n  published_at: null\n  source_spec: demo\ncalls: []\n---\n\n# T\n"
-    )
-    post.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # as Notepad saves it
-    pipeline.publish_issue(ws_settings, "2025-10-17", datetime(2025, 10, 17, 18, 0))
-    meta, _ = read_front_matter(post)
-    assert meta["draft"] is False and meta["rotation"]["published_at"] == "2025-10-17T18:00:00"
-
-
 def test_a_draft_whose_front_matter_does_not_parse_is_kept_and_the_new_draft_goes_beside(edited_post):
     posts, backups, edited = edited_post
     post = posts / f"{SLUG}.md"
@@ -264,3 +150,69 @@ def test_a_draft_whose_front_matter_does_not_parse_is_kept_and_the_new_draft_goe
     outcome = _write(posts, backups, "Version 2.")
     assert (outcome.action, outcome.path.name) == ("beside", f"{SLUG}.new.md")
     assert post.read_text() == typo
+
+
+# --- publishing a post ------------------------------------------------------------------------
+
+
+def _post(settings: Settings, body: str, calls: str = "calls: []\n") -> Path:
+    """A draft as the editor leaves it for `rotation publish`, with one chart it shows."""
+    layout = Layout.of(settings)
+    charts = layout.issue_charts(AS_OF)
+    charts.mkdir(parents=True)
+    png = io.BytesIO()
+    Image.new("RGB", (12, 7), "#336699").save(png, format="png")
+    (charts / "iwm-price.png").write_bytes(png.getvalue())
+    post = layout.posts / f"{SLUG}.md"
+    post.parent.mkdir(parents=True)
+    post.write_text(
+        f"---\ntitle: T\ndate: 2025-10-17\nslug: {SLUG}\ndraft: true\n"
+        "rotation:\n  as_of: 2025-10-17\n  published_at: null\n  source_spec: demo\n"
+        f"{calls}---\n\n# T\n\n![IWM](../../assets/charts/2025-10-17/iwm-price.png)\n\n{body}\n"
+    )
+    return post
+
+
+def test_publish_refuses_a_post_with_an_editor_box_left(workspace_settings):
+    settings = workspace_settings()
+    post = _post(settings, "!!! editor\n    Write what the week means.\n")
+    before = post.read_bytes()
+    with pytest.raises(PublishError, match=rf"{post.name}: editor box left at line 17"):
+        publish_post(Layout.of(settings).posts, "2025-10-17", NOON, settings)
+    assert post.read_bytes() == before
+
+
+def test_publish_refuses_a_malformed_call_and_names_it(workspace_settings):
+    settings = workspace_settings()
+    call = (
+        "calls:\n- id: 2025-10-17-long-zzzz\n  position: long ZZZZ\n  entry: {ZZZZ: 10.0}\n"
+        "  horizon_weeks: 13\n  stop_pct: -4.0\n"
+    )
+    post = _post(settings, "Our view.", calls=call)
+    before = post.read_bytes()
+    with pytest.raises(DraftError, match=r"call 2025-10-17-long-zzzz: unknown instrument ZZZZ"):
+        publish_post(Layout.of(settings).posts, post.name, NOON, settings)
+    assert post.read_bytes() == before
+
+
+def test_publish_marks_the_post_and_freezes_its_charts(workspace_settings):
+    settings = workspace_settings()
+    post = _post(settings, "Our view: the ratio says more than the headlines.")
+    publish_post(Layout.of(settings).posts, "2025-10-17", NOON, settings)
+    meta, _ = read_front_matter(post)
+    assert meta["draft"] is False
+    assert meta["rotation"]["published_at"] == "2025-10-17T18:00:00"
+    charts = meta["rotation"]["charts"]
+    assert list(charts) == ["../../assets/charts/2025-10-17/iwm-price.png"]
+    assert all(len(digest) == 16 for digest in charts.values())
+    with pytest.raises(PublishError, match="already published"):
+        publish_post(Layout.of(settings).posts, post.name, datetime(2025, 10, 18, 9, 0), settings)
+
+
+def test_a_post_saved_with_a_byte_order_mark_publishes(workspace_settings):
+    settings = workspace_settings()
+    post = _post(settings, "Our view.")
+    post.write_bytes(b"\xef\xbb\xbf" + post.read_bytes())  # as Notepad saves it
+    publish_post(Layout.of(settings).posts, "2025-10-17", NOON, settings)
+    meta, _ = read_front_matter(post)
+    assert meta["draft"] is False and meta["rotation"]["published_at"] == "2025-10-17T18:00:00"

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from generator.calls.stories import story_calls
-from generator.config import SourceSpec, load_settings
+from generator.config import load_settings
 from generator.signals import compute_signals
 from generator.stories.select import last_week, week_letter
 from tests.helpers import REPO, adjusted_closes
@@ -120,23 +120,6 @@ def test_a_title_is_never_last_weeks(real):
     weeks = [date(2024, 11, 1) + timedelta(weeks=k) for k in range(6)]
     titles = [letter(real, day).title for day in weeks]
     assert all(a != b for a, b in zip(titles, titles[1:], strict=False)), titles
-
-
-def test_the_prose_budget_leaves_out_the_last_stories_of_the_house_order_and_their_calls(real, tmp_path):
-    from generator.stories.lint import count_words, parse_issue
-    from tests.helpers import draft, make_workspace
-
-    settings = load_settings(
-        make_workspace(tmp_path / "ws") / "newsletter.toml", **{"issue.max_prose_words": 500}
-    )
-    result = draft(settings, real, date(2024, 11, 8), source=SourceSpec.parse("csv:x"), charts=False)
-    text = result.outcome.path.read_text(encoding="utf-8")
-    assert count_words(parse_issue(text)) <= 500
-    full = letter(real, date(2024, 11, 8))
-    assert "## Small caps against large caps" in text  # the size story stays: first in the house order
-    left_out = [s for s in full.stories if f"## {s.heading}" not in text]
-    assert left_out and left_out == full.stories[len(full.stories) - len(left_out) :]  # from the end
-    assert "long IWM vs IWB" in text
 
 
 def test_charts_of_one_close_funds_are_labelled_total_return_and_mark_what_the_story_names(real):
