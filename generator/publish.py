@@ -229,7 +229,8 @@ def build_with_engine(
         stage_docs(settings.content_dir, env.get("ROTATION_EXCLUDE_DOCS", exclude_docs), work / "docs")
         inside = out_dir.resolve().is_relative_to(settings.mkdocs_yml.parent.resolve())
         target = out_dir if inside else work / "site"
-        env["ROTATION_DOCS_DIR"] = str(work / "docs")
+        # Relative: Zensical 0.0.73 panics on an absolute docs_dir ("invariant: Id(Format(Path(RootDir)))").
+        env["ROTATION_DOCS_DIR"] = os.path.relpath(work / "docs", settings.mkdocs_yml.parent)
         env["ROTATION_SITE_DIR"] = str(target)
         log = _run_build(engine, settings, env, target, site_dir or out_dir)
         if not inside:  # Zensical writes only inside the folder of mkdocs.yml
