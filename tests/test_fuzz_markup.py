@@ -11,8 +11,6 @@ feeds with json (one build, about 20 s).
 
 from __future__ import annotations
 
-import dataclasses
-
 import json
 import re
 import xml.etree.ElementTree as ET
