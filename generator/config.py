@@ -7,6 +7,7 @@ config in one pass instead of one error per run.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,9 @@ from generator.errors import ConfigError
 from generator.safetext import MAX_CATEGORY_CHARS, bad_character, site_url_problem
 
 CONFIG_FILE_NAME = "newsletter.toml"
+# Names a newsletter.toml when no --config is given (before the search of the current folder
+# and its parents).
+CONFIG_ENV = "ROTATION_CONFIG"
 TICKER_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,14}$")
 
 
@@ -105,6 +109,9 @@ class SiteSettings(_Model):
     url: str = "https://example.org/rotation-desk/"
     author: SiteLine = "The Rotation Desk"
     description: SiteText = "A weekly letter on market rotation: size, sectors, themes and breakouts."
+    # The site engine `rotation build` and `serve` run (generator.siteengine): Material for MkDocs,
+    # or Zensical, its successor (Material reaches end of life on 2027-05-05).
+    engine: Literal["material", "zensical"] = "material"
 
     @field_validator("url")
     @classmethod
@@ -468,18 +475,42 @@ class Settings(_Model):
         return None
 
 
+def find_config(start: Path, environ: Mapping[str, str]) -> Path | None:
+    """The newsletter.toml to use when no --config is given, as git finds its repository.
+
+    ``ROTATION_CONFIG`` (a file, or a folder holding one) if set, else newsletter.toml in
+    ``start`` or the nearest folder above it; None outside any workspace. A ``ROTATION_CONFIG``
+    that names nothing is a ConfigError: a typo must not fall back to another workspace.
+    """
+    named = environ.get(CONFIG_ENV, "")
+    if named:
+        return config_path(Path(named), CONFIG_ENV + "=")
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def config_path(given: Path, option: str = "--config ") -> Path:
+    """The configuration file ``given`` names: the file itself, or newsletter.toml in a folder."""
+    path = given / CONFIG_FILE_NAME if given.is_dir() else given
+    if not path.is_file():
+        raise ConfigError(f"{option}{given}: no such configuration file")
+    return path
+
+
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """Read, merge and validate newsletter.toml; raise one ConfigError listing every problem.
 
     ``overrides`` use dotted keys (``data.source="demo"``); ``None`` values are dropped, as
-    MkDocs' ``load_config`` drops unset Click options. Without a file, defaults apply and the
-    current folder is the workspace root.
+    MkDocs' ``load_config`` drops unset Click options. Without ``path`` the file is found as
+    ``find_config`` says; without a file, defaults apply and the current folder is the root.
     """
     text = ""
     raw: dict[str, Any] = {}
     if path is None:
-        candidate = Path.cwd() / CONFIG_FILE_NAME
-        path = candidate if candidate.exists() else None
+        path = find_config(Path.cwd(), os.environ)
     if path is not None:
         path = Path(path)
         if not path.is_file():

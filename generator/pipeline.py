@@ -62,6 +62,7 @@ from generator.posts import is_side_copy, main_post_of
 from generator.prices import PriceHistory
 from generator.publish import check_publishable, mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
+from generator.siteengine import engine_of, sync_site_config
 from generator.sitefolder import owned_site
 from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
@@ -758,6 +759,9 @@ class BuildResult:
     seconds_mkdocs: float = 0.0
     mkdocs_skipped: bool = False
     warnings: tuple[str, ...] = ()  # drafts left out because they do not parse, bad closes ignored
+    engine: str = "material"  # [site] engine
+    engine_log: str = ""  # what the engine printed (`-v` shows it); empty when it was skipped
+    notes: tuple[str, ...] = ()  # mkdocs.yml updated from newsletter.toml
 
 
 def score_published(
@@ -801,6 +805,7 @@ def build_site(
     target = site_dir or settings.site_dir
     real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
     started = time.perf_counter()
+    notes = sync_site_config(settings)
     scan = scan_posts(posts_dir(settings), settings.tickers)
     issues = scan.published
     check_unique_urls(issues)
@@ -817,7 +822,7 @@ def build_site(
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
     hidden = unpublished_files(settings.content_dir, posts_dir(settings), issues)
-    skipped = run_mkdocs_unless_unchanged(
+    skipped, log = run_mkdocs_unless_unchanged(
         settings, real_target, synthetic=synthetic, full=full, hidden=hidden
     )
     return BuildResult(
@@ -830,13 +835,18 @@ def build_site(
         time.perf_counter() - generated,
         skipped,
         (*(str(s) for s in scan.skipped), *ledger_problems(issues)),
+        settings.site.engine,
+        log,
+        tuple(notes),
     )
 
 
 def run_mkdocs_unless_unchanged(
     settings: Settings, site_dir: Path, *, synthetic: bool, full: bool, hidden: Sequence[str] = ()
-) -> bool:
-    """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
+) -> tuple[bool, str]:
+    """Run the site engine into ``site_dir`` unless its stamp says nothing changed.
+
+    Returns (skipped, the engine's output).
 
     ``hidden``: content files MkDocs must leave out (``generator.unpublished``), checked
     absent from the built site. The stamp is written only after MkDocs succeeded, so a
@@ -849,8 +859,8 @@ def run_mkdocs_unless_unchanged(
     if not full and sitestamp.is_fresh(
         sitestamp.read_stamp(site_dir), inputs, sitestamp.current_site(site_dir)
     ):
-        return True
-    run_mkdocs_build(
+        return True, ""
+    log = run_mkdocs_build(
         settings,
         site_dir,
         synthetic=synthetic,
@@ -858,7 +868,7 @@ def run_mkdocs_unless_unchanged(
         check=lambda out: check_site(out, hidden),
     )
     sitestamp.write_stamp(site_dir, inputs)
-    return False
+    return False, log or ""
 
 
 def require_source(issue: PublishedIssue, settings: Settings) -> None:
@@ -884,17 +894,24 @@ class Preview:
     synthetic: bool
     exclude_docs: str
     warnings: list[str]
+    notes: list[str]  # mkdocs.yml updated from newsletter.toml
 
 
 def preview_site(settings: Settings) -> Preview:
     """`rotation serve`: drafts are previewed, except those that do not parse and the copies
     beside a post (they would take the post's URL).
     """
+    notes = sync_site_config(settings)
     scan = scan_posts(posts_dir(settings), settings.tickers)
     hidden = preview_files(settings.content_dir, posts_dir(settings), [s.path for s in scan.skipped])
-    return Preview(
-        any(i.synthetic for i in scan.published), exclude_docs(hidden), [str(s) for s in scan.skipped]
-    )
+    warnings = [str(s) for s in scan.skipped]
+    if hidden and not engine_of(settings).honours_exclude_docs:
+        shown = ", ".join(hidden[:3]) + (", ..." if len(hidden) > 3 else "")
+        warnings.append(
+            f"Zensical previews every file of {settings.content_dir.name}/ (it ignores exclude_docs), "
+            f"so the preview also reads {shown}; `rotation build` leaves them out"
+        )
+    return Preview(any(i.synthetic for i in scan.published), exclude_docs(hidden), warnings, notes)
 
 
 @holds_workspace("demo")
