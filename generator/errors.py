@@ -41,3 +41,7 @@ class WriteError(GeneratorError):
 
 class WorkspaceBusyError(GeneratorError):
     """Another rotation command holds the workspace's lock."""
+
+
+class SendError(GeneratorError):
+    """Sending an issue stopped, or ended with recipients refused or unconfirmed."""
