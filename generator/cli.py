@@ -7,8 +7,12 @@ anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ import click
 
 from generator import __version__
 from generator.config import Settings, load_settings, normalise_ticker, validate_source_spec
-from generator.errors import ConfigError, GeneratorError
+from generator.errors import ConfigError, GeneratorError, SendError
 
 
 class AppGroup(click.Group):
@@ -487,9 +491,11 @@ def serve_command(ctx: click.Context, address: str) -> None:
     help="Folder for the files (default: email/).",
 )
 @click.option(
-    "--embed-images",
-    is_flag=True,
-    help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
+    "--embed-images/--link-images",
+    "embed_images",
+    default=None,
+    help="Attach the charts to the message as inline parts (cid:), or link them from the published "
+    "site (default: [email] images, which is link).",
 )
 @click.option(
     "--draft",
@@ -498,13 +504,16 @@ def serve_command(ctx: click.Context, address: str) -> None:
     help="Allow an unpublished issue: a preview, marked as a draft, with no link to its web page.",
 )
 @click.pass_context
-def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool, draft: bool) -> None:
+def email_command(
+    ctx: click.Context, issue: str, out: Path | None, embed_images: bool | None, draft: bool
+) -> None:
     """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
 
-    Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
-    part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
-    point at the published site unless --embed-images. An unpublished issue is refused
-    unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
+    Writes <post>.html (CSS inlined, no JavaScript, a 600 px table layout), <post>.txt (the
+    plain-text part) and <post>.eml (the message `rotation send` sends, addressed to no one).
+    Images point at the published site unless --embed-images (then the .eml carries them and
+    the .html names them by cid:, so open the .eml to see them). An unpublished issue is
+    refused unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
 
     \b
     Example:
@@ -514,8 +523,223 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
 
     settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
-    click.echo(f"Wrote {', '.join(str(f) for f in files)}")
+    export = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
+    for warning in export.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"Wrote {', '.join(str(f) for f in export.files)}")
+
+
+@cli.command("send")
+@click.argument("issue")
+@click.option(
+    "--recipients",
+    "recipients",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The recipients file (default: [email] recipients): CSV with an email column, or one "
+    "address a line.",
+)
+@click.option(
+    "--to",
+    "to",
+    metavar="ADDRESS",
+    help="A test send to this one address; not recorded as a delivery, so the list still gets it.",
+)
+@click.option("--dry-run", "dry_run", is_flag=True, help="Print who would get what, and send nothing.")
+@click.option(
+    "--retry-failed", "retry_failed", is_flag=True, help="Try again the recipients the server refused."
+)
+@click.option(
+    "--resend-unconfirmed",
+    "resend_unconfirmed",
+    is_flag=True,
+    help="Send again the messages that went out with no answer from the server (they may arrive twice).",
+)
+@click.option(
+    "--skip-invalid",
+    "skip_invalid",
+    is_flag=True,
+    help="Send to the other addresses when rows of the recipients file are not addresses.",
+)
+@click.option(
+    "--embed-images/--link-images",
+    "embed_images",
+    default=None,
+    help="Attach the charts as inline parts (cid:), or link them from the site (default: [email] images).",
+)
+@click.option("--draft", "draft", is_flag=True, help="Allow an unpublished issue in a test send (--to).")
+@click.pass_context
+def send_command(
+    ctx: click.Context,
+    issue: str,
+    recipients: Path | None,
+    to: str | None,
+    dry_run: bool,
+    retry_failed: bool,
+    resend_unconfirmed: bool,
+    skip_invalid: bool,
+    embed_images: bool | None,
+    draft: bool,
+) -> None:
+    """Send ISSUE (a published post, or its date) over SMTP, once to each recipient.
+
+    The server, the sender and the unsubscribe URLs are [email] and [email.smtp] in
+    newsletter.toml; the password is read from the environment variable that password_env
+    names (ROTATION_SMTP_PASSWORD unless set). Every delivery is recorded in
+    .rotation/sends/<post>.jsonl: run the same command again after an interruption and it goes
+    on where it stopped, sending no one the issue twice. Recipients the server refused are
+    tried again only with --retry-failed.
+
+    \b
+    Examples:
+        rotation send 2026-06-26 --dry-run
+        rotation send 2026-06-26 --to me@example.org
+        rotation send 2026-06-26 --recipients readers.csv
+    """
+    from generator import pipeline
+    from generator.send.run import Hooks, SendOptions
+
+    if to is not None and recipients is not None:
+        raise ConfigError("--to sends a test to one address; leave out --recipients (or --to)")
+    if to is not None and (retry_failed or resend_unconfirmed):
+        raise ConfigError("--retry-failed and --resend-unconfirmed are for a send to the list, not --to")
+    settings = _workspace(ctx, "send")
+    options = SendOptions(
+        recipients=recipients.resolve() if recipients else None,
+        to=to,
+        dry_run=dry_run,
+        retry_failed=retry_failed,
+        resend_unconfirmed=resend_unconfirmed,
+        skip_invalid=skip_invalid,
+    )
+    progress = _SendProgress()
+    with _stop_requests() as stop:
+        hooks = Hooks(
+            sleep=lambda seconds: None if stop.wait(seconds) else None,  # returns early on a stop request
+            should_stop=stop.is_set,
+            on_event=progress.event,
+            on_plan=progress.start,
+        )
+        try:
+            report = pipeline.send_issue(
+                settings, issue, options, embed_images=embed_images, draft=draft, hooks=hooks
+            )
+        finally:
+            progress.finish()
+    _report_send(report, issue)
+
+
+class _SendProgress:
+    """A progress bar of the messages sent, and a line on stderr for each one that was not."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, count: int) -> None:
+        self.bar = click.progressbar(length=count, label="Sending", file=sys.stderr)
+        self.bar.__enter__()
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def event(self, kind: str, who: Any, detail: str) -> None:
+        if self.bar is not None and kind in ("sent", "refused", "unconfirmed"):
+            self.bar.update(1)
+        if kind == "refused":
+            click.echo(f"\nRefused: {who.address}: {detail}", err=True)
+        elif kind == "unconfirmed":
+            click.echo(f"\nUnconfirmed: {who.address}: {detail}", err=True)
+        elif kind == "retry":
+            click.echo(f"\nConnection: {detail}", err=True)
+
+
+@contextmanager
+def _stop_requests() -> Iterator[threading.Event]:
+    """Ctrl-C or SIGTERM asks a send to stop after the message in flight; a second one stops it at once."""
+    requested = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        if requested.is_set():
+            raise KeyboardInterrupt
+        requested.set()
+        click.echo("\nStopping after the message being sent (again to stop at once).", err=True)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield requested  # only the main thread can take signals (a test calling the command from a thread)
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _report_send(report: Any, issue: str) -> None:
+    """Print what a send did (or would do), then turn anything that needs the user into one Error line."""
+    plan = report.plan
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    for repeat in report.repeats[:10]:
+        click.echo(f"Note: {repeat}", err=True)
+    if len(report.repeats) > 10:
+        click.echo(f"Note: ... and {len(report.repeats) - 10} more repeated addresses", err=True)
+    for problem in report.skipped_invalid:
+        click.echo(f"Skipped: {problem}", err=True)
+    what = "test send" if report.test else "send"
+    if report.dry_run:
+        click.echo(f"Dry run: nothing was sent. Subject: {report.subject}")
+        click.echo(f"HTML {report.html_bytes / 1000:.1f} KB; images {report.images}.")
+    earlier = []
+    if plan.already_sent:
+        earlier.append(f"{_count(len(plan.already_sent), 'recipient')} already had it")
+    if plan.refused_before:
+        earlier.append(f"{len(plan.refused_before)} refused before (not retried without --retry-failed)")
+    if plan.unconfirmed_before:
+        earlier.append(
+            f"{len(plan.unconfirmed_before)} unconfirmed before (not sent again without --resend-unconfirmed)"
+        )
+    if earlier:
+        click.echo(f"{report.source}: {'; '.join(earlier)} (record: {report.record}).")
+    for recipient, delivery in plan.refused_before[:20]:
+        click.echo(f"  refused before: {recipient.address}: {delivery.reply}")
+    for recipient, delivery in plan.unconfirmed_before[:20]:
+        click.echo(f"  unconfirmed: {recipient.address} (Message-ID {delivery.message_id}, {delivery.time})")
+    if report.dry_run:
+        minutes = f", about {report.minutes:.0f} min at the rate limit" if report.minutes >= 1 else ""
+        click.echo(f"Would {what} to {_count(len(plan.to_send), 'recipient')}{minutes}:")
+        for recipient in plan.to_send:
+            click.echo(f"  {recipient.address}")
+        return
+    done = report.delivered
+    click.echo(
+        f"Sent {report.subject!r} to {_count(len(done.sent), 'recipient')}"
+        + (" (a test send, not recorded as a delivery of the issue)" if report.test else "")
+        + f"; record: {report.record}."
+    )
+    problems = []
+    if done.refused:
+        listed = ", ".join(f"{r.address} ({refusal.reply})" for r, refusal in done.refused[:5])
+        more = f" and {len(done.refused) - 5} more" if len(done.refused) > 5 else ""
+        problems.append(
+            f"{_count(len(done.refused), 'recipient')} refused: {listed}{more}; fix or remove the addresses, "
+            f"then `rotation send {issue} --retry-failed` tries them again"
+        )
+    if done.unconfirmed:
+        listed = ", ".join(r.address for r, _ in done.unconfirmed)
+        problems.append(
+            f"{_count(len(done.unconfirmed), 'message')} unconfirmed ({listed}): the connection dropped "
+            "after the message went out, so it may have arrived; not sent again unless "
+            f"`rotation send {issue} --resend-unconfirmed`"
+        )
+    if done.stopped:
+        problems.append(
+            f"the send stopped: {done.stopped}. {_count(done.remaining, 'recipient')} not sent yet; "
+            f"run `rotation send {issue}` again to go on (no one gets the issue twice)"
+        )
+    if problems:
+        raise SendError("; and ".join(problems) if len(problems) > 1 else problems[0])
 
 
 @cli.command("weekly")

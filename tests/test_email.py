@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from generator import pipeline
 from generator.cli import cli
 from generator.drafts import template_env
-from generator.emailexport import email_message, html_to_text, page_url, post_url, render_email
+from generator.emailexport import html_to_text, page_url, post_url, render_email
+from generator.send.message import build_message
 from generator.errors import PublishError
 from tests.conftest import BuiltDemo
 
@@ -66,9 +68,15 @@ def test_email_is_inlined_absolute_and_has_nothing_executable(tmp_path: Path, se
     assert "a | b\n1 | 2" in mail.text
 
 
-def test_embedded_images_are_data_uris(tmp_path: Path, settings):
+def _export_message(mail):
+    from datetime import UTC, datetime
+
+    return build_message(mail, None, to=None, date=datetime(2026, 6, 26, tzinfo=UTC), message_id="<m@x.org>")
+
+
+def test_embedded_images_are_inline_parts_named_by_content_id_never_data_uris(tmp_path: Path, settings):
     content = tmp_path / "content"
-    post = _post(content, "![Chart](../../assets/charts/c.png)")
+    post = _post(content, "![Chart](../../assets/charts/c.png)\n\n![Again](../../assets/charts/c.png)")
     mail = render_email(
         template_env(settings),
         post,
@@ -78,7 +86,17 @@ def test_embedded_images_are_data_uris(tmp_path: Path, settings):
         site_author="Us",
         embed_images=True,
     )
-    assert 'src="data:image/png;base64,' in mail.html and "assets/charts/c.png" not in mail.html
+    assert "data:" not in mail.html and "assets/charts/c.png" not in mail.html
+    assert len(mail.images) == 1 and mail.html.count(f'src="cid:{mail.images[0].content_id}"') == 2
+    assert mail.images[0].content_id.endswith("@example.org")
+    message = email.message_from_bytes(_export_message(mail).as_bytes(), policy=email.policy.default)
+    related = message.get_payload()[1]
+    assert related.get_content_type() == "multipart/related"
+    html_part, image = related.get_payload()
+    assert html_part.get_content_type() == "text/html" and image.get_content_type() == "image/png"
+    assert image["Content-ID"] == f"<{mail.images[0].content_id}>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_content() == (content / "assets" / "charts" / "c.png").read_bytes()
 
 
 def test_html_to_text_keeps_structure():
@@ -133,7 +151,7 @@ def test_a_draft_is_refused_unless_asked_for_as_a_marked_preview(tmp_path: Path,
     assert mail.subject == "[Draft] Desk: A & B" and mail.url is None
     assert "Draft preview" in mail.html and "not published" in mail.text
     assert SITE + "issues/" not in mail.html + mail.text  # no link to a page that does not exist yet
-    assert "X-Issue-URL" not in email_message(mail)
+    assert "X-Issue-URL" not in _export_message(mail)
 
 
 def test_dark_mode_copies_of_the_charts_are_left_out_of_the_email(tmp_path: Path, settings):
