@@ -733,7 +733,9 @@ def _report_send(report: Any, issue: str) -> None:
             "after the message went out, so it may have arrived; not sent again unless "
             f"`rotation send {issue} --resend-unconfirmed`"
         )
-    if done.stopped:
+    if done.stopped and report.test:
+        problems.append(f"the test send stopped: {done.stopped}")
+    elif done.stopped:
         problems.append(
             f"the send stopped: {done.stopped}. {_count(done.remaining, 'recipient')} not sent yet; "
             f"run `rotation send {issue}` again to go on (no one gets the issue twice)"

@@ -497,3 +497,92 @@ def test_what_send_writes_gets_normal_modes_under_the_umask(runner, ws):
         os.umask(old)
     assert stat.S_IMODE(ws.record.stat().st_mode) == 0o640
     assert stat.S_IMODE(ws.record.parent.stat().st_mode) == 0o750
+
+
+# --- TLS and the login ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory):
+    """A throwaway CA (trustme) and a certificate for 127.0.0.1 that it signed."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    folder = tmp_path_factory.mktemp("ca")
+    ca_file = folder / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    return ca_file, server_context
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult
+
+    ok = auth_data.login == b"letter" and auth_data.password == b"s3cret pass"
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_a_send_over_tls_logs_in_with_the_password_from_the_environment(
+    runner, tmp_path, certificates, monkeypatch, security
+):
+    ca_file, server_context = certificates
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    mailbox = Mailbox()
+    tls = {"ssl_context": server_context} if security == "tls" else {"tls_context": server_context}
+    server = LocalServer(
+        mailbox,
+        authenticator=_authenticator,
+        # aiosmtpd counts only STARTTLS as encryption: with TLS from the first byte it would hide AUTH
+        auth_require_tls=security == "starttls",
+        require_starttls=security == "starttls",
+        **tls,
+    )
+    server.start()
+    try:
+        folder = make_send_workspace(tmp_path / "ws")
+        configure(folder, server.port, security=security, user="letter", password_env="DESK_SMTP")
+        ws = SendWorkspace(folder, server, mailbox)
+        result = send(runner, ws, "--to", "me@example.org", env={"DESK_SMTP": "s3cret pass"})
+        assert result.exit_code == 0, result.output
+        assert mailbox.recipients() == ["me@example.org"]
+        wrong = send(runner, ws, "--to", "me@example.org", env={"DESK_SMTP": "guess"})
+        assert wrong.exit_code == 1 and len(mailbox.received) == 1
+        assert re.match(
+            rf"Error: the test send stopped: the SMTP server 127\.0\.0\.1:{server.port} refused the login of "
+            r"'letter': 535 .*; check \[email\.smtp\] user and the password in \$DESK_SMTP",
+            error_line(wrong),
+        )
+    finally:
+        server.stop()
+
+
+def test_starttls_is_required_and_a_certificate_must_verify(runner, ws, certificates, monkeypatch):
+    configure(ws.folder, ws.server.port, security="starttls")
+    no_tls = send(runner, ws, "--to", "me@example.org")
+    assert no_tls.exit_code == 1
+    assert "does not offer STARTTLS, so the message and the password would travel unencrypted" in error_line(
+        no_tls
+    )
+    _, server_context = certificates
+    mailbox = Mailbox()
+    server = LocalServer(mailbox, tls_context=server_context)
+    server.start()
+    try:
+        configure(ws.folder, server.port, security="starttls")  # the CA is not trusted here
+        untrusted = send(runner, ws, "--to", "me@example.org")
+        assert untrusted.exit_code == 1
+        assert "does not verify (unable to get local issuer certificate)" in error_line(untrusted)
+        assert mailbox.received == []
+    finally:
+        server.stop()
+
+
+def test_security_none_never_sends_a_password_to_another_machine(runner, ws):
+    configure(ws.folder, ws.server.port, host="mail.example.org", user="letter")
+    result = send(runner, ws, "--dry-run", "--to", "me@example.org")
+    assert result.exit_code == 1
+    assert 'security = "none" with a user would send the password unencrypted' in result.output

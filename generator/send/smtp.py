@@ -109,7 +109,8 @@ def connect(settings: SmtpSettings, password: str | None) -> smtplib.SMTP:
         _close(connection)
         raise SendError(
             f"the certificate of the SMTP server {host}:{port} does not verify ({exc.verify_message}); "
-            "check [email.smtp] host (it must be the name on the certificate)"
+            "check [email.smtp] host (it must be the name on the certificate) and that this machine "
+            "trusts the certificate's authority (SSL_CERT_FILE names a file of trusted ones)"
         ) from None
     except smtplib.SMTPAuthenticationError as exc:
         _close(connection)
