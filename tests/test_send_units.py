@@ -40,7 +40,10 @@ def test_one_address_per_line_with_comments_blank_lines_and_display_names():
 
 
 def test_bad_rows_are_named_by_line_and_the_good_ones_kept():
-    text = 'email,name\nok@example.org,A\n"multi\nline@example.org",B\nbob@,C\n,D\nx@localhost,E\nüser@example.org,F\n'
+    text = (
+        'email,name\nok@example.org,A\n"multi\nline@example.org",B\nbob@,C\n,D\n'
+        "x@localhost,E\nüser@example.org,F\n"
+    )
     parsed = parse_recipients(text, "r.csv")
     assert [r.address for r in parsed.recipients] == ["ok@example.org"]
     assert parsed.problems[0].startswith("r.csv:3: 'multi\\nline@example.org' is not an email address")
