@@ -21,6 +21,7 @@ import click
 
 from generator import __version__
 from generator.config import Settings, load_settings, normalise_ticker, validate_source_spec
+from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
 from generator.errors import ConfigError, GeneratorError, SendError
 
 
@@ -103,29 +104,54 @@ def _tickers(value: str | None) -> list[str] | None:
         raise ConfigError(f"--tickers: {exc}") from None
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
+class DayType(click.ParamType):
+    """A ``YYYY-MM-DD`` option, the one place every date option is parsed and range-checked.
 
-
-def _as_of(value: datetime | None) -> date | None:
-    """``--as-of``: any past date (a weekend or holiday reads the last session on or before it);
-    a date after today in New York is refused.
+    A date no price can carry (before 1800, or after 2262-04-11 where pandas' timestamps end)
+    is a usage error here, so no command reaches pandas with year 1 (an OverflowError).
+    Whether a date lies in the future depends on the clock: see ``_past``.
     """
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        """The date, or a usage error naming the option."""
+        if isinstance(value, date):
+            return value
+        try:
+            day = datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the format YYYY-MM-DD", param, ctx)
+        if not FIRST_PRICE_DAY <= day <= LAST_PRICE_DAY:
+            self.fail(
+                f"{value} is outside the dates prices can carry ({FIRST_PRICE_DAY} to {LAST_PRICE_DAY})",
+                param,
+                ctx,
+            )
+        return day
+
+
+DAY = DayType()
+
+
+def _today() -> date:
+    """Today in New York: the one place the commands read the clock for dates."""
     from generator.sources.yahoo import new_york_today
 
-    day = _day(value)
-    today = new_york_today()
+    return new_york_today()
+
+
+def _past(option: str, day: date | None, today: date) -> date | None:
+    """A date option that may not lie after ``today`` (a weekend or holiday is fine)."""
     if day is not None and day > today:
-        raise ConfigError(f"--as-of {day} is in the future (today is {today} in New York)")
+        raise ConfigError(f"{option} {day} is in the future (today is {today} in New York)")
     return day
 
 
 SOURCE_OPTION = click.option(
     "--source", "source", metavar="S", help="yfinance, demo, or csv:PATH (default: newsletter.toml)."
 )
-AS_OF_OPTION = click.option(
-    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Compute as of this date (YYYY-MM-DD)."
-)
+AS_OF_OPTION = click.option("--as-of", "as_of", type=DAY, help="Compute as of this date (YYYY-MM-DD).")
 
 
 @click.group(cls=AppGroup)
@@ -198,7 +224,7 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
 @cli.command("fetch")
 @SOURCE_OPTION
 @click.option("--tickers", "tickers", help="Comma-separated tickers (default: the configured universe).")
-@click.option("--start", "start", type=click.DateTime(["%Y-%m-%d"]), help="First date to fetch.")
+@click.option("--start", "start", type=DAY, help="First date to fetch.")
 @click.option("--full", is_flag=True, help="Refetch every ticker's whole history instead of the last bars.")
 @click.option(
     "--universe", "with_universe", is_flag=True, help="Also fetch the stocks of the latest universe snapshot."
@@ -209,7 +235,7 @@ def fetch_command(
     ctx: click.Context,
     source: str | None,
     tickers: str | None,
-    start: datetime | None,
+    start: date | None,
     full: bool,
     with_universe: bool,
     all_notes: bool,
@@ -228,6 +254,8 @@ def fetch_command(
     from generator import pipeline
     from generator.errors import FetchError
 
+    today = _today()
+    start = _past("--start", start, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
     listed = _tickers(tickers)
@@ -236,7 +264,7 @@ def fetch_command(
         length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
     ) as bar:
         summary = pipeline.fetch_prices(
-            settings, spec, tickers=wanted, start=_day(start), full=full, progress=bar.update
+            settings, spec, tickers=wanted, start=start, full=full, progress=bar.update, today=today
         )
     lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
     click.echo(f"Fetch from {spec}: {lines[0]}")
@@ -262,7 +290,7 @@ def fetch_command(
 )
 @click.pass_context
 def universe_command(
-    ctx: click.Context, source: str | None, as_of: datetime | None, min_dollar_volume: float | None
+    ctx: click.Context, source: str | None, as_of: date | None, min_dollar_volume: float | None
 ) -> None:
     """Screen US stocks by market cap into the small-cap universe and store a dated snapshot.
 
@@ -275,12 +303,11 @@ def universe_command(
         rotation universe --source demo --as-of 2026-06-26
     """
     from generator import pipeline
-    from generator.sources.yahoo import new_york_today
 
+    today = _today()
+    day = _past("--as-of", as_of, today) or today
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
-    today = new_york_today()
-    day = _day(as_of) or today
     if spec == "yfinance" and day != today:
         raise ConfigError("--as-of: the Yahoo screener only knows today's market caps; use --source demo")
     run = pipeline.refresh_universe(settings, spec, day, min_dollar_volume_usd=min_dollar_volume)
@@ -295,7 +322,7 @@ def universe_command(
 @AS_OF_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, see README.md).")
 @click.pass_context
-def signals_command(ctx: click.Context, source: str | None, as_of: datetime | None, as_json: bool) -> None:
+def signals_command(ctx: click.Context, source: str | None, as_of: date | None, as_json: bool) -> None:
     """Print the signal summary as of a date (tables, or JSON for machines).
 
     Headlines, pairs, every ETF's levels, base and RRG quadrant, and breadth, all from bars
@@ -311,9 +338,11 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     from generator.signals import compute_signals
     from generator.signals.console import render_signals
 
+    today = _today()
+    day = _past("--as-of", as_of, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
-    day = _as_of(as_of)
     prices = pipeline.load_prices(settings, settings.data.source)
+    pipeline.refuse_future_bars(prices, today, settings.data.source)
     day = day or prices.last_day
     report = compute_signals(prices, settings, day)
     if as_json:
@@ -329,7 +358,7 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     "--force", is_flag=True, help="Overwrite an edited draft (its text is kept in .rotation/backups/)."
 )
 @click.pass_context
-def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None, force: bool) -> None:
+def draft_command(ctx: click.Context, source: str | None, as_of: date | None, force: bool) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
 
     The issue is computed as of the Friday on or before AS_OF (a Saturday or a Wednesday
@@ -342,8 +371,10 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     """
     from generator import pipeline
 
+    today = _today()
+    day = _past("--as-of", as_of, today)
     settings = _workspace(ctx, "draft", {"data.source": _source(source)})
-    _report_draft(pipeline.draft_week(settings, _as_of(as_of), force=force))
+    _report_draft(pipeline.draft_week(settings, day, force=force, today=today))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
@@ -363,14 +394,14 @@ def _report_draft(result: Any, *, charts: bool = True) -> None:
 
 @cli.command("backfill")
 @SOURCE_OPTION
-@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First week.")
-@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last week.")
+@click.option("--from", "first", required=True, type=DAY, help="First week.")
+@click.option("--to", "last", required=True, type=DAY, help="Last week.")
 @click.option(
     "--force", is_flag=True, help="Overwrite edited drafts (their text is kept in .rotation/backups/)."
 )
 @click.pass_context
 def backfill_command(
-    ctx: click.Context, source: str | None, first: datetime, last: datetime, force: bool
+    ctx: click.Context, source: str | None, first: date, last: date, force: bool
 ) -> None:
     """Draft one issue per past week, each computed strictly as of its own Friday.
 
@@ -380,8 +411,11 @@ def backfill_command(
     """
     from generator import pipeline
 
+    today = _today()
+    _past("--from", first, today)
+    _past("--to", last, today)
     settings = _workspace(ctx, "backfill", {"data.source": _source(source)})
-    result = pipeline.backfill(settings, first.date(), last.date(), force=force)
+    result = pipeline.backfill(settings, first, last, force=force, today=today)
     for friday in result.published_weeks:
         click.echo(f"{friday}: published, left as it is")
     for drafted in result.drafted:
@@ -436,7 +470,9 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
     settings = _workspace(ctx, "build", site=True)
     started = time.perf_counter()
-    result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    result = pipeline.build_site(
+        settings, site_dir=out.resolve() if out else None, full=full, today=_today()
+    )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     mkdocs = (
@@ -756,13 +792,14 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     """
     from generator import pipeline
 
+    today = _today()
     settings = _workspace(ctx, "weekly", {"data.source": _source(source)})
-    summary = pipeline.fetch_prices(settings, settings.data.source)
+    summary = pipeline.fetch_prices(settings, settings.data.source, today=today)
     lines = summary.lines()
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
     for line in lines[1:]:
         click.echo(line)
-    _report_draft(pipeline.draft_week(settings))
+    _report_draft(pipeline.draft_week(settings, today=today))
 
 
 def main() -> None:

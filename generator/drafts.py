@@ -31,6 +31,7 @@ from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
 from generator.posts import is_side_copy, is_surely_draft, main_post_of, side_copy_name
+from generator.safetext import character_reference, escape_references, replace_bad_characters
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
 from generator.universe_view import UniverseView
 
@@ -152,9 +153,10 @@ def md_text(value: object) -> str:
 
     ``<`` and ``>`` become entities (Markdown would pass a tag through to the page), and
     ``[ ] { }`` are backslash-escaped (a link, or an ``{ onclick=... }`` attribute list); a
-    newline becomes a space, so a value cannot start a block of its own.
+    newline becomes a space, so a value cannot start a block of its own. A character
+    reference (``&amp;``) is escaped to show as typed; a bare ``&`` (S&P) is left alone.
     """
-    return str(value).translate(_MD_SPECIAL)
+    return escape_references(str(value)).translate(_MD_SPECIAL)
 
 
 def md_cell(value: object) -> str:
@@ -164,17 +166,25 @@ def md_cell(value: object) -> str:
 
 def html_attr(value: object) -> str:
     """Fully HTML-escaped text (quotes too): for a generated page's front-matter title and
-    description, which the theme prints unescaped into ``<title>`` and ``content="..."``.
+    description, which Material reads as HTML (its navigation and search index print a page
+    title as it is; our theme copies decode it with ``striptags`` and escape it again).
     """
     return html.escape(str(value), quote=True)
 
 
+_PLAIN = str.maketrans({"<": "\u2039", ">": "\u203a", '"': "\u201d", "[": "(", "]": ")", "{": "(", "}": ")"})
+
+
 def plain_text(value: str) -> str:
-    """Text with no ``<``, ``>`` or ``"`` (as ``‹ › ”``): for front-matter fields that the theme
-    prints unescaped (title, description, categories), the description inside ``content="..."``,
-    so a double quote from a data source's name would end the attribute.
+    """One line of text the front-matter checks accept (generator.safetext), for the generated
+    title, description and categories, which the theme prints as HTML and Material's blog reads
+    as Markdown: ``< > "`` become ``‹ › ”``, ``[ ] { }`` become ``( )``, a line break or control
+    character a space, and the ``&`` of a character reference (``&amp;``) a full-width ``＆``.
     """
-    return value.replace("<", "\u2039").replace(">", "\u203a").replace('"', "\u201d")
+    text = replace_bad_characters(value.translate(_PLAIN))
+    while (reference := character_reference(text)) is not None:
+        text = text.replace(reference, "\uff06" + reference[1:], 1)
+    return text
 
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:

@@ -17,9 +17,9 @@ import jinja2
 import pandas as pd
 
 from generator import __version__, sitestamp, universe
-from generator.calls import CallScore, suggest_calls
+from generator.calls import CallScore, entry_problems, stop_problems, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
-from generator.checks import CheckThresholds
+from generator.checks import CheckThresholds, future_bars
 from generator.config import Settings, validate_source_spec
 from generator.drafts import (
     ChartRef,
@@ -51,6 +51,8 @@ from generator.issuecharts import (
 from generator.ledger import (
     PublishedIssue,
     check_unique_urls,
+    closes_problems,
+    ledger_problems,
     open_scores_as_of,
     published_issues,
     read_issue,
@@ -60,9 +62,10 @@ from generator.ledger import (
 from generator.notes import issue_lines
 from generator.posts import is_side_copy, main_post_of, post_date, post_url_path
 from generator.prices import PriceHistory
-from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
+from generator.publish import check_publishable, mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
 from generator.sitefolder import owned_site
+from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
 from generator.sources import PriceSource, make_source
@@ -94,11 +97,13 @@ def fetch_prices(
     full: bool = False,
     with_universe: bool = False,
     progress: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> FetchSummary:
     """`rotation fetch`: bring the store of ``source_spec`` up to date.
 
     Default tickers: every file of a ``csv:`` folder, otherwise the configured universe; with
-    ``with_universe`` also the stocks of the latest `rotation universe` snapshot.
+    ``with_universe`` also the stocks of the latest `rotation universe` snapshot. A ticker with
+    a bar dated after ``today`` (the CLI's clock) fails, named with its file and line for CSV.
     """
     store = store_for(settings, source_spec)
     source = make_source(
@@ -107,6 +112,7 @@ def fetch_prices(
         root=settings.root,
         fetch=settings.fetch,
         cache_dir=settings.store_dir / "yfinance-cache",
+        today=today,
     )
     return fetch_into_store(
         source,
@@ -118,6 +124,7 @@ def fetch_prices(
         thresholds=check_thresholds(settings),
         chunk_size=settings.fetch.batch_size,
         progress=progress,
+        today=today,
     )
 
 
@@ -207,6 +214,20 @@ def refresh_universe(
     )
 
 
+def refuse_future_bars(prices: PriceHistory, today: date, source_spec: str) -> None:
+    """DataError when the store holds a bar dated after ``today`` (fetched by an older version, or
+    copied in): drafting from it would write an issue dated in the future.
+    """
+    found = future_bars(prices.close, today)
+    if found:
+        listed = ", ".join(f"{t} ({d.isoformat()})" for t, d in sorted(found.items()))
+        raise DataError(
+            f"the price store of {source_spec} holds bars dated after today ({today.isoformat()}): {listed}; "
+            f"fix the dates at the source, then run `rotation fetch --source {source_spec} --full "
+            f"--tickers {','.join(sorted(found))}`"
+        )
+
+
 def load_prices(settings: Settings, source_spec: str) -> PriceHistory:
     """Wide price frames of the configured universe from the store of ``source_spec``."""
     history = store_for(settings, source_spec).load_history(settings.tickers)
@@ -231,6 +252,64 @@ def issue_fridays(first: date, last: date) -> list[date]:
 def last_friday(day: date) -> date:
     """The Friday on or before ``day``."""
     return day - timedelta(days=(day.weekday() - 4) % 7)
+
+
+def first_friday(day: date) -> date:
+    """The Friday on or after ``day``."""
+    return day + timedelta(days=(4 - day.weekday()) % 7)
+
+
+def before_the_data(friday: date, prices: PriceHistory) -> bool:
+    """Draft's rule: a week ending before the first stored price cannot be drafted."""
+    return friday < prices.first_day
+
+
+def not_in_the_store(friday: date, prices: PriceHistory) -> bool:
+    """Draft's rule: a week is complete once the store holds its Friday's close, or Thursday's
+    (a holiday Friday is read at Thursday's close).
+    """
+    return (friday - prices.last_day).days > 1
+
+
+def _weeks(fridays: Sequence[date]) -> str:
+    """``the week ending X is`` / ``the weeks ending X to Y are``."""
+    if len(fridays) == 1:
+        return f"the week ending {fridays[0]} is"
+    return f"the weeks ending {fridays[0]} to {fridays[-1]} are"
+
+
+def range_fridays(first: date, last: date) -> list[date]:
+    """The Fridays from ``first`` to ``last``; ConfigError naming the range when there is none."""
+    fridays = issue_fridays(first, last)
+    if not fridays:
+        before = last_friday(first)
+        raise ConfigError(
+            f"--from {first} --to {last} holds no Friday (issues are dated Fridays: the nearest are "
+            f"{before} and {before + timedelta(weeks=1)})"
+        )
+    return fridays
+
+
+def backfill_fridays(first: date, last: date, prices: PriceHistory) -> list[date]:
+    """The Fridays from ``first`` to ``last``, each a week `rotation draft` would draft, or one
+    error for the whole range (so nothing is drafted): no Friday in it, weeks before the first
+    stored price, weeks the store does not hold yet.
+    """
+    fridays = range_fridays(first, last)
+    early = [d for d in fridays if before_the_data(d, prices)]
+    if early:
+        raise DataError(
+            f"--from {first}: {_weeks(early)} before the first stored price ({prices.first_day}); "
+            f"give --from {first_friday(prices.first_day)} or later"
+        )
+    late = [d for d in fridays if not_in_the_store(d, prices)]
+    if late:
+        raise DataError(
+            f"--to {last}: {_weeks(late)} not complete in the store (the last stored price is "
+            f"{prices.last_day}); run `rotation fetch`, or give --to "
+            f"{last_friday(prices.last_day + timedelta(days=1))} or earlier"
+        )
+    return fridays
 
 
 @dataclass(frozen=True)
@@ -375,15 +454,22 @@ def open_workspace(settings: Settings, source_spec: str) -> Workspace:
 
 
 @holds_workspace("draft")
-def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
-    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
+def draft_week(
+    settings: Settings, as_of: date | None = None, *, force: bool = False, today: date | None = None
+) -> DraftResult:
+    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``.
+
+    ``today`` (the CLI's clock) refuses a store holding bars after it; None does not check.
+    """
     spec = settings.data.source
     ws = open_workspace(settings, spec)
+    if today is not None:
+        refuse_future_bars(ws.prices, today, spec)
     day = last_friday(as_of or ws.prices.last_day)
     asked = f"--as-of {as_of}: the week ending {day}" if as_of and as_of != day else f"the week ending {day}"
-    if day < ws.prices.first_day:
+    if before_the_data(day, ws.prices):
         raise DataError(f"{asked} is before the first stored price ({ws.prices.first_day})")
-    if (day - ws.prices.last_day).days > 1:  # a holiday Friday is read at Thursday's close
+    if not_in_the_store(day, ws.prices):
         raise DataError(
             f"{asked} is not complete in the store (the last stored price is {ws.prices.last_day}); "
             "run `rotation fetch`, or give an earlier --as-of"
@@ -410,20 +496,27 @@ class BackfillResult:
 
 
 @holds_workspace("backfill")
-def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
+def backfill(
+    settings: Settings, first: date, last: date, *, force: bool = False, today: date | None = None
+) -> BackfillResult:
     """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
 
-    Every week's charts are planned while drafting and drawn at the end in one cached,
-    parallel batch; published weeks are left as they are.
+    Every week must pass draft's rules (``backfill_fridays``), checked for the whole range
+    before anything is drafted. Every week's charts are planned while drafting and drawn at
+    the end in one cached, parallel batch; published weeks are left as they are.
     """
     if first > last:
         raise ConfigError("--from must be on or before --to")
+    range_fridays(first, last)  # a range with no Friday is refused before anything is read
     spec = settings.data.source
     ws = open_workspace(settings, spec)
+    if today is not None:
+        refuse_future_bars(ws.prices, today, spec)
+    fridays = backfill_fridays(first, last, ws.prices)
     drafted: list[DraftResult] = []
     kept: list[date] = []
     with chart_drawer(settings) as drawer:
-        for friday in issue_fridays(first, last):
+        for friday in fridays:
             if any(i.as_of == friday for i in ws.published):
                 kept.append(friday)
                 continue
@@ -476,6 +569,13 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
             f"then publish {main.name}"
         )
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    lead_image_path(issue, settings.content_dir)  # an image outside the content folder is refused
+    check_publishable(path, allow_placeholders=allow_placeholders)  # the editor's part first
+    if issue.as_of > now.date():
+        raise PublishError(
+            f"{path.name} is dated {issue.as_of}, after today ({now.date()}); an issue is published "
+            "after its week has closed (check rotation.as_of, or the prices it was drafted from)"
+        )
     require_source(issue, settings)
     published = published_issues(posts_dir(settings), settings.tickers)
     earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
@@ -488,8 +588,59 @@ def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placehol
             f"{path.name}: its page would be {issue.url}, the page of the published {same_page[0].path.name} "
             "(the same slug in the same month); give it another slug"
         )
+    problems = closes_problems(issue, [i for i in published if i.path != path])
+    problems += call_problems(settings, issue)
+    if problems:
+        raise PublishError(f"{path.name}: " + "; ".join(problems))
     mark_published(path, now, allow_placeholders=allow_placeholders)
     return path
+
+
+def call_problems(settings: Settings, issue: PublishedIssue) -> list[str]:
+    """Each call's stop and entry checked (``calls.stop_problems``, ``calls.entry_problems``)
+    against the quoted closes of the issue's as-of day in the store of the post's source (the
+    caller names the post).
+
+    Prices the check needs but the store lacks are an error naming what to fetch: publishing
+    unchecked is what let an entry typo be scored as a split.
+    """
+    if not issue.calls:
+        return []
+    where = issue.path.name  # its source_spec is known (require_source)
+    legs = list(dict.fromkeys(t for c in issue.calls for t in (c.ticker, c.benchmark) if t))
+    closes = stored_closes(store_for(settings, issue.source), legs, issue.as_of)
+    missing = [t for t in legs if t not in closes]
+    if missing:
+        raise PublishError(
+            f"{where}: no stored close of {', '.join(missing)} on or before {issue.as_of} to check "
+            f"the calls' entries against; run `rotation fetch --source {issue.source} "
+            f"--tickers {','.join(missing)}`"
+        )
+    tolerance = settings.issue.entry_tolerance_pct
+    return [
+        f"call {call.id}: {problem}"
+        for call in issue.calls
+        for problem in [
+            *entry_problems(call, closes, tolerance_pct=tolerance, source=issue.source),
+            *stop_problems(call),
+        ]
+    ]
+
+
+def stored_closes(store: PriceStore, tickers: Sequence[str], day: date) -> dict[str, tuple[date, float]]:
+    """Ticker -> (session, quoted close) of its last stored close on or before ``day``; tickers the
+    store does not hold, or holds only later, are left out.
+    """
+    held = [t for t in tickers if t in store.read_manifest().get("tickers", {})]
+    if not held:
+        return {}
+    close = store.load_history(held).close
+    found: dict[str, tuple[date, float]] = {}
+    for ticker in held:
+        series = close[ticker].loc[: pd.Timestamp(day)].dropna()
+        if len(series):
+            found[ticker] = (pd.Timestamp(series.index[-1]).date(), float(series.iloc[-1]))
+    return found
 
 
 @dataclass(frozen=True)
@@ -504,16 +655,17 @@ class BuildResult:
     seconds_generate: float = 0.0
     seconds_mkdocs: float = 0.0
     mkdocs_skipped: bool = False
-    warnings: tuple[str, ...] = ()  # drafts left out because they do not parse
+    warnings: tuple[str, ...] = ()  # drafts left out because they do not parse, bad closes ignored
 
 
 def score_published(
-    settings: Settings, issues: Sequence[PublishedIssue]
+    settings: Settings, issues: Sequence[PublishedIssue], *, today: date | None = None
 ) -> tuple[list[CallScore], PriceHistory | None]:
     """Score every call with the prices of the source its issue was drafted from.
 
     Returns the scores and the prices of the newest issue's source (for the ticker pages);
-    no prices when nothing is published.
+    no prices when nothing is published. A store holding bars after ``today`` (the CLI's
+    clock; None: not checked) is refused: calls would be scored on days that have not come.
     """
     for issue in issues:
         require_source(issue, settings)
@@ -525,6 +677,8 @@ def score_published(
         if not any(i.calls for i in group) and spec != newest_spec:
             continue
         prices = load_prices(settings, spec)
+        if today is not None:
+            refuse_future_bars(prices, today, spec)
         if spec == newest_spec:
             latest = prices
         scores.extend(score_ledger(group, prices, prices.last_day))
@@ -532,7 +686,9 @@ def score_published(
 
 
 @holds_workspace("build")
-def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool = False) -> BuildResult:
+def build_site(
+    settings: Settings, *, site_dir: Path | None = None, full: bool = False, today: date | None = None
+) -> BuildResult:
     """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
 
     Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
@@ -548,7 +704,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     check_unique_urls(issues)
     check_frozen_charts(issues)
     synthetic = any(i.synthetic for i in issues)
-    scores, prices = score_published(settings, issues)
+    scores, prices = score_published(settings, issues, today=today)
     through = prices.last_day if prices is not None else None
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
     inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
@@ -571,7 +727,7 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
         generated - started,
         time.perf_counter() - generated,
         skipped,
-        tuple(str(s) for s in scan.skipped),
+        (*(str(s) for s in scan.skipped), *ledger_problems(issues)),
     )
 
 

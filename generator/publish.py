@@ -65,9 +65,9 @@ IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 
 def chart_fingerprints(path: Path) -> dict[str, str]:
     """SHA-256 (16 hex digits) of every local image a post shows, keyed by its link."""
-    text = path.read_text(encoding="utf-8")
+    _, body = read_front_matter(path)  # not the front matter: a description may quote ![x](y)
     prints: dict[str, str] = {}
-    for link in IMAGE_LINK.findall(text):
+    for link in IMAGE_LINK.findall(body):
         if "://" in link:
             continue
         try:
@@ -83,12 +83,8 @@ def chart_fingerprints(path: Path) -> dict[str, str]:
     return prints
 
 
-def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bool = False) -> None:
-    """Set ``draft: false``, ``published_at`` and the chart fingerprints, atomically.
-
-    The fingerprints freeze what the issue showed: a later build can prove its charts are
-    the ones readers saw.
-    """
+def check_publishable(path: Path, *, allow_placeholders: bool = False) -> str:
+    """The post's text, or PublishError: already published, or an editor box left in it."""
     meta, _ = read_front_matter(path)
     if meta.get("draft") is False:
         raise PublishError(f"{path.name} is already published")
@@ -100,6 +96,16 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
             f"{path.name}: editor box left at line{'s' if len(lines) > 1 else ''} {where}; "
             "replace each '!!! editor' box with your commentary, then publish"
         )
+    return text
+
+
+def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bool = False) -> None:
+    """Set ``draft: false``, ``published_at`` and the chart fingerprints, atomically.
+
+    The fingerprints freeze what the issue showed: a later build can prove its charts are
+    the ones readers saw.
+    """
+    text = check_publishable(path, allow_placeholders=allow_placeholders)
     prints = chart_fingerprints(path)
     stamped = re.sub(r"^draft: true\s*$", "draft: false", text, count=1, flags=re.M)
     if stamped == text:

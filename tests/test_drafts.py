@@ -9,12 +9,14 @@ from generator import pipeline
 from generator.config import Settings, load_settings
 from generator.drafts import is_untouched, read_front_matter, stamp_hash, write_draft
 from generator.errors import DraftError, PublishError, TemplateError
+from tests.conftest import copy_store
 
 AS_OF = date(2025, 10, 17)
 
 
 @pytest.fixture
-def ws_settings(workspace: Path) -> Settings:
+def ws_settings(workspace: Path, demo_store: Path) -> Settings:
+    copy_store(demo_store, workspace)  # publish checks each call's entry against the stored closes
     return load_settings(workspace / "newsletter.toml")
 
 

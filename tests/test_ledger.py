@@ -17,6 +17,7 @@ from generator.ledger import (
     check_unique_urls,
     closing_days,
     lead_image,
+    ledger_problems,
     open_scores_as_of,
     published_issues,
     scan_posts,
@@ -73,12 +74,31 @@ def test_a_later_issue_closes_a_call_on_its_own_close(demo_prices: PriceHistory)
     assert score.last_day == second
 
 
-def test_closing_an_unknown_or_later_call_is_an_error_naming_the_issue():
+def test_an_unknown_or_later_close_is_reported_naming_the_issue_and_never_stops_scoring():
     day = date(2026, 1, 2)
-    with pytest.raises(DraftError, match=r"2026-01-09-x.md: closes 'typo', which no earlier published issue"):
-        closing_days([_issue(day, [_call("a", "long IWM")]), _issue(day + timedelta(weeks=1), [], ["typo"])])
-    with pytest.raises(DraftError, match="closes 'b'"):
-        closing_days([_issue(day, [], ["b"]), _issue(day + timedelta(weeks=1), [_call("b", "long IWM")])])
+    typo = [_issue(day, [_call("a", "long IWM")]), _issue(day + timedelta(weeks=1), [], ["typo", "a"])]
+    assert closing_days(typo) == {"a": day + timedelta(weeks=1)}  # the valid close still counts
+    assert ledger_problems(typo) == [
+        "2026-01-09-x.md: closes 'typo', which no published issue made (open calls: a); ignored"
+    ]
+    later = [_issue(day, [], ["b"]), _issue(day + timedelta(weeks=1), [_call("b", "long IWM")])]
+    assert closing_days(later) == {}
+    assert ledger_problems(later) == [
+        "2026-01-02-x.md: closes 'b', a call of a later issue (2026-01-09-x.md, 2026-01-09); ignored"
+    ]
+
+
+def test_a_second_close_of_the_same_call_is_reported_and_the_first_one_counts():
+    day = date(2026, 1, 2)
+    issues = [
+        _issue(day, [_call("a", "long IWM", horizon_weeks=13)]),
+        _issue(day + timedelta(weeks=1), [], ["a"]),
+        _issue(day + timedelta(weeks=2), [], ["a"]),
+    ]
+    assert closing_days(issues) == {"a": day + timedelta(weeks=1)}
+    assert ledger_problems(issues) == [
+        "2026-01-16-x.md: closes 'a', which 2026-01-09-x.md already closed; ignored"
+    ]
 
 
 def test_a_call_id_used_twice_is_an_error():

@@ -30,6 +30,7 @@ from generator.charts.theme import (
     title_block,
     x_of,
 )
+from generator.signals.wording import versus
 
 # An all-time high within this distance of the base's ceiling is the ceiling: one line, one label.
 SAME_LEVEL_PCT = 1.5
@@ -94,8 +95,7 @@ def build_price_chart(
         parts = [f"Quoted closes ({'weekly' if span_days > 2 * 365 else 'daily'}), last {last:,.2f}"]
         if ath_level is not None:
             gap_pct = 100 * (last / ath_level - 1)
-            where = "above the prior" if gap_pct > 0 else "from the"
-            parts.append(f"{gap_pct:+.1f}% {where} all-time high")
+            parts.append(versus(gap_pct, "the prior all-time high" if gap_pct > 0 else "the all-time high"))
         title_block(fig, f"{ticker}: {name}", ", ".join(parts), frame, theme)
     return fig
 
