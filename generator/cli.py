@@ -671,6 +671,8 @@ class _SendProgress:
         self.bar: Any = None
 
     def start(self, count: int) -> None:
+        if not count:
+            return
         self.bar = click.progressbar(length=count, label="Sending", file=sys.stderr)
         self.bar.__enter__()
 
@@ -749,6 +751,9 @@ def _report_send(report: Any, issue: str) -> None:
             click.echo(f"  {recipient.address}")
         return
     done = report.delivered
+    if not plan.to_send:
+        click.echo(f"Nothing to send: no reader in {report.source} is due the issue.")
+        return
     click.echo(
         f"Sent {report.subject!r} to {_count(len(done.sent), 'recipient')}"
         + (" (a test send, not recorded as a delivery of the issue)" if report.test else "")

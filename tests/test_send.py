@@ -235,7 +235,8 @@ def test_a_send_to_50_readers_gives_each_one_message_in_batches_and_a_rerun_send
     assert [d["recipient"] for d in sent] == addresses(50) and [d["message_id"] for d in sent] == ids
     again = send(runner, ws, "--recipients", str(readers))
     assert again.exit_code == 0, again.output
-    assert "50 recipients already had it" in again.output and "to 0 recipients" in again.output
+    assert "50 recipients already had it" in again.output
+    assert "Nothing to send: no reader in readers.csv is due the issue." in again.output
     assert len(ws.mailbox.received) == 50
 
 
@@ -304,7 +305,10 @@ def test_sigterm_stops_the_send_after_the_message_in_flight_and_the_rerun_finish
     process.append(start_send(ws, "--recipients", str(readers)))
     out, err = process[0].communicate(timeout=120)
     assert process[0].returncode == 1, err
-    assert b"stopped on request" in err and b"7 recipients not sent yet" in err
+    assert (
+        b"the send stopped: a stop was asked for (Ctrl-C or SIGTERM)" in err
+        and b"7 recipients not sent yet" in err
+    )
     assert len(ws.mailbox.received) == 5 and [d["event"] for d in ws.deliveries()][-1] == "sent"
     ws.mailbox.on_data = None
     assert send(runner, ws, "--recipients", str(readers)).exit_code == 0
@@ -586,3 +590,27 @@ def test_security_none_never_sends_a_password_to_another_machine(runner, ws):
     result = send(runner, ws, "--dry-run", "--to", "me@example.org")
     assert result.exit_code == 1
     assert 'security = "none" with a user would send the password unencrypted' in result.output
+
+
+def test_a_full_disk_stops_the_send_before_the_message_it_could_not_record(runner, ws, monkeypatch):
+    import errno
+
+    import generator.send.record as record_module
+
+    readers = ws.recipients_file(addresses(6))
+    real_write, calls = os.write, []
+
+    def write(fd: int, data: bytes) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}") == str(ws.record):
+            calls.append(data)
+        if len(calls) == 7:  # the 4th message's "sending": its body must not go out unrecorded
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(record_module.os, "write", write)
+    result = send(runner, ws, "--recipients", str(readers))
+    assert error_line(result) == f"Error: could not write {ws.record}: No space left on device"
+    assert ws.mailbox.recipients() == addresses(3)
+    monkeypatch.undo()
+    assert send(runner, ws, "--recipients", str(readers)).exit_code == 0
+    assert ws.mailbox.recipients() == addresses(6)

@@ -181,7 +181,7 @@ def deliver(
     try:
         while queue:
             if hooks.should_stop():
-                done.stopped = "stopped on request (Ctrl-C or SIGTERM)"
+                done.stopped = "a stop was asked for (Ctrl-C or SIGTERM)"
                 break
             recipient = queue[0]
             wait = limiter.wait_s(hooks.monotonic())
