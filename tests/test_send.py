@@ -603,8 +603,8 @@ def test_a_full_disk_stops_the_send_before_the_message_it_could_not_record(runne
     def write(fd: int, data: bytes) -> int:
         if os.readlink(f"/proc/self/fd/{fd}") == str(ws.record):
             calls.append(data)
-        if len(calls) == 7:  # the 4th message's "sending": its body must not go out unrecorded
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            if len(calls) == 7:  # the 4th message's "sending": its body must not go out unrecorded
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_write(fd, data)
 
     monkeypatch.setattr(record_module.os, "write", write)
