@@ -614,3 +614,26 @@ def test_a_full_disk_stops_the_send_before_the_message_it_could_not_record(runne
     monkeypatch.undo()
     assert send(runner, ws, "--recipients", str(readers)).exit_code == 0
     assert ws.mailbox.recipients() == addresses(6)
+
+
+def test_the_rate_limit_spaces_the_messages_and_each_batch_has_its_own_connection(ws):
+    from generator import pipeline
+    from generator.config import load_settings
+    from generator.send.run import Hooks, SendOptions
+
+    configure(ws.folder, ws.server.port, messages_per_minute=30, batch_size=3)
+    clock, sleeps = [1000.0], []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    report = pipeline.send_issue(
+        load_settings(ws.config),
+        "2026-06-26",
+        SendOptions(recipients=ws.recipients_file(addresses(7))),
+        hooks=Hooks(monotonic=lambda: clock[0], sleep=sleep),
+    )
+    assert report.delivered is not None and len(report.delivered.sent) == 7
+    assert sleeps == [2.0] * 6  # 30 a minute: a message every 2 s
+    assert ws.mailbox.connections == 3  # 3 + 3 + 1
