@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,9 @@ from generator import __version__
 from generator.config import Settings, load_settings, normalise_ticker, validate_source_spec
 from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
 from generator.errors import ConfigError, GeneratorError, SendError
+
+if TYPE_CHECKING:
+    from generator.send.report import SendReport
 
 
 class AppGroup(click.Group):
@@ -714,75 +717,15 @@ def _stop_requests() -> Iterator[threading.Event]:
             signal.signal(sig, old)
 
 
-def _report_send(report: Any, issue: str) -> None:
-    """Print what a send did (or would do), then turn anything that needs the user into one Error line."""
-    plan = report.plan
-    for warning in report.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    for repeat in report.repeats[:10]:
-        click.echo(f"Note: {repeat}", err=True)
-    if len(report.repeats) > 10:
-        click.echo(f"Note: ... and {len(report.repeats) - 10} more repeated addresses", err=True)
-    for problem in report.skipped_invalid:
-        click.echo(f"Skipped: {problem}", err=True)
-    what = "test send" if report.test else "send"
-    if report.dry_run:
-        click.echo(f"Dry run: nothing was sent. Subject: {report.subject}")
-        click.echo(f"HTML {report.html_bytes / 1000:.1f} KB; images {report.images}.")
-    earlier = []
-    if plan.already_sent:
-        earlier.append(f"{_count(len(plan.already_sent), 'recipient')} already had it")
-    if plan.refused_before:
-        earlier.append(f"{len(plan.refused_before)} refused before (not retried without --retry-failed)")
-    if plan.unconfirmed_before:
-        earlier.append(
-            f"{len(plan.unconfirmed_before)} unconfirmed before (not sent again without --resend-unconfirmed)"
-        )
-    if earlier:
-        click.echo(f"{report.source}: {'; '.join(earlier)} (record: {report.record}).")
-    for recipient, delivery in plan.refused_before[:20]:
-        click.echo(f"  refused before: {recipient.address}: {delivery.reply}")
-    for recipient, delivery in plan.unconfirmed_before[:20]:
-        click.echo(f"  unconfirmed: {recipient.address} (Message-ID {delivery.message_id}, {delivery.time})")
-    if report.dry_run:
-        minutes = f", about {report.minutes:.0f} min at the rate limit" if report.minutes >= 1 else ""
-        click.echo(f"Would {what} to {_count(len(plan.to_send), 'recipient')}{minutes}:")
-        for recipient in plan.to_send:
-            click.echo(f"  {recipient.address}")
-        return
-    done = report.delivered
-    if not plan.to_send:
-        click.echo(f"Nothing to send: no reader in {report.source} is due the issue.")
-        return
-    click.echo(
-        f"Sent {report.subject!r} to {_count(len(done.sent), 'recipient')}"
-        + (" (a test send, not recorded as a delivery of the issue)" if report.test else "")
-        + f"; record: {report.record}."
-    )
-    problems = []
-    if done.refused:
-        listed = ", ".join(f"{r.address} ({refusal.reply})" for r, refusal in done.refused[:5])
-        more = f" and {len(done.refused) - 5} more" if len(done.refused) > 5 else ""
-        problems.append(
-            f"{_count(len(done.refused), 'recipient')} refused: {listed}{more}; fix or remove the addresses, "
-            f"then `rotation send {issue} --retry-failed` tries them again"
-        )
-    if done.unconfirmed:
-        listed = ", ".join(r.address for r, _ in done.unconfirmed)
-        problems.append(
-            f"{_count(len(done.unconfirmed), 'message')} unconfirmed ({listed}): the connection dropped "
-            "after the message went out, so it may have arrived; not sent again unless "
-            f"`rotation send {issue} --resend-unconfirmed`"
-        )
-    if done.stopped and report.test:
-        problems.append(f"the test send stopped: {done.stopped}")
-    elif done.stopped:
-        problems.append(
-            f"the send stopped: {done.stopped}. {_count(done.remaining, 'recipient')} not sent yet; "
-            f"run `rotation send {issue}` again to go on (no one gets the issue twice)"
-        )
-    if problems:
-        raise SendError("; and ".join(problems) if len(problems) > 1 else problems[0])
+def _report_send(report: SendReport, issue: str) -> None:
+    """Print what a send did (or would do); anything that needs the user becomes one Error line."""
+    for note in report.notes():
+        click.echo(note, err=True)
+    for line in report.lines():
+        click.echo(line)
+    problem = report.problem(issue)
+    if problem:
+        raise SendError(problem)
 
 
 @cli.command("weekly")

@@ -78,7 +78,8 @@ from generator.workspace import backups_dir, holds_workspace
 
 if TYPE_CHECKING:  # imported when used: the email modules load css-inline and Markdown
     from generator.emailexport import EmailIssue
-    from generator.send.run import Hooks, SendOptions, SendReport
+    from generator.send.report import SendReport
+    from generator.send.run import Hooks, SendOptions
 
 Progress = Callable[[str], None]
 

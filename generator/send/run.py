@@ -46,7 +46,8 @@ from generator.send.record import (
     read_record,
     record_path,
 )
-from generator.send.smtp import Accepted, ConnectionLost, Refused, connect, quit_quietly, send_one, where
+from generator.send.report import Delivered, Plan, SendReport, count
+from generator.send.smtp import Accepted, ConnectionLost, connect, quit_quietly, send_one, where
 
 MAX_REFUSALS_IN_A_ROW = 5  # then the server likely refuses everyone (relaying denied, a blocked sender)
 MAX_BACKOFF_S = 30.0
@@ -63,16 +64,6 @@ class SendOptions:
     retry_failed: bool = False
     resend_unconfirmed: bool = False
     skip_invalid: bool = False
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Who gets the message in this run, and who does not and why."""
-
-    to_send: list[Recipient]
-    already_sent: list[tuple[Recipient, Delivery]] = field(default_factory=list)
-    refused_before: list[tuple[Recipient, Delivery]] = field(default_factory=list)
-    unconfirmed_before: list[tuple[Recipient, Delivery]] = field(default_factory=list)
 
 
 def plan_send(
@@ -124,17 +115,6 @@ def backoff_s(failures: int) -> float:
     return min(float(2 ** (failures - 1)), MAX_BACKOFF_S)
 
 
-@dataclass
-class Delivered:
-    """What one run did."""
-
-    sent: list[Recipient] = field(default_factory=list)
-    refused: list[tuple[Recipient, Refused]] = field(default_factory=list)
-    unconfirmed: list[tuple[Recipient, str]] = field(default_factory=list)
-    stopped: str | None = None  # why the run ended before its last recipient
-    remaining: int = 0  # recipients this run did not get to
-
-
 ProgressEvent = Literal["connect", "sent", "refused", "unconfirmed", "retry", "wait"]
 
 
@@ -150,10 +130,6 @@ class Hooks:
     on_plan: Callable[[int], None] = lambda count: None  # how many messages the run is about to send
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     connect: Callable[[SmtpSettings, str | None], smtplib.SMTP] = connect
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _iso(moment: datetime) -> str:
@@ -268,25 +244,6 @@ def deliver(
     return done
 
 
-@dataclass
-class SendReport:
-    """What `rotation send` found and did, for the command to print."""
-
-    subject: str
-    test: bool
-    dry_run: bool
-    record: Path
-    source: str  # the recipients file's name, or the --to address
-    html_bytes: int
-    images: str  # "linked from <site>" or "attached (n inline parts)"
-    plan: Plan
-    delivered: Delivered | None = None
-    warnings: list[str] = field(default_factory=list)
-    repeats: list[str] = field(default_factory=list)
-    skipped_invalid: list[str] = field(default_factory=list)
-    minutes: float = 0.0  # the time the rate limit needs for the plan
-
-
 def sender_of(settings: Settings) -> Sender | None:
     """The Sender from ``[email]``, or None without a from_address."""
     email = settings.email
@@ -372,7 +329,7 @@ def send_rendered(
         shown = "\n  ".join(recipients.problems[:20])
         more = len(recipients.problems) - 20
         raise SendError(
-            f"{recipients.source} has {_count(len(recipients.problems), 'row')} "
+            f"{recipients.source} has {count(len(recipients.problems), 'row')} "
             f"that cannot be sent to:\n  {shown}"
             + (f"\n  ... and {more} more" if more > 0 else "")
             + "\nFix them, or pass --skip-invalid to send to the others"
