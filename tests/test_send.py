@@ -208,6 +208,7 @@ def test_the_message_as_received_has_the_headers_inboxes_require_and_cid_images_
 def test_linked_images_point_at_the_published_site_and_fit_a_600_px_table_layout(runner, ws):
     result = send(runner, ws, "--to", "me@example.org")
     assert result.exit_code == 0, result.output
+    assert f"site has no page for {STEM}.md yet: the message links to https://example.org/" in result.output
     (received,) = ws.mailbox.received
     html = received.message.get_body(("html",)).get_content()
     images = re.findall(r"<img\b[^>]*>", html)
@@ -637,3 +638,10 @@ def test_the_rate_limit_spaces_the_messages_and_each_batch_has_its_own_connectio
     assert report.delivered is not None and len(report.delivered.sent) == 7
     assert sleeps == [2.0] * 6  # 30 a minute: a message every 2 s
     assert ws.mailbox.connections == 3  # 3 + 3 + 1
+
+
+def test_an_unsubscribe_url_that_cannot_tell_readers_apart_is_named(runner, ws):
+    ws.config.write_text(ws.config.read_text().replace("unsubscribe?email={email}", "unsubscribe"))
+    result = send(runner, ws, "--dry-run", "--recipients", str(ws.recipients_file(addresses(1))))
+    assert result.exit_code == 0, result.output
+    assert "Warning: [email] unsubscribe_url has no {email}: every reader gets the same link" in result.output

@@ -365,6 +365,11 @@ def send_rendered(
         skipped_invalid=recipients.problems,
         minutes=len(plan.to_send) / settings.email.smtp.messages_per_minute,
     )
+    if settings.email.unsubscribe_url and "{email}" not in settings.email.unsubscribe_url:
+        report.warnings.append(
+            "[email] unsubscribe_url has no {email}: every reader gets the same link, so a one-click "
+            "unsubscribe cannot tell who asked"
+        )
     if html_bytes > GMAIL_CLIP_BYTES:
         report.warnings.append(
             f"the HTML is {html_bytes / 1000:.0f} KB: Gmail clips a message past about 102 KB "
