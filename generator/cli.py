@@ -562,7 +562,9 @@ def email_command(
 
     settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
-    export = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
+    export = pipeline.export_email(
+        settings, Path(issue), target, embed_images=embed_images, draft=draft, now=datetime.now().astimezone()
+    )
     for warning in export.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"Wrote {', '.join(str(f) for f in export.files)}")
