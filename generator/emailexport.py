@@ -170,7 +170,13 @@ def page_url(site_url: str, content_rel: str) -> str:
 
 
 def _resolve(reference: str, post_rel: str) -> str | None:
-    """A relative reference in a post, as a content-relative path (None if it leaves content/)."""
+    """A relative reference in a post, as a content-relative path (None if it leaves content/).
+
+    An absolute path (``/etc/passwd``) is not relative to the post: None, so it is never read
+    from the disk and attached to a message.
+    """
+    if reference.startswith("/"):
+        return None
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(post_rel), reference))
     return None if joined.startswith("..") else joined
 

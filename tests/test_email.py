@@ -216,3 +216,22 @@ def test_email_command_on_a_draft_is_one_error_line_and_a_preview_with_draft(
     assert preview.exit_code == 0, preview.output
     assert "Draft preview" in (out / f"{post.stem}.html").read_text()
     assert email.message_from_bytes((out / f"{post.stem}.eml").read_bytes())["Subject"].startswith("[Draft]")
+
+
+def test_an_image_outside_the_content_folder_is_never_attached(tmp_path: Path, settings):
+    content = tmp_path / "content"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\nsecret")
+    body = f"![a]({secret})\n\n![b](../../../../secret.png)\n\n![c](../../assets/charts/c.png)"
+    post = _post(content, body)
+    mail = render_email(
+        template_env(settings),
+        post,
+        content_dir=content,
+        site_url=SITE,
+        site_title="Desk",
+        site_author="Us",
+        embed_images=True,
+    )
+    assert [image.path for image in mail.images] == [content / "assets" / "charts" / "c.png"]
+    assert f'src="{secret}"' in mail.html and 'src="../../../../secret.png"' in mail.html
