@@ -10,12 +10,15 @@ site engine's own output) and ``--config``, before or after the command's name.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,8 +33,11 @@ from generator.config import (
     validate_source_spec,
 )
 from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
-from generator.errors import ConfigError, FetchError, GeneratorError, PartialError
+from generator.errors import ConfigError, FetchError, GeneratorError, PartialError, SendError
 from generator.siteengine import ENGINES, end_of_life_notice
+
+if TYPE_CHECKING:
+    from generator.send.report import SendReport
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 # Where the options every command takes keep their values: ctx.meta is shared by the group's
@@ -743,9 +749,11 @@ def serve_command(ctx: click.Context, address: str) -> None:
     help="Folder for the files (default: email/).",
 )
 @click.option(
-    "--embed-images",
-    is_flag=True,
-    help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
+    "--embed-images/--link-images",
+    "embed_images",
+    default=None,
+    help="Attach the charts to the message as inline parts (cid:), or link them from the published "
+    "site (default: [email] images, which is link).",
 )
 @click.option(
     "--draft",
@@ -754,13 +762,16 @@ def serve_command(ctx: click.Context, address: str) -> None:
     help="Allow an unpublished issue: a preview, marked as a draft, with no link to its web page.",
 )
 @click.pass_context
-def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool, draft: bool) -> None:
+def email_command(
+    ctx: click.Context, issue: str, out: Path | None, embed_images: bool | None, draft: bool
+) -> None:
     """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
 
-    Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
-    part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
-    point at the published site unless --embed-images. An unpublished issue is refused
-    unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
+    Writes <post>.html (CSS inlined, no JavaScript, a 600 px table layout), <post>.txt (the
+    plain-text part) and <post>.eml (the message `rotation send` sends, addressed to no one).
+    Images point at the published site unless --embed-images (then the .eml carries them and
+    the .html names them by cid:, so open the .eml to see them). An unpublished issue is
+    refused unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
 
     \b
     Example:
@@ -770,8 +781,172 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
 
     settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
-    say(ctx, f"Wrote {', '.join(str(f) for f in files)}")
+    export = pipeline.export_email(
+        settings, Path(issue), target, embed_images=embed_images, draft=draft, now=datetime.now().astimezone()
+    )
+    for warning in export.warnings:
+        warn(warning)
+    say(ctx, f"Wrote {', '.join(str(f) for f in export.files)}")
+
+
+@cli.command("send")
+@click.argument("issue")
+@click.option(
+    "--recipients",
+    "recipients",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The recipients file (default: [email] recipients): CSV with an email column, or one "
+    "address a line.",
+)
+@click.option(
+    "--to",
+    "to",
+    metavar="ADDRESS",
+    help="A test send to this one address; not recorded as a delivery, so the list still gets it.",
+)
+@click.option("--dry-run", "dry_run", is_flag=True, help="Print who would get what, and send nothing.")
+@click.option(
+    "--retry-failed", "retry_failed", is_flag=True, help="Try again the recipients the server refused."
+)
+@click.option(
+    "--resend-unconfirmed",
+    "resend_unconfirmed",
+    is_flag=True,
+    help="Send again the messages that went out with no answer from the server (they may arrive twice).",
+)
+@click.option(
+    "--skip-invalid",
+    "skip_invalid",
+    is_flag=True,
+    help="Send to the other addresses when rows of the recipients file are not addresses.",
+)
+@click.option(
+    "--embed-images/--link-images",
+    "embed_images",
+    default=None,
+    help="Attach the charts as inline parts (cid:), or link them from the site (default: [email] images).",
+)
+@click.option("--draft", "draft", is_flag=True, help="Allow an unpublished issue in a test send (--to).")
+@click.pass_context
+def send_command(
+    ctx: click.Context,
+    issue: str,
+    recipients: Path | None,
+    to: str | None,
+    dry_run: bool,
+    retry_failed: bool,
+    resend_unconfirmed: bool,
+    skip_invalid: bool,
+    embed_images: bool | None,
+    draft: bool,
+) -> None:
+    """Send ISSUE (a published post, or its date) over SMTP, once to each recipient.
+
+    The server, the sender and the unsubscribe URLs are [email] and [email.smtp] in
+    newsletter.toml; the password is read from the environment variable that password_env
+    names (ROTATION_SMTP_PASSWORD unless set). Every delivery is recorded in
+    .rotation/sends/<post>.jsonl: run the same command again after an interruption and it goes
+    on where it stopped, sending no one the issue twice. Recipients the server refused are
+    tried again only with --retry-failed.
+
+    \b
+    Examples:
+        rotation send 2026-06-26 --dry-run
+        rotation send 2026-06-26 --to me@example.org
+        rotation send 2026-06-26 --recipients readers.csv
+    """
+    from generator import pipeline
+    from generator.send.run import Hooks, SendOptions
+
+    if to is not None and recipients is not None:
+        raise ConfigError("--to sends a test to one address; leave out --recipients (or --to)")
+    if to is not None and (retry_failed or resend_unconfirmed):
+        raise ConfigError("--retry-failed and --resend-unconfirmed are for a send to the list, not --to")
+    settings = _workspace(ctx, "send")
+    options = SendOptions(
+        recipients=recipients.resolve() if recipients else None,
+        to=to,
+        dry_run=dry_run,
+        retry_failed=retry_failed,
+        resend_unconfirmed=resend_unconfirmed,
+        skip_invalid=skip_invalid,
+    )
+    progress = _SendProgress()
+    with _stop_requests() as stop:
+        hooks = Hooks(
+            sleep=lambda seconds: None if stop.wait(seconds) else None,  # returns early on a stop request
+            should_stop=stop.is_set,
+            on_event=progress.event,
+            on_plan=progress.start,
+        )
+        try:
+            report = pipeline.send_issue(
+                settings, issue, options, embed_images=embed_images, draft=draft, hooks=hooks
+            )
+        finally:
+            progress.finish()
+    _report_send(ctx, report, issue)
+
+
+class _SendProgress:
+    """A progress bar of the messages sent, and a line on stderr for each one that was not."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, count: int) -> None:
+        if not count:
+            return
+        self.bar = click.progressbar(length=count, label="Sending", file=sys.stderr)
+        self.bar.__enter__()
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def event(self, kind: str, who: Any, detail: str) -> None:
+        if self.bar is not None and kind in ("sent", "refused", "unconfirmed"):
+            self.bar.update(1)
+        if kind == "refused":
+            click.echo(f"\nRefused: {who.address}: {detail}", err=True)
+        elif kind == "unconfirmed":
+            click.echo(f"\nUnconfirmed: {who.address}: {detail}", err=True)
+        elif kind == "retry":
+            click.echo(f"\nConnection: {detail}", err=True)
+
+
+@contextmanager
+def _stop_requests() -> Iterator[threading.Event]:
+    """Ctrl-C or SIGTERM asks a send to stop after the message in flight; a second one stops it at once."""
+    requested = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        if requested.is_set():
+            raise KeyboardInterrupt
+        requested.set()
+        click.echo("\nStopping after the message being sent (again to stop at once).", err=True)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield requested  # only the main thread can take signals (a test calling the command from a thread)
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _report_send(ctx: click.Context, report: SendReport, issue: str) -> None:
+    """Print what a send did (or would do); anything that needs the user becomes one Error line."""
+    for note in report.notes():
+        click.echo(note, err=True)
+    for line in report.lines():
+        say(ctx, line)
+    problem = report.problem(issue)
+    if problem:
+        raise SendError(problem)
 
 
 @cli.command("weekly")

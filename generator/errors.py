@@ -49,3 +49,7 @@ class PartialError(GeneratorError):
     """A command did part of its work (a fetch stored some tickers and failed others): exit 3."""
 
     exit_code = 3
+
+
+class SendError(GeneratorError):
+    """Sending an issue stopped, or ended with recipients refused or unconfirmed."""
