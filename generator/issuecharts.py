@@ -129,6 +129,8 @@ def _size_pair(
         slow_days=relative.sma_slow_days,
         high_lookback_days=relative.high_lookback_weeks * 5,
         breakout=Breakout(event.day, event.level, label) if event else None,
+        close_basis="single" if {pair.long, pair.short} & history.one_close else "adjusted",
+        start=pair.base.start_day if event is not None and event.kind == "rel_base_breakout" else None,
     )
 
 
@@ -164,7 +166,8 @@ def _lead_price(
         ath_level=ath.level if ath else item.ath_level,
         base=base,
         breakout=breakout,
-        window_days=max(window_days, (base.length_weeks + 26) * 5) if base else window_days,
+        window_days=window_days,
+        close_basis="single" if ticker in history.one_close else "quoted",
     )
 
 
@@ -180,7 +183,11 @@ def _base_box(base: BaseState, as_of: date) -> BaseBox | None:
 
 
 def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
-    """One RRG per group with at least three points against its benchmark."""
+    """One RRG per group with at least three points against its benchmark.
+
+    The funds the issue's headlines name are drawn first; the graph adds the week's biggest movers.
+    """
+    named = [t for h in report.headlines for t in h.tickers]
     for key in settings.charts.rrg_groups:
         group = settings.groups.get(key)
         if group is None:
@@ -211,6 +218,7 @@ def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
             benchmark=group.benchmark,
             tail_weeks=settings.signals.rrg.tail_weeks,
             universe_label=group.label,
+            highlight=[t for t in dict.fromkeys(named) if t in group.tickers],
         )
 
 

@@ -1,0 +1,139 @@
+"""No chart ever prints a label over another text or across a line: every kind, many real weeks.
+
+The charts an issue plans (ratio, price with base, both rotation graphs, breadth, correlation)
+are built for 104 Fridays spread over twenty years of real ETF closes (../shared/data) and for
+the demo's last 52 weeks, alternating the wide and the narrow layout; call charts and the
+track record are built from real IWM/IWB returns after each of those Fridays. Each figure is
+laid out without being rendered to PNG (``draw_without_rendering``) and checked with
+``tests.chart_helpers.collisions``: no two text boxes (titles, ticks, axis labels, labels,
+legends) overlap and no label box crosses a drawn line. Light theme only: the dark one has
+the same geometry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from generator.charts import (
+    CallOutcome,
+    CallPath,
+    ChartFrame,
+    build_call_chart,
+    build_track_record_chart,
+)
+from generator.charts.theme import NARROW, WIDE
+from generator.config import Settings
+from generator.issuecharts import ChartPlan, plan_issue_charts
+from generator.pipeline import issue_fridays
+from generator.prices import PriceHistory
+from generator.signals import compute_signals
+from tests.chart_helpers import collisions
+from tests.real_prices import adjusted_closes
+
+REAL_WEEKS = 104
+DEMO_WEEKS = 52
+KINDS = ("ratio", "price", "rrg", "breadth", "correlation", "call", "track_record")
+
+
+def _kind(name: str) -> str:
+    return {
+        "build_ratio_chart": "ratio",
+        "build_price_chart": "price",
+        "build_rrg_chart": "rrg",
+        "build_breadth_chart": "breadth",
+        "build_correlation_chart": "correlation",
+    }[name]
+
+
+def _spread(fridays: list[date], count: int) -> list[date]:
+    step = (len(fridays) - 1) / (count - 1)
+    return [fridays[round(i * step)] for i in range(count)]
+
+
+def _call_path(history: PriceHistory, published: date) -> CallPath | None:
+    """``long IWM vs IWB`` from ``published``: its relative return over the next 13 weeks (real closes)."""
+    adj = history.adj_close[["IWM", "IWB"]].dropna()
+    after = adj.loc[pd.Timestamp(published) : pd.Timestamp(published + timedelta(weeks=13))]
+    if len(after) < 2:
+        return None
+    ratio = after["IWM"] / after["IWB"]
+    path = 100 * (ratio.iloc[1:] / ratio.iloc[0] - 1)
+    return CallPath("iwm-iwb", "long IWM vs IWB", published, path, "open", -4.0, None, "daily close")
+
+
+def _figures(
+    settings: Settings, history: PriceHistory, weeks: list[date], tmp: Path
+) -> Iterator[tuple[str, date, str, Callable[[], Figure]]]:
+    """(kind, week, layout, build) for every chart of every week, layouts alternating by week."""
+    outcomes: list[CallOutcome] = []
+    for number, week in enumerate(weeks):
+        layout = WIDE if number % 2 == 0 else NARROW
+        past = history.as_of(week)
+        report = compute_signals(past, settings, week)
+        frame = ChartFrame("Rotation Desk", week, "Data: test")
+        plan = ChartPlan(tmp / week.isoformat(), tmp, frame, dark=False)
+        _, jobs = plan_issue_charts(plan, settings, past, report)
+        for job in jobs:
+            yield _kind(job.draw.func.__name__), week, layout.name, lambda job=job, layout=layout: job.draw(
+                layout=layout
+            )
+        call = _call_path(history, week)
+        if call is not None:
+            yield "call", week, layout.name, lambda call=call, frame=frame, layout=layout: build_call_chart(
+                call, frame=frame, layout=layout
+            )
+            outcomes.append(CallOutcome(f"c{number}", call.position, week, float(call.path_pct.iloc[-1]), "closed"))
+        if outcomes:
+            done = list(outcomes)
+            yield "track_record", week, layout.name, lambda done=done, frame=frame, layout=layout: (
+                build_track_record_chart(done, frame=frame, layout=layout)
+            )
+
+
+def _check(figures: Iterator[tuple[str, date, str, Callable[[], Figure]]]) -> dict[str, set[date]]:
+    seen: dict[str, set[date]] = {kind: set() for kind in KINDS}
+    problems = []
+    for kind, week, layout, build in figures:
+        seen[kind].add(week)
+        problems += [f"{kind} {week} {layout}: {p}" for p in collisions(build())]
+    assert problems == [], "\n".join(problems[:40])
+    return seen
+
+
+def test_no_chart_of_104_real_weeks_has_a_label_over_a_text_or_a_line(settings: Settings, tmp_path: Path):
+    history = adjusted_closes(settings.tickers)
+    fridays = issue_fridays(date(2007, 1, 5), history.last_day)
+    seen = _check(_figures(settings, history, _spread(fridays, REAL_WEEKS), tmp_path))
+    for kind in KINDS:
+        assert len(seen[kind]) >= 100, f"{kind} was drawn for {len(seen[kind])} weeks only"
+
+
+def test_no_chart_of_the_demo_year_has_a_label_over_a_text_or_a_line(
+    settings: Settings, demo_prices: PriceHistory, tmp_path: Path
+):
+    history = PriceHistory(**{**demo_prices.__dict__, "names": {t: settings.name_of(t) for t in settings.tickers}})
+    fridays = issue_fridays(history.last_day - timedelta(weeks=DEMO_WEEKS + 13), history.last_day)
+    weeks = [d for d in fridays if d <= history.last_day - timedelta(weeks=13)][-DEMO_WEEKS:]
+    seen = _check(_figures(settings, history, weeks, tmp_path))
+    for kind in KINDS:
+        assert len(seen[kind]) >= DEMO_WEEKS - 1, f"{kind} was drawn for {len(seen[kind])} demo weeks only"
+
+
+@pytest.mark.parametrize("layout", [WIDE, NARROW], ids=["wide", "narrow"])
+def test_the_collision_check_sees_a_label_over_a_line_and_two_texts_overlapping(layout):
+    from generator.charts.theme import LIGHT, new_figure
+
+    fig, (ax,) = new_figure(LIGHT, layout=layout)
+    ax.plot([0, 1], [0, 1])
+    ax.text(0.5, 0.5, "on the line")
+    ax.text(0.1, 0.9, "first")
+    ax.text(0.1, 0.9, "second")
+    found = collisions(fig)
+    assert any("'on the line' crosses a line" in p for p in found)
+    assert any("'first' and 'second'" in p for p in found)
