@@ -101,6 +101,20 @@ def rewrite_urls(html: str, *, post_rel: str, site_url: str, content_dir: Path, 
     return URL_ATTRIBUTE.sub(replace, html)
 
 
+def one_image_per_chart(html: str) -> str:
+    """Keep each chart's wide light image: mail clients cannot pick the dark or phone copy."""
+
+    def keep(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if not tag.lower().startswith("<img"):
+            return tag
+        if re.search(r'\ssrc="[^"]*#only-dark"', tag) or re.search(r'\sclass="[^"]*\bchart-narrow\b', tag):
+            return ""
+        return tag.replace('#only-light"', '"')
+
+    return TAG.sub(keep, html)
+
+
 def strip_active_content(html: str) -> str:
     """Remove ``<script>`` elements and ``on*=`` event handlers (raw HTML in a post may have them).
 
@@ -131,6 +145,7 @@ def render_email(
     body = re.sub(r"^#\s+.*\n", "", body, count=1, flags=re.M)  # the title goes in the template's <h1>
     html_body = markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html")
     html_body = LAZY.sub("", f"<h1>{escape(title)}</h1>\n{html_body}")
+    html_body = one_image_per_chart(html_body)
     html_body = rewrite_urls(
         strip_active_content(html_body),
         post_rel=post_rel,

@@ -334,7 +334,13 @@ def plan_charts(
     universe: UniverseData | None = None,
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
     """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
-    plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
+    plan = ChartPlan(
+        charts_dir(settings, as_of),
+        posts_dir(settings),
+        frame,
+        settings.charts.dark_variants,
+        settings.charts.narrow_variants,
+    )
     return plan_issue_charts(plan, settings, history, report, open_calls, universe)
 
 

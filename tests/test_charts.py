@@ -9,7 +9,7 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Rectangle
 
 from generator.charts import (
@@ -27,10 +27,12 @@ from generator.charts import (
     build_rrg_chart,
     build_track_record_chart,
 )
+from generator.charts.rrg import MAX_TAILS, choose_tails
 from generator.charts.theme import LIGHT, display_bars
 from tests.chart_helpers import (
     FRAME,
     all_text,
+    collisions,
     line_by_label,
     overlapping,
     texts_outside,
@@ -53,7 +55,7 @@ def test_ratio_chart_rebases_both_legs_and_plots_the_ratio_with_its_averages():
     expected = 100 * (long / short).iloc[-1] / (long / short).iloc[-300]
     assert ratio[-1] == pytest.approx(expected)
     assert {ln.get_label() for ln in bottom.get_lines()} >= {"50-day average", "200-day average"}
-    assert [c.get_label() for c in bottom.collections] == ["52-week high"]
+    assert [c.get_label() for c in bottom.collections if isinstance(c, LineCollection)] == ["52-week high"]
     text = all_text(fig)
     assert "IWM vs IWB: relative strength" in text and "as of 8 Nov 2024" in text
     assert "Synthetic demo data" in text
@@ -87,7 +89,8 @@ def test_ratio_chart_with_short_history_leaves_out_the_average_it_cannot_compute
     fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME)
     labels = {ln.get_label() for ln in fig.axes[1].get_lines()}
     assert "50-day average" in labels and "200-day average" not in labels
-    assert "24 weeks" in all_text(fig)  # the window says how much it shows
+    # Without a 200-day average to stand against, the subtitle says how far the ratio moved since the window began.
+    assert f"since {long.index[0].day} Jan 2019" in all_text(fig)
     assert texts_outside(fig) == []
 
 
@@ -195,29 +198,60 @@ def _tails(count: int, spread: float, seed: int = 3) -> list[RRGTail]:
     return tails
 
 
-def test_rrg_names_the_quadrants_and_labels_every_head_without_collisions():
+def test_rrg_draws_the_few_funds_that_matter_labelled_and_the_rest_as_grey_dots():
     tails = _tails(12, spread=0.6)  # a crowded centre: every head within a point or so of 100
-    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, universe_label="S&P 500 sectors")
+    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, universe_label="S&P 500 sectors",
+                          highlight=["XLK", "XLA"])
     (ax,) = fig.axes
     text = all_text(fig)
     for name in ("Leading", "Weakening", "Lagging", "Improving"):
         assert name in text
-    labels = [t for t in ax.texts if t.get_text().startswith("XL")]
-    assert sorted(t.get_text() for t in labels) == sorted(t.ticker for t in tails)
-    quadrant_names = [t for t in ax.texts if t.get_text() in ("Leading", "Weakening", "Lagging", "Improving")]
-    assert overlapping(labels + quadrant_names, fig) == []
-    assert texts_outside(fig) == []
+    labels = [t.get_text() for t in ax.texts if t.get_text().startswith("XL")]
+    assert len(labels) == MAX_TAILS and labels[:2] == ["XLK", "XLA"]  # the text's funds first
+    faint = [c for c in ax.collections if c.get_offsets().shape[0] == 12 - MAX_TAILS]
+    assert faint and mcolors.to_hex(faint[0].get_facecolor()[0]) == LIGHT.faint
+    assert "grey dots: the other 7" in text
+    assert collisions(fig) == []
 
 
-def test_rrg_draws_eight_week_tails_with_heads_at_the_latest_point():
+def test_rrg_tails_end_in_an_arrowhead_at_the_latest_point_in_distinct_colours():
     tails = _tails(3, spread=2.0)
     fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, tail_weeks=8)
     (ax,) = fig.axes
     lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
     assert len(lines) == 3 and all(len(ln.get_xdata()) == 8 for ln in lines)
-    assert lines[0].get_xdata()[-1] == pytest.approx(tails[0].points["rs_ratio"].iloc[-1])
+    heads = {(round(float(ln.get_xdata()[-1]), 6), round(float(ln.get_ydata()[-1]), 6)) for ln in lines}
+    arrows = [t for t in ax.texts if t.arrow_patch is not None and t.get_text() == ""]
+    assert {(round(float(a.xy[0]), 6), round(float(a.xy[1]), 6)) for a in arrows} == heads
+    assert len({ln.get_color() for ln in lines}) == 3
+
+
+def test_rrg_axes_fit_the_points_rather_than_a_square_around_100():
+    tails = _tails(3, spread=2.0)
+    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, tail_weeks=8)
+    (ax,) = fig.axes
+    xs = np.concatenate([t.points["rs_ratio"].to_numpy()[-8:] for t in tails] + [np.array([100.0])])
     x0, x1 = ax.get_xlim()
-    assert (x0 + x1) / 2 == pytest.approx(100.0)  # symmetric around 100
+    assert x0 < xs.min() and x1 > xs.max()
+    assert (x1 - x0) <= 1.3 * (xs.max() - xs.min())  # a margin, not a symmetric blow-up
+    frame = ax.get_position()
+    assert frame.width > 0.8  # the plot spans the chart, not a square in its middle
+
+
+def test_rrg_picks_the_biggest_movers_and_not_a_cluster_moving_together():
+    index = pd.date_range("2024-01-05", periods=8, freq="W-FRI")
+
+    def tail(ticker: str, x0: float, y0: float, dx: float, dy: float) -> RRGTail:
+        steps = np.arange(8)
+        frame = pd.DataFrame({"rs_ratio": x0 + dx * steps, "rs_momentum": y0 + dy * steps}, index=index)
+        return RRGTail(ticker, frame)
+
+    together = [tail(f"C{n}", 98 + 0.01 * n, 101, -0.3, -0.3) for n in range(4)]  # one cluster, one move
+    alone = [tail("LONE", 101, 98, 0.25, 0.3), tail("QUIET", 100.2, 100.1, 0.01, 0.0)]
+    chosen = choose_tails([(t.ticker, t.points) for t in together + alone], [], 3)
+    assert chosen[:2] == ["C0", "LONE"]  # the biggest move first, then the biggest apart from it
+    assert sum(t.startswith("C") for t in chosen) == 1  # the cluster is shown by one of its members
+    assert choose_tails([(t.ticker, t.points) for t in together + alone], ["QUIET"], 3)[0] == "QUIET"
 
 
 def test_rrg_skips_an_instrument_without_points():

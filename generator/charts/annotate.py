@@ -15,7 +15,14 @@ from matplotlib.axes import Axes
 from matplotlib.text import Annotation, Text
 
 from generator.charts.inputs import Mark
-from generator.charts.labels import CALLOUT_DIRECTIONS_DEG, CALLOUT_RINGS_PX, Placer, Spot, along_level, around
+from generator.charts.labels import (
+    CALLOUT_DIRECTIONS_DEG,
+    CALLOUT_RINGS_PX,
+    Placer,
+    Spot,
+    along_level,
+    around,
+)
 from generator.charts.theme import LABEL_PT, SMALL_PT, Layout, Theme, format_day, plain_number, x_of
 
 
@@ -26,7 +33,7 @@ def callout(
     """A label with a leader line to (x, y) wherever it covers nothing; None if there is no room."""
     spots = around(x, y, rings_px=CALLOUT_RINGS_PX, directions_deg=CALLOUT_DIRECTIONS_DEG)
     return placer.place(text, spots, color=color, fontsize=layout.pt(SMALL_PT),
-                        fontweight="bold" if bold else "normal", halo=theme.background, leader_from_px=0.0)
+                        fontweight="bold" if bold else "normal", leader_from_px=0.0)
 
 
 def level_tag(

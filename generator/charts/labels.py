@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib import patheffects
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
@@ -230,7 +229,6 @@ class Placer:
         color: str,
         fontsize: float,
         fontweight: str = "normal",
-        halo: str | None = None,
         leader_from_px: float = LEADER_FROM_PX,
         zorder: float = 6,
     ) -> Annotation | None:
@@ -260,7 +258,6 @@ class Placer:
                 color=color,
                 zorder=zorder,
                 annotation_clip=False,
-                path_effects=[patheffects.withStroke(linewidth=2.5, foreground=halo)] if halo else [],
                 arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.7, "shrinkA": 1, "shrinkB": 4}
                 if leader is not None
                 else None,
@@ -318,7 +315,7 @@ def around(x: float, y: float, *, rings_px: Sequence[float] = POINT_RINGS_PX,
     return spots
 
 
-def along_level(xs: Sequence[float], level: float, *, above_first: bool = True, offset_px: float = 3.0,
+def along_level(xs: Sequence[float], level: float, *, above_first: bool = True, offset_px: float = 6.0,
                 ha: str = "right") -> list[Spot]:
     """Spots just above and just below a horizontal line at ``level``, at each x in turn."""
     sides = ((offset_px, "bottom"), (-offset_px, "top"))

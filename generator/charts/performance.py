@@ -10,8 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from generator.charts.inputs import CallOutcome, CallPath
 from generator.charts.annotate import level_tag
+from generator.charts.inputs import CallOutcome, CallPath
 from generator.charts.labels import Placer, around
 from generator.charts.theme import (
     LIGHT,
@@ -90,7 +90,7 @@ def build_call_chart(
         date_axis(ax, start - pd.Timedelta(days=1), right, max_ticks=8 if layout is WIDE else 5)
         placer = Placer(ax)
         placer.place(f"published {format_day(call.published)}", around(x_of(start), 100.0), color=theme.muted,
-                     fontsize=layout.pt(SMALL_PT), halo=theme.background)
+                     fontsize=layout.pt(SMALL_PT))
         if stop is not None and call.invalidation_pct is not None:
             rule = f" on a {call.invalidation_on}" if call.invalidation_on else ""
             level_tag(placer, stop, f"invalidation {call.invalidation_pct:+.1f}%{rule}", theme.down, layout,

@@ -172,16 +172,16 @@ def _base_labels(placer: Placer, base: BaseBox, theme: Theme, layout: Layout, *,
     spots = []
     for fraction in (0.5, 0.3, 0.7, 0.15, 0.85):
         x = left + fraction * (right - left)
-        spots += [Spot(x, base.floor, 0, 5, "center", "bottom"), Spot(x, base.ceiling, 0, -5, "center", "top")]
+        spots += [Spot(x, base.floor, 0, 6, "center", "bottom"), Spot(x, base.ceiling, 0, -6, "center", "top")]
     middle = left + (right - left) / 2
-    spots += [Spot(middle, base.floor, 0, -5, "center", "top"), Spot(middle, base.ceiling, 0, 5, "center", "bottom")]
+    spots += [Spot(middle, base.floor, 0, -6, "center", "top"), Spot(middle, base.ceiling, 0, 6, "center", "bottom")]
     placer.place(base.describe(), spots, color=theme.muted, fontsize=layout.pt(SMALL_PT + 1), fontweight="bold")
     words = f"{'ceiling = all-time high' if ceiling_is_ath else 'ceiling'} {base.ceiling:,.2f}"
-    tag_spots = [Spot(left, base.ceiling, 3, dy, "left", va) for dy, va in ((4, "bottom"), (-4, "top"))]
-    tag_spots += [Spot(left, base.ceiling, -3, dy, "right", va) for dy, va in ((4, "bottom"), (-4, "top"))]
+    tag_spots = [Spot(left, base.ceiling, 3, dy, "left", va) for dy, va in ((6, "bottom"), (-6, "top"))]
+    tag_spots += [Spot(left, base.ceiling, -3, dy, "right", va) for dy, va in ((6, "bottom"), (-6, "top"))]
     for fraction in (0.25, 0.5, 0.75, 1.0):
         x = left + fraction * (right - left)
-        tag_spots += [Spot(x, base.ceiling, 0, dy, "center", va) for dy, va in ((4, "bottom"), (-4, "top"))]
+        tag_spots += [Spot(x, base.ceiling, 0, dy, "center", va) for dy, va in ((6, "bottom"), (-6, "top"))]
     placer.place(words, tag_spots, color=theme.muted, fontsize=layout.pt(SMALL_PT))
 
 

@@ -106,7 +106,7 @@ def build_rrg_chart(
                              gap=False)
         for ticker, x, y, color in heads:
             placer.place(ticker, around(x, y, rings_px=(7.0, 13.0, 20.0, 28.0, 38.0, 50.0, 64.0)), color=color,
-                         fontsize=layout.pt(SMALL_PT), fontweight="bold", halo=theme.background)
+                         fontsize=layout.pt(SMALL_PT), fontweight="bold")
         _quadrant_names(placer, theme, layout)
     return fig
 
