@@ -38,7 +38,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from generator.charts.theme import DARK, LAYOUTS, LIGHT, restyle
+from generator.charts.theme import DARK, LAYOUTS, LIGHT, restyle, reusing_figures
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
 
 PALETTE_COLOURS = 128
@@ -142,20 +142,25 @@ def render_variants(draw: partial[Any], wanted: Sequence[tuple[str, str]]) -> li
     is encoded. A drawing that returns bytes (a social card) has only the wide light form.
     """
     made: dict[tuple[str, str], bytes] = {}
-    for layout in dict.fromkeys(layout for layout, _ in wanted):
-        themes = [theme for lay, theme in wanted if lay == layout]
-        result = draw() if layout == "wide" else draw(layout=LAYOUTS[layout])
-        if isinstance(result, bytes):
-            if layout != "wide" or themes != ["light"]:
-                raise TypeError(f"{draw.func.__name__} returns bytes: it has no {layout} or dark variant")
-            made[(layout, "light")] = result
-            continue
-        if "light" in themes:
-            made[(layout, "light")] = render_png(result)
-        if "dark" in themes:
-            restyle(result, LIGHT, DARK)
-            made[(layout, "dark")] = render_png(result)
+    with reusing_figures():
+        for layout in dict.fromkeys(layout for layout, _ in wanted):
+            _draw_layout(draw, layout, [theme for lay, theme in wanted if lay == layout], made)
     return [made[item] for item in wanted]
+
+
+def _draw_layout(draw: partial[Any], layout: str, themes: list[str], made: dict[tuple[str, str], bytes]) -> None:
+    """One layout of ``draw``: the light image, then the figure repainted dark, as ``themes`` asks."""
+    result = draw() if layout == "wide" else draw(layout=LAYOUTS[layout])
+    if isinstance(result, bytes):
+        if layout != "wide" or themes != ["light"]:
+            raise TypeError(f"{draw.func.__name__} returns bytes: it has no {layout} or dark variant")
+        made[(layout, "light")] = result
+        return
+    if "light" in themes:
+        made[(layout, "light")] = render_png(result)
+    if "dark" in themes:
+        restyle(result, LIGHT, DARK)
+        made[(layout, "dark")] = render_png(result)
 
 
 def code_version() -> str:

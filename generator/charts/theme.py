@@ -12,9 +12,11 @@ glyphs Roboto lacks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import Collection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+
+from generator.charts.canvas import HouseCanvas  # noqa: E402
 
 DPI = 150
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -202,10 +206,30 @@ def house_rc(theme: Theme, layout: Layout = WIDE) -> dict[Any, Any]:
 
 
 @contextmanager
-def house_style(theme: Theme, layout: Layout = WIDE) -> Iterator[None]:
-    """Matplotlib's defaults plus the house rc, whatever the user's matplotlibrc says."""
-    with matplotlib.style.context("default"), matplotlib.rc_context(house_rc(theme, layout)):
+def house_style(theme: Theme | None = None, layout: Layout = WIDE) -> Iterator[None]:
+    """Matplotlib's defaults plus the house rc (none without a theme), whatever the user's matplotlibrc says.
+
+    The full set of rcParams for each (theme, layout) is validated once per process and then
+    swapped in and out whole, which costs far less than ``style.context`` each time.
+    """
+    saved = dict.copy(matplotlib.rcParams)
+    dict.update(matplotlib.rcParams, _resolved_rc(theme.name if theme else "", layout.name))
+    try:
         yield
+    finally:
+        dict.clear(matplotlib.rcParams)
+        dict.update(matplotlib.rcParams, saved)
+
+
+@lru_cache(maxsize=None)
+def _resolved_rc(theme: str, layout: str) -> dict[str, Any]:
+    """Every rcParam: matplotlib's defaults with the house rc on top, validated (not the backend)."""
+    with matplotlib.style.context("default"):
+        if theme:
+            matplotlib.rcParams.update(house_rc(THEMES[theme], LAYOUTS[layout]))
+        resolved = dict.copy(matplotlib.rcParams)
+    resolved.pop("backend", None)
+    return resolved
 
 
 def new_figure(
@@ -215,10 +239,22 @@ def new_figure(
     *,
     layout: Layout = WIDE,
     sharex: bool = True,
+    kind: str | None = None,
 ) -> tuple[Figure, list[Axes]]:
-    """A figure of ``layout``'s size with ``rows`` stacked axes, ticks on the right, light grid."""
+    """A figure of ``layout``'s size with ``rows`` stacked axes, ticks on the right, light grid.
+
+    Inside ``reusing_figures()`` a chart ``kind`` gets the figure it had last time in this
+    process, emptied and restyled (``_reset_figure``) instead of a new one: making the axes
+    is most of a chart's building time. Same inputs, same bytes either way (the tests check).
+    """
+    key = (kind, theme.name, layout.name, rows, tuple(height_ratios or ()), sharex)
+    if kind is not None and _REUSE[0]:
+        kept = _TEMPLATES.get(key)
+        if kept is not None:
+            _reset_figure(kept, theme, layout)
+            return kept, list(kept.axes)
     fig = Figure(figsize=(layout.width_in, layout.height_in), dpi=DPI, facecolor=theme.background)
-    FigureCanvasAgg(fig)  # attaches a canvas, so text extents can be measured before saving
+    HouseCanvas(fig)  # attaches a canvas, so text extents can be measured before saving
     grid = fig.add_gridspec(
         rows, 1, height_ratios=height_ratios, hspace=0.12 if layout is WIDE else 0.1,
         left=layout.left, right=layout.right, top=layout.top, bottom=layout.bottom,
@@ -231,7 +267,68 @@ def new_figure(
         axes.append(ax)
     for ax in axes[:-1]:
         ax.tick_params(labelbottom=False)
+    if kind is not None and _REUSE[0]:
+        _TEMPLATES[key] = fig
     return fig, axes
+
+
+_TEMPLATES: dict[tuple[Any, ...], Figure] = {}
+_REUSE = [False]
+
+
+@contextmanager
+def reusing_figures() -> Iterator[None]:
+    """Let ``new_figure`` hand a chart kind back its previous figure (the drawing engine's workers)."""
+    before = _REUSE[0]
+    _REUSE[0] = True
+    try:
+        yield
+    finally:
+        _REUSE[0] = before
+
+
+def _reset_figure(fig: Figure, theme: Theme, layout: Layout) -> None:
+    """Empty a figure ``new_figure`` made and give it back the state of a new one in ``theme``.
+
+    Everything a builder adds or changes goes: artists, legends, figure texts, limits, scales,
+    locators and formatters, margins, axis labels, the colour cycle, the plot area's
+    position; then the house style is applied again (the figure may have been repainted dark).
+    """
+    for text in list(fig.texts):
+        text.remove()
+    fig.patch.set_facecolor(theme.background)
+    for ax in fig.axes:
+        if ax.legend_ is not None:
+            ax.legend_.remove()
+        for child in list(ax._children):
+            child.remove()
+        ax.containers.clear()
+        # Units (dates on a date chart's x axis) stay: a kind always plots the same kind of data.
+        ax.set_xscale("linear")
+        ax.set_yscale("linear")
+        ax.dataLim.set_points(Bbox.null().get_points())
+        ax.ignore_existing_data_limits = True
+        ax.viewLim.set_points(Bbox.unit().get_points())
+        ax.set_autoscale_on(True)
+        ax.set_xmargin(matplotlib.rcParams["axes.xmargin"])
+        ax.set_ymargin(matplotlib.rcParams["axes.ymargin"])
+        ax.use_sticky_edges = True
+        ax.set_prop_cycle(None)
+        for label, position in ((ax.xaxis.label, "x"), (ax.yaxis.label, "y")):
+            label.set_text("")
+            label.set_fontsize(matplotlib.rcParams["axes.labelsize"])
+            label.set_color(matplotlib.rcParams["axes.labelcolor"])
+            label.set_horizontalalignment("center")
+            if position == "x":
+                label.set_x(0.5)
+            else:
+                label.set_y(0.5)
+        ax.yaxis.set_label_position("right")
+        style_axes(ax, theme, layout)
+        ax._request_autoscale_view()
+    spec = fig.axes[0].get_subplotspec() if fig.axes else None
+    if spec is not None:
+        spec.get_gridspec().update(top=layout.top, bottom=layout.bottom, left=layout.left, right=layout.right)
 
 
 def style_axes(ax: Axes, theme: Theme, layout: Layout = WIDE) -> None:
@@ -347,9 +444,18 @@ def _ellipsis(probe: Text, text: str, room_px: float, renderer: Any) -> str:
 
 
 def _fit(text: Text, right_px: float, renderer: Any) -> None:
-    """Shrink ``text`` (to 70%), then shorten it with an ellipsis, until it ends before ``right_px``."""
+    """Shrink ``text`` (to 70%, in half points), then shorten it with an ellipsis, until it ends before ``right_px``.
+
+    Width grows about in step with the font size, so the first guess is the size that would just
+    fit; half-point steps down from there take care of rounding.
+    """
     size = float(text.get_fontsize())
     floor = size * 0.7
+    extent = text.get_window_extent(renderer)
+    if extent.x1 > right_px and extent.width > 0:
+        guess = size * (right_px - extent.x0) / extent.width
+        size = max(math.floor(min(guess, size - 0.5) * 2) / 2, math.floor(floor * 2) / 2)
+        text.set_fontsize(size)
     while text.get_window_extent(renderer).x1 > right_px and size > floor:
         size -= 0.5
         text.set_fontsize(size)
@@ -386,10 +492,15 @@ def date_axis(ax: Axes, start: date | pd.Timestamp, end: date | pd.Timestamp, *,
     They are computed once here (fixed ticks), not by a locator at every draw.
     """
     left, right = x_of(start), x_of(end)
-    ax.set_xlim(left, right + max(0.015 * (right - left), 1.0))
+    right += max(0.015 * (right - left), 1.0)
+    ax.set_xlim(left, right)
     ticks, labels = calendar_ticks(pd.Timestamp(start), pd.Timestamp(end), max_ticks)
-    ax.xaxis.set_major_locator(mticker.FixedLocator([x_of(t) for t in ticks]))
-    ax.xaxis.set_major_formatter(mticker.FixedFormatter(labels))
+    # A label centred on a tick this near an end would hang past the plot, over the price axis.
+    edge = (right - left) * (0.035 if max_ticks >= 8 else 0.07)
+    kept = [(x, label) for x, label in zip([x_of(t) for t in ticks], labels, strict=True)
+            if left + edge <= x <= right - edge]
+    ax.xaxis.set_major_locator(mticker.FixedLocator([x for x, _ in kept]))
+    ax.xaxis.set_major_formatter(mticker.FixedFormatter([label for _, label in kept]))
     ax.xaxis.set_minor_locator(mticker.NullLocator())
 
 
@@ -399,23 +510,27 @@ def calendar_ticks(start: pd.Timestamp, end: pd.Timestamp, max_ticks: int) -> tu
     Steps go from coarse to fine; the first giving three to ``max_ticks`` ticks wins, else the
     coarsest giving at least one.
     """
-    first, last = start.normalize(), end.normalize()
-    options: list[tuple[pd.DatetimeIndex, Callable[[pd.Timestamp], str]]] = []
-    years = pd.DatetimeIndex([pd.Timestamp(y, 1, 1) for y in range(first.year, last.year + 1)])
-    years = years[(years >= first) & (years <= last)]
+    first, last = start.date(), end.date()
+    options: list[tuple[list[date], Callable[[date], str]]] = []
+    years = [date(y, 1, 1) for y in range(first.year, last.year + 1) if first <= date(y, 1, 1) <= last]
     for step in (50, 20, 10, 5, 2, 1):
-        options.append((years[years.year % step == 0], lambda d: f"{d.year}"))
-    months = pd.date_range(first.to_period("M").to_timestamp(), last, freq="MS")
-    months = months[months >= first]
+        options.append(([d for d in years if d.year % step == 0], lambda d: f"{d.year}"))
+    months = []
+    year, month = first.year, first.month
+    while date(year, month, 1) <= last:
+        if date(year, month, 1) >= first:
+            months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     for step in (6, 3, 2, 1):
-        options.append((months[(months.month - 1) % step == 0], lambda d: f"{d.year}" if d.month == 1 else f"{d:%b}"))
+        options.append(([d for d in months if (d.month - 1) % step == 0],
+                        lambda d: f"{d.year}" if d.month == 1 else f"{d:%b}"))
     if (last - first).days <= 8 * 31:
-        days = pd.date_range(first, last, freq="D")
+        days = [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
         for days_of_month in ((1, 15), (1, 8, 15, 22), tuple(range(1, 32, 2)), tuple(range(1, 32))):
-            options.append((days[days.day.isin(days_of_month)], lambda d: f"{d.day} {d:%b}"))
-    fitting = [o for o in options if 3 <= len(o[0]) <= max_ticks] or [o for o in options if len(o[0])]
+            options.append(([d for d in days if d.day in days_of_month], lambda d: f"{d.day} {d:%b}"))
+    fitting = [o for o in options if 3 <= len(o[0]) <= max_ticks] or [o for o in options if o[0]]
     chosen, label = fitting[0] if fitting else options[-1]
-    return list(chosen), [label(d) for d in chosen]
+    return [pd.Timestamp(d) for d in chosen], [label(d) for d in chosen]
 
 
 def price_axis(ax: Axes, low: float, high: float) -> bool:
