@@ -48,6 +48,7 @@ LEGEND_LOCATIONS = ("upper left", "upper right", "lower left", "lower right", "u
                     "lower center", "center left", "center right")
 LEADER_FROM_PX = 16.0  # a label further than this from its point gets a thin leader line
 GAP_PX = 2.0  # clear space kept between a label and anything drawn
+LINE_REACH_PX = 2.0  # half the width of the thickest line: a line's centre this near is ink
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Placer:
         self.taken: list[Box] = []
         self.leaders: list[tuple[float, float, float, float]] = []
         self._sums: np.ndarray | None = None
+        self._probe: Text | None = None
         self.px_per_pt = fig.dpi / 72.0
         self.scan()
 
@@ -150,19 +152,12 @@ class Placer:
         self._stamp(points, width_pt)
 
     def _stamp(self, points: np.ndarray, width_pt: float) -> None:
-        """Mark ``points`` (display px), each grown by half the line width."""
-        half = max(0.5, width_pt * self.px_per_pt / 2)
+        """Mark the cells under ``points`` (display px): a line's centre; ``is_free`` allows for its width."""
+        del width_pt  # every line is taken as LINE_REACH_PX wide each side (the thickest is 1.7 px)
         cols = np.floor(points[:, 0] - self.origin[0]).astype(np.int64)
         rows = np.floor(points[:, 1] - self.origin[1]).astype(np.int64)
-        inside = (cols >= -8) & (cols < self.shape[1] + 8) & (rows >= -8) & (rows < self.shape[0] + 8)
-        flat = np.unique(rows[inside] * (self.shape[1] + 64) + cols[inside])
-        rows, cols = np.divmod(flat, self.shape[1] + 64)
-        reach = math.ceil(half)
-        for dr in range(-reach, reach + 1):
-            for dc in range(-reach, reach + 1):
-                r, c = rows + dr, cols + dc
-                keep = (r >= 0) & (r < self.shape[0]) & (c >= 0) & (c < self.shape[1])
-                self.cells[r[keep], c[keep]] = 1
+        keep = (cols >= 0) & (cols < self.shape[1]) & (rows >= 0) & (rows < self.shape[0])
+        self.cells[rows[keep], cols[keep]] = 1
         self._sums = None
 
     def block_box(self, box: Box, *, gap: bool = True) -> None:
@@ -210,15 +205,20 @@ class Placer:
             return False
         if any(_segment_hits_box(segment, grown) for segment in self.leaders):
             return False
-        return self.drawn_in(grown) == 0
+        reach = self.gap + LINE_REACH_PX
+        return self.drawn_in((box[0] - reach, box[1] - reach, box[2] + reach, box[3] + reach)) == 0
 
     # --- placing ---------------------------------------------------------------------------
 
-    def measure(self, text: str, **style: object) -> tuple[float, float]:
-        """Width and height (px) of ``text`` in ``style`` (font size, weight)."""
-        probe = self.ax.text(0, 0, text, **style)  # type: ignore[arg-type]
-        extent = Text.get_window_extent(probe, self.renderer)
-        probe.remove()
+    def measure(self, text: str, *, fontsize: float, fontweight: str = "normal") -> tuple[float, float]:
+        """Width and height (px) of ``text`` at this size and weight."""
+        if self._probe is None:
+            self._probe = Text(0, 0, "")  # not on the axes: only measured
+            self._probe.set_figure(self.fig)
+        self._probe.set_text(text)
+        self._probe.set_fontsize(fontsize)
+        self._probe.set_fontweight(fontweight)
+        extent = self._probe.get_window_extent(self.renderer)
         return extent.width, extent.height
 
     def place(
@@ -238,7 +238,7 @@ class Placer:
         it, which later labels also keep clear of.
         """
         style = {"fontsize": fontsize, "fontweight": fontweight}
-        width, height = self.measure(text, **style)
+        width, height = self.measure(text, fontsize=fontsize, fontweight=fontweight)
         scale = 1.0 / self.px_per_pt
         for spot in spots:
             anchor = self.ax.transData.transform((spot.x, spot.y))

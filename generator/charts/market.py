@@ -53,7 +53,7 @@ def build_breadth_chart(
     gap = gap_days_for(span_days)
     latest = float(breadth.iloc[-1])
     with house_style(theme, layout):
-        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0], layout=layout)
+        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="breadth")
         title_block(
             fig,
             f"Breadth: {latest:.0f}% above the {sma_days}-day average",
@@ -117,7 +117,7 @@ def build_correlation_chart(
     recent = values.iloc[-band_days:]
     rank_pct = 100.0 * float((recent <= recent.iloc[-1]).mean())
     with house_style(theme, layout):
-        fig, (ax,) = new_figure(theme, layout=layout)
+        fig, (ax,) = new_figure(theme, layout=layout, kind="correlation")
         title_block(
             fig,
             f"{long} and {short}: {corr_days}-day correlation {float(shown.iloc[-1]):.2f}",

@@ -55,7 +55,7 @@ def build_call_chart(
     status = STATUS_WORDS.get(call.status, call.status)
     outcome = "no result yet" if result is None else f"{result:+.1f}%"
     with house_style(theme, layout):
-        fig, (ax,) = new_figure(theme, layout=layout)
+        fig, (ax,) = new_figure(theme, layout=layout, kind="call")
         title_block(
             fig,
             f"{call.position}: {outcome}",
@@ -111,7 +111,7 @@ def build_track_record_chart(
     results = np.array([o.result_pct for o in scored], dtype="float64")
     numbers = np.arange(1, len(scored) + 1)
     with house_style(theme, layout):
-        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0], layout=layout)
+        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="track_record")
         title_block(fig, "Track record of the calls", _record_subtitle(scored, results), frame, theme, layout)
         if len(scored):
             total = np.cumsum(results)
@@ -126,7 +126,7 @@ def build_track_record_chart(
                     bar.set_alpha(0.45)  # still open: the result can change
             bottom.axhline(0, color=theme.muted, linewidth=0.8)
             bottom.set_xlim(0.3, len(scored) + 0.7)
-            _first_of_year_ticks(bottom, scored)
+            _first_of_year_ticks(bottom, scored, max_ticks=8 if layout is WIDE else 4)
             Placer(top).place_legend(legend(top, theme))
             if still_open.any():
                 Placer(bottom).place_legend(
@@ -159,8 +159,12 @@ def _record_subtitle(scored: Sequence[CallOutcome], results: np.ndarray) -> str:
     return f"{len(scored)} calls; {rates}; running sum {float(np.sum(results)):+.1f} points"
 
 
-def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome]) -> None:
-    """Tick the first call of each year (or each quarter when all calls fall in one year)."""
+def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome], *, max_ticks: int = 8) -> None:
+    """Tick the first call of each year (or each quarter when all calls fall in one year).
+
+    Ticks closer than a label's width (at most ``max_ticks`` of them) are thinned, keeping
+    the first.
+    """
     years = [o.published.year for o in scored]
     if len(set(years)) > 1:
         keys = years
@@ -169,4 +173,16 @@ def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome]) -> None:
         keys = [(o.published.month - 1) // 3 for o in scored]
         fmt = "%b %Y"
     ticks = [i + 1 for i, key in enumerate(keys) if i == 0 or key != keys[i - 1]]
-    ax.set_xticks(ticks, [scored[t - 1].published.strftime(fmt) for t in ticks])
+    labels = [scored[t - 1].published.strftime(fmt) for t in ticks]
+    fig = ax.get_figure()
+    assert fig is not None
+    width_px = ax.get_position().width * fig.get_figwidth() * fig.dpi
+    size_px = float(ax.xaxis.get_ticklabels()[0].get_fontsize() if ax.xaxis.get_ticklabels() else 10) * fig.dpi / 72
+    longest = max((len(label) for label in labels), default=4)
+    gap = (0.62 * size_px * longest + 14) * len(scored) / max(width_px, 1.0)
+    gap = max(gap, len(scored) / max_ticks)
+    kept: list[tuple[int, str]] = []
+    for tick, label in zip(ticks, labels, strict=True):
+        if not kept or tick - kept[-1][0] >= gap:
+            kept.append((tick, label))
+    ax.set_xticks([t for t, _ in kept], [label for _, label in kept])

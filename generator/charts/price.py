@@ -97,7 +97,7 @@ def build_price_chart(
         ath_level is not None and base is not None and abs(ath_level / base.ceiling - 1) * 100 <= SAME_LEVEL_PCT
     )
     with house_style(theme, layout):
-        fig, (ax,) = new_figure(theme, layout=layout)
+        fig, (ax,) = new_figure(theme, layout=layout, kind="price")
         title_block(fig, f"{ticker}: {name}", subtitle or _subtitle(shown, ath_level), frame, theme, layout,
                     closes=closes_words(close_basis, span_days))
         ax.plot(line.index, line.to_numpy(), color=theme.primary, linewidth=1.6, label=ticker, zorder=3)

@@ -101,7 +101,7 @@ def build_ratio_chart(
     ratio = bars(rebased_ratio)
     high_level, high_from = _high(ratio, high_lookback_days)
     with house_style(theme, layout):
-        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.15], layout=layout)
+        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.15], layout=layout, kind="ratio")
         words = subtitle or _subtitle(long, short, ratio_full, slow, slow_days, marks, ratio, high_level)
         title_block(fig, f"{long} vs {short}: relative strength", words, frame, theme, layout,
                     closes=_closes(close_basis, span_days))

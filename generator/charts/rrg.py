@@ -62,7 +62,7 @@ def build_rrg_chart(
     chosen = choose_tails(drawn, highlight, max_tails)
     named = [t for t in highlight if t in chosen]
     with house_style(theme, layout):
-        fig, (ax,) = new_figure(theme, layout=layout)
+        fig, (ax,) = new_figure(theme, layout=layout, kind="rrg")
         subject = universe_label or f"{len(drawn)} instruments"
         others = len(drawn) - len(chosen)
         which = "the funds in the text and the biggest movers" if named else "the biggest movers"
