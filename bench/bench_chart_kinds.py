@@ -5,9 +5,10 @@
 The jobs are what the real pipeline plans for real weeks: a throwaway workspace fetches the
 CSV folder of adjusted closes (``../shared/data/prices/adjusted-closes``), drafts ``--weeks``
 Fridays spread over its history (each published, so later weeks have open calls), and keeps
-every chart job it plans, light and dark; a track-record chart is added from the calls so
-far. Each kind is then drawn through the chart engine (``draw_charts``, no cache, one
-process: what a pool worker does) and timed in process CPU time. The reference is a bare
+every chart job it plans, with the variants the workspace asks for (light and dark, wide and
+narrow); a track-record chart is added from the calls so far. Each job is then drawn through
+the chart engine (``draw_charts``, no cache, one process: what a pool worker does) and timed
+in process CPU time; a job's time is shared out over the PNGs it writes. The reference is a bare
 matplotlib figure of the same size (1200 x 675 px, 150 dpi): a new ``Figure`` with one
 line of three years of daily closes on a date axis, saved with ``savefig(format="png")``
 at matplotlib's defaults. Kinds and the bare figure alternate, ``--rounds`` times, so both
@@ -17,6 +18,7 @@ see the same machine; the figures are medians per PNG. Results go to bench/out/c
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import os
@@ -42,7 +44,7 @@ from generator.charts import (  # noqa: E402
     ChartFrame,
     ChartJob,
     build_track_record_chart,
-    chart_job,
+    chart_variants,
     draw_charts,
 )
 from generator.config import load_settings  # noqa: E402
@@ -65,7 +67,7 @@ def make_workspace(folder: Path) -> Path:
 
 
 def plan(folder: Path, prices_dir: Path, weeks: int) -> list[ChartJob]:
-    """Every chart job (light and dark) of ``weeks`` real Fridays, plus a track-record chart."""
+    """Every chart job of ``weeks`` real Fridays (as the workspace plans them), plus a track-record chart."""
     spec = f"csv:{prices_dir}"
     settings = load_settings(make_workspace(folder) / "newsletter.toml", **{"charts.dark_variants": True})
     pipeline.fetch_prices(settings, spec)
@@ -86,20 +88,24 @@ def plan(folder: Path, prices_dir: Path, weeks: int) -> list[ChartJob]:
         for s in scores
     ]
     frame = ChartFrame(settings.site.title, prices.last_day, f"Data: {prices.source_label}")
-    for theme in ("light", "dark"):
-        from generator.charts import THEMES
-
-        jobs.append(
-            chart_job(folder / f"track-record-{theme}.png", build_track_record_chart, outcomes=outcomes,
-                      frame=frame, theme=THEMES[theme])
-        )
+    path = folder / "track-record.png"
+    try:  # the engine with variants: one job, dark and narrow copies
+        made = chart_variants(path, build_track_record_chart, dark=True, narrow=True, outcomes=outcomes, frame=frame)
+    except TypeError:  # the engine before them: a light and a dark job
+        made = chart_variants(path, build_track_record_chart, dark=True, outcomes=outcomes, frame=frame)
+    jobs.extend(made if isinstance(made, list) else [made])
     return jobs
 
 
 def kind_of(job: ChartJob) -> str:
-    """``build_ratio_chart/dark``: the builder and the theme it draws in."""
+    """``build_ratio_chart`` (with the theme when a job is drawn in one theme only: ``/dark``)."""
     theme = job.draw.keywords.get("theme")
-    return f"{job.draw.func.__name__}/{getattr(theme, 'name', 'light')}"
+    return job.draw.func.__name__ + (f"/{theme.name}" if theme is not None else "")
+
+
+def outputs_of(job: ChartJob) -> int:
+    """How many PNGs the job writes (its variants), 1 for engines without variants."""
+    return len(getattr(job, "outputs", [job]))
 
 
 def bare_png(x: pd.DatetimeIndex, y: np.ndarray) -> bytes:
@@ -136,7 +142,7 @@ def main() -> None:
         jobs = plan(root / "ws", args.prices, args.weeks)
         by_kind: dict[str, list[ChartJob]] = defaultdict(list)
         for number, job in enumerate(jobs):
-            by_kind[kind_of(job)].append(ChartJob(root / "out" / f"{number}.png", job.draw))
+            by_kind[kind_of(job)].append(dataclasses.replace(job, path=root / "out" / f"{number}.png"))
         x = pd.bdate_range("2022-01-03", periods=756)
         y = 100 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.01, 756)))
         bare_png(x, y)  # warm-up: fonts, caches
@@ -148,7 +154,8 @@ def main() -> None:
         for _ in range(args.rounds):
             for kind, group in sorted(by_kind.items()):
                 for job in group:
-                    times[kind].append(cpu_of(lambda job=job: draw_charts([job], cache=ChartCache(None), workers=1)))
+                    spent = cpu_of(lambda job=job: draw_charts([job], cache=ChartCache(None), workers=1))
+                    times[kind] += [spent / outputs_of(job)] * outputs_of(job)
                     sizes[kind].append(job.path.stat().st_size)
                 for _ in range(max(2, len(group) // 2)):
                     times["bare figure"].append(cpu_of(lambda: bare_png(x, y)))
