@@ -21,11 +21,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 from PIL import Image, ImageDraw, ImageFont
 
 from generator.charts import LIGHT, Theme
-from generator.charts.render import ChartJob, Output, code_version, render_variants
+from generator.charts.theme import FONT_DIR
+from generator.charts.render import ChartJob, Output, code_version, is_whole_png, render_variants
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
@@ -38,8 +38,8 @@ STATUS_WORDS = {
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"  # shipped with matplotlib: no network
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), size)
+    """Roboto, as in the charts and the site (shipped in generator/charts/fonts: no network)."""
+    return ImageFont.truetype(str(FONT_DIR / ("Roboto-Bold.ttf" if bold else "Roboto-Regular.ttf")), size)
 
 
 def render_social_card(
@@ -132,6 +132,8 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
             key = _key(job, version, output)
             cached = cache_dir / key[:2] / f"{key}.png" if cache_dir is not None else None
             data = cached.read_bytes() if cached is not None and cached.is_file() else None
+            if data is not None and not is_whole_png(data):
+                data = None  # cut short (the cache is not synced to disk): draw it again
             found.append((output, data))
             if data is None:
                 missing.append(output)
@@ -155,7 +157,7 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
         for output, place, data in zip(outputs, places, datas, strict=True):
             made[output.path] = data
             if place is not None:
-                atomic_write_bytes(place, data)
+                atomic_write_bytes(place, data, sync=False)  # a cache: see ChartCache.put
     written = 0
     for output, data in found:
         written += write_bytes_if_changed(output.path, data if data is not None else made[output.path])

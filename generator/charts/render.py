@@ -38,7 +38,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from generator.charts.theme import DARK, LAYOUTS, LIGHT, restyle, reusing_figures
+from generator.charts.theme import DARK, LAYOUTS, LIGHT, house_style, restyle, reusing_figures
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
 
 PALETTE_COLOURS = 128
@@ -52,10 +52,10 @@ MIN_CHARTS_PER_WORKER = 12
 def render_png(fig: Figure) -> bytes:
     """PNG bytes of ``fig``: palette-quantised, no timestamp or software tag; same figure, same bytes."""
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    with matplotlib.style.context("default"):
+    with house_style():  # matplotlib's defaults while drawing, whatever the user's matplotlibrc says
         canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
     paletted = image.quantize(
         colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
@@ -259,18 +259,33 @@ class ChartCache:
         return self.folder / key[:2] / f"{key}.png"
 
     def get(self, key: str) -> bytes | None:
-        """The cached bytes, or None."""
+        """The cached bytes, or None (also for a file that is not a whole PNG: it is drawn again)."""
         if self.folder is None:
             return None
         try:
-            return self._path(key).read_bytes()
+            data = self._path(key).read_bytes()
         except FileNotFoundError:
             return None
+        return data if is_whole_png(data) else None
 
     def put(self, key: str, data: bytes) -> None:
-        """Store bytes under ``key`` (atomically: a killed run never leaves half a PNG)."""
+        """Store bytes under ``key`` (temp file and rename: a killed run never leaves half a PNG).
+
+        Not synced to disk: after a power cut a cache file may be empty or cut short, and
+        ``get`` then treats it as missing. The cache is worth far less than the fsync per
+        file it would cost (a backfill writes thousands).
+        """
         if self.folder is not None:
-            atomic_write_bytes(self._path(key), data)
+            atomic_write_bytes(self._path(key), data, sync=False)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"IEND\xaeB`\x82"
+
+
+def is_whole_png(data: bytes) -> bool:
+    """True for bytes that start like a PNG and end with its IEND chunk."""
+    return data.startswith(PNG_SIGNATURE) and data.endswith(PNG_END)
 
 
 @dataclass(frozen=True)
