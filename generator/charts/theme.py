@@ -394,7 +394,7 @@ def title_block(
         block = fig.text(layout.left, top_px / height_px, wrapped, fontsize=size, fontweight=weight,
                          color=colour, va="top", linespacing=1.25)
         top_px = block.get_window_extent(renderer).y0 - 0.012 * height_px
-    plot_top = (top_px - 0.03 * height_px) / height_px
+    plot_top = (top_px - 0.012 * height_px) / height_px
     for ax in fig.axes:
         spec = ax.get_subplotspec()
         if spec is not None:
