@@ -150,7 +150,8 @@ def _lead_price(
         breakout = Breakout(ath.day, ath.level, "All-time-high breakout")
     else:
         breakout = None
-    caption = f"{ticker} ({item.name}), quoted closes"
+    single = ticker in history.one_close
+    caption = f"{ticker} ({item.name}), {'closes as the source gives them' if single else 'quoted closes'}"
     if base is not None:
         caption += f", with its {base.describe()}"
     plan.add(
@@ -166,7 +167,7 @@ def _lead_price(
         base=base,
         breakout=breakout,
         window_days=window_days,
-        close_basis="single" if ticker in history.one_close else "quoted",
+        close_basis="single" if single else "quoted",
     )
 
 
