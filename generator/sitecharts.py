@@ -25,8 +25,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from generator.charts import LIGHT, Theme
 from generator.charts.theme import FONT_DIR
-from generator.charts.render import ChartJob, Output, code_version, is_whole_png, render_variants
+from generator.charts.render import ChartJob, Output, chart_job, code_version, is_whole_png, render_variants
 from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+
+__all__ = ["ChartJob", "DrawStats", "chart_job", "draw_cached", "render_social_card"]
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
 STATUS_WORDS = {
