@@ -27,6 +27,7 @@ import pandas as pd
 
 from generator.errors import DraftError
 from generator.prices import PriceHistory
+from generator.signals.wording import versus
 
 MAX_HORIZON_WEEKS = 520  # ten years: a longer call could never be scored in a reader's lifetime of the letter
 CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._^=-]*$")
@@ -138,6 +139,60 @@ def parse_call(raw: Any, *, known_tickers: Iterable[str], where: str) -> Call:
         stop=float(stop) if stop is not None else None,
         stop_pct=float(stop_pct) if stop_pct is not None else None,
     )
+
+
+def stop_problems(call: Call) -> list[str]:
+    """A stop that cannot work as written (pure; checked at publish, not at build, so a post an
+    older version published still builds): a price stop on the wrong side of the entry (a
+    long's above it, a short's below it), which the first weekly close would read as
+    "invalidated", or a long's ``stop_pct`` at -100% or lower, which no return can reach.
+    """
+    problems: list[str] = []
+    entry = call.entry.get(call.ticker)
+    if call.stop is not None and entry is not None and not call.relative:
+        if call.direction == "long" and call.stop > entry:
+            problems.append(
+                f"its stop {call.stop:,.2f} is above its entry {entry:,.2f}: a long call is stopped by a "
+                "weekly close below its stop, so it would read as invalidated at once"
+            )
+        if call.direction == "short" and call.stop < entry:
+            problems.append(
+                f"its stop {call.stop:,.2f} is below its entry {entry:,.2f}: a short call is stopped by a "
+                "weekly close above its stop, so it would read as invalidated at once"
+            )
+    if call.stop_pct is not None and call.direction == "long" and call.stop_pct <= -100.0:
+        problems.append(
+            f"stop_pct {call.stop_pct:g} can never be reached: a long position cannot lose 100% or more"
+        )
+    return problems
+
+
+def entry_problems(
+    call: Call, closes: Mapping[str, tuple[date, float]], *, tolerance_pct: float, source: str
+) -> list[str]:
+    """Each leg's ``entry`` against the quoted close it records (pure).
+
+    ``closes`` maps each leg to its last quoted close on or before the issue's as-of date and
+    that session (the close drafts write, DESIGN.md "Two price bases": levels are quoted). An
+    entry further than ``tolerance_pct`` from it is a typo (14.774 for 147.74 would be scored
+    as a split); a missing leg, or a ticker the call does not hold, is refused too.
+    """
+    problems: list[str] = []
+    legs = [call.ticker] + ([call.benchmark] if call.benchmark else [])
+    for ticker in legs:
+        day, close = closes[ticker]
+        value = call.entry.get(ticker)
+        if value is None:
+            problems.append(f"entry has no close for {ticker} (the close of {day} was {close:,.2f})")
+            continue
+        off_pct = 100.0 * (value / close - 1.0)
+        if abs(off_pct) > tolerance_pct:
+            problems.append(
+                f"entry {ticker} {value:g} is {versus(off_pct, f'the close of {day}')} ({close:,.2f} in the "
+                f"store of {source}; tolerance {tolerance_pct:g}%, [issue] entry_tolerance_pct)"
+            )
+    problems += [f"entry names {t}, which the call does not hold" for t in call.entry if t not in legs]
+    return problems
 
 
 def is_text(value: Any) -> bool:

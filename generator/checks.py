@@ -95,6 +95,27 @@ def check_bars(
     return sorted(notes, key=lambda n: (n.ticker, n.day or date.min, n.kind, n.message))
 
 
+def bars_after(index: pd.DatetimeIndex, today: date) -> pd.DatetimeIndex:
+    """The dates of ``index`` after ``today`` (pure; today is the caller's clock, read at the edge).
+
+    No market has closed on a day that has not come yet: such a bar is a date typo or a
+    source's error, and is refused where bars enter the store and where the store is read.
+    """
+    return index[index > pd.Timestamp(today)]
+
+
+def future_bars(close: pd.DataFrame, today: date) -> dict[str, date]:
+    """Ticker -> its first bar dated after ``today``, for the columns of a wide frame that have one."""
+    later = close.loc[close.index > pd.Timestamp(today)]
+    held = later.notna().to_numpy()
+    found: dict[str, date] = {}
+    for j, ticker in enumerate(later.columns):
+        rows = np.flatnonzero(held[:, j])
+        if len(rows):
+            found[str(ticker)] = _day(pd.DatetimeIndex(later.index), rows[0])
+    return found
+
+
 def _day(index: pd.DatetimeIndex, row: int | np.integer) -> date:
     return pd.Timestamp(index[int(row)]).date()
 

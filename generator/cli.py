@@ -17,6 +17,7 @@ import click
 
 from generator import __version__
 from generator.config import Settings, load_settings, normalise_ticker, validate_source_spec
+from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
 from generator.errors import ConfigError, GeneratorError
 
 
@@ -41,6 +42,42 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     return load_settings(path, **overrides)
 
 
+def _workspace(
+    ctx: click.Context, command: str, overrides: dict[str, Any] | None = None, *, site: bool = False
+) -> Settings:
+    """The settings of a command that writes a workspace; refused outside one, before any write."""
+    from generator.workspace import require_workspace
+
+    settings = _settings(ctx, **(overrides or {}))
+    require_workspace(settings, command, site=site)
+    return settings
+
+
+class Address(click.ParamType):
+    """``HOST:PORT`` for `rotation serve`, checked as MkDocs checks it (an IP address or
+    ``localhost``) plus the port range MkDocs leaves to the operating system.
+    """
+
+    name = "host:port"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        import ipaddress
+
+        text = str(value)
+        host, colon, port_text = text.rpartition(":")
+        if not colon or not host:
+            self.fail(f"{text!r} is not HOST:PORT, e.g. 127.0.0.1:8000", param, ctx)
+        bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if bare != "localhost":
+            try:
+                ipaddress.ip_address(bare)
+            except ValueError:
+                self.fail(f"{host!r} in {text!r} is not an IP address or localhost", param, ctx)
+        if not (port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= 65535):
+            self.fail(f"port {port_text!r} in {text!r} is not a number from 1 to 65535", param, ctx)
+        return f"{host}:{int(port_text)}"
+
+
 def _source(value: str | None) -> str | None:
     if value is None:
         return None
@@ -63,29 +100,54 @@ def _tickers(value: str | None) -> list[str] | None:
         raise ConfigError(f"--tickers: {exc}") from None
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
+class DayType(click.ParamType):
+    """A ``YYYY-MM-DD`` option, the one place every date option is parsed and range-checked.
 
-
-def _as_of(value: datetime | None) -> date | None:
-    """``--as-of``: any past date (a weekend or holiday reads the last session on or before it);
-    a date after today in New York is refused.
+    A date no price can carry (before 1800, or after 2262-04-11 where pandas' timestamps end)
+    is a usage error here, so no command reaches pandas with year 1 (an OverflowError).
+    Whether a date lies in the future depends on the clock: see ``_past``.
     """
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        """The date, or a usage error naming the option."""
+        if isinstance(value, date):
+            return value
+        try:
+            day = datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the format YYYY-MM-DD", param, ctx)
+        if not FIRST_PRICE_DAY <= day <= LAST_PRICE_DAY:
+            self.fail(
+                f"{value} is outside the dates prices can carry ({FIRST_PRICE_DAY} to {LAST_PRICE_DAY})",
+                param,
+                ctx,
+            )
+        return day
+
+
+DAY = DayType()
+
+
+def _today() -> date:
+    """Today in New York: the one place the commands read the clock for dates."""
     from generator.sources.yahoo import new_york_today
 
-    day = _day(value)
-    today = new_york_today()
+    return new_york_today()
+
+
+def _past(option: str, day: date | None, today: date) -> date | None:
+    """A date option that may not lie after ``today`` (a weekend or holiday is fine)."""
     if day is not None and day > today:
-        raise ConfigError(f"--as-of {day} is in the future (today is {today} in New York)")
+        raise ConfigError(f"{option} {day} is in the future (today is {today} in New York)")
     return day
 
 
 SOURCE_OPTION = click.option(
     "--source", "source", metavar="S", help="yfinance, demo, or csv:PATH (default: newsletter.toml)."
 )
-AS_OF_OPTION = click.option(
-    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Compute as of this date (YYYY-MM-DD)."
-)
+AS_OF_OPTION = click.option("--as-of", "as_of", type=DAY, help="Compute as of this date (YYYY-MM-DD).")
 
 
 @click.group(cls=AppGroup)
@@ -143,7 +205,7 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
     overrides: dict[str, object] = {"data.source": "demo"}
     if dark_charts is not None:
         overrides["charts.dark_variants"] = dark_charts
-    settings = _settings(ctx, **overrides)
+    settings = _workspace(ctx, "demo", overrides, site=True)
     started = time.perf_counter()
     with click.progressbar(length=weeks, label="Drafting demo issues", file=sys.stderr) as bar:
         result = pipeline.run_demo(
@@ -158,7 +220,7 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
 @cli.command("fetch")
 @SOURCE_OPTION
 @click.option("--tickers", "tickers", help="Comma-separated tickers (default: the configured universe).")
-@click.option("--start", "start", type=click.DateTime(["%Y-%m-%d"]), help="First date to fetch.")
+@click.option("--start", "start", type=DAY, help="First date to fetch.")
 @click.option("--full", is_flag=True, help="Refetch every ticker's whole history instead of the last bars.")
 @click.option(
     "--universe", "with_universe", is_flag=True, help="Also fetch the stocks of the latest universe snapshot."
@@ -169,7 +231,7 @@ def fetch_command(
     ctx: click.Context,
     source: str | None,
     tickers: str | None,
-    start: datetime | None,
+    start: date | None,
     full: bool,
     with_universe: bool,
     all_notes: bool,
@@ -188,6 +250,8 @@ def fetch_command(
     from generator import pipeline
     from generator.errors import FetchError
 
+    today = _today()
+    start = _past("--start", start, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
     listed = _tickers(tickers)
@@ -196,7 +260,7 @@ def fetch_command(
         length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
     ) as bar:
         summary = pipeline.fetch_prices(
-            settings, spec, tickers=wanted, start=_day(start), full=full, progress=bar.update
+            settings, spec, tickers=wanted, start=start, full=full, progress=bar.update, today=today
         )
     lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
     click.echo(f"Fetch from {spec}: {lines[0]}")
@@ -222,7 +286,7 @@ def fetch_command(
 )
 @click.pass_context
 def universe_command(
-    ctx: click.Context, source: str | None, as_of: datetime | None, min_dollar_volume: float | None
+    ctx: click.Context, source: str | None, as_of: date | None, min_dollar_volume: float | None
 ) -> None:
     """Screen US stocks by market cap into the small-cap universe and store a dated snapshot.
 
@@ -235,12 +299,11 @@ def universe_command(
         rotation universe --source demo --as-of 2026-06-26
     """
     from generator import pipeline
-    from generator.sources.yahoo import new_york_today
 
+    today = _today()
+    day = _past("--as-of", as_of, today) or today
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
-    today = new_york_today()
-    day = _day(as_of) or today
     if spec == "yfinance" and day != today:
         raise ConfigError("--as-of: the Yahoo screener only knows today's market caps; use --source demo")
     run = pipeline.refresh_universe(settings, spec, day, min_dollar_volume_usd=min_dollar_volume)
@@ -255,7 +318,7 @@ def universe_command(
 @AS_OF_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, see README.md).")
 @click.pass_context
-def signals_command(ctx: click.Context, source: str | None, as_of: datetime | None, as_json: bool) -> None:
+def signals_command(ctx: click.Context, source: str | None, as_of: date | None, as_json: bool) -> None:
     """Print the signal summary as of a date (tables, or JSON for machines).
 
     Headlines, pairs, every ETF's levels, base and RRG quadrant, and breadth, all from bars
@@ -271,9 +334,11 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
     from generator.signals import compute_signals
     from generator.signals.console import render_signals
 
+    today = _today()
+    day = _past("--as-of", as_of, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
-    day = _as_of(as_of)
     prices = pipeline.load_prices(settings, settings.data.source)
+    pipeline.refuse_future_bars(prices, today, settings.data.source)
     day = day or prices.last_day
     report = compute_signals(prices, settings, day)
     if as_json:
@@ -285,9 +350,11 @@ def signals_command(ctx: click.Context, source: str | None, as_of: datetime | No
 @cli.command("draft")
 @SOURCE_OPTION
 @AS_OF_OPTION
-@click.option("--force", is_flag=True, help="Overwrite an edited draft (a backup is kept).")
+@click.option(
+    "--force", is_flag=True, help="Overwrite an edited draft (its text is kept in .rotation/backups/)."
+)
 @click.pass_context
-def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None, force: bool) -> None:
+def draft_command(ctx: click.Context, source: str | None, as_of: date | None, force: bool) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
 
     The issue is computed as of the Friday on or before AS_OF (a Saturday or a Wednesday
@@ -300,30 +367,37 @@ def draft_command(ctx: click.Context, source: str | None, as_of: datetime | None
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
-    _report_draft(pipeline.draft_week(settings, _as_of(as_of), force=force))
+    today = _today()
+    day = _past("--as-of", as_of, today)
+    settings = _workspace(ctx, "draft", {"data.source": _source(source)})
+    _report_draft(pipeline.draft_week(settings, day, force=force, today=today))
 
 
 def _report_draft(result: Any, *, charts: bool = True) -> None:
     outcome = result.outcome
+    kept = ", ".join(str(p) for p in outcome.kept)
+    saved = ", ".join(str(p) for p in (outcome.backup, *outcome.side_backups) if p is not None)
     messages = {
         "created": f"Wrote the draft {outcome.path}",
         "updated": f"Regenerated the untouched draft {outcome.path}",
         "unchanged": f"The draft {outcome.path} is already up to date",
-        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}",
-        "forced": f"Overwrote {outcome.path}; the previous text is in {outcome.backup}",
+        "beside": f"The draft was edited, so it was kept; the new draft is beside it: {outcome.path}"
+        + (f" ({kept} holds your edits too and was kept)" if kept else ""),
+        "forced": f"Overwrote {outcome.path}; the previous text is in {saved}",
     }
     click.echo(messages[outcome.action] + (f" ({result.charts_written} charts drawn)" if charts else ""))
 
 
 @cli.command("backfill")
 @SOURCE_OPTION
-@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First week.")
-@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last week.")
-@click.option("--force", is_flag=True, help="Overwrite edited drafts (backups are kept).")
+@click.option("--from", "first", required=True, type=DAY, help="First week.")
+@click.option("--to", "last", required=True, type=DAY, help="Last week.")
+@click.option(
+    "--force", is_flag=True, help="Overwrite edited drafts (their text is kept in .rotation/backups/)."
+)
 @click.pass_context
 def backfill_command(
-    ctx: click.Context, source: str | None, first: datetime, last: datetime, force: bool
+    ctx: click.Context, source: str | None, first: date, last: date, force: bool
 ) -> None:
     """Draft one issue per past week, each computed strictly as of its own Friday.
 
@@ -333,8 +407,11 @@ def backfill_command(
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
-    result = pipeline.backfill(settings, first.date(), last.date(), force=force)
+    today = _today()
+    _past("--from", first, today)
+    _past("--to", last, today)
+    settings = _workspace(ctx, "backfill", {"data.source": _source(source)})
+    result = pipeline.backfill(settings, first, last, force=force, today=today)
     for friday in result.published_weeks:
         click.echo(f"{friday}: published, left as it is")
     for drafted in result.drafted:
@@ -358,7 +435,7 @@ def publish_command(ctx: click.Context, issue: str) -> None:
     """
     from generator import pipeline
 
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "publish")
     path = pipeline.publish_issue(settings, issue, datetime.now().astimezone().replace(microsecond=0))
     click.echo(f"Published {path.name}. Run `rotation build` to update the site.")
 
@@ -387,9 +464,13 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
 
     if out is not None and out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is an existing file; give a folder for the site")
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "build", site=True)
     started = time.perf_counter()
-    result = pipeline.build_site(settings, site_dir=out.resolve() if out else None, full=full)
+    result = pipeline.build_site(
+        settings, site_dir=out.resolve() if out else None, full=full, today=_today()
+    )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     mkdocs = (
         "site unchanged, MkDocs skipped; --full to rebuild"
         if result.mkdocs_skipped
@@ -403,7 +484,14 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
 
 
 @cli.command("serve")
-@click.option("--address", "address", default="127.0.0.1:8000", show_default=True, help="Host:port.")
+@click.option(
+    "--address",
+    "address",
+    type=Address(),
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="Host:port to serve on (an IP address or localhost).",
+)
 @click.pass_context
 def serve_command(ctx: click.Context, address: str) -> None:
     """Preview the site with live reload (MkDocs' dev server).
@@ -415,9 +503,15 @@ def serve_command(ctx: click.Context, address: str) -> None:
     from generator import pipeline
     from generator.publish import run_mkdocs_serve
 
-    settings = _settings(ctx)
-    issues = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)
-    sys.exit(run_mkdocs_serve(settings, synthetic=any(i.synthetic for i in issues), address=address))
+    settings = _workspace(ctx, "serve", site=True)
+    preview = pipeline.preview_site(settings)
+    for warning in preview.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    sys.exit(
+        run_mkdocs_serve(
+            settings, synthetic=preview.synthetic, address=address, exclude_docs=preview.exclude_docs
+        )
+    )
 
 
 @cli.command("email")
@@ -433,13 +527,20 @@ def serve_command(ctx: click.Context, address: str) -> None:
     is_flag=True,
     help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
 )
+@click.option(
+    "--draft",
+    "draft",
+    is_flag=True,
+    help="Allow an unpublished issue: a preview, marked as a draft, with no link to its web page.",
+)
 @click.pass_context
-def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool) -> None:
+def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool, draft: bool) -> None:
     """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
 
     Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
     part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
-    point at the published site unless --embed-images.
+    point at the published site unless --embed-images. An unpublished issue is refused
+    unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
 
     \b
     Example:
@@ -447,9 +548,9 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
     """
     from generator import pipeline
 
-    settings = _settings(ctx)
+    settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images)
+    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
     click.echo(f"Wrote {', '.join(str(f) for f in files)}")
 
 
@@ -465,13 +566,14 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     """
     from generator import pipeline
 
-    settings = _settings(ctx, **{"data.source": _source(source)})
-    summary = pipeline.fetch_prices(settings, settings.data.source)
+    today = _today()
+    settings = _workspace(ctx, "weekly", {"data.source": _source(source)})
+    summary = pipeline.fetch_prices(settings, settings.data.source, today=today)
     lines = summary.lines()
     click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
     for line in lines[1:]:
         click.echo(line)
-    _report_draft(pipeline.draft_week(settings))
+    _report_draft(pipeline.draft_week(settings, today=today))
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from generator.errors import ConfigError
+from generator.safetext import MAX_CATEGORY_CHARS, bad_character, site_url_problem
 
 CONFIG_FILE_NAME = "newsletter.toml"
 TICKER_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,14}$")
@@ -58,27 +59,60 @@ Ticker = Annotated[str, Field(min_length=1)]
 PositivePct = Annotated[float, Field(ge=0, le=100)]
 
 
+def _printable(value: str) -> str:
+    """Refuse characters no page or feed can carry (generator.safetext.bad_character)."""
+    bad = bad_character(value)
+    if bad is not None:
+        raise ValueError(f"cannot contain {bad}; delete it")
+    return value
+
+
+def _one_line(value: str) -> str:
+    bad = bad_character(value, one_line=True)
+    if bad is not None:
+        raise ValueError(f"cannot contain {bad}; delete it")
+    return value
+
+
+def _no_markup(value: str) -> str:
+    # The theme escapes these (overrides/); '<' and '>' stay refused, as before, so that what
+    # Material prints anywhere it is not overridden is text.
+    if "<" in value or ">" in value:
+        raise ValueError("cannot contain '<' or '>' (the site's theme would print it as HTML)")
+    return value
+
+
+def _category_length(value: str) -> str:
+    if len(value) > MAX_CATEGORY_CHARS:
+        raise ValueError(
+            f"is longer than {MAX_CATEGORY_CHARS} characters (it can become an issue's blog "
+            "category, which names a page of the site)"
+        )
+    return value
+
+
+# Text from newsletter.toml that a page, a chart or a feed prints (escaped where it is printed).
+OneLine = Annotated[str, AfterValidator(_one_line)]
+Label = Annotated[str, AfterValidator(_one_line), AfterValidator(_category_length)]
+SiteLine = Annotated[str, AfterValidator(_one_line), AfterValidator(_no_markup)]
+SiteText = Annotated[str, AfterValidator(_printable), AfterValidator(_no_markup)]
+
+
 class SiteSettings(_Model):
     """Who publishes the letter, and where."""
 
-    title: str = "Rotation Desk"
+    title: SiteLine = "Rotation Desk"
     url: str = "https://example.org/rotation-desk/"
-    author: str = "The Rotation Desk"
-    description: str = "A weekly letter on market rotation: size, sectors, themes and breakouts."
-
-    @field_validator("title", "author", "description")
-    @classmethod
-    def _no_markup(cls, value: str) -> str:
-        # MkDocs and Material print site_name, site_author and site_description as HTML.
-        if "<" in value or ">" in value:
-            raise ValueError("cannot contain '<' or '>' (the site's theme would print it as HTML)")
-        return value
+    author: SiteLine = "The Rotation Desk"
+    description: SiteText = "A weekly letter on market rotation: size, sectors, themes and breakouts."
 
     @field_validator("url")
     @classmethod
-    def _url_ends_with_slash(cls, value: str) -> str:
-        if not re.match(r"^https?://", value):
-            raise ValueError("must start with http:// or https://")
+    def _plain_address(cls, value: str) -> str:
+        # Printed into every page's links, the feeds and the sitemap (generator.safetext).
+        problem = site_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value if value.endswith("/") else value + "/"
 
 
@@ -110,11 +144,11 @@ def validate_source_spec(value: str) -> str:
 class GroupSettings(_Model):
     """A named group of ETFs read against one benchmark (e.g. the SPDR sectors vs SPY)."""
 
-    label: str
+    label: Label
     benchmark: str
-    category: str
+    category: Label
     tickers: list[str] = Field(min_length=1)
-    names: dict[str, str] = Field(default_factory=dict)
+    names: dict[str, OneLine] = Field(default_factory=dict)
 
     @field_validator("benchmark")
     @classmethod
@@ -141,8 +175,8 @@ class PairSettings(_Model):
 
     long: str
     short: str
-    label: str
-    category: str
+    label: OneLine
+    category: Label
 
     @field_validator("long", "short")
     @classmethod
@@ -322,6 +356,8 @@ class IssueSettings(_Model):
     default_horizon_weeks: int = Field(13, ge=1, le=260)
     max_new_calls: int = Field(3, ge=0, le=20)
     chart_history_weeks: int = Field(156, ge=26)
+    # `rotation publish` refuses a call entry further than this from the as-of close (a typo).
+    entry_tolerance_pct: float = Field(3.0, gt=0, le=50)
 
 
 class ChartSettings(_Model):
@@ -360,6 +396,8 @@ class Settings(_Model):
     charts: ChartSettings = ChartSettings()
     output: OutputSettings = OutputSettings()
     root: Path = Path(".")
+    # The file these settings were read from; None when none was found (defaults, root = cwd).
+    config_file: Path | None = None
 
     @field_validator("benchmark")
     @classmethod
@@ -450,6 +488,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         if value is not None:
             _set_dotted(raw, dotted.split("."), value, path.name if path is not None else CONFIG_FILE_NAME)
     raw["root"] = (path.parent if path is not None else Path.cwd()).resolve()
+    raw["config_file"] = path.resolve() if path is not None else None
     if path is None:
         raw.setdefault("groups", DEFAULT_GROUPS)
         raw.setdefault("pairs", DEFAULT_PAIRS)
@@ -519,7 +558,8 @@ def _line_of(text: str, loc: Iterable[str]) -> int | None:
         return None
     table: list[str] = []
     best: int | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    # TOML ends lines with \n only; str.splitlines would also split at U+2028 or \x85 in a value.
+    for number, line in enumerate(text.split("\n"), start=1):
         header = _TABLE.match(line)
         if header:
             table = [p.strip().strip("\"'") for p in header.group(1).split(".")]

@@ -11,6 +11,7 @@ goes beside it), and a published one is never touched.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import html
 import os
@@ -32,10 +33,13 @@ from generator.charts.theme import NARROW, WIDE
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
+from generator.posts import is_side_copy, is_surely_draft, main_post_of, side_copy_name
+from generator.safetext import character_reference, escape_references, replace_bad_characters
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
 from generator.universe_view import UniverseView
 
 HASH_KEY = "generated_hash"
+BOM = "\ufeff"
 EDITOR_MARK = re.compile(r"^!!! editor\b", re.M)
 FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.S)
 
@@ -179,9 +183,10 @@ def md_text(value: object) -> str:
 
     ``<`` and ``>`` become entities (Markdown would pass a tag through to the page), and
     ``[ ] { }`` are backslash-escaped (a link, or an ``{ onclick=... }`` attribute list); a
-    newline becomes a space, so a value cannot start a block of its own.
+    newline becomes a space, so a value cannot start a block of its own. A character
+    reference (``&amp;``) is escaped to show as typed; a bare ``&`` (S&P) is left alone.
     """
-    return str(value).translate(_MD_SPECIAL)
+    return escape_references(str(value)).translate(_MD_SPECIAL)
 
 
 def md_cell(value: object) -> str:
@@ -191,17 +196,25 @@ def md_cell(value: object) -> str:
 
 def html_attr(value: object) -> str:
     """Fully HTML-escaped text (quotes too): for a generated page's front-matter title and
-    description, which the theme prints unescaped into ``<title>`` and ``content="..."``.
+    description, which Material reads as HTML (its navigation and search index print a page
+    title as it is; our theme copies decode it with ``striptags`` and escape it again).
     """
     return html.escape(str(value), quote=True)
 
 
+_PLAIN = str.maketrans({"<": "\u2039", ">": "\u203a", '"': "\u201d", "[": "(", "]": ")", "{": "(", "}": ")"})
+
+
 def plain_text(value: str) -> str:
-    """Text with no ``<``, ``>`` or ``"`` (as ``‹ › ”``): for front-matter fields that the theme
-    prints unescaped (title, description, categories), the description inside ``content="..."``,
-    so a double quote from a data source's name would end the attribute.
+    """One line of text the front-matter checks accept (generator.safetext), for the generated
+    title, description and categories, which the theme prints as HTML and Material's blog reads
+    as Markdown: ``< > "`` become ``‹ › ”``, ``[ ] { }`` become ``( )``, a line break or control
+    character a space, and the ``&`` of a character reference (``&amp;``) a full-width ``＆``.
     """
-    return value.replace("<", "\u2039").replace(">", "\u203a").replace('"', "\u201d")
+    text = replace_bad_characters(value.translate(_PLAIN))
+    while (reference := character_reference(text)) is not None:
+        text = text.replace(reference, "\uff06" + reference[1:], 1)
+    return text
 
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:
@@ -299,22 +312,32 @@ def is_untouched(text: str) -> bool:
 
 
 def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    """Parse a post into (front matter, body); DraftError names the file if it is malformed."""
+    """Parse a post into (front matter, body); DraftError names the file (and line) if it is malformed.
+
+    A UTF-8 byte-order mark (Windows editors save one) is dropped, as MkDocs and Material do.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:  # read whole, so exc.start is the file's byte offset
         raise DraftError(f"{path}: {not_utf8(path.read_bytes(), exc)}") from None
+    text = text.removeprefix(BOM)
     match = FRONT_MATTER.match(text)
     if not match:
-        raise DraftError(f"{path}: no front matter (a '---' block at the top)")
+        raise DraftError(f"{path}:1: no front matter (a '---' block at the top)")
     try:
         meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.MarkedYAMLError as exc:
+        # Where the broken construct starts (an unclosed '[' is reported at the end of the block).
+        mark = exc.context_mark or exc.problem_mark
+        line = f":{mark.line + 2}" if mark is not None else ""  # the block starts on the file's line 2
+        what = ", ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise DraftError(f"{path}{line}: front matter is not valid YAML: {what}") from exc
     except yaml.YAMLError as exc:
         raise DraftError(f"{path}: front matter is not valid YAML: {exc}") from exc
     except (ValueError, OverflowError) as exc:  # a well-formed but impossible value: date 2025-02-30
         raise DraftError(f"{path}: front matter has an impossible value: {exc}") from exc
     if not isinstance(meta, dict):
-        raise DraftError(f"{path}: front matter must be a mapping")
+        raise DraftError(f"{path}:2: front matter must be a mapping (key: value lines)")
     return meta, text[match.end() :]
 
 
@@ -324,24 +347,41 @@ class WriteOutcome:
 
     path: Path
     action: str  # created, updated, unchanged, beside (editor's copy kept), forced (backup kept)
-    backup: Path | None = None
+    backup: Path | None = None  # forced: the editor's text of the post
+    side_backups: tuple[Path, ...] = ()  # forced: the editor's text of the copies beside it
+    kept: tuple[Path, ...] = ()  # beside: copies beside the post the editor wrote into, left alone
 
 
-def write_draft(posts_dir: Path, as_of: date, slug: str, text: str, *, force: bool = False) -> WriteOutcome:
-    """Write a week's post without ever losing an editor's text."""
+def write_draft(
+    posts_dir: Path, as_of: date, slug: str, text: str, *, backups: Path, force: bool = False
+) -> WriteOutcome:
+    """Write a week's post without ever losing an editor's text.
+
+    An untouched post (it still matches its hash) is regenerated. An edited one is kept and
+    the new draft goes beside it, into ``<name>.new.md`` if that is absent or untouched, else
+    the next ``<name>.new<N>.md`` that is: a copy beside the post that the editor wrote into is
+    the editor's text too. ``force`` writes the post itself and first saves every edited text
+    (the post, the copies beside it) into ``backups``, outside the content folder, so nothing
+    unpublished can reach the site.
+    """
     target = posts_dir / f"{slug}.md"
     existing = sorted(posts_dir.glob(f"{as_of.isoformat()}-*.md"))
-    existing = [p for p in existing if not p.name.endswith(".new.md") and ".bak" not in p.name]
+    existing = [p for p in existing if not is_side_copy(p) and ".bak" not in p.name]
     if not existing:
         atomic_write_text(target, text)
         return WriteOutcome(target, "created")
     current = existing[0]
     if target in existing and len(existing) > 1:
-        others = _drop_superseded([p for p in existing if p != target])
+        others = _drop_superseded([p for p in existing if p != target], backups)
         current = others[0] if others else target
     old = current.read_text(encoding="utf-8")
-    meta, _ = read_front_matter(current)
-    if meta.get("draft") is False:
+    try:
+        published = read_front_matter(current)[0].get("draft") is False
+    except DraftError:
+        if not is_surely_draft(current):
+            raise
+        published = False  # a draft with a typo: the editor's text, kept like any edited draft
+    if published:
         raise DraftError(f"{current} is published; published issues are never rewritten")
     if old == text:
         return WriteOutcome(current, "unchanged")
@@ -351,19 +391,45 @@ def write_draft(posts_dir: Path, as_of: date, slug: str, text: str, *, force: bo
             remove_file(current)
         return WriteOutcome(target, "updated")
     if not force:
-        beside = current.with_name(current.stem + ".new.md")
-        atomic_write_text(beside, text)
-        return WriteOutcome(beside, "beside")
-    backup = _backup_path(current, old)
-    if not backup.exists():
-        atomic_write_text(backup, old)
+        return _write_beside(current, text)
+    sides = _side_copies(current)
+    edited_sides = [s for s in sides if not is_untouched(s.read_text(encoding="utf-8"))]
+    # Backups first: a run killed after them has lost nothing, and the rerun finds them again.
+    backup = _backup(backups, current.stem, old)
+    side_backups = tuple(
+        _backup(backups, s.name.removesuffix(".md"), s.read_text("utf-8")) for s in edited_sides
+    )
     atomic_write_text(target, text)
-    if current != target:
-        remove_file(current)
-    return WriteOutcome(target, "forced", backup)
+    for path in [*sides, *([current] if current != target else [])]:
+        remove_file(path)
+    return WriteOutcome(target, "forced", backup, side_backups)
 
 
-def _drop_superseded(others: list[Path]) -> list[Path]:
+def _side_copies(post: Path) -> list[Path]:
+    """The copies beside ``post`` (``<name>.new.md``, ``<name>.new2.md``, ...), in order."""
+    found = [p for p in post.parent.glob(glob.escape(post.stem) + ".new*.md") if main_post_of(p) == post]
+    return sorted(found, key=lambda p: (len(p.name), p.name))
+
+
+def _write_beside(post: Path, text: str) -> WriteOutcome:
+    """The new draft beside an edited ``post``, never over a copy the editor wrote into."""
+    kept: list[Path] = []
+    n = 1
+    while True:
+        beside = post.with_name(side_copy_name(post.stem, n))
+        if not beside.exists():
+            break
+        current = beside.read_text(encoding="utf-8")
+        if current == text or is_untouched(current):
+            break
+        kept.append(beside)
+        n += 1
+    if not beside.exists() or beside.read_text(encoding="utf-8") != text:
+        atomic_write_text(beside, text)
+    return WriteOutcome(beside, "beside", kept=tuple(kept))
+
+
+def _drop_superseded(others: list[Path], backups: Path) -> list[Path]:
     """Remove the week's other unpublished posts that a renamed draft replaced; return the rest.
 
     A run killed between writing a draft under its new name and removing the old file leaves
@@ -375,7 +441,9 @@ def _drop_superseded(others: list[Path]) -> list[Path]:
     for path in others:
         text = path.read_text(encoding="utf-8")
         meta, _ = read_front_matter(path)
-        saved = any(b.read_text(encoding="utf-8") == text for b in path.parent.glob(f"{path.stem}.bak*.txt"))
+        saved = any(
+            b.read_text(encoding="utf-8") == text for b in backups.glob(f"{glob.escape(path.stem)}.bak*.txt")
+        )
         if meta.get("draft") is not False and (is_untouched(text) or saved):
             remove_file(path)
         else:
@@ -383,13 +451,15 @@ def _drop_superseded(others: list[Path]) -> list[Path]:
     return kept
 
 
-def _backup_path(path: Path, text: str) -> Path:
-    """The backup that already holds exactly ``text`` (a run killed after writing it), else a free name."""
+def _backup(folder: Path, stem: str, text: str) -> Path:
+    """``<folder>/<stem>.bak<N>.txt`` holding ``text``: the one that already holds it (a run
+    killed after writing it), else a new one at the first free number.
+    """
     n = 1
     while True:
-        candidate = path.with_name(f"{path.stem}.bak{n}.txt")
+        candidate = folder / f"{stem}.bak{n}.txt"
         if not candidate.exists():
-            return candidate
+            return atomic_write_text(candidate, text)
         if candidate.read_text(encoding="utf-8") == text:
             return candidate
         n += 1

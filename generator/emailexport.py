@@ -15,7 +15,6 @@ import posixpath
 import re
 import textwrap
 from dataclasses import dataclass
-from datetime import date
 from email.message import EmailMessage
 from html import escape
 from html.parser import HTMLParser
@@ -29,6 +28,7 @@ from markupsafe import Markup
 
 from generator.drafts import read_front_matter, render_template
 from generator.errors import PublishError
+from generator.posts import post_date, post_url_path
 
 MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables"]
 MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)
@@ -37,7 +37,9 @@ SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
 LAZY = re.compile(r'\s+loading="lazy"', re.I)  # the site's lazy images; mail clients load eagerly
 TAG = re.compile(r"""<[a-z][a-z0-9-]*(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
 EVENT_HANDLER = re.compile(r"""[\s/]+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
-BLOG_DIR = "issues"  # mkdocs.yml: blog_dir; posts live at issues/YYYY/MM/<slug>/
+# A chart's dark-mode copy (macros.md.j2: `#only-dark`): the email is light, one copy is enough.
+DARK_COPY = re.compile(r"""<img\b[^>]*?\ssrc="[^"]*#only-dark"[^>]*>[ \t]*\n?""", re.I)
+LIGHT_MARK = re.compile(r"""(<img\b[^>]*?\ssrc="[^"#]*)#only-light(")""", re.I)
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,15 @@ class EmailIssue:
     subject: str
     html: str
     text: str
-    url: str
+    url: str | None  # the issue's web page; None for a draft preview (it has none yet)
 
 
 def post_url(site_url: str, meta: dict[str, Any], post_path: Path) -> str:
     """The published URL of a post: ``{site}issues/{yyyy}/{MM}/{slug}/`` (mkdocs.yml's formats)."""
-    day = meta.get("date")
-    if not isinstance(day, date):
-        day = date.fromisoformat(str(day))
-    slug = str(meta.get("slug") or post_path.stem)
-    return f"{site_url}{BLOG_DIR}/{day:%Y}/{day:%m}/{slug}/"
+    day = post_date(meta)
+    if day is None:
+        raise PublishError(f"{post_path.name}: date {meta.get('date')!r} is not a date (YYYY-MM-DD)")
+    return site_url + post_url_path(meta, day)
 
 
 def page_url(site_url: str, content_rel: str) -> str:
@@ -133,17 +134,29 @@ def render_email(
     site_title: str,
     site_author: str,
     embed_images: bool = False,
+    draft: bool = False,
 ) -> EmailIssue:
-    """The email of one post: HTML with inlined CSS and absolute (or embedded) images, and text."""
+    """The email of one post: HTML with inlined CSS and absolute (or embedded) images, and text.
+
+    A draft (``draft: true``) is refused unless ``draft``: then it is a preview, marked as one
+    in the subject and the body, with no link to its web page (there is none yet).
+    """
     meta, body = read_front_matter(post)
     if not post.resolve().is_relative_to(content_dir.resolve()):
         raise PublishError(f"{post}: not in the content folder {content_dir}; give one of its issues")
+    is_draft = meta.get("draft", False) is not False
+    if is_draft and not draft:
+        raise PublishError(
+            f"{post.name} is a draft (not published): its web page does not exist yet; publish it "
+            "first, or pass --draft for a preview email marked as a draft"
+        )
     post_rel = post.resolve().relative_to(content_dir.resolve()).as_posix()
     title = str(meta.get("title") or post.stem)
-    url = post_url(site_url, meta, post)
+    url = None if is_draft else post_url(site_url, meta, post)
     body = MORE.sub("", body)
     body = re.sub(r"^#\s+.*\n", "", body, count=1, flags=re.M)  # the title goes in the template's <h1>
     html_body = markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html_body = LIGHT_MARK.sub(r"\1\2", DARK_COPY.sub("", html_body))
     html_body = LAZY.sub("", f"<h1>{escape(title)}</h1>\n{html_body}")
     html_body = one_image_per_chart(html_body)
     html_body = rewrite_urls(
@@ -165,11 +178,17 @@ def render_email(
         issue_url=url,
         as_of=rotation.get("as_of", meta.get("date")),
         synthetic=bool(rotation.get("synthetic")),
+        draft=is_draft,
     )
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
     inlined = strip_active_content(inliner.inline(page))
-    text = html_to_text(html_body) + f"\n\nRead this issue on the web: {url}\n"
-    return EmailIssue(subject=f"{site_title}: {title}", html=inlined, text=text, url=url)
+    if url is None:
+        text = "DRAFT PREVIEW: this issue is not published yet, so it has no web page.\n\n"
+        text += html_to_text(html_body) + "\n"
+    else:
+        text = html_to_text(html_body) + f"\n\nRead this issue on the web: {url}\n"
+    subject = f"{'[Draft] ' if is_draft else ''}{site_title}: {title}"
+    return EmailIssue(subject=subject, html=inlined, text=text, url=url)
 
 
 class _TextWriter(HTMLParser):
@@ -264,7 +283,8 @@ def email_message(issue: EmailIssue) -> EmailMessage:
     """
     message = EmailMessage()
     message["Subject"] = issue.subject
-    message["X-Issue-URL"] = issue.url
+    if issue.url is not None:
+        message["X-Issue-URL"] = issue.url
     message.set_content(issue.text)
     message.add_alternative(issue.html, subtype="html")
     return message

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from generator.checks import CheckThresholds, check_bars
+from generator.checks import CheckThresholds, bars_after, check_bars
 from generator.errors import FetchError, StoreError
 from generator.frames import union_of_days
 from generator.notes import note_from_json, note_to_json, summarise
@@ -123,8 +123,13 @@ def fetch_into_store(
     thresholds: CheckThresholds | None = None,
     chunk_size: int = 100,
     progress: TickerProgress | None = None,
+    today: date | None = None,
 ) -> FetchSummary:
-    """Fetch ``tickers`` from ``source`` into ``store``; the manifest is written last, under the lock."""
+    """Fetch ``tickers`` from ``source`` into ``store``; the manifest is written last, under the lock.
+
+    A ticker with a bar dated after ``today`` (the caller's clock; None: not checked) fails
+    and keeps what was stored: such a bar is a data error, whatever the source.
+    """
     wanted = list(dict.fromkeys(t.strip().upper() for t in tickers if t.strip()))
     if not wanted:
         raise FetchError("no tickers to fetch; list some with --tickers or in newsletter.toml")
@@ -134,7 +139,7 @@ def fetch_into_store(
         manifest = _readable_manifest(store, summary)
         entries: dict[str, Any] = dict(manifest.get("tickers", {}))
         plans = [_plan(store, t, entries.get(t), start, overlap_sessions, full) for t in wanted]
-        run = _Run(source, end, chunk_size, progress)
+        run = _Run(source, end, chunk_size, progress, today)
         _fetch_incremental(run, [p for p in plans if p.full_reason is None], start, summary, entries)
         fulls = [p for p in plans if p.full_reason is not None]
         summary.refetched.update(
@@ -212,10 +217,16 @@ class _Run:
     """One fetch run: the source, what came back, and what the source said on the way."""
 
     def __init__(
-        self, source: PriceSource, end: date | None, chunk_size: int, progress: TickerProgress | None
+        self,
+        source: PriceSource,
+        end: date | None,
+        chunk_size: int,
+        progress: TickerProgress | None,
+        today: date | None = None,
     ) -> None:
         self.source = source
         self.end = end
+        self.today = today
         self.chunk_size = chunk_size
         self.progress = progress
         self.final: dict[str, pd.DataFrame] = {}
@@ -229,14 +240,31 @@ class _Run:
         for first in range(0, len(tickers), self.chunk_size):
             chunk = tickers[first : first + self.chunk_size]
             result: SourceResult = self.source.fetch(chunk, since, self.end)
-            got.update(result.bars)
-            self.failures = [f for f in self.failures if f.ticker not in result.bars]
-            self.failures += result.failures
+            future = self._future(result.bars)
+            good = {t: f for t, f in result.bars.items() if t not in future}
+            got.update(good)
+            self.failures = [f for f in self.failures if f.ticker not in good]
+            self.failures += [*result.failures, *future.values()]
             self.one_close |= set(result.one_close)
             self.notes = [n for n in self.notes if n.ticker not in chunk] + list(result.notes)
             if self.progress:
                 self.progress(len(chunk))
         return got
+
+
+    def _future(self, bars: dict[str, pd.DataFrame]) -> dict[str, FetchFailure]:
+        """A failure for each ticker whose bars run past today."""
+        if self.today is None:
+            return {}
+        out: dict[str, FetchFailure] = {}
+        for ticker, frame in bars.items():
+            later = bars_after(pd.DatetimeIndex(frame.index), self.today)
+            if len(later):
+                count = f"{len(later)} bar{'s' if len(later) > 1 else ''}"
+                first = later[0].date().isoformat()
+                reason = f"{count} dated after today ({self.today.isoformat()}), the first on {first}"
+                out[ticker] = FetchFailure(ticker, reason)
+        return out
 
 
 def _readable_manifest(store: PriceStore, summary: FetchSummary) -> dict[str, Any]:

@@ -1,8 +1,15 @@
-"""Atomic file writes: a temp file in the same folder, fsync, then ``os.replace``.
+"""Atomic file writes: a temp file in the same folder, fsync, ``os.replace``, fsync the folder.
 
 A crash or a kill at any point leaves either the old file or the new one, never half of
-one (DESIGN.md principle 3). ``write_*_if_changed`` also skips identical rewrites, so
-unchanged outputs keep their mtime and MkDocs and git see no churn.
+one (DESIGN.md principle 3). The rename is made durable as SQLite and git make theirs: the
+file's bytes are synced before it, and its folder (which holds the name) after it, so a
+power loss after the write returned cannot bring back the old file or leave an empty one
+(``replace_durably``, which the site swap uses too). ``write_*_if_changed`` also skips
+identical rewrites, so unchanged outputs keep their mtime and MkDocs and git see no churn.
+
+What the tool writes gets the modes the user's umask gives a new file (0644 and 0755 under
+umask 022), as ``open`` and ``mkdir`` would: ``mkstemp`` and ``mkdtemp`` make 0600 and 0700
+whatever the umask, which a web server running as another user cannot read.
 
 An ``OSError`` while writing (a full disk, a read-only folder) becomes a ``WriteError``
 naming the file and the reason, with the temp file removed. A temp file that a hard kill
@@ -12,10 +19,12 @@ commands run under their lock before writing.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from generator.errors import WriteError
@@ -24,16 +33,75 @@ from generator.errors import WriteError
 TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it (Linux reports it in /proc/self/status)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and put back (briefly process-wide)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the umask: ``0o666 & ~umask``."""
+    return 0o666 & ~current_umask()
+
+
+def folder_mode() -> int:
+    """The mode a new folder gets under the umask: ``0o777 & ~umask``."""
+    return 0o777 & ~current_umask()
+
+
+def fsync_folder(folder: Path) -> None:
+    """Sync a folder: the names a rename put in it (or took out) survive a power loss.
+
+    File systems that cannot sync a folder (some network ones say EINVAL) are skipped.
+    """
+    if os.name == "nt":  # Windows cannot open a folder; its renames are journaled by NTFS
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise write_failure(folder, exc, "sync") from exc
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise write_failure(folder, exc, "sync") from exc
+    finally:
+        os.close(fd)
+
+
+def replace_durably(source: Path, target: Path) -> None:
+    """``os.replace(source, target)``, then sync the folder(s) that hold the two names.
+
+    Every rename that commits something (a file written, a site swapped in) goes through
+    here; the caller has synced what ``source`` holds before.
+    """
+    os.replace(source, target)
+    fsync_folder(target.parent)
+    if source.parent != target.parent:
+        fsync_folder(source.parent)
+
+
 def write_failure(path: Path, exc: OSError, verb: str = "write") -> WriteError:
     """A WriteError naming ``path`` and the operating system's reason."""
     reason = exc.strerror or str(exc) or type(exc).__name__
     return WriteError(f"could not {verb} {path}: {reason}")
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> Path:
+def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True, sync_folder: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically, creating parent folders.
 
-    ``sync=False`` skips the fsync (the price store syncs once before its manifest).
+    ``sync=False`` skips both fsyncs (the price store syncs once before its manifest);
+    ``sync_folder=False`` syncs the bytes but leaves the folder to the caller (a batch syncs
+    each of its folders once, ``write_all_if_changed``) or unsynced (a cache, where a name
+    lost to a power loss is only a miss).
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,12 +109,20 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> Path:
     except OSError as exc:
         raise write_failure(path, exc) from exc
     try:
+        try:
+            os.fchmod(fd, file_mode())
+        except BaseException:
+            os.close(fd)
+            raise
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        if sync and sync_folder:
+            replace_durably(Path(tmp_name), path)
+        else:
+            os.replace(tmp_name, path)
     except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -60,15 +136,31 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_bytes_if_changed(path: Path, data: bytes) -> bool:
+def write_bytes_if_changed(path: Path, data: bytes, *, sync_folder: bool = True) -> bool:
     """Atomically write ``data`` unless ``path`` already holds exactly it; True if written."""
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data, sync_folder=sync_folder)
     return True
+
+
+def write_all_if_changed(files: Iterable[tuple[Path, bytes]]) -> int:
+    """``write_bytes_if_changed`` for many files, each folder synced once at the end; the count written.
+
+    A batch of charts or pages costs one folder sync per folder, not one per file.
+    """
+    written = 0
+    folders: dict[Path, None] = {}  # in order, once each
+    for path, data in files:
+        if write_bytes_if_changed(path, data, sync_folder=False):
+            written += 1
+            folders[path.parent] = None
+    for folder in folders:
+        fsync_folder(folder)
+    return written
 
 
 def write_text_if_changed(path: Path, text: str) -> bool:

@@ -39,6 +39,7 @@ from generator.charts import (
 )
 from generator.config import Settings
 from generator.drafts import ChartRef, read_front_matter
+from generator.posts import is_side_copy
 from generator.prices import PriceHistory
 from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
@@ -320,7 +321,7 @@ def call_path(score: CallScore) -> CallPath:
 def issue_is_published(posts_dir: Path, as_of: date) -> bool:
     """True when the post of the week ending ``as_of`` says ``draft: false``: its charts are frozen."""
     for path in posts_dir.glob(f"{as_of.isoformat()}-*.md"):
-        if path.name.endswith(".new.md") or ".bak" in path.name:
+        if is_side_copy(path) or ".bak" in path.name:
             continue
         if read_front_matter(path)[0].get("draft") is False:
             return True

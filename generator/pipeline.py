@@ -17,10 +17,10 @@ import jinja2
 import pandas as pd
 
 from generator import __version__, sitestamp, universe
-from generator.calls import CallScore, suggest_calls
+from generator.calls import CallScore, entry_problems, stop_problems, suggest_calls
 from generator.charts import ChartFrame, ChartJob, DrawStats, source_line
-from generator.checks import CheckThresholds
-from generator.config import Settings
+from generator.checks import CheckThresholds, future_bars
+from generator.config import Settings, validate_source_spec
 from generator.drafts import (
     ChartRef,
     GroupView,
@@ -38,6 +38,7 @@ from generator.drafts import (
 )
 from generator.errors import ConfigError, DataError, DraftError, PublishError
 from generator.fetch import FetchSummary, fetch_into_store
+from generator.frozen import check_frozen_charts
 from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
 from generator.guide import render_guide
 from generator.issuecharts import (
@@ -47,11 +48,24 @@ from generator.issuecharts import (
     live_jobs,
     plan_issue_charts,
 )
-from generator.ledger import PublishedIssue, open_scores_as_of, published_issues, read_issue, score_ledger
+from generator.ledger import (
+    PublishedIssue,
+    check_unique_urls,
+    closes_problems,
+    ledger_problems,
+    open_scores_as_of,
+    published_issues,
+    read_issue,
+    scan_posts,
+    score_ledger,
+)
 from generator.notes import issue_lines
+from generator.posts import is_side_copy, main_post_of
 from generator.prices import PriceHistory
-from generator.publish import mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
+from generator.publish import check_publishable, mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
+from generator.sitefolder import owned_site
+from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs, write_site
 from generator.sources import PriceSource, make_source
@@ -59,7 +73,8 @@ from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
 from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.universe_view import UniverseData, universe_view
-from generator.workspace import holds_workspace
+from generator.unpublished import check_site, exclude_docs, preview_files, unpublished_files
+from generator.workspace import backups_dir, holds_workspace
 
 Progress = Callable[[str], None]
 
@@ -78,11 +93,13 @@ def fetch_prices(
     full: bool = False,
     with_universe: bool = False,
     progress: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> FetchSummary:
     """`rotation fetch`: bring the store of ``source_spec`` up to date.
 
     Default tickers: every file of a ``csv:`` folder, otherwise the configured universe; with
-    ``with_universe`` also the stocks of the latest `rotation universe` snapshot.
+    ``with_universe`` also the stocks of the latest `rotation universe` snapshot. A ticker with
+    a bar dated after ``today`` (the CLI's clock) fails, named with its file and line for CSV.
     """
     store = store_for(settings, source_spec)
     source = make_source(
@@ -91,6 +108,7 @@ def fetch_prices(
         root=settings.root,
         fetch=settings.fetch,
         cache_dir=settings.store_dir / "yfinance-cache",
+        today=today,
     )
     return fetch_into_store(
         source,
@@ -102,6 +120,7 @@ def fetch_prices(
         thresholds=check_thresholds(settings),
         chunk_size=settings.fetch.batch_size,
         progress=progress,
+        today=today,
     )
 
 
@@ -191,6 +210,20 @@ def refresh_universe(
     )
 
 
+def refuse_future_bars(prices: PriceHistory, today: date, source_spec: str) -> None:
+    """DataError when the store holds a bar dated after ``today`` (fetched by an older version, or
+    copied in): drafting from it would write an issue dated in the future.
+    """
+    found = future_bars(prices.close, today)
+    if found:
+        listed = ", ".join(f"{t} ({d.isoformat()})" for t, d in sorted(found.items()))
+        raise DataError(
+            f"the price store of {source_spec} holds bars dated after today ({today.isoformat()}): {listed}; "
+            f"fix the dates at the source, then run `rotation fetch --source {source_spec} --full "
+            f"--tickers {','.join(sorted(found))}`"
+        )
+
+
 def load_prices(settings: Settings, source_spec: str) -> PriceHistory:
     """Wide price frames of the configured universe from the store of ``source_spec``."""
     history = store_for(settings, source_spec).load_history(settings.tickers)
@@ -215,6 +248,64 @@ def issue_fridays(first: date, last: date) -> list[date]:
 def last_friday(day: date) -> date:
     """The Friday on or before ``day``."""
     return day - timedelta(days=(day.weekday() - 4) % 7)
+
+
+def first_friday(day: date) -> date:
+    """The Friday on or after ``day``."""
+    return day + timedelta(days=(4 - day.weekday()) % 7)
+
+
+def before_the_data(friday: date, prices: PriceHistory) -> bool:
+    """Draft's rule: a week ending before the first stored price cannot be drafted."""
+    return friday < prices.first_day
+
+
+def not_in_the_store(friday: date, prices: PriceHistory) -> bool:
+    """Draft's rule: a week is complete once the store holds its Friday's close, or Thursday's
+    (a holiday Friday is read at Thursday's close).
+    """
+    return (friday - prices.last_day).days > 1
+
+
+def _weeks(fridays: Sequence[date]) -> str:
+    """``the week ending X is`` / ``the weeks ending X to Y are``."""
+    if len(fridays) == 1:
+        return f"the week ending {fridays[0]} is"
+    return f"the weeks ending {fridays[0]} to {fridays[-1]} are"
+
+
+def range_fridays(first: date, last: date) -> list[date]:
+    """The Fridays from ``first`` to ``last``; ConfigError naming the range when there is none."""
+    fridays = issue_fridays(first, last)
+    if not fridays:
+        before = last_friday(first)
+        raise ConfigError(
+            f"--from {first} --to {last} holds no Friday (issues are dated Fridays: the nearest are "
+            f"{before} and {before + timedelta(weeks=1)})"
+        )
+    return fridays
+
+
+def backfill_fridays(first: date, last: date, prices: PriceHistory) -> list[date]:
+    """The Fridays from ``first`` to ``last``, each a week `rotation draft` would draft, or one
+    error for the whole range (so nothing is drafted): no Friday in it, weeks before the first
+    stored price, weeks the store does not hold yet.
+    """
+    fridays = range_fridays(first, last)
+    early = [d for d in fridays if before_the_data(d, prices)]
+    if early:
+        raise DataError(
+            f"--from {first}: {_weeks(early)} before the first stored price ({prices.first_day}); "
+            f"give --from {first_friday(prices.first_day)} or later"
+        )
+    late = [d for d in fridays if not_in_the_store(d, prices)]
+    if late:
+        raise DataError(
+            f"--to {last}: {_weeks(late)} not complete in the store (the last stored price is "
+            f"{prices.last_day}); run `rotation fetch`, or give --to "
+            f"{last_friday(prices.last_day + timedelta(days=1))} or earlier"
+        )
+    return fridays
 
 
 @dataclass(frozen=True)
@@ -301,7 +392,7 @@ def draft_issue(
         chart_jobs.extend(jobs)
     else:
         written = draw_issue_charts(settings, jobs).written
-    outcome = write_draft(posts_dir(settings), as_of, slug, text, force=force)
+    outcome = write_draft(posts_dir(settings), as_of, slug, text, backups=backups_dir(settings), force=force)
     return DraftResult(as_of, outcome, written, report)
 
 
@@ -365,15 +456,22 @@ def open_workspace(settings: Settings, source_spec: str) -> Workspace:
 
 
 @holds_workspace("draft")
-def draft_week(settings: Settings, as_of: date | None = None, *, force: bool = False) -> DraftResult:
-    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``."""
+def draft_week(
+    settings: Settings, as_of: date | None = None, *, force: bool = False, today: date | None = None
+) -> DraftResult:
+    """`rotation draft`: the issue of the week ending on the Friday on or before ``as_of``.
+
+    ``today`` (the CLI's clock) refuses a store holding bars after it; None does not check.
+    """
     spec = settings.data.source
     ws = open_workspace(settings, spec)
+    if today is not None:
+        refuse_future_bars(ws.prices, today, spec)
     day = last_friday(as_of or ws.prices.last_day)
     asked = f"--as-of {as_of}: the week ending {day}" if as_of and as_of != day else f"the week ending {day}"
-    if day < ws.prices.first_day:
+    if before_the_data(day, ws.prices):
         raise DataError(f"{asked} is before the first stored price ({ws.prices.first_day})")
-    if (day - ws.prices.last_day).days > 1:  # a holiday Friday is read at Thursday's close
+    if not_in_the_store(day, ws.prices):
         raise DataError(
             f"{asked} is not complete in the store (the last stored price is {ws.prices.last_day}); "
             "run `rotation fetch`, or give an earlier --as-of"
@@ -400,20 +498,27 @@ class BackfillResult:
 
 
 @holds_workspace("backfill")
-def backfill(settings: Settings, first: date, last: date, *, force: bool = False) -> BackfillResult:
+def backfill(
+    settings: Settings, first: date, last: date, *, force: bool = False, today: date | None = None
+) -> BackfillResult:
     """`rotation backfill`: one draft per Friday from ``first`` to ``last``, each as of its Friday.
 
-    Every week's charts are planned while drafting and drawn at the end in one cached,
-    parallel batch; published weeks are left as they are.
+    Every week must pass draft's rules (``backfill_fridays``), checked for the whole range
+    before anything is drafted. Every week's charts are planned while drafting and drawn at
+    the end in one cached, parallel batch; published weeks are left as they are.
     """
     if first > last:
         raise ConfigError("--from must be on or before --to")
+    range_fridays(first, last)  # a range with no Friday is refused before anything is read
     spec = settings.data.source
     ws = open_workspace(settings, spec)
+    if today is not None:
+        refuse_future_bars(ws.prices, today, spec)
+    fridays = backfill_fridays(first, last, ws.prices)
     drafted: list[DraftResult] = []
     kept: list[date] = []
     with chart_drawer(settings) as drawer:
-        for friday in issue_fridays(first, last):
+        for friday in fridays:
             if any(i.as_of == friday for i in ws.published):
                 kept.append(friday)
                 continue
@@ -458,14 +563,86 @@ def draw_issue_charts(settings: Settings, jobs: Sequence[ChartJob]) -> DrawStats
 def publish_issue(settings: Settings, ref: str, now: datetime, *, allow_placeholders: bool = False) -> Path:
     """`rotation publish`: check one post (placeholders, calls) and mark it published."""
     path = resolve_issue(posts_dir(settings), ref)
+    if is_side_copy(path):
+        main = main_post_of(path)
+        raise PublishError(
+            f"{path.name} is the new draft `rotation draft` wrote beside {main.name}, not a post of its "
+            f"own: keep what you want of both in one file, move it onto the post (`mv {path} {main}`), "
+            f"then publish {main.name}"
+        )
     issue = read_issue(path, settings.tickers)  # every call well formed, or DraftError naming it
+    lead_image_path(issue, settings.content_dir)  # an image outside the content folder is refused
+    check_publishable(path, allow_placeholders=allow_placeholders)  # the editor's part first
+    if issue.as_of > now.date():
+        raise PublishError(
+            f"{path.name} is dated {issue.as_of}, after today ({now.date()}); an issue is published "
+            "after its week has closed (check rotation.as_of, or the prices it was drafted from)"
+        )
+    require_source(issue, settings)
     published = published_issues(posts_dir(settings), settings.tickers)
     earlier = {c.id: i.path.name for i in published if i.path != path for c in i.calls}
     reused = [f"{c.id} (already in {earlier[c.id]})" for c in issue.calls if c.id in earlier]
     if reused:
         raise PublishError(f"{path.name}: call id {', '.join(reused)}; give each call a new id")
+    same_page = [i for i in published if i.path != path and i.url.lower() == issue.url.lower()]
+    if same_page:
+        raise PublishError(
+            f"{path.name}: its page would be {issue.url}, the page of the published {same_page[0].path.name} "
+            "(the same slug in the same month); give it another slug"
+        )
+    problems = closes_problems(issue, [i for i in published if i.path != path])
+    problems += call_problems(settings, issue)
+    if problems:
+        raise PublishError(f"{path.name}: " + "; ".join(problems))
     mark_published(path, now, allow_placeholders=allow_placeholders)
     return path
+
+
+def call_problems(settings: Settings, issue: PublishedIssue) -> list[str]:
+    """Each call's stop and entry checked (``calls.stop_problems``, ``calls.entry_problems``)
+    against the quoted closes of the issue's as-of day in the store of the post's source (the
+    caller names the post).
+
+    Prices the check needs but the store lacks are an error naming what to fetch: publishing
+    unchecked is what let an entry typo be scored as a split.
+    """
+    if not issue.calls:
+        return []
+    where = issue.path.name  # its source_spec is known (require_source)
+    legs = list(dict.fromkeys(t for c in issue.calls for t in (c.ticker, c.benchmark) if t))
+    closes = stored_closes(store_for(settings, issue.source), legs, issue.as_of)
+    missing = [t for t in legs if t not in closes]
+    if missing:
+        raise PublishError(
+            f"{where}: no stored close of {', '.join(missing)} on or before {issue.as_of} to check "
+            f"the calls' entries against; run `rotation fetch --source {issue.source} "
+            f"--tickers {','.join(missing)}`"
+        )
+    tolerance = settings.issue.entry_tolerance_pct
+    return [
+        f"call {call.id}: {problem}"
+        for call in issue.calls
+        for problem in [
+            *entry_problems(call, closes, tolerance_pct=tolerance, source=issue.source),
+            *stop_problems(call),
+        ]
+    ]
+
+
+def stored_closes(store: PriceStore, tickers: Sequence[str], day: date) -> dict[str, tuple[date, float]]:
+    """Ticker -> (session, quoted close) of its last stored close on or before ``day``; tickers the
+    store does not hold, or holds only later, are left out.
+    """
+    held = [t for t in tickers if t in store.read_manifest().get("tickers", {})]
+    if not held:
+        return {}
+    close = store.load_history(held).close
+    found: dict[str, tuple[date, float]] = {}
+    for ticker in held:
+        series = close[ticker].loc[: pd.Timestamp(day)].dropna()
+        if len(series):
+            found[ticker] = (pd.Timestamp(series.index[-1]).date(), float(series.iloc[-1]))
+    return found
 
 
 @dataclass(frozen=True)
@@ -480,16 +657,20 @@ class BuildResult:
     seconds_generate: float = 0.0
     seconds_mkdocs: float = 0.0
     mkdocs_skipped: bool = False
+    warnings: tuple[str, ...] = ()  # drafts left out because they do not parse, bad closes ignored
 
 
 def score_published(
-    settings: Settings, issues: Sequence[PublishedIssue]
+    settings: Settings, issues: Sequence[PublishedIssue], *, today: date | None = None
 ) -> tuple[list[CallScore], PriceHistory | None]:
     """Score every call with the prices of the source its issue was drafted from.
 
     Returns the scores and the prices of the newest issue's source (for the ticker pages);
-    no prices when nothing is published.
+    no prices when nothing is published. A store holding bars after ``today`` (the CLI's
+    clock; None: not checked) is refused: calls would be scored on days that have not come.
     """
+    for issue in issues:
+        require_source(issue, settings)
     scores: list[CallScore] = []
     latest: PriceHistory | None = None
     newest_spec = issues[-1].source if issues else None
@@ -498,6 +679,8 @@ def score_published(
         if not any(i.calls for i in group) and spec != newest_spec:
             continue
         prices = load_prices(settings, spec)
+        if today is not None:
+            refuse_future_bars(prices, today, spec)
         if spec == newest_spec:
             latest = prices
         scores.extend(score_ledger(group, prices, prices.last_day))
@@ -505,7 +688,9 @@ def score_published(
 
 
 @holds_workspace("build")
-def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool = False) -> BuildResult:
+def build_site(
+    settings: Settings, *, site_dir: Path | None = None, full: bool = False, today: date | None = None
+) -> BuildResult:
     """`rotation build`: rescore every call, write the generated pages and charts, run MkDocs.
 
     Pages and charts whose bytes did not change are not rewritten, and charts whose inputs
@@ -513,10 +698,15 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     skipped when nothing it reads changed since the last build into the same site folder
     (``generator.sitestamp``), unless ``full``.
     """
+    target = site_dir or settings.site_dir
+    real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
     started = time.perf_counter()
-    issues = published_issues(posts_dir(settings), settings.tickers)
+    scan = scan_posts(posts_dir(settings), settings.tickers)
+    issues = scan.published
+    check_unique_urls(issues)
+    check_frozen_charts(issues)
     synthetic = any(i.synthetic for i in issues)
-    scores, prices = score_published(settings, issues)
+    scores, prices = score_published(settings, issues, today=today)
     through = prices.last_day if prices is not None else None
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
     inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
@@ -526,8 +716,10 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
     )
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
-    target = site_dir or settings.site_dir
-    skipped = run_mkdocs_unless_unchanged(settings, target, synthetic=synthetic, full=full)
+    hidden = unpublished_files(settings.content_dir, posts_dir(settings), issues)
+    skipped = run_mkdocs_unless_unchanged(
+        settings, real_target, synthetic=synthetic, full=full, hidden=hidden
+    )
     return BuildResult(
         len(issues),
         len(scores),
@@ -537,25 +729,72 @@ def build_site(settings: Settings, *, site_dir: Path | None = None, full: bool =
         generated - started,
         time.perf_counter() - generated,
         skipped,
+        (*(str(s) for s in scan.skipped), *ledger_problems(issues)),
     )
 
 
-def run_mkdocs_unless_unchanged(settings: Settings, site_dir: Path, *, synthetic: bool, full: bool) -> bool:
+def run_mkdocs_unless_unchanged(
+    settings: Settings, site_dir: Path, *, synthetic: bool, full: bool, hidden: Sequence[str] = ()
+) -> bool:
     """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
 
-    The stamp is written only after MkDocs succeeded, so a failed build is never skipped.
+    ``hidden``: content files MkDocs must leave out (``generator.unpublished``), checked
+    absent from the built site. The stamp is written only after MkDocs succeeded, so a
+    failed build is never skipped.
     """
     sitestamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
-    inputs = sitestamp.current_inputs(
-        settings.content_dir, settings.mkdocs_yml, site_dir, mkdocs_env(settings, synthetic=synthetic)
-    )
+    excluded = exclude_docs(hidden)
+    env = mkdocs_env(settings, synthetic=synthetic, exclude_docs=excluded)
+    inputs = sitestamp.current_inputs(settings.content_dir, settings.mkdocs_yml, site_dir, env)
     if not full and sitestamp.is_fresh(
         sitestamp.read_stamp(site_dir), inputs, sitestamp.current_site(site_dir)
     ):
         return True
-    run_mkdocs_build(settings, site_dir, synthetic=synthetic)
+    run_mkdocs_build(
+        settings,
+        site_dir,
+        synthetic=synthetic,
+        exclude_docs=excluded,
+        check=lambda out: check_site(out, hidden),
+    )
     sitestamp.write_stamp(site_dir, inputs)
     return False
+
+
+def require_source(issue: PublishedIssue, settings: Settings) -> None:
+    """DraftError naming a published post whose ``rotation: source_spec`` is missing or unknown:
+    its calls are scored with the prices of that source.
+    """
+    if not issue.source:
+        raise DraftError(
+            f"{issue.path.name}: rotation: source_spec is missing, so its calls cannot be scored; "
+            f"add the price source the issue was drafted from under `rotation:`, e.g. "
+            f"`source_spec: {settings.data.source}` (newsletter.toml's [data] source)"
+        )
+    try:
+        validate_source_spec(issue.source)
+    except ValueError as exc:
+        raise DraftError(f"{issue.path.name}: rotation: source_spec: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `rotation serve` passes MkDocs, and the drafts it left out."""
+
+    synthetic: bool
+    exclude_docs: str
+    warnings: list[str]
+
+
+def preview_site(settings: Settings) -> Preview:
+    """`rotation serve`: drafts are previewed, except those that do not parse and the copies
+    beside a post (they would take the post's URL).
+    """
+    scan = scan_posts(posts_dir(settings), settings.tickers)
+    hidden = preview_files(settings.content_dir, posts_dir(settings), [s.path for s in scan.skipped])
+    return Preview(
+        any(i.synthetic for i in scan.published), exclude_docs(hidden), [str(s) for s in scan.skipped]
+    )
 
 
 @holds_workspace("demo")
@@ -563,6 +802,7 @@ def run_demo(
     settings: Settings, *, weeks: int, site_dir: Path | None, progress: Progress | None = None
 ) -> BuildResult:
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
+    owned_site(settings, site_dir or settings.site_dir)  # refused before anything is fetched
     _refuse_real_content(settings)
     fetch_prices(settings, "demo")
     prices = load_prices(settings, "demo")
@@ -630,8 +870,13 @@ def _refuse_real_content(settings: Settings) -> None:
             )
 
 
-def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False) -> list[Path]:
-    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``."""
+def export_email(
+    settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False, draft: bool = False
+) -> list[Path]:
+    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``.
+
+    A draft is refused unless ``draft`` (a preview, marked as such).
+    """
     from generator.emailexport import email_message, render_email
 
     post = resolve_issue(posts_dir(settings), str(issue))
@@ -643,6 +888,7 @@ def export_email(settings: Settings, issue: Path, out_dir: Path, *, embed_images
         site_title=settings.site.title,
         site_author=settings.site.author,
         embed_images=embed_images,
+        draft=draft,
     )
     stem = post.stem
     written = [

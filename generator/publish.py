@@ -7,22 +7,35 @@ passed through the ``!ENV`` tags of mkdocs.yml.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from generator.config import Settings
 from generator.drafts import find_placeholders, read_front_matter
-from generator.errors import PublishError
-from generator.fsio import atomic_write_text, remove_tree, write_failure
-from generator.sitestamp import STAMP_NAME
+from generator.errors import GeneratorError, PublishError, WriteError
+from generator.fsio import (
+    atomic_write_text,
+    folder_mode,
+    fsync_folder,
+    remove_tree,
+    replace_durably,
+    write_failure,
+)
+from generator.lifeline import child_preexec
+from generator.posts import is_side_copy
+from generator.sitefolder import owned_site
+from generator.sitestamp import STAMP_NAME, mark_site
 
 
 def resolve_issue(posts_dir: Path, ref: str) -> Path:
@@ -36,7 +49,7 @@ def resolve_issue(posts_dir: Path, ref: str) -> Path:
     if (posts_dir / ref).is_file():
         return posts_dir / ref
     stem = glob.escape(candidate.name.removesuffix(".md"))  # '*' or '[' in ref is not a pattern
-    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not p.name.endswith(".new.md")]
+    matches = [p for p in sorted(posts_dir.glob(f"{stem}*.md")) if not is_side_copy(p)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -52,9 +65,9 @@ IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 
 def chart_fingerprints(path: Path) -> dict[str, str]:
     """SHA-256 (16 hex digits) of every local image a post shows, keyed by its link."""
-    text = path.read_text(encoding="utf-8")
+    _, body = read_front_matter(path)  # not the front matter: a description may quote ![x](y)
     prints: dict[str, str] = {}
-    for link in IMAGE_LINK.findall(text):
+    for link in IMAGE_LINK.findall(body):
         if "://" in link:
             continue
         try:
@@ -70,12 +83,8 @@ def chart_fingerprints(path: Path) -> dict[str, str]:
     return prints
 
 
-def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bool = False) -> None:
-    """Set ``draft: false``, ``published_at`` and the chart fingerprints, atomically.
-
-    The fingerprints freeze what the issue showed: a later build can prove its charts are
-    the ones readers saw.
-    """
+def check_publishable(path: Path, *, allow_placeholders: bool = False) -> str:
+    """The post's text, or PublishError: already published, or an editor box left in it."""
     meta, _ = read_front_matter(path)
     if meta.get("draft") is False:
         raise PublishError(f"{path.name} is already published")
@@ -87,6 +96,16 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
             f"{path.name}: editor box left at line{'s' if len(lines) > 1 else ''} {where}; "
             "replace each '!!! editor' box with your commentary, then publish"
         )
+    return text
+
+
+def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bool = False) -> None:
+    """Set ``draft: false``, ``published_at`` and the chart fingerprints, atomically.
+
+    The fingerprints freeze what the issue showed: a later build can prove its charts are
+    the ones readers saw.
+    """
+    text = check_publishable(path, allow_placeholders=allow_placeholders)
     prints = chart_fingerprints(path)
     stamped = re.sub(r"^draft: true\s*$", "draft: false", text, count=1, flags=re.M)
     if stamped == text:
@@ -101,8 +120,12 @@ def mark_published(path: Path, published_at: datetime, *, allow_placeholders: bo
     atomic_write_text(path, stamped)
 
 
-def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = None) -> dict[str, str]:
-    """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml."""
+def mkdocs_env(
+    settings: Settings, *, synthetic: bool, site_dir: Path | None = None, exclude_docs: str | None = None
+) -> dict[str, str]:
+    """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml,
+    and what to leave out of the site (``generator.unpublished``; mkdocs.yml's default without).
+    """
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material 9.7+ prints an end-of-life banner otherwise
     env["ROTATION_SITE_TITLE"] = settings.site.title
@@ -113,13 +136,23 @@ def mkdocs_env(settings: Settings, *, synthetic: bool, site_dir: Path | None = N
     env["ROTATION_SITE_IMAGE"] = f"{settings.site.url}assets/social/site.png"
     if site_dir is not None:
         env["ROTATION_SITE_DIR"] = str(site_dir)
+    env.pop("ROTATION_EXCLUDE_DOCS", None)
+    if exclude_docs is not None:
+        env["ROTATION_EXCLUDE_DOCS"] = exclude_docs
     env.pop("ROTATION_SYNTHETIC", None)
     if synthetic:
         env["ROTATION_SYNTHETIC"] = "true"
     return env
 
 
-def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> None:
+def run_mkdocs_build(
+    settings: Settings,
+    site_dir: Path,
+    *,
+    synthetic: bool,
+    exclude_docs: str | None = None,
+    check: Callable[[Path], None] | None = None,
+) -> None:
     """Build the site with MkDocs beside ``site_dir``, then swap it in; PublishError on failure.
 
     MkDocs empties its output folder before writing, so building straight into ``site/``
@@ -127,34 +160,97 @@ def run_mkdocs_build(settings: Settings, site_dir: Path, *, synthetic: bool) -> 
     (strict mode) or is killed. It builds into ``.<site>.build-<random>/`` beside it
     instead; only a complete build replaces the old site (two renames), and the leftovers
     of a killed run are cleared (or the old site put back) by the next build.
+
+    Only a folder the tool owns is replaced (``generator.sitefolder``: checked before the
+    build and again just before the swap). A ``site_dir`` that is a symbolic link is kept:
+    the folder it points to is rebuilt, from a build folder beside that one (one file
+    system, so the swap is a rename). Before the swap, the new site is marked as ours and
+    synced to disk; after it, the folder holding it is synced. ``check`` looks at the complete
+    build before it replaces the old site (an error keeps the old one).
     """
+    site_dir = owned_site(settings, site_dir)
     recover_site_dir(site_dir)
+    site_dir = owned_site(settings, site_dir)  # the recovered old site is checked too
     try:
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.build-", dir=site_dir.parent))
+        os.chmod(staging, folder_mode())  # mkdtemp makes 0700: a web server could not read the site
     except OSError as exc:
         raise write_failure(site_dir, exc) from exc
     try:
-        build_with_mkdocs(settings, staging, synthetic=synthetic)
+        build_with_mkdocs(
+            settings, staging, synthetic=synthetic, site_dir=site_dir, exclude_docs=exclude_docs
+        )
+        if check is not None:
+            check(staging)
+        mark_site(staging)
+        os.sync()  # every file MkDocs wrote is on disk before the rename makes it the site
+        owned_site(settings, site_dir)
         _swap_in(staging, site_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def build_with_mkdocs(settings: Settings, out_dir: Path, *, synthetic: bool) -> None:
+def build_with_mkdocs(
+    settings: Settings,
+    out_dir: Path,
+    *,
+    synthetic: bool,
+    site_dir: Path | None = None,
+    exclude_docs: str | None = None,
+) -> None:
     """``mkdocs build --strict`` into ``out_dir``; PublishError with MkDocs' own output on failure.
 
     Strict mode turns every warning (a broken link, a missing image) into a failure. Not with
     ``--quiet``: it raises MkDocs' log level above WARNING, so strict mode never sees a
-    warning and a broken site built "successfully". The output is captured instead.
+    warning and a broken site built "successfully". The output is captured instead, and on
+    failure summarised (``mkdocs_failure``); ``site_dir`` is the folder the build is for,
+    named in the message instead of the build folder.
     """
-    env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir)
+    env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir, exclude_docs=exclude_docs)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(settings.mkdocs_yml)]
-    result = subprocess.run(command, cwd=settings.root, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        command, cwd=settings.root, env=env, capture_output=True, text=True, preexec_fn=child_preexec()
+    )
     if result.returncode:
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
-        raise PublishError(f"mkdocs build --strict failed (the previous site was kept):\n{tail}")
+        raise mkdocs_failure(result.stdout + result.stderr, out_dir, site_dir or out_dir)
+
+
+# The last line of a Python traceback for an OSError: "OSError: [Errno 28] No space left on
+# device", "PermissionError: [Errno 13] Permission denied: '/site/index.html'".
+OS_ERROR_LINE = re.compile(r"^(?:\w+\.)*\w+: \[Errno (?P<errno>\d+)\] (?P<reason>.+?)(?:: '(?P<path>.*)')?$")
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO}
+MKDOCS_TAIL_LINES = 15
+
+
+def mkdocs_failure(output: str, out_dir: Path, site_dir: Path) -> GeneratorError:
+    """The error for a failed MkDocs run, from its output.
+
+    MkDocs stopped by the operating system (a full disk, a read-only or vanished folder: an
+    OSError in its traceback) is one line naming the folder and the reason; its traceback
+    says nothing more an editor can act on. Any other failure (a broken link, a missing
+    image) keeps MkDocs' last lines, which name the page to fix.
+    """
+    lines = output.strip().splitlines()
+    found = OS_ERROR_LINE.match(lines[-1]) if lines else None
+    if found is not None:
+        reason = found["reason"]
+        path = found["path"]
+        if path is not None:
+            shown = path.replace(str(out_dir), str(site_dir), 1)
+            inside = Path(path).is_relative_to(out_dir)
+            verb = "write" if inside else "read"
+            return (WriteError if inside else PublishError)(
+                f"mkdocs build could not {verb} {shown}: {reason} (the previous site was kept)"
+            )
+        if int(found["errno"]) in WRITE_ERRNOS:
+            return WriteError(
+                f"could not write the site into {site_dir}: {reason} (the previous site was kept)"
+            )
+        return PublishError(f"mkdocs build failed: {reason} (the previous site was kept)")
+    tail = "\n".join(lines[-MKDOCS_TAIL_LINES:])
+    return PublishError(f"mkdocs build --strict failed (the previous site was kept):\n{tail}")
 
 
 def _swap_in(staging: Path, site_dir: Path) -> None:
@@ -164,10 +260,10 @@ def _swap_in(staging: Path, site_dir: Path) -> None:
         if site_dir.exists():
             os.rename(site_dir, old)
         try:
-            os.rename(staging, site_dir)
+            replace_durably(staging, site_dir)
         except BaseException:
             if old.exists() and not site_dir.exists():
-                os.rename(old, site_dir)  # interrupted between the renames: the old site goes back
+                replace_durably(old, site_dir)  # interrupted between the renames: the old site goes back
             raise
     except OSError as exc:
         raise write_failure(site_dir, exc, "replace") from exc
@@ -180,6 +276,7 @@ def _retire(old: Path, site_dir: Path) -> None:
 
     The build stamp is not kept: it describes the old site, and the new build writes its own.
     """
+    moved = False
     for entry in sorted(old.iterdir()):
         if entry.name == STAMP_NAME or not entry.name.startswith(".") or (site_dir / entry.name).exists():
             continue
@@ -187,6 +284,9 @@ def _retire(old: Path, site_dir: Path) -> None:
             os.rename(entry, site_dir / entry.name)
         except OSError as exc:
             raise write_failure(site_dir / entry.name, exc, "move") from exc
+        moved = True
+    if moved:
+        fsync_folder(site_dir)  # the kept entries are in the new site before the old one goes
     remove_tree(old)
 
 
@@ -200,15 +300,45 @@ def recover_site_dir(site_dir: Path) -> None:
     for old in sorted(parent.glob(f".{site_dir.name}.old-*")):
         if not site_dir.exists():
             try:
-                os.rename(old, site_dir)
+                replace_durably(old, site_dir)
             except OSError as exc:
                 raise write_failure(site_dir, exc, "restore") from exc
         else:
             _retire(old, site_dir)
 
 
-def run_mkdocs_serve(settings: Settings, *, synthetic: bool, address: str) -> int:
-    """``mkdocs serve`` for a live preview; returns its exit code."""
-    env = mkdocs_env(settings, synthetic=synthetic)
+def run_mkdocs_serve(
+    settings: Settings, *, synthetic: bool, address: str, exclude_docs: str | None = None
+) -> int:
+    """``mkdocs serve`` for a live preview on ``address`` (HOST:PORT); returns its exit code.
+
+    The address is tried first (``check_address_free``): MkDocs reports a busy port with a
+    long traceback, after it has built the whole site.
+    """
+    check_address_free(address)
+    env = mkdocs_env(settings, synthetic=synthetic, exclude_docs=exclude_docs)
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(settings.mkdocs_yml), "-a", address]
-    return subprocess.call(command, cwd=settings.root, env=env)
+    return subprocess.call(command, cwd=settings.root, env=env, preexec_fn=child_preexec())
+
+
+def check_address_free(address: str) -> None:
+    """Bind ``address`` (HOST:PORT) and let it go again; PublishError naming it if it is taken.
+
+    The socket is bound as MkDocs' server binds it (SO_REUSEADDR: a port whose last
+    connection is still closing counts as free).
+    """
+    host, _, port = address.rpartition(":")
+    bare = host.strip("[]")
+    family = socket.AF_INET6 if ":" in bare else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((bare, int(port)))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PublishError(
+                    f"{address} is in use (another `rotation serve`, or another program, listens "
+                    f"there); stop it, or serve elsewhere with --address {host}:{int(port) + 1}"
+                ) from None
+            reason = exc.strerror or str(exc)
+            raise PublishError(f"cannot serve on {address}: {reason}; give another --address") from None

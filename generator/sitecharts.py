@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
 import pickle
 import textwrap
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,9 +22,10 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from generator.charts import LIGHT, Theme
-from generator.charts.theme import FONT_DIR
 from generator.charts.render import ChartJob, Output, chart_job, code_version, is_whole_png, render_variants
-from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.charts.theme import FONT_DIR
+from generator.fsio import atomic_write_bytes, write_all_if_changed
+from generator.lifeline import process_pool
 
 __all__ = ["ChartJob", "DrawStats", "chart_job", "draw_cached", "render_social_card"]
 
@@ -146,11 +145,7 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
     used = max(1, min(workers, count // MIN_CHARTS_PER_WORKER))
     work = [(job.draw, [(o.layout, o.theme) for o in outputs]) for job, outputs, _ in misses]
     if used > 1:
-        # forkserver: workers start from a clean process, not a fork of this one (which may
-        # hold threads); they import this module once.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.sitecharts"])
-        with ProcessPoolExecutor(max_workers=used, mp_context=context) as pool:
+        with process_pool(used, ["generator.sitecharts"]) as pool:
             drawn = list(pool.map(_render, *zip(*work, strict=True), chunksize=2)) if work else []
     else:
         drawn = [_render(draw, wanted) for draw, wanted in work]
@@ -160,7 +155,7 @@ def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: in
             made[output.path] = data
             if place is not None:
                 atomic_write_bytes(place, data, sync=False)  # a cache: see ChartCache.put
-    written = 0
-    for output, data in found:
-        written += write_bytes_if_changed(output.path, data if data is not None else made[output.path])
+    written = write_all_if_changed(
+        (output.path, data if data is not None else made[output.path]) for output, data in found
+    )
     return DrawStats(len(found), count, written)

@@ -152,6 +152,17 @@ def read_stamp(site_dir: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def mark_site(folder: Path) -> Path:
+    """Mark a complete build as a site rotation made, before it is swapped in.
+
+    The mark is a stamp that matches no inputs: it lets the next build replace the folder
+    (``generator.sitefolder``) even when this run is killed before ``write_stamp``, and
+    never lets it skip MkDocs.
+    """
+    record = {"version": STAMP_VERSION, "inputs": None, "site": None}
+    return atomic_write_text(folder / STAMP_NAME, json.dumps(record, indent=2) + "\n")
+
+
 def write_stamp(site_dir: Path, inputs: str) -> Path:
     """Record a successful build of ``inputs`` into ``site_dir`` (atomically)."""
     record = {"version": STAMP_VERSION, "inputs": inputs, "site": current_site(site_dir)}

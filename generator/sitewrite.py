@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.calls import CallScore
 from generator.config import Settings
-from generator.fsio import remove_file, write_text_if_changed
+from generator.fsio import remove_file, write_all_if_changed
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
@@ -46,7 +46,9 @@ class WriteStats:
 
 def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, workers: int = 1) -> WriteStats:
     """Write changed pages, draw changed charts, delete generated files no longer produced."""
-    written = sum(write_text_if_changed(content_dir / rel, text) for rel, text in site.pages.items())
+    written = write_all_if_changed(
+        (content_dir / rel, text.encode("utf-8")) for rel, text in site.pages.items()
+    )
     drawn = draw_cached(site.charts, cache_dir, workers=workers)
     keep = {(content_dir / rel).resolve() for rel in site.pages}
     keep |= {output.path.resolve() for job in site.charts for output in job.outputs}

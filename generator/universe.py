@@ -209,7 +209,12 @@ class ShortInterestRecord:
         if not self.at_record_high:
             return text + f": number {self.rank} of {since}"
         if self.previous_high_pct is not None and self.previous_high_day is not None:
-            since += f", above the previous high of {self.previous_high_pct:.2f}% on {self.previous_high_day}"
+            # Compared as printed: a tie to two decimals is "level with", not "above".
+            level = f"{self.median_pct:.2f}" == f"{self.previous_high_pct:.2f}"
+            since += (
+                f", {'level with' if level else 'above'} the previous high of "
+                f"{self.previous_high_pct:.2f}% on {self.previous_high_day}"
+            )
         return text + f": the highest of {since}"
 
 

@@ -19,11 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from generator.config import Settings
-from generator.errors import WorkspaceBusyError
+from generator.config import CONFIG_FILE_NAME, Settings
+from generator.errors import ConfigError, WorkspaceBusyError
 from generator.fsio import sweep_temp_files, write_failure
 
 LOCK_NAME = ".rotation.lock"
+# The editor's texts that `draft --force` replaced: in the workspace, outside the content
+# folder, so no build can publish them (DESIGN.md principle 6).
+BACKUPS_DIR = Path(".rotation") / "backups"
 # What a workspace holds besides what the commands generate: the files a new workspace (a
 # test's, a benchmark's) copies from this checkout, relative to its root.
 WORKSPACE_FILES = (
@@ -41,11 +44,42 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def backups_dir(settings: Settings) -> Path:
+    """Where `rotation draft --force` keeps the editor's replaced texts."""
+    return settings.root / BACKUPS_DIR
+
+
+def require_workspace(settings: Settings, command: str, *, site: bool = False) -> None:
+    """Refuse, before anything is written, a command that needs a workspace and has none.
+
+    A workspace is the folder of a newsletter.toml (the current folder's, or --config's);
+    the commands that build or serve the site (``site``) also need its mkdocs.yml. Outside
+    one, `rotation build` used to create content/, .cache/ and a lock file in whatever
+    folder it ran in, then fail inside MkDocs.
+    """
+    if settings.config_file is None:
+        raise ConfigError(
+            f"{settings.root} is not a rotation workspace: it has no {CONFIG_FILE_NAME}. "
+            f"Run `rotation {command}` in the folder that holds your {CONFIG_FILE_NAME} and mkdocs.yml "
+            f"(a copy of the project's), or give --config PATH/{CONFIG_FILE_NAME}"
+        )
+    if site and not settings.mkdocs_yml.is_file():
+        raise ConfigError(
+            f"{settings.root} is not a complete workspace: {settings.mkdocs_yml} is missing, and "
+            f"`rotation {command}` builds the site with it (copy the project's mkdocs.yml and "
+            f"overrides/ there, or name another in [output] mkdocs_yml of {settings.config_file.name})"
+        )
+
+
 @contextmanager
 def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
-    """Hold the workspace's lock for ``command``; refuse at once if another run holds it."""
+    """Hold the workspace's lock for ``command``; refuse at once if another run holds it.
+
+    Outside a workspace it refuses before creating the lock file (``require_workspace``).
+    """
     from filelock import FileLock, Timeout
 
+    require_workspace(settings, command)
     path = (settings.root / LOCK_NAME).resolve()
     depth: dict[Path, int] = getattr(_held, "depth", None) or {}
     _held.depth = depth
@@ -68,7 +102,7 @@ def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
         raise write_failure(path, exc, "create the lock") from exc
     depth[path] = 1
     try:
-        for folder in (settings.content_dir, settings.cache_dir):
+        for folder in (settings.content_dir, settings.cache_dir, backups_dir(settings)):
             sweep_temp_files(folder)
         yield
     finally:

@@ -33,6 +33,15 @@ def _yfinance_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
     yf.set_tz_cache_location(str(tmp_path_factory.mktemp("yfinance-cache")))
 
 
+@pytest.fixture(autouse=True)
+def _yahoo_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The yfinance adapter's reachability probe says "online" unless a test passes its own.
+
+    The real probe talks through curl_cffi, whose C sockets pytest-socket cannot block.
+    """
+    monkeypatch.setattr("generator.sources.yahoo.yf_probe", lambda timeout_s: None)
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
@@ -115,3 +124,19 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
     settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
     result = pipeline.run_demo(settings, weeks=DEMO_WEEKS, site_dir=None)
     return BuiltDemo(workspace, settings, settings.site_dir, result)
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace's ``.store`` with the demo prices fetched once for the session (copy it in)."""
+    from generator import pipeline
+
+    workspace = make_workspace(tmp_path_factory.mktemp("demo-store") / "ws")
+    settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
+    pipeline.fetch_prices(settings, "demo")
+    return settings.store_dir
+
+
+def copy_store(store: Path, workspace: Path) -> None:
+    """Put a fetched store (``demo_store``) into ``workspace`` as its ``.store``."""
+    shutil.copytree(store, workspace / ".store")

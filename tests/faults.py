@@ -252,7 +252,7 @@ def fake_mkdocs() -> Callable[..., None]:
     Writes them one by one with plain ``open`` (as MkDocs does), each a kill point.
     """
 
-    def build(settings: Any, out_dir: Path, *, synthetic: bool) -> None:
+    def build(settings: Any, out_dir: Path, *, synthetic: bool, **_: Any) -> None:
         pages = sorted(settings.content_dir.rglob("*.md"))
         listing = "".join(
             f"{p.relative_to(settings.content_dir).as_posix()} "

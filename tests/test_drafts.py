@@ -7,14 +7,16 @@ import pytest
 
 from generator import pipeline
 from generator.config import Settings, load_settings
-from generator.drafts import is_untouched, read_front_matter, write_draft
+from generator.drafts import is_untouched, read_front_matter, stamp_hash, write_draft
 from generator.errors import DraftError, PublishError, TemplateError
+from tests.conftest import copy_store
 
 AS_OF = date(2025, 10, 17)
 
 
 @pytest.fixture
-def ws_settings(workspace: Path) -> Settings:
+def ws_settings(workspace: Path, demo_store: Path) -> Settings:
+    copy_store(demo_store, workspace)  # publish checks each call's entry against the stored closes
     return load_settings(workspace / "newsletter.toml")
 
 
@@ -47,9 +49,7 @@ def test_rerunning_on_an_untouched_draft_changes_nothing(ws_settings, demo_price
 def test_an_untouched_draft_is_regenerated_when_the_text_changes(ws_settings, demo_prices):
     first = _draft(ws_settings, demo_prices).outcome.path
     text = first.read_text().replace("This week's signals", "Signals of the week")
-    from generator.drafts import stamp_hash
-
-    outcome = write_draft(first.parent, AS_OF, first.stem, stamp_hash(text))
+    outcome = write_draft(first.parent, AS_OF, first.stem, stamp_hash(text), backups=ws_settings.root / "b")
     assert outcome.action == "updated"
     assert "Signals of the week" in first.read_text()
 
@@ -73,9 +73,78 @@ def test_force_overwrites_an_edited_draft_and_keeps_a_backup(ws_settings, demo_p
     assert forced.outcome.action == "forced"
     assert forced.outcome.backup is not None and forced.outcome.backup.read_text() == edited
     assert "My commentary." not in path.read_text()
+    # Backups are the editor's unpublished text: kept in the workspace, outside the site's content.
+    assert forced.outcome.backup.parent == ws_settings.root / ".rotation" / "backups"
+    assert not list(ws_settings.content_dir.rglob("*.bak*"))
     again = _draft(ws_settings, demo_prices, force=True)  # a second backup never replaces the first
     assert again.outcome.action == "unchanged"
     assert forced.outcome.backup.read_text() == edited
+
+
+# --- the regenerated copy beside an edited post (<name>.new.md) ---------------------------------
+
+SLUG = "2025-10-17-t"
+
+
+def _generated(body: str) -> str:
+    """A post as `rotation draft` writes it: its hash stamped, so it reads as untouched."""
+    return stamp_hash(
+        f"---\ntitle: T\ndate: 2025-10-17\nslug: {SLUG}\ndraft: true\n"
+        f"rotation:\n  generated_hash:\n---\n\n# T\n\n{body}\n"
+    )
+
+
+@pytest.fixture
+def edited_post(tmp_path: Path) -> tuple[Path, Path, str]:
+    """(posts folder, backups folder, the edited post's text): the editor wrote into the draft."""
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    edited = _generated("Version 1.") + "My commentary on version 1.\n"
+    (posts / f"{SLUG}.md").write_text(edited)
+    return posts, tmp_path / ".rotation" / "backups", edited
+
+
+def _write(posts: Path, backups: Path, body: str, **kwargs):
+    return write_draft(posts, AS_OF, SLUG, _generated(body), backups=backups, **kwargs)
+
+
+def test_an_untouched_new_md_is_regenerated_in_place(edited_post):
+    posts, backups, edited = edited_post
+    first = _write(posts, backups, "Version 2.")
+    assert (first.action, first.path.name) == ("beside", f"{SLUG}.new.md")
+    second = _write(posts, backups, "Version 3.")
+    assert (second.action, second.path) == ("beside", first.path)
+    assert "Version 3." in first.path.read_text() and second.kept == ()
+    assert (posts / f"{SLUG}.md").read_text() == edited
+
+
+def test_an_edited_new_md_is_never_overwritten_the_next_draft_gets_its_own_name(edited_post):
+    posts, backups, edited = edited_post
+    beside = _write(posts, backups, "Version 2.").path
+    edited_beside = beside.read_text() + "I wrote this in the .new.md, as the tool told me.\n"
+    beside.write_text(edited_beside)
+    again = _write(posts, backups, "Version 3.")
+    assert beside.read_text() == edited_beside
+    assert (again.action, again.path.name, again.kept) == ("beside", f"{SLUG}.new2.md", (beside,))
+    assert "Version 3." in again.path.read_text()
+    third = _write(posts, backups, "Version 4.")  # the untouched .new2.md is the one regenerated
+    assert (third.path, third.kept) == (again.path, (beside,))
+    assert beside.read_text() == edited_beside and (posts / f"{SLUG}.md").read_text() == edited
+
+
+def test_force_keeps_every_edited_text_as_a_backup_and_clears_the_copies_beside(edited_post):
+    posts, backups, edited = edited_post
+    beside = _write(posts, backups, "Version 2.").path
+    edited_beside = beside.read_text() + "Edited beside.\n"
+    beside.write_text(edited_beside)
+    untouched = _write(posts, backups, "Version 3.").path  # .new2.md
+    forced = _write(posts, backups, "Version 4.", force=True)
+    assert forced.action == "forced" and "Version 4." in (posts / f"{SLUG}.md").read_text()
+    assert forced.backup == backups / f"{SLUG}.bak1.txt" and forced.backup.read_text() == edited
+    assert forced.side_backups == (backups / f"{SLUG}.new.bak1.txt",)
+    assert forced.side_backups[0].read_text() == edited_beside
+    assert not beside.exists() and not untouched.exists()
+    assert sorted(p.name for p in posts.iterdir()) == [f"{SLUG}.md"]
 
 
 def _fill_editor_boxes(path: Path) -> None:
@@ -170,3 +239,26 @@ def test_a_workspace_template_overrides_the_packaged_one(workspace: Path, demo_p
     text = _draft(settings, demo_prices).outcome.path.read_text()
     assert "## Where the numbers come from" in text
     assert "## Data notes" not in text
+
+
+def test_a_post_saved_with_a_byte_order_mark_publishes(ws_settings):
+    post = pipeline.posts_dir(ws_settings) / "2025-10-17-t.md"
+    post.parent.mkdir(parents=True)
+    text = (
+        "---\ntitle: T\ndate: 2025-10-17\nslug: 2025-10-17-t\ndraft: true\n"
+        "rotation:\n  as_of: 2025-10-17\n  published_at: null\n  source_spec: demo\ncalls: []\n---\n\n# T\n"
+    )
+    post.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # as Notepad saves it
+    pipeline.publish_issue(ws_settings, "2025-10-17", datetime(2025, 10, 17, 18, 0))
+    meta, _ = read_front_matter(post)
+    assert meta["draft"] is False and meta["rotation"]["published_at"] == "2025-10-17T18:00:00"
+
+
+def test_a_draft_whose_front_matter_does_not_parse_is_kept_and_the_new_draft_goes_beside(edited_post):
+    posts, backups, edited = edited_post
+    post = posts / f"{SLUG}.md"
+    typo = edited.replace("title: T\n", "title: [T\n", 1)
+    post.write_text(typo)
+    outcome = _write(posts, backups, "Version 2.")
+    assert (outcome.action, outcome.path.name) == ("beside", f"{SLUG}.new.md")
+    assert post.read_text() == typo

@@ -5,10 +5,13 @@ from __future__ import annotations
 import email
 from pathlib import Path
 
+import pytest
+
 from generator import pipeline
 from generator.cli import cli
 from generator.drafts import template_env
-from generator.emailexport import html_to_text, page_url, post_url, render_email
+from generator.emailexport import email_message, html_to_text, page_url, post_url, render_email
+from generator.errors import PublishError
 from tests.conftest import BuiltDemo
 
 SITE = "https://example.org/desk/"
@@ -108,4 +111,65 @@ def test_email_of_an_unknown_issue_is_one_error_line(runner, built_demo: BuiltDe
     posts = built_demo.settings.content_dir / "issues" / "posts"
     assert result.output == (
         f"Error: 1999-01-01: no such issue in {posts} (give the post file or its date, e.g. 2025-07-04)\n"
+    )
+
+
+# --- drafts and dark-mode charts ------------------------------------------------------------------
+
+
+def _draft_post(content: Path) -> Path:
+    post = _post(content, '![Chart](../../assets/charts/c.png)\n\n!!! editor "Editor: your view"\n    Box.\n')
+    post.write_text(post.read_text().replace("title: A & B\n", "title: A & B\ndraft: true\n", 1))
+    return post
+
+
+def test_a_draft_is_refused_unless_asked_for_as_a_marked_preview(tmp_path: Path, settings):
+    content = tmp_path / "content"
+    post = _draft_post(content)
+    kwargs = dict(content_dir=content, site_url=SITE, site_title="Desk", site_author="Us")
+    with pytest.raises(PublishError, match=rf"{post.name} is a draft.*--draft"):
+        render_email(template_env(settings), post, **kwargs)
+    mail = render_email(template_env(settings), post, draft=True, **kwargs)
+    assert mail.subject == "[Draft] Desk: A & B" and mail.url is None
+    assert "Draft preview" in mail.html and "not published" in mail.text
+    assert SITE + "issues/" not in mail.html + mail.text  # no link to a page that does not exist yet
+    assert "X-Issue-URL" not in email_message(mail)
+
+
+def test_dark_mode_copies_of_the_charts_are_left_out_of_the_email(tmp_path: Path, settings):
+    content = tmp_path / "content"
+    post = _post(
+        content,
+        '<figure markdown="span">\n  ![Chart](../../assets/charts/c.png#only-light){ loading=lazy }\n'
+        "  ![Chart](../../assets/charts/c-dark.png#only-dark){ loading=lazy }\n"
+        "  <figcaption>The caption.</figcaption>\n</figure>\n",
+    )
+    (content / "assets" / "charts" / "c-dark.png").write_bytes(b"\x89PNG\r\n\x1a\ndark")
+    for embed in (False, True):
+        mail = render_email(
+            template_env(settings),
+            post,
+            content_dir=content,
+            site_url=SITE,
+            site_title="Desk",
+            site_author="Us",
+            embed_images=embed,
+        )
+        assert mail.html.count("<img") == 1 and "c-dark" not in mail.html and "#only-" not in mail.html
+        assert mail.text.count("[Chart: ") == 1
+
+
+def test_email_command_on_a_draft_is_one_error_line_and_a_preview_with_draft(
+    runner, workspace: Path, tmp_path: Path
+):
+    post = _draft_post(workspace / "content")
+    config, out = str(workspace / "newsletter.toml"), tmp_path / "mail"
+    refused = runner.invoke(cli, ["--config", config, "email", post.name, "--out", str(out)])
+    assert refused.exit_code == 1 and refused.output.startswith(f"Error: {post.name} is a draft")
+    assert not out.exists()
+    preview = runner.invoke(cli, ["--config", config, "email", post.name, "--draft", "--out", str(out)])
+    assert preview.exit_code == 0, preview.output
+    assert "Draft preview" in (out / f"{post.stem}.html").read_text()
+    assert email.message_from_bytes((out / f"{post.stem}.eml").read_bytes())["Subject"].startswith(
+        "[Draft]"
     )

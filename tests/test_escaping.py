@@ -5,8 +5,8 @@ into front matter, never become live HTML in the site's pages or the email.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import markdown
@@ -19,50 +19,19 @@ from generator.cli import cli
 from generator.config import load_settings
 from generator.drafts import html_attr, md_cell, md_text, plain_text, template_env
 from generator.emailexport import render_email
-from generator.errors import DraftError
+from generator.errors import ConfigError, DraftError
 from generator.ledger import read_issue
+from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
 from generator.sitewrite import site_inputs
 from generator.universe_view import UniverseData
 from tests.conftest import BuiltDemo, make_workspace
+from tests.pagecheck import live_html, site_scripts
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 PAYLOADS = [SCRIPT, IMG, "x{ onclick=alert(1) }", "[click](javascript:alert(1))", "a|b"]
 SITE_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "footnotes", "def_list"]
-
-
-class _Live(HTMLParser):
-    """Collects what a browser would run: script elements, on* handlers, javascript: links."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self.in_script = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "script":
-            self.in_script = True
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.found.append(f"<{tag} {name}={value}>")
-            if name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
-                self.found.append(f"<{tag} {name}={value}>")
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self.in_script = False
-
-    def handle_data(self, data):
-        if self.in_script and "alert" in data:
-            self.found.append(f"<script>{data}")
-
-
-def live_html(html: str) -> list[str]:
-    parser = _Live()
-    parser.feed(html)
-    parser.close()
-    return parser.found
 
 
 def render_md(text: str) -> str:
@@ -260,11 +229,12 @@ def poisoned_build(tmp_path_factory) -> Path:
     return ws
 
 
-def test_the_built_site_runs_no_injected_script(poisoned_build: Path):
+def test_the_built_site_runs_no_injected_script(poisoned_build: Path, built_demo: BuiltDemo):
+    theme = site_scripts(built_demo.site)
     pages = sorted((poisoned_build / "site").rglob("*.html"))
     assert len(pages) > 20
     for page in pages:
-        assert live_html(page.read_text(encoding="utf-8")) == [], page
+        assert live_html(page.read_text(encoding="utf-8"), theme) == [], page
     ledger = (poisoned_build / "site" / "calls" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in ledger  # the category, escaped
     xlk = (poisoned_build / "site" / "tickers" / "xlk" / "index.html").read_text(encoding="utf-8")
@@ -308,3 +278,204 @@ def test_a_dollar_or_markup_in_a_name_is_drawn_as_text_in_a_chart(name):
     fig.savefig(io.BytesIO(), format="png")  # mathtext would raise ValueError on the last two
     texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
     assert any(name in t for t in texts)
+
+
+# --- newsletter.toml [site]: escaped where the theme prints it, refused where it cannot be ---
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newsletter.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_site_text_with_quotes_and_ampersands_is_kept_as_typed(tmp_path: Path):
+    # The theme escapes these (overrides/); refusing them would refuse "S&P" in a title.
+    path = _config(
+        tmp_path,
+        "[site]\ntitle = 'Rot\" onmouseover=\"alert(1)'\nauthor = 'S&P \"desk\"'\n"
+        "description = '0;url=https://evil.example/\" http-equiv=\"refresh'\n",
+    )
+    site = load_settings(path).site
+    assert site.title == 'Rot" onmouseover="alert(1)'
+    assert site.author == 'S&P "desk"'
+    assert site.description == '0;url=https://evil.example/" http-equiv="refresh'
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ('https://e.org/a\\"b/', "cannot contain a double quote"),
+        ("https://e.org/a'b/", "cannot contain a single quote"),
+        ("https://e.org/a b/", "cannot contain a space"),
+        ("https://e.org/a\\u0007b/", "cannot contain a control character (U+0007)"),
+        ("https://e.org/<b>/", "cannot contain '<'"),
+        ("https://e.org/a\\\\b/", "cannot contain '\\\\'"),
+        ("javascript:alert(1)//", "must start with http:// or https://"),
+        ("data:text/html,x", "must start with http:// or https://"),
+        ("ftp://e.org/", "must start with http:// or https://"),
+        ("https:///letter/", "needs a host name"),
+        ("https://", "needs a host name"),
+        ("https://-e.org/", "needs a host name"),
+        ("https://user:pw@e.org/", "cannot hold a user name or password"),
+        ("https://e.org:99999/", "has an invalid port"),
+        ("https://e.org/?a=1&b=2", "cannot have a ?query or a #fragment"),
+        ("https://e.org/#top", "cannot have a ?query or a #fragment"),
+        ("https://e.org/%zz/", "'%' must start a %XX escape"),
+    ],
+)
+def test_the_site_url_must_be_a_plain_http_address_with_a_host(tmp_path: Path, url: str, message: str):
+    path = _config(tmp_path, f'[site]\ntitle = "T"\nurl = "{url}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert f"newsletter.toml:3: site.url: {message}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/letter/",
+        "http://localhost:8000/",
+        "https://e.org",
+        "https://a-b.e.org/x_y/~z/%20/",
+    ],
+)
+def test_a_plain_site_url_is_accepted_with_a_trailing_slash(tmp_path: Path, url: str):
+    path = _config(tmp_path, f'[site]\nurl = "{url}"\n')
+    assert load_settings(path).site.url == url.rstrip("/") + "/"
+
+
+def test_control_characters_in_newsletter_text_are_each_refused_with_their_line(tmp_path: Path):
+    path = _config(
+        tmp_path,
+        '[site]\ntitle = "Desk\\u0007"\nauthor = "A\\u001b"\ndescription = "ok\\nsecond line"\n\n'
+        '[groups.g]\nlabel = "G\\u0000"\nbenchmark = "SPY"\ncategory = "c\\u007f"\ntickers = ["IWM"]\n'
+        'names = { IWM = "Small\\u0085caps" }\n\n'
+        '[[pairs]]\nlong = "IWM"\nshort = "SPY"\nlabel = "x\\u0008"\ncategory = "size"\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert message.startswith("newsletter.toml has 6 problems:")
+    for where, char in [
+        ("newsletter.toml:2: site.title", "U+0007"),
+        ("newsletter.toml:3: site.author", "U+001B"),
+        ("newsletter.toml:7: groups.g.label", "U+0000"),
+        ("newsletter.toml:9: groups.g.category", "U+007F"),
+        ("newsletter.toml:11: groups.g.names.IWM", "U+0085"),
+        ("newsletter.toml:16: pairs.0.label", "U+0008"),
+    ]:
+        assert f"{where}: cannot contain a control character ({char})" in message
+
+
+# --- an issue's front matter: every field the theme or the feeds print ---
+
+
+def _post(tmp_path: Path, front: str, body: str = "Text.\n") -> Path:
+    post = tmp_path / "content" / "issues" / "posts" / "2026-06-26-a.md"
+    post.parent.mkdir(parents=True, exist_ok=True)
+    post.write_text(f"---\ndate: 2026-06-26\ndraft: false\n{front}---\n\n{body}", encoding="utf-8")
+    return post
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("author: [A, B]\n", "author must be text, got ['A', 'B']"),
+        ("author: '<b>A</b>'\n", "author '<b>A</b>' contains '<' or '>'"),
+        ('author: "A\\x07"\n', "author contains a control character (U+0007)"),
+        ('title: "T\\e"\n', "title contains a control character (U+001B)"),
+        ('description: "D\\x00"\n', "description contains a control character (U+0000)"),
+        ('categories: ["C\\x85"]\n', "categories contains a control character (U+0085)"),
+        ('title: "T\\uFFFE"\n', "title contains a character no page or feed can hold (U+FFFE)"),
+    ],
+)
+def test_front_matter_text_with_markup_or_control_characters_is_refused(tmp_path: Path, front, message):
+    with pytest.raises(DraftError) as caught:
+        read_issue(_post(tmp_path, front), [])
+    assert str(caught.value).startswith(f"2026-06-26-a.md: {message}")
+
+
+def test_a_control_character_in_the_body_is_refused_with_its_line(tmp_path: Path):
+    post = _post(tmp_path, "title: T\n", body="One.\n\nTwo \x1b[31mred\n")
+    with pytest.raises(DraftError, match=r"^2026-06-26-a\.md:9: a control character \(U\+001B\)"):
+        read_issue(post, [])
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "template: redirect.html",
+        "location: https://evil.example/",
+        "revision_date: x",
+        "links: [x]",
+        "authors: [me]",
+        "social_image: x.png",
+        "subtitle: x",
+        "descripton: typo",
+    ],
+)
+def test_a_front_matter_key_the_letter_does_not_use_is_refused(tmp_path: Path, key: str):
+    # Material prints some of these raw (revision_date) or acts on them (template: redirect.html).
+    name = key.split(":")[0]
+    with pytest.raises(DraftError) as caught:
+        read_issue(_post(tmp_path, key + "\n"), [])
+    assert str(caught.value).startswith(f"2026-06-26-a.md: unknown front-matter key {name!r}")
+    assert "title, description, author" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ("javascript:alert(1)", "is a URL"),
+        ("data:image/png;base64,iVBORw0KGgo=", "is a URL"),
+        ("https://e.org/x.png", "is a URL"),
+        ("//e.org/x.png", "is a URL"),
+        ("/etc/x.png", "must be relative to the post"),
+        ('../../assets/x.png">', "may hold only letters, digits"),
+        ("../../assets/a&b.png", "may hold only letters, digits"),
+        ("../../assets/a b.png", "may hold only letters, digits"),
+        ("../../assets/x.svg", "is not a .png, .jpg, .jpeg, .gif or .webp image"),
+        ("../../assets/missing.png", "no such file"),
+        ("../../../outside.png", "is not a file in the content folder"),
+    ],
+)
+def test_an_issue_image_must_be_an_image_file_of_the_content_folder(tmp_path: Path, image, message):
+    (tmp_path / "content" / "assets").mkdir(parents=True)
+    for name in ("x.svg", "ok.png"):
+        (tmp_path / "content" / "assets" / name).write_bytes(b"\x89PNG")
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG")
+    post = _post(tmp_path, f"image: {json.dumps(image)}\n")
+    with pytest.raises(DraftError) as caught:
+        issue = read_issue(post, [])
+        lead_image_path(issue, tmp_path / "content")
+    assert str(caught.value).startswith(f"2026-06-26-a.md: image {image!r}")
+    assert message in str(caught.value)
+    post = _post(tmp_path, "image: ../../assets/ok.png\n")
+    assert lead_image_path(read_issue(post, []), tmp_path / "content") == tmp_path / "content/assets/ok.png"
+
+
+def test_publish_refuses_an_image_outside_the_content_folder(workspace: Path):
+    from click.testing import CliRunner
+
+    (workspace / "outside.png").write_bytes(b"\x89PNG")
+    post = workspace / "content/issues/posts/2026-06-26-a.md"
+    post.parent.mkdir(parents=True, exist_ok=True)
+    post.write_text(
+        "---\ntitle: T\ndate: 2026-06-26\nslug: 2026-06-26-a\ndraft: true\nimage: ../../../outside.png\n"
+        "rotation: {as_of: 2026-06-26, published_at: null}\n---\n\nText.\n",
+        encoding="utf-8",
+    )
+    config = str(workspace / "newsletter.toml")
+    result = CliRunner().invoke(cli, ["--config", config, "publish", "2026-06-26"])
+    assert result.exit_code == 1
+    refused = "2026-06-26-a.md: image '../../../outside.png' is not a file in the content folder"
+    assert refused in result.output
+    assert "draft: true" in post.read_text(encoding="utf-8")
+
+
+def test_a_line_separator_inside_a_value_does_not_shift_the_line_numbers(tmp_path: Path):
+    # Found by the fuzz test: str.splitlines() split at U+2028, so the error named line 4.
+    path = _config(tmp_path, '[site]\ntitle = "a\u2028b"\nurl = "https://e.org/<"\n')
+    with pytest.raises(ConfigError, match=r"newsletter\.toml:3: site\.url: cannot contain '<'"):
+        load_settings(path)

@@ -66,6 +66,7 @@ def yahoo(fake: FakeYahoo, today: date, batch_size: int = 2) -> YahooSource:
         history=fake.history,
         sleep=lambda s: None,
         today=lambda: today,
+        probe=fake.probe,
     )
 
 
@@ -128,7 +129,8 @@ def test_the_network_failing_after_the_first_batch_keeps_the_store_consistent_an
 
 def test_a_network_failure_on_the_first_fetch_stores_nothing_and_says_why(tmp_path):
     flaky = FlakyYahoo(truth(), good_calls=0, how="exception")
-    with pytest.raises(GeneratorError, match="returned no prices: .*ConnectionError"):
+    unreachable = r"^cannot reach Yahoo Finance: .*ConnectionError.*; check the network$"
+    with pytest.raises(GeneratorError, match=unreachable):
         fetch_into_store(yahoo(flaky, date(2024, 3, 1)), PriceStore(tmp_path), TICKERS, START)
     assert not (tmp_path / "manifest.json").exists() and not list(tmp_path.rglob("*.parquet"))
 

@@ -132,7 +132,7 @@ def test_a_killed_forced_redraft_keeps_the_editors_text_once(workspace_at, monke
         monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day, force=True), hard=hard
     )
     folder = pipeline.posts_dir(settings)
-    backups = sorted(folder.glob("*.bak*.txt"))
+    backups = sorted((ws / ".rotation" / "backups").glob("*.bak*.txt"))
     assert [b.name for b in backups] == [f"{renamed.stem}.bak1.txt"]
     assert backups[0].read_text(encoding="utf-8") == edited
     assert sorted(p.name for p in folder.glob("*.md")) == [post.name]

@@ -157,8 +157,8 @@ def test_signals_on_a_weekend_read_the_last_session_before_it(demo_ws):
     ("command", "as_of", "error"),
     [
         ("signals", "1999-12-31", "Error: no prices on or before 1999-12-31; the data starts 2014-01-02"),
-        ("signals", "2999-01-01", "Error: --as-of 2999-01-01 is in the future (today is "),
-        ("draft", "2999-01-01", "Error: --as-of 2999-01-01 is in the future (today is "),
+        ("signals", "2100-01-01", "Error: --as-of 2100-01-01 is in the future (today is "),
+        ("draft", "2100-01-01", "Error: --as-of 2100-01-01 is in the future (today is "),
         (
             "draft",
             "2014-01-01",
@@ -219,3 +219,43 @@ def test_an_email_of_a_post_outside_the_content_folder_is_refused(demo_ws, tmp_p
         result.stderr.strip()
         == f"Error: {post}: not in the content folder {demo_ws / 'content'}; give one of its issues"
     )
+
+
+DATE_OPTIONS = [
+    ("signals", "--as-of"),
+    ("draft", "--as-of"),
+    ("universe", "--as-of"),
+    ("fetch", "--start"),
+    ("backfill", "--from"),
+    ("backfill", "--to"),
+]
+
+
+def _with_date(command: str, option: str, day: str) -> list[str]:
+    args = [command, "--source", "demo", option, day]
+    if command == "backfill":  # both ends are required; the other one is a valid week
+        args += ["--to", "2025-10-17"] if option == "--from" else ["--from", "2025-10-10"]
+    return args
+
+
+@pytest.mark.parametrize(("command", "option"), DATE_OPTIONS)
+@pytest.mark.parametrize("day", ["0001-01-01", "1677-09-20", "1799-12-31", "2262-04-12", "9999-12-31"])
+def test_a_date_no_price_can_carry_is_a_usage_error_on_every_date_option(demo_ws, command, option, day):
+    before = files_under(demo_ws)
+    result = invoke(demo_ws, *_with_date(command, option, day))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {day} is outside the dates prices can carry" in result.stderr
+    assert files_under(demo_ws) == before
+
+
+@pytest.mark.parametrize(("command", "option"), DATE_OPTIONS)
+def test_a_date_after_today_is_one_error_line_on_every_date_option(demo_ws, command, option):
+    before = files_under(demo_ws)
+    result = invoke(demo_ws, *_with_date(command, option, "2200-01-03"))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().startswith(f"Error: {option} 2200-01-03 is in the future (today is "), (
+        result.stderr
+    )
+    assert files_under(demo_ws) == before

@@ -20,7 +20,7 @@ class FakeMkDocs:
         self.runs: list[Path] = []
         self.fail = False
 
-    def __call__(self, settings: Settings, site_dir: Path, *, synthetic: bool) -> None:
+    def __call__(self, settings: Settings, site_dir: Path, *, synthetic: bool, **_: object) -> None:
         self.runs.append(site_dir)
         if self.fail:
             raise PublishError("mkdocs build --strict failed:\nboom")

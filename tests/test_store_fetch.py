@@ -23,7 +23,11 @@ TICKERS = ["IWM", "IWB", "SPY", "QQQ"]
 
 def yahoo(fake: FakeYahoo, today: date) -> YahooSource:
     return YahooSource(
-        download=fake.download, history=fake.history, sleep=lambda s: None, today=lambda: today
+        download=fake.download,
+        history=fake.history,
+        sleep=lambda s: None,
+        today=lambda: today,
+        probe=fake.probe,
     )
 
 

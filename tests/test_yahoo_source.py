@@ -11,8 +11,9 @@ import pytest
 from generator.errors import FetchError
 from generator.fetch import fetch_into_store
 from generator.sources.yahoo import YahooSource, history_to_bars, split_download_frame
+from generator.sources.yahoo import yf_probe as real_probe  # bound before conftest stubs the module's
 from generator.store import PriceStore
-from tests.yf_fakes import FakeYahoo, download_frame, truth_bars
+from tests.yf_fakes import CURL_DNS, FakeYahoo, download_frame, truth_bars
 
 TODAY = date(2024, 3, 29)
 START = date(2024, 1, 1)
@@ -24,6 +25,7 @@ def make_source(fake: FakeYahoo, waited: list[float] | None = None, **kw) -> Yah
         history=fake.history,
         sleep=(waited.append if waited is not None else lambda s: None),
         today=lambda: TODAY,
+        probe=fake.probe,
         **kw,
     )
 
@@ -158,6 +160,133 @@ def test_the_cli_names_a_ticker_that_never_recovered(fake, runner, workspace, mo
     assert result.stderr.splitlines()[-1].startswith(
         "Error: could not fetch 1 of 2 tickers: IWM (rate limited"
     )
+
+
+CONFIGURED = [
+    *"SPY IWB IWR IWM IWC XLB XLC XLE XLF XLI XLK XLP XLRE XLU XLV XLY".split(),
+    *"PSCC PSCD PSCE PSCF PSCH PSCI PSCM PSCT PSCU ARKK ARKQ ARKW ARKG ARKF ARKX UFO".split(),
+]
+
+
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_offline_every_ticker_failing_is_one_network_error_not_32_wrong_symbols(fake, cache):
+    fake.offline = cache
+    waited: list[float] = []
+    with pytest.raises(FetchError) as raised:
+        make_source(fake, waited).fetch(CONFIGURED, START)
+    message = str(raised.value)
+    assert message.startswith("cannot reach Yahoo Finance: DNSError")
+    assert "Could not resolve host: query2.finance.yahoo.com" in message
+    assert message.endswith("; check the network")
+    assert "delisted" not in message and "wrong symbol" not in message and "SPY" not in message
+    assert fake.downloads == [] and fake.histories == []  # the probe went first: nothing else was tried
+    assert waited == []
+    assert fake.probes == 1
+
+
+def test_online_unknown_symbols_are_still_retried_and_named_one_by_one(fake):
+    result = make_source(fake).fetch(["ZZZZ", "QQQQ"], START)
+    assert fake.probes == 2  # Yahoo answered both probes: the symbols are wrong, not the network
+    assert sorted(f.ticker for f in result.failures) == ["QQQQ", "ZZZZ"]
+    assert [h[0] for h in fake.histories] == ["ZZZZ", "QQQQ"]
+
+
+def test_the_probe_is_asked_once_per_source_not_once_per_call(fake):
+    source = make_source(fake)
+    source.fetch(["IWM"], START)
+    source.fetch(["IWB"], date(2024, 2, 1))
+    assert fake.probes == 1 and len(fake.downloads) == 2
+
+
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_yfinance_logging_a_dns_error_with_no_bars_is_the_network_error_too(fake, cache):
+    """The probe answered, then the downloads found no network (a drop between the two)."""
+
+    def download(tickers, **kw):
+        fake.offline = cache
+        return FakeYahoo.download(fake, tickers, **kw)
+
+    source = YahooSource(
+        download=download, history=fake.history, sleep=lambda s: None, today=lambda: TODAY, probe=fake.probe
+    )
+    if cache == "cold":  # the batch's log names the DNS error: no one-by-one retry
+        with pytest.raises(FetchError, match=r"^cannot reach Yahoo Finance: DNSError"):
+            source.fetch(["IWM", "IWB"], START)
+        assert fake.histories == []
+    else:  # only "possibly delisted" in the log: a second probe names the network
+        with pytest.raises(FetchError, match=r"^cannot reach Yahoo Finance: .*Could not resolve host"):
+            source.fetch(["IWM", "IWB"], START)
+        assert fake.histories == [] and fake.probes == 2
+
+
+def _going_offline(fake: FakeYahoo) -> YahooSource:
+    """A source whose first one-by-one retry finds the network gone (a cold cache logs the DNS error)."""
+
+    def history(ticker, *, start, end, timeout_s):
+        fake.offline = "cold"
+        return fake.history(ticker, start=start, end=end, timeout_s=timeout_s)
+
+    return YahooSource(
+        download=fake.download, history=history, sleep=lambda s: None, today=lambda: TODAY, probe=fake.probe
+    )
+
+
+def test_the_network_going_away_during_the_retries_keeps_the_bars_and_stops_retrying(fake):
+    fake.truth["XLK"] = truth_bars("XLK", last="2024-03-29")
+    fake.batch_failures |= {"IWM", "XLK"}
+    result = _going_offline(fake).fetch(["IWM", "XLK", "IWB"], START)
+    assert list(result.bars) == ["IWB"]
+    reasons = {f.ticker: f.reason for f in result.failures}
+    assert (
+        reasons["IWM"].startswith("cannot reach Yahoo Finance (")
+        and "Could not resolve host" in reasons["IWM"]
+    )
+    assert reasons["XLK"].startswith("not retried: Yahoo Finance could not be reached")
+    assert len(fake.histories) == 1  # stopped at the first retry that named the network
+
+
+def test_the_network_going_away_before_any_bar_came_is_one_network_error(fake):
+    fake.batch_failures |= {"IWM", "IWB"}  # the probes still answer: the retries run, then fail
+    with pytest.raises(FetchError, match=r"^cannot reach Yahoo Finance: .*Could not resolve host"):
+        _going_offline(fake).fetch(["IWM", "IWB"], START)
+    assert fake.probes == 2 and len(fake.histories) == 1
+
+
+def test_the_probe_reports_a_connection_error_and_passes_any_http_answer(monkeypatch):
+    from curl_cffi import requests as curl_requests
+    from curl_cffi.requests.exceptions import DNSError
+
+    asked: list[tuple[str, float]] = []
+
+    def offline(url, **kw):
+        asked.append((url, kw["timeout"]))
+        raise DNSError(CURL_DNS)
+
+    monkeypatch.setattr(curl_requests, "get", offline)
+    reason = real_probe(7.0)
+    assert reason is not None and reason.startswith("DNSError: ") and "query2.finance.yahoo.com" in reason
+    assert "curl.se" not in reason  # the library's boilerplate is dropped
+    assert asked and asked[0][0].startswith("https://query2.finance.yahoo.com/") and asked[0][1] == 7.0
+
+    monkeypatch.setattr(curl_requests, "get", lambda url, **kw: type("Answer", (), {"status_code": 429})())
+    assert real_probe(7.0) is None  # rate limited is still reachable
+
+
+def test_the_cli_says_once_that_yahoo_cannot_be_reached(fake, runner, workspace, monkeypatch):
+    from generator import pipeline
+    from generator.cli import cli
+
+    fake.offline = "warm"
+    monkeypatch.setattr(pipeline, "make_source", lambda *a, **k: make_source(fake))
+    result = runner.invoke(
+        cli, ["--config", str(workspace / "newsletter.toml"), "fetch", "--source", "yfinance"]
+    )
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [errors[0]] and errors[0].startswith("Error: cannot reach Yahoo Finance: DNSError")
+    assert "delisted" not in result.output and "wrong symbol" not in result.output
+    assert fake.histories == []
+    assert not (workspace / ".store" / "yfinance" / "manifest.json").exists()
 
 
 def test_batches_hold_at_most_100_tickers_with_a_pause_between(fake):

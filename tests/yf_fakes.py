@@ -55,8 +55,23 @@ def download_frame(parts: dict[str, pd.DataFrame | None]) -> pd.DataFrame:
     return data
 
 
+# What yfinance 1.7.0 (curl_cffi 0.17) logs with no network, recorded on an offline machine.
+CURL_DNS = (
+    "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com. "
+    "See https://curl.se/libcurl/c/libcurl-errors.html first for more details."
+)
+
+
 class FakeYahoo:
-    """A fake Yahoo: per-ticker truth, rate limits and failures, with a record of every call."""
+    """A fake Yahoo: per-ticker truth, rate limits and failures, with a record of every call.
+
+    ``offline`` plays yfinance 1.7 with no network, as it behaves: ``"cold"`` (no timezone
+    cached: each ticker logs the curl DNS error and the batch is reported as ``DNSError(...)``)
+    or ``"warm"`` (timezones cached from an earlier fetch: only "possibly delisted; no price
+    data found" is logged). Either way ``download`` returns an empty frame that still has its
+    ``(Price, Ticker)`` columns and ``history`` an empty frame; nothing raises. ``probe`` is
+    the adapter's reachability check: the DNS error offline, None online.
+    """
 
     def __init__(self, truth: dict[str, pd.DataFrame]) -> None:
         self.truth = truth
@@ -65,6 +80,42 @@ class FakeYahoo:
         self.downloads: list[tuple[list[str], date, date]] = []
         self.histories: list[tuple[str, date, date]] = []
         self.drop_days: dict[str, list[str]] = {}
+        self.offline: str | None = None  # None, "cold" or "warm"
+        self.probes = 0
+
+    def probe(self, timeout_s: float) -> str | None:
+        self.probes += 1
+        return f"DNSError: {CURL_DNS}" if self.offline else None
+
+    def _offline_download(self, tickers: list[str], start: date, end: date) -> pd.DataFrame:
+        logger = logging.getLogger("yfinance")
+        wanted = [t.upper() for t in tickers]
+        window = f"(1d {start.isoformat()} -> {end.isoformat()})"
+        for ticker in wanted:
+            if self.offline == "cold":
+                logger.error(f"Failed to get ticker '{ticker}' reason: {CURL_DNS}")
+            else:
+                logger.error(f"${ticker}: possibly delisted; no price data found  {window}")
+        logger.error("\n%.f Failed download%s:", len(wanted), "s" if len(wanted) > 1 else "")
+        reason = (
+            f"DNSError('{CURL_DNS}')"
+            if self.offline == "cold"
+            else f"possibly delisted; no price data found  {window}"
+        )
+        logger.error(f"{wanted}: " + reason)
+        columns = pd.MultiIndex.from_product([YF_FIELDS, sorted(wanted)], names=["Price", "Ticker"])
+        return pd.DataFrame(
+            index=pd.DatetimeIndex([], dtype="datetime64[s]"), columns=columns, dtype="float64"
+        )
+
+    def _offline_history(self, ticker: str) -> pd.DataFrame:
+        logger = logging.getLogger("yfinance")
+        if self.offline == "cold":
+            logger.error(f"Failed to get ticker '{ticker}' reason: {CURL_DNS}")
+            logger.error(f"${ticker}: possibly delisted; no timezone found")
+        else:
+            logger.error(f"${ticker}: possibly delisted; no price data found")
+        return pd.DataFrame(columns=["Open", "High", "Low", "Close", "Adj Close", "Volume"])
 
     def _slice(self, ticker: str, start: date, end: date) -> pd.DataFrame | None:
         frame = self.truth.get(ticker)
@@ -78,6 +129,8 @@ class FakeYahoo:
         self, tickers: list[str], *, start: date, end: date, threads: int, timeout_s: float
     ) -> pd.DataFrame:
         self.downloads.append((list(tickers), start, end))
+        if self.offline:
+            return self._offline_download(tickers, start, end)
         parts: dict[str, pd.DataFrame | None] = {}
         failed = []
         for ticker in {t.upper() for t in tickers}:
@@ -103,6 +156,8 @@ class FakeYahoo:
         from yfinance.exceptions import YFRateLimitError
 
         self.histories.append((ticker, start, end))
+        if self.offline:
+            return self._offline_history(ticker)
         left = self.rate_limited.get(ticker, 0)
         if left:
             self.rate_limited[ticker] = left - 1

@@ -33,6 +33,7 @@ from generator.charts.theme import (
     title_block,
     x_of,
 )
+from generator.signals.wording import versus
 
 # An all-time high within this distance of the base's ceiling is the ceiling: one line, one label.
 SAME_LEVEL_PCT = 1.5
@@ -152,10 +153,8 @@ def _subtitle(shown: pd.Series, ath_level: float | None) -> str:
     words = f"Last close {last:,.2f}"
     if ath_level is not None:
         gap_pct = 100 * (last / ath_level - 1)
-        if gap_pct > 0:
-            words += f", {gap_pct:.1f}% above the prior all-time high of {ath_level:,.2f}"
-        else:
-            words += f", {-gap_pct:.1f}% below the all-time high of {ath_level:,.2f}"
+        high = "the prior all-time high" if gap_pct > 0 else "the all-time high"
+        words += f", {versus(gap_pct, f'{high} of {ath_level:,.2f}')}"
     return words
 
 

@@ -34,6 +34,7 @@ from generator.charts.theme import (
     title_block,
     x_of,
 )
+from generator.signals.wording import versus
 
 RECENT_CROSS_WEEKS = 13  # a cross of the slow average this recent is marked when no story says otherwise
 
@@ -182,7 +183,7 @@ def _subtitle(
         change = 100 * (ratio.iloc[-1] / ratio.iloc[0] - 1)
         return f"{pair} {change:+.1f}% since {format_day(ratio.index[0].date())}"
     vs = 100 * (float(ratio.iloc[-1]) / float(slow.iloc[-1]) - 1)
-    words = f"{pair} {abs(vs):.1f}% {'above' if vs >= 0 else 'below'} its {slow_days}-day average"
+    words = f"{pair} {versus(vs, f'its {slow_days}-day average')}"
     cross = next((m for m in marks if m.kind in ("cross_up", "cross_down")), None)
     if cross is not None:
         words += f", which it crossed on {format_day(cross.day)}"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,7 +38,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from generator.charts.theme import DARK, LAYOUTS, LIGHT, house_style, restyle, reusing_figures
-from generator.fsio import atomic_write_bytes, write_bytes_if_changed
+from generator.fsio import atomic_write_bytes, write_all_if_changed, write_bytes_if_changed
+from generator.lifeline import process_pool
 
 PALETTE_COLOURS = 128
 # Below this many charts per process a pool costs more than it saves: the fork server pays
@@ -334,11 +334,10 @@ def _store(pending: _Pending, drawn: Sequence[bytes], cache: ChartCache, made: d
 
 
 def _write(found: Sequence[tuple[Output, bytes | None]], made: dict[Path, bytes]) -> int:
-    written = 0
-    for output, data in found:
-        data = data if data is not None else made[output.path]
-        written += write_bytes_if_changed(output.path, data)
-    return written
+    """Write every file whose bytes changed (each folder synced once, after its renames)."""
+    return write_all_if_changed(
+        (output.path, data if data is not None else made[output.path]) for output, data in found
+    )
 
 
 def draw_charts(jobs: Sequence[ChartJob], *, cache: ChartCache, workers: int = 1) -> DrawStats:
@@ -388,9 +387,7 @@ class ChartDrawer:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["generator.charts"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = process_pool(self.workers, ["generator.charts"])
         return self._pool
 
     def finish(self) -> DrawStats:
@@ -425,11 +422,7 @@ def _render_all(work: Iterable[tuple[partial[Any], list[tuple[str, str]]]], work
     items = list(work)
     if workers <= 1:
         return [_render(draw, wanted) for draw, wanted in items]
-    # forkserver: workers start from a clean process that has imported the chart code once,
-    # not from a fork of this one (which may hold threads and open files).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.charts"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with process_pool(workers, ["generator.charts"]) as pool:
         chunk = max(1, len(items) // (4 * workers))
         return list(pool.map(_render, *zip(*items, strict=True), chunksize=chunk)) if items else []
 

@@ -70,7 +70,7 @@ def _ath_story(item: InstrumentSignals, event: Event, base: BaseState, report: S
             f"{w.price(event.close)} against {w.price(event.level)}, a high that had stood since "
             f"{w.day(event.detail['prior_high_day'])} ({held}).",
             f"{who} closed at a record {w.price(event.close)} {w.weeks_ago(event.weeks_ago)}, "
-            f"{w.signed(event.detail['margin_pct'])} above the all-time high of {w.price(event.level)} "
+            f"{w.versus(event.detail['margin_pct'], f'the all-time high of {w.price(event.level)}')} "
             f"it had not closed above for {held}.",
         ),
         item.ticker,
@@ -150,7 +150,7 @@ def _failed_story(item: InstrumentSignals, report: SignalReport) -> list[Headlin
     text = (
         f"The {w.day(failure.detail['breakout_day'])} breakout of {who} failed: "
         f"{w.weeks_ago(failure.weeks_ago)} it closed at {w.price(failure.close)}, "
-        f"{w.pct(failure.detail['pct_from_ceiling'])} below the {w.price(failure.level)} ceiling it had "
+        f"{w.versus(failure.detail['pct_from_ceiling'], f'the {w.price(failure.level)} ceiling')} it had "
         f"cleared {w.weeks(failure.detail['weeks_after_breakout'])} earlier."
     )
     score = 84.0 - DECAY_PER_WEEK * failure.weeks_ago
@@ -172,12 +172,12 @@ def _post_breakout_story(item: InstrumentSignals, base: BaseState, report: Signa
     event = base.breakout
     assert event is not None
     who = w.subject(item.ticker, item.name)
+    ceiling = f"the {w.price(event.level)} ceiling"
     text = w.pick(
         (
             f"{who} broke out of {w.base_of(event)} {w.weeks_ago(event.weeks_ago)} and closed at "
-            f"{w.price(item.last_close)}, {w.signed(base.pct_from_ceiling)} from the "
-            f"{w.price(event.level)} ceiling.",
-            f"{who} is {w.signed(base.pct_from_ceiling)} above the {w.price(event.level)} ceiling of "
+            f"{w.price(item.last_close)}, {w.versus(base.pct_from_ceiling, ceiling)}.",
+            f"{who} is {w.versus(base.pct_from_ceiling, ceiling)} of "
             f"{w.base_of(event)} it cleared on {w.day(event.day)}.",
         ),
         item.ticker,
@@ -206,16 +206,16 @@ def _attempting_story(
     if base.pct_from_ceiling is not None and base.pct_from_ceiling > 0:
         # Above the ceiling but inside the breakout buffer: not a confirmed breakout yet.
         options: tuple[str, ...] = (
-            f"{who} closed {w.pct(base.pct_from_ceiling)} above the {w.price(base.ceiling)} ceiling of "
+            f"{who} closed {w.versus(base.pct_from_ceiling, f'the {w.price(base.ceiling)} ceiling')} of "
             f"{phrase}, not yet far enough to count as a breakout (tested {base.touches} times since "
             f"{since}).",
         )
     else:
         options = (
-            f"{who} closed {w.pct(base.pct_from_ceiling)} below the ceiling of {phrase} "
+            f"{who} closed {w.versus(base.pct_from_ceiling, 'the ceiling')} of {phrase} "
             f"({w.price(base.ceiling)}, tested {base.touches} times since {since}).",
             f"{who} is attempting to complete {phrase}: it closed at {w.price(item.last_close)}, "
-            f"{w.pct(base.pct_from_ceiling)} under the {w.price(base.ceiling)} ceiling it has met "
+            f"{w.versus(base.pct_from_ceiling, f'the {w.price(base.ceiling)} ceiling')} it has met "
             f"{base.touches} times since {since}.",
         )
     text = w.pick(

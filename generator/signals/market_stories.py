@@ -50,13 +50,12 @@ def relative_stories(pair: RelativeSignals, report: SignalReport, *, configured:
             )
         )
     if pair.base.state == "attempting" and pair.base.length_weeks:
-        side = "above" if (pair.base.pct_from_ceiling or 0.0) > 0 else "below"
         text = (
-            f"{lead} closed {w.pct(pair.base.pct_from_ceiling)} {side} the ceiling of "
+            f"{lead} closed {w.versus(pair.base.pct_from_ceiling, 'the ceiling')} of "
             f"{w.state_base(pair.base, relative=True)} ({w.ratio(pair.base.ceiling)}), "
             f"with {pair.base.touches} tests since {w.month(pair.base.start_day or report.as_of)}."
         )
-        if side == "above":
+        if (pair.base.pct_from_ceiling or 0.0) > 0:
             text = text[:-1] + ", not yet far enough to count as a breakout."
         out.append(
             headline(
@@ -74,9 +73,8 @@ def relative_stories(pair: RelativeSignals, report: SignalReport, *, configured:
             )
         )
     if configured and pair.vs_sma_slow_pct is not None:
-        side = "above" if pair.vs_sma_slow_pct >= 0 else "below"
         text = (
-            f"{lead} is {w.pct(pair.vs_sma_slow_pct)} {side} its 200-day average and "
+            f"{lead} is {w.versus(pair.vs_sma_slow_pct, 'its 200-day average')} and "
             f"{w.signed(pair.change_13w_pct)} over 13 weeks; the relative trend is {pair.trend}."
         )
         out.append(
@@ -108,20 +106,21 @@ def _relative_text(lead: str, event: Event, report: SignalReport) -> str:
     if event.kind == "rel_base_breakout":
         return (
             f"{lead} closed above the ceiling of {w.base_of(event)} {when}, "
-            f"{w.signed(event.detail['margin_pct'])} above {w.ratio(event.level)}."
+            f"{w.versus(event.detail['margin_pct'], w.ratio(event.level))}."
         )
     if event.kind == "rel_breakout_failed":
         return (
-            f"{lead} fell back {w.pct(event.detail.get('pct_from_level'))} "
-            f"below the {w.ratio(event.level)} level it broke above on {w.day(event.detail['breakout_day'])}."
+            f"{lead} fell back "
+            f"{w.versus(event.detail.get('pct_from_level'), f'the {w.ratio(event.level)} level')} it broke "
+            f"above on {w.day(event.detail['breakout_day'])}."
         )
     span = "52-week" if event.kind == "rel_breakout_52w" else f"{event.detail['lookback_weeks'] // 52}-year"
+    prior = f"the high of {w.day(event.detail['prior_high_day'])}"
     record = " (its highest close in the data)" if event.detail.get("all_time") else ""
     return w.pick(
         (
             f"{lead} made its first weekly close at a {span} high {when}{record}, "
-            f"{w.signed(event.detail['margin_pct'])} above the high of "
-            f"{w.day(event.detail['prior_high_day'])}.",
+            f"{w.versus(event.detail['margin_pct'], prior)}.",
             f"{lead} closed at a {span} relative high {when}{record}: {w.ratio(event.close)}, "
             f"above the {w.ratio(event.level)} high that had stood for "
             f"{w.span(event.detail['weeks_since_high'])}.",

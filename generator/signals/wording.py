@@ -36,8 +36,28 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def signed(value: float | None, digits: int = 1) -> str:
-    """A signed percentage: ``+1.2%``."""
-    return "n/a" if value is None else f"{value:+.{digits}f}%"
+    """A signed percentage: ``+1.2%``; one that rounds to zero is ``0.0%`` (never ``-0.0%``)."""
+    if value is None:
+        return "n/a"
+    text = f"{value:+.{digits}f}%"
+    return text[1:] if float(text[:-1]) == 0 else text
+
+
+def versus(value_pct: float | None, level: str) -> str:
+    """Where a close stands against ``level`` (named with its article), the word taken from the
+    sign of ``value_pct = 100 * (close / level - 1)``: ``3.2% below the 117.17 ceiling``,
+    ``3.2% above ...``. A gap that shows as 0.0% is given to two decimals (``0.04% above``),
+    one smaller still reads ``just above`` / ``just below``, and none at all ``at the ...``:
+    never "0.0% above", nor "above" for equal numbers.
+    """
+    if value_pct is None:
+        return f"n/a from {level}"
+    word = "above" if value_pct > 0 else "below"
+    for digits in (1, 2):
+        shown = f"{abs(value_pct):.{digits}f}"
+        if float(shown) != 0:
+            return f"{shown}% {word} {level}"
+    return f"just {word} {level}" if value_pct != 0 else f"at {level}"
 
 
 def day(value: date | str) -> str:

@@ -84,11 +84,13 @@ def make_source(
     root: Path | None = None,
     fetch: FetchSettings | None = None,
     cache_dir: Path | None = None,
+    today: date | None = None,
 ) -> PriceSource:
     """Build the source named by ``spec``: ``demo``, ``yfinance`` or ``csv:PATH``.
 
     ``fetch`` carries the yfinance batch size, threads, timeout and back-off; ``cache_dir`` is
-    where yfinance keeps its timezone cache (inside the store, never ``~/.cache``).
+    where yfinance keeps its timezone cache (inside the store, never ``~/.cache``); ``today``
+    (read by the caller) lets a CSV source name the line of a row dated after it.
     """
     if spec == "demo":
         from generator.sources.demo import DemoSource
@@ -111,7 +113,7 @@ def make_source(
     if spec.startswith("csv:") and len(spec) > 4:
         from generator.sources.csvfolder import CsvFolderSource
 
-        return CsvFolderSource(resolve_csv_folder(spec, root))
+        return CsvFolderSource(resolve_csv_folder(spec, root), today=today)
     raise ConfigError(f"unknown source {spec!r}; use 'yfinance', 'demo' or 'csv:PATH'")
 
 

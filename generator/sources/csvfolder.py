@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from generator.config import normalise_ticker, not_utf8
+from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
 from generator.errors import FetchError
 from generator.prices import DataNote
 from generator.sources import DAY_NS, FetchFailure, SourceResult, normalise_bars, window
@@ -46,7 +47,7 @@ COLUMN_NAMES = {
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 NULL_MARKERS = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "#n/a"})
 # Dates a price can carry (nanosecond timestamps end in 2262); anything else is a bad date.
-FIRST_DAY, LAST_DAY = pd.Timestamp("1800-01-01"), pd.Timestamp("2262-04-11")
+FIRST_DAY, LAST_DAY = pd.Timestamp(FIRST_PRICE_DAY), pd.Timestamp(LAST_PRICE_DAY)
 ROWS_LISTED = 5  # a note lists this many rows, then counts the rest
 _OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
 
@@ -78,8 +79,9 @@ class CsvFolderSource:
     synthetic = False
     calendar = "XNYS"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, today: date | None = None) -> None:
         self.folder = folder
+        self.today = today  # rows dated after it fail their file (None: not checked)
         self.name = f"csv:{folder}"
         self.label = f"CSV files in {folder.name}"
 
@@ -138,7 +140,7 @@ class CsvFolderSource:
             except ValueError as exc:
                 failures.append(FetchFailure(ticker, str(exc)))
                 continue
-            parsed = parse_price_csv(text, ticker=ticker, file_name=path.name)
+            parsed = parse_price_csv(text, ticker=ticker, file_name=path.name, last_day=self.today)
             notes.extend(parsed.notes)
             if parsed.bars is None:
                 failures.append(FetchFailure(ticker, parsed.error or f"{path.name}: no prices"))
@@ -216,10 +218,12 @@ def _columns(header: list[str]) -> tuple[str | None, dict[str, str]]:
     return date_col, mapping
 
 
-def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
+def parse_price_csv(text: str, *, ticker: str, file_name: str, last_day: date | None = None) -> ParsedCsv:
     """Parse one CSV file's text into normalised bars plus notes per file and row (pure).
 
-    Row numbers in notes are the file's line numbers (the header is line 1).
+    Row numbers in notes are the file's line numbers (the header is line 1). A row dated after
+    ``last_day`` (today, read by the caller) fails the whole file, naming its line and date:
+    one mistyped year (2062 for 2026) would otherwise make the next draft an issue of 2062.
     """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     body = text.lstrip("\n")
@@ -263,6 +267,10 @@ def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
         values=cells[date_col].to_numpy()[bad_day],
     )
     cells, lines, days = cells.loc[~bad_day], lines[~bad_day], days[~bad_day]
+    if last_day is not None:
+        later = np.asarray(days > pd.Timestamp(last_day)) & np.asarray(cells.notna().any(axis=1))
+        if later.any():
+            return ParsedCsv(None, error=_future_rows(file_name, lines[later], days[later], last_day))
     stamps = days.as_unit("ns").asi8
     days = pd.DatetimeIndex(
         (stamps - stamps % DAY_NS).view("datetime64[ns]"), name="date"
@@ -284,6 +292,19 @@ def parse_price_csv(text: str, *, ticker: str, file_name: str) -> ParsedCsv:
     if bars.empty:
         return ParsedCsv(None, one_close, notes.items, error=f"{file_name} has no rows with a usable close")
     return ParsedCsv(bars, one_close, notes.items)
+
+
+def _future_rows(file_name: str, lines: np.ndarray, days: pd.DatetimeIndex, last_day: date) -> str:
+    """``XLV.csv: line 7 is dated 2062-07-14, after today (2026-12-01); ...`` (first rows, then a count)."""
+    shown = min(len(lines), ROWS_LISTED)
+    which = ", ".join(str(int(n)) for n in lines[:shown])
+    when = ", ".join(d.date().isoformat() for d in days[:shown])
+    more = f" (and {len(lines) - shown} more)" if len(lines) > shown else ""
+    verb = f"line {which} is" if len(lines) == 1 else f"lines {which}{more} are"
+    return (
+        f"{file_name}: {verb} dated {when}, after today ({last_day.isoformat()}); "
+        "fix the date (a typo?) and fetch again"
+    )
 
 
 def _parse_dates(values: pd.Series) -> pd.Series:

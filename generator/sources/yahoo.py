@@ -12,7 +12,16 @@ empty or all-NaN column (SIGNALS.md §5.1, §5.5). This adapter therefore:
   backing off ``backoff_s`` seconds on ``YFRateLimitError`` before giving up (the sleep is
   injectable so tests never wait);
 - points yfinance's timezone/cookie cache inside the store and contains the pandas
-  deprecation warnings yfinance 1.7 emits under pandas 3 (SIGNALS.md §5.5 item 10).
+  deprecation warnings yfinance 1.7 emits under pandas 3 (SIGNALS.md §5.5 item 10);
+- names a network failure once, in seconds. Offline, yfinance 1.7 returns empty frames and
+  logs either the curl error (``DNSError('... Could not resolve host ...')``, no timezone
+  cached yet) or only "possibly delisted; no price data found" (timezones cached by an earlier
+  fetch), so 32 tickers were each blamed as a wrong symbol after two and a half minutes of
+  one-by-one retries. So one cheap request (``probe``, once per source) goes first: a
+  network that does not answer is one FetchError in seconds, before yfinance spends its
+  network retries on every ticker (51 s for 32 tickers offline). A connection error that
+  yfinance logs later (the network dropping mid-run) stops the run as well: with no bars yet
+  it is the same FetchError, otherwise the bars are kept and the tickers left are named.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from generator.errors import FetchError
 from generator.sources import FetchFailure, SourceResult, normalise_bars
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -42,6 +52,17 @@ YF_FIELDS = {
     "Volume": "volume",
 }
 _LOGGED_FAILURE = re.compile(r"^\s*\[(?P<syms>[^\]]*)\]:\s*(?P<reason>.+)$", re.S)
+# A message that says the network, not the symbol, failed: the exception names curl_cffi and
+# requests raise (both reach yfinance's log as ``Name('...')``) and curl's own wording.
+_NETWORK = re.compile(
+    r"\b(?:DNSError|ConnectionError|ConnectTimeout|ReadTimeout|Timeout|ProxyError|SSLError|"
+    r"NameResolutionError|MaxRetryError)\b|Could not resolve (?:host|proxy)|Failed to connect|"
+    r"Connection refused|Connection timed out|Network is unreachable|No route to host|"
+    r"Temporary failure in name resolution|Name or service not known",
+)
+_BOILERPLATE = re.compile(r"\s*See https://curl\.se/\S+ first for more details\.?|Failed to perform, ")
+PROBE_URL = "https://query2.finance.yahoo.com/v8/finance/chart/SPY?range=1d&interval=1d"
+PROBE_TIMEOUT_S = 10.0
 
 
 class Downloader(Protocol):
@@ -99,6 +120,51 @@ def yf_history(ticker: str, *, start: date, end: date, timeout_s: float) -> Any:
     )
 
 
+class Probe(Protocol):
+    """One cheap request to Yahoo: None when it answered at all, else why it could not be reached."""
+
+    def __call__(self, timeout_s: float) -> str | None:
+        """Why Yahoo cannot be reached, or None."""
+        ...
+
+
+def short_reason(text: str) -> str:
+    """A library's error message without curl's boilerplate, on one line."""
+    return " ".join(_BOILERPLATE.sub("", text).split()).rstrip(".")
+
+
+def network_reason(messages: Sequence[str]) -> str | None:
+    """The first message that blames the network (DNS, refused, timed out, proxy, TLS), shortened."""
+    for message in messages:
+        if _NETWORK.search(message):
+            return short_reason(message)
+    return None
+
+
+def yf_probe(timeout_s: float) -> str | None:
+    """GET Yahoo's chart endpoint once, through yfinance's proxy setting: None on any HTTP answer
+    (even a 404 or a 429 proves the network works), else the exception that stopped it.
+    """
+    import yfinance as yf
+
+    proxy = yf.config.network.proxy
+    proxies: Any = proxy if isinstance(proxy, dict) else {"http": proxy, "https": proxy} if proxy else None
+    try:
+        from curl_cffi import requests as http
+
+        http.get(PROBE_URL, timeout=timeout_s, proxies=proxies, impersonate="chrome")
+    except ImportError:  # yfinance 1.4+ runs on plain requests when curl_cffi is missing
+        import requests
+
+        try:
+            requests.get(PROBE_URL, timeout=timeout_s, proxies=proxies)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {short_reason(str(exc))}"
+    except Exception as exc:
+        return f"{type(exc).__name__}: {short_reason(str(exc))}"
+    return None
+
+
 def is_rate_limit(exc: BaseException) -> bool:
     """True for yfinance's ``YFRateLimitError`` (HTTP 429)."""
     try:
@@ -130,6 +196,7 @@ class YahooSource:
         history: HistoryFetcher | None = None,
         sleep: Callable[[float], None] = time.sleep,
         today: Callable[[], date] = new_york_today,
+        probe: Probe | None = None,
     ) -> None:
         if not 1 <= batch_size <= 100:
             raise ValueError("batch_size must be between 1 and 100 (SIGNALS.md §5.3)")
@@ -144,7 +211,10 @@ class YahooSource:
         self._history = history or yf_history
         self._sleep = sleep
         self._today = today
+        self._probe = probe if probe is not None else yf_probe
+        self._answered = False  # the probe got an answer once: no need to ask again
         self._calls = 0
+        self._network_log: list[str] = []  # every message yfinance logged during this fetch
 
     def default_end(self) -> date | None:
         """Today in New York: ``end`` is exclusive, so today's partial bar is never fetched."""
@@ -162,6 +232,8 @@ class YahooSource:
         if not wanted or start >= end:
             return SourceResult(bars={}, failures=[])
         self._point_cache()
+        self._check_reachable()
+        self._network_log = []
         bars: dict[str, pd.DataFrame] = {}
         reasons: dict[str, str] = {}
         for first in range(0, len(wanted), self.batch_size):
@@ -169,8 +241,34 @@ class YahooSource:
             got, failed = self._download_batch(batch, start, end)
             bars.update(got)
             reasons.update(failed)
-        failures = self._retry_alone(reasons, start, end, bars)
+        try:
+            if not bars and reasons:
+                # Every ticker empty: the network may have gone since the probe (a warm timezone
+                # cache then logs only "possibly delisted"), so ask again before any retry.
+                self._stop_if_offline([*reasons.values(), *self._network_log])
+                self._answered = False
+                self._check_reachable()
+            failures = self._retry_alone(reasons, start, end, bars)
+        except _NetworkDown as down:
+            raise _unreachable(down.reason) from None
         return SourceResult(bars=bars, failures=failures)
+
+    def _check_reachable(self) -> None:
+        """Ask Yahoo once per source; a FetchError naming the network when nothing answers."""
+        if self._answered:
+            return
+        reason = self._probe(min(self.timeout_s, PROBE_TIMEOUT_S))
+        if reason is not None:
+            raise _unreachable(reason)
+        self._answered = True
+
+    def _stop_if_offline(self, messages: Sequence[str]) -> None:
+        """Raise ``_NetworkDown`` when one of ``messages`` (yfinance's log, an exception) says the
+        network failed.
+        """
+        reason = network_reason(messages)
+        if reason is not None:
+            raise _NetworkDown(reason)
 
     def _point_cache(self) -> None:
         """Set yfinance's process-wide options: its caches inside the store, its network retries."""
@@ -198,6 +296,8 @@ class YahooSource:
                 )
             except Exception as exc:  # download() should not raise; if it does, retry one by one
                 return {}, {t: f"download failed ({exc!r})" for t in batch}
+            finally:
+                self._network_log += logged.messages
         bars, missing = split_download_frame(frame, batch)
         failed = {t: logged.get(t, "no rows from Yahoo (empty or all-NaN)") for t in missing}
         return bars, failed
@@ -205,14 +305,31 @@ class YahooSource:
     def _retry_alone(
         self, reasons: dict[str, str], start: date, end: date, bars: dict[str, pd.DataFrame]
     ) -> list[FetchFailure]:
-        """Retry each failed ticker alone; after one gives up on rate limits, stop waiting."""
+        """Retry each failed ticker alone; after one gives up on rate limits, stop waiting.
+
+        A retry that blames the network ends the retries: with no bars at all the whole fetch
+        fails (``_NetworkDown``); otherwise the bars already fetched are kept and the tickers
+        left are named as not fetched, once each, without waiting on every one.
+        """
         failures: list[FetchFailure] = []
         still_limited = False
+        down: str | None = None
         for ticker, first_reason in reasons.items():
+            if down is not None:
+                unreached = f"not retried: Yahoo Finance could not be reached ({down})"
+                failures.append(FetchFailure(ticker, unreached))
+                continue
             if still_limited:
                 failures.append(FetchFailure(ticker, "not retried: Yahoo was still rate limiting (HTTP 429)"))
                 continue
-            frame, reason, limited = self._history_with_backoff(ticker, start, end)
+            try:
+                frame, reason, limited = self._history_with_backoff(ticker, start, end)
+            except _NetworkDown as exc:
+                if not bars:
+                    raise
+                down = exc.reason
+                failures.append(FetchFailure(ticker, f"cannot reach Yahoo Finance ({down})"))
+                continue
             if frame is not None:
                 bars[ticker] = frame
                 continue
@@ -232,6 +349,7 @@ class YahooSource:
                     raw = self._history(ticker, start=start, end=end, timeout_s=self.timeout_s)
                 except Exception as exc:
                     if not is_rate_limit(exc):
+                        self._stop_if_offline([repr(exc)])
                         return None, f"{type(exc).__name__}: {exc}", False
                     if not waits:
                         spent = ", ".join(f"{w:g} s" for w in waited) or "no wait"
@@ -242,6 +360,7 @@ class YahooSource:
                     continue
             frame = history_to_bars(raw)
             if frame is None:
+                self._stop_if_offline(logged.messages)
                 return (
                     None,
                     logged.get(ticker, "no rows from Yahoo (possibly delisted or a wrong symbol)"),
@@ -314,8 +433,24 @@ def history_to_bars(raw: Any) -> pd.DataFrame | None:
     return _to_bars(frame)
 
 
+def _unreachable(reason: str) -> FetchError:
+    return FetchError(f"cannot reach Yahoo Finance: {reason}; check the network")
+
+
+class _NetworkDown(Exception):
+    """Yahoo cannot be reached at all (not a ticker's fault); ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class _Logged(dict[str, str]):
-    """Ticker -> the failure reason yfinance logged for it during one call."""
+    """Ticker -> the failure reason yfinance logged for it during one call, and every message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
 
 
 @contextmanager
@@ -339,16 +474,17 @@ def _contained() -> Iterator[_Logged]:
 class _FailureHandler(logging.Handler):
     """Parses ``"['SYM']: reason"`` lines that ``yf.download`` logs at ERROR."""
 
-    def __init__(self, sink: dict[str, str]) -> None:
+    def __init__(self, sink: _Logged) -> None:
         super().__init__(level=logging.ERROR)
         self.sink = sink
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Remember the reason for every symbol named in one log line."""
+        """Remember the message, and the reason for every symbol named in it."""
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
             return
+        self.sink.messages.append(message)
         match = _LOGGED_FAILURE.match(message)
         if not match:
             return
