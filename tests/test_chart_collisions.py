@@ -27,7 +27,7 @@ from generator.charts import (
     build_call_chart,
     build_track_record_chart,
 )
-from generator.charts.theme import NARROW, WIDE
+from generator.charts.theme import NARROW, WIDE, reusing_figures
 from generator.config import Settings
 from generator.issuecharts import ChartPlan, plan_issue_charts
 from generator.pipeline import issue_fridays
@@ -99,9 +99,10 @@ def _figures(
 def _check(figures: Iterator[tuple[str, date, str, Callable[[], Figure]]]) -> dict[str, set[date]]:
     seen: dict[str, set[date]] = {kind: set() for kind in KINDS}
     problems = []
-    for kind, week, layout, build in figures:
-        seen[kind].add(week)
-        problems += [f"{kind} {week} {layout}: {p}" for p in collisions(build())]
+    with reusing_figures():  # as the drawing engine builds them (and a third of the time)
+        for kind, week, layout, build in figures:
+            seen[kind].add(week)
+            problems += [f"{kind} {week} {layout}: {p}" for p in collisions(build())]
     assert problems == [], "\n".join(problems[:40])
     return seen
 

@@ -239,3 +239,37 @@ def test_charts_of_a_published_issue_are_never_redrawn(workspace_settings, demo_
     assert not any(j.path.exists() for j in frozen_jobs[1:])
     assert all(j.path.exists() for j in live_jobs)
     assert stats.jobs == len(live_jobs)
+
+
+def test_a_cache_file_cut_short_is_drawn_again_not_copied_into_the_content(tmp_path: Path):
+    job = chart_job(tmp_path / "out" / "a.png", build_price_chart, close=walk(4, 300), ticker="IWM", name="x",
+                    frame=FRAME)
+    cache = ChartCache(tmp_path / "cache")
+    draw_charts([job], cache=cache)
+    cached = next((tmp_path / "cache").rglob("*.png"))
+    good = cached.read_bytes()
+    cached.write_bytes(good[: len(good) // 2])  # a power cut before the unsynced write reached the disk
+    (tmp_path / "out" / "a.png").unlink()
+    again = draw_charts([job], cache=ChartCache(tmp_path / "cache"))
+    assert again.drawn == 1 and (tmp_path / "out" / "a.png").read_bytes() == good
+
+
+def test_a_worker_reusing_its_figures_draws_every_chart_as_a_new_figure_would_in_any_order():
+    from functools import partial
+
+    import generator.charts.theme as theme
+    from generator.charts.render import render_variants
+
+    builds = _every_kind()
+    wanted = [("wide", "light"), ("wide", "dark"), ("narrow", "light"), ("narrow", "dark")]
+    fresh = []
+    for build in builds:
+        theme._TEMPLATES.clear()
+        fresh.append(render_variants(build, wanted))
+    more = [partial(b.func, *b.args, **{**b.keywords, "frame": replace(FRAME, as_of=date(2025, 1, 3))})
+            for b in builds]
+    theme._TEMPLATES.clear()
+    for build in reversed(more):  # leave every kind's figure dirty with another chart first
+        render_variants(build, wanted)
+    for build, expected in zip(builds, fresh, strict=True):
+        assert render_variants(build, wanted) == expected, build.func.__name__

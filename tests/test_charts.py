@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 
 import matplotlib.colors as mcolors
 import numpy as np
@@ -15,6 +16,7 @@ from matplotlib.patches import Rectangle
 from generator.charts import (
     DARK,
     BaseBox,
+    Mark,
     Breakout,
     CallOutcome,
     CallPath,
@@ -390,3 +392,74 @@ def test_no_text_leaves_the_figure_in_either_theme(theme):
     fig = build_rrg_chart(_tails(11, 2.5), benchmark="SPY", frame=FRAME, theme=theme)
     assert texts_outside(fig) == []
     assert len(visible_texts(fig)) > 20
+
+
+# --- the story on the chart (issue 15) -----------------------------------------------------------
+
+
+def test_price_chart_draws_light_50_and_200_day_averages_and_tags_the_last_close_on_the_axis():
+    close = walk(12, 900)
+    fig = build_price_chart(close, ticker="IWM", name="x", frame=FRAME, close_basis="single")
+    (ax,) = fig.axes
+    fast, slow = line_by_label(ax, "50-day average"), line_by_label(ax, "200-day average")
+    assert fast.get_alpha() < 1 and slow.get_alpha() < 1 and fast.get_linewidth() < line_by_label(ax, "IWM").get_linewidth()
+    assert fast.get_ydata()[-1] == pytest.approx(close.rolling(50).mean().iloc[-1])
+    tag = next(t for t in ax.texts if t.get_bbox_patch() is not None)
+    assert tag.get_text() == f"{close.iloc[-1]:,.2f}" and tag.xy[1] == pytest.approx(close.iloc[-1])
+    # One close only: the foot says so, and nothing calls these "Quoted closes".
+    text = all_text(fig)
+    assert "closes as the source gives them (one close only)" in text and "Quoted closes" not in text
+    assert collisions(fig) == []
+
+
+def test_ratio_chart_marks_the_week_it_crossed_its_200_day_average_and_says_so():
+    index = pd.bdate_range("2020-01-01", periods=900)
+    long = pd.Series(np.r_[np.linspace(100, 80, 860), np.linspace(80, 90, 40)], index=index)
+    short = pd.Series(100.0, index=index)
+    fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME)
+    ratio = long / short
+    slow = ratio.rolling(200).mean()
+    cross = ratio.index[np.flatnonzero((ratio > slow).to_numpy())[0]].date()
+    bottom = fig.axes[1]
+    assert any(f"Crossed above its 200-day average, {cross.day} {cross:%b %Y}" == t.get_text() for t in bottom.texts)
+    assert f"which it crossed on {cross.day} {cross:%b %Y}" in all_text(fig)
+    assert "above its 200-day average" in all_text(fig) and "%" in all_text(fig)
+    assert collisions(fig) == []
+
+
+def test_ratio_chart_draws_the_marks_a_story_gives_and_widens_its_window_to_them():
+    long, short = walk(21, 2000), walk(22, 2000)
+    low_day = long.index[200].date()  # older than the three-year window
+    fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME,
+                            marks=[Mark(low_day, "6-year low", "low")], subtitle="The story's fact")
+    first = pd.Timestamp(fig.axes[1].get_lines()[0].get_xdata()[0])
+    assert first <= pd.Timestamp(low_day)
+    assert any(t.get_text().startswith("6-year low, ") for t in fig.axes[1].texts)
+    assert "The story's fact" in all_text(fig)
+
+
+def test_the_52_week_high_line_is_never_above_the_ratio_in_a_week_it_makes_that_high():
+    index = pd.bdate_range("2020-01-01", periods=900)
+    rng = np.random.default_rng(5)
+    long = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, 900))), index=index)
+    long.iloc[-3] = long.iloc[-250:].max() * 1.05  # a daily spike inside the last week...
+    long.iloc[-1] = long.iloc[-3] * 0.99  # ...and the week closes at a weekly (not daily) high
+    short = pd.Series(100.0, index=index)
+    fig = build_ratio_chart(long, short, long="A", short="B", frame=FRAME)
+    bottom = fig.axes[1]
+    drawn = line_by_label(bottom, "A/B").get_ydata()
+    high = next(c for c in bottom.collections if isinstance(c, LineCollection) and c.get_label() == "52-week high")
+    assert high.get_segments()[0][0][1] == pytest.approx(np.nanmax(drawn[-53:]))
+    assert high.get_segments()[0][0][1] <= np.nanmax(drawn) + 1e-9
+
+
+def test_charts_are_set_in_the_roboto_shipped_with_the_package():
+    from matplotlib.font_manager import findfont
+
+    from generator.charts.theme import FONT_DIR
+
+    fig = build_call_chart(CallPath("c", "long X", date(2024, 8, 2), _path([1.0, 2.0]), "open"), frame=FRAME)
+    title = next(t for t in fig.texts if t.get_text().startswith("long X"))
+    assert Path(findfont(title.get_fontproperties())).parent == FONT_DIR
+    assert Path(findfont(title.get_fontproperties())).name == "Roboto-Bold.ttf"
+    assert (FONT_DIR / "OFL.txt").read_text().startswith("Copyright 2011 The Roboto Project Authors")

@@ -173,3 +173,15 @@ def test_email_command_on_a_draft_is_one_error_line_and_a_preview_with_draft(
     assert email.message_from_bytes((out / f"{post.stem}.eml").read_bytes())["Subject"].startswith(
         "[Draft]"
     )
+
+
+def test_an_email_carries_each_chart_once_the_wide_light_image():
+    from generator.emailexport import one_image_per_chart
+
+    html = (
+        '<p><img alt="a" class="chart-wide" src="x.png#only-light" /><img alt="a" class="chart-wide" '
+        'src="x-dark.png#only-dark" /><img alt="a" class="chart-narrow" src="x-narrow.png#only-light" />'
+        '<img alt="a" class="chart-narrow" src="x-narrow-dark.png#only-dark" /><img alt="b" src="y.png" /></p>'
+    )
+    kept = one_image_per_chart(html)
+    assert kept == '<p><img alt="a" class="chart-wide" src="x.png" /><img alt="b" src="y.png" /></p>'

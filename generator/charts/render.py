@@ -164,9 +164,10 @@ def _draw_layout(draw: partial[Any], layout: str, themes: list[str], made: dict[
 
 
 def code_version() -> str:
-    """Hash of the chart code (this package's sources) and of the libraries that render it."""
+    """Hash of the chart code (this package's sources), its fonts, and the libraries that render it."""
     digest = hashlib.sha256(f"matplotlib {matplotlib.__version__} pillow {PIL.__version__}".encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    folder = Path(__file__).parent
+    for source in sorted([*folder.glob("*.py"), *folder.glob("fonts/*.ttf")]):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
