@@ -55,8 +55,16 @@ def main() -> None:
             result = measure(cmd, cwd=ws, timeout_s=4 * 3600)
             pngs = sum(1 for _ in (ws / "content" / "assets" / "charts").rglob("*.png"))
             weeks = sum(1 for _ in (ws / "content" / "issues" / "posts").glob("*.md"))
-            runs.append({"wall_s": result.wall_s, "cpu_s": result.cpu_s, "peak_rss_mb": result.peak_rss_mb,
-                         "weeks": weeks, "pngs": pngs, "load_at_start": load})
+            runs.append(
+                {
+                    "wall_s": result.wall_s,
+                    "cpu_s": result.cpu_s,
+                    "peak_rss_mb": result.peak_rss_mb,
+                    "weeks": weeks,
+                    "pngs": pngs,
+                    "load_at_start": load,
+                }
+            )
             progress(
                 f"run {number + 1}/{args.repeat}: {weeks} weeks, {pngs} PNGs in {result.wall_s:.1f} s wall, "
                 f"{result.cpu_s:.1f} s CPU ({result.cpu_s / max(weeks, 1):.2f} s/week, "

@@ -79,7 +79,13 @@ def plan(folder: Path, prices_dir: Path, weeks: int) -> list[ChartJob]:
     published = []
     for friday in chosen:
         result = pipeline.draft_issue(
-            settings, prices, friday, source_spec=spec, auto_published=True, published=published, chart_jobs=jobs
+            settings,
+            prices,
+            friday,
+            source_spec=spec,
+            auto_published=True,
+            published=published,
+            chart_jobs=jobs,
         )
         published.append(read_issue(result.outcome.path, settings.tickers))
     scores = score_ledger(published, prices, prices.last_day)
@@ -90,7 +96,9 @@ def plan(folder: Path, prices_dir: Path, weeks: int) -> list[ChartJob]:
     frame = ChartFrame(settings.site.title, prices.last_day, f"Data: {prices.source_label}")
     path = folder / "track-record.png"
     try:  # the engine with variants: one job, dark and narrow copies
-        made = chart_variants(path, build_track_record_chart, dark=True, narrow=True, outcomes=outcomes, frame=frame)
+        made = chart_variants(
+            path, build_track_record_chart, dark=True, narrow=True, outcomes=outcomes, frame=frame
+        )
     except TypeError:  # the engine before them: a light and a dark job
         made = chart_variants(path, build_track_record_chart, dark=True, outcomes=outcomes, frame=frame)
     jobs.extend(made if isinstance(made, list) else [made])
@@ -161,19 +169,30 @@ def main() -> None:
                     times["bare figure"].append(cpu_of(lambda: bare_png(x, y)))
         sizes["bare figure"].append(len(bare_png(x, y)))
         bare = statistics.median(times["bare figure"])
-        print(f"load average before: {' '.join(f'{v:.1f}' for v in load)}; after: "
-              f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}; {len(jobs)} jobs over {args.weeks} weeks")
+        print(
+            f"load average before: {' '.join(f'{v:.1f}' for v in load)}; after: "
+            f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}; {len(jobs)} jobs over {args.weeks} weeks"
+        )
         print(f"{'kind':<38} {'PNGs':>5} {'CPU ms/PNG':>11} {'x bare':>7} {'KB/PNG':>7}")
         rows = []
         for kind in [*sorted(k for k in times if k != "bare figure"), "bare figure"]:
             per = statistics.median(times[kind])
             kb = statistics.median(sizes[kind]) / 1024
             print(f"{kind:<38} {len(times[kind]):>5} {1000 * per:>11.1f} {per / bare:>7.2f} {kb:>7.1f}")
-            rows.append({"kind": kind, "pngs": len(times[kind]), "cpu_ms_per_png": round(1000 * per, 1),
-                         "x_bare": round(per / bare, 2), "kb_per_png": round(kb, 1)})
+            rows.append(
+                {
+                    "kind": kind,
+                    "pngs": len(times[kind]),
+                    "cpu_ms_per_png": round(1000 * per, 1),
+                    "x_bare": round(per / bare, 2),
+                    "kb_per_png": round(kb, 1),
+                }
+            )
         target = REPO / "bench" / "out" / "chart-kinds.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps({"load_average": load, "weeks": args.weeks, "rows": rows}, indent=2) + "\n")
+        target.write_text(
+            json.dumps({"load_average": load, "weeks": args.weeks, "rows": rows}, indent=2) + "\n"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

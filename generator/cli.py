@@ -185,7 +185,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 @click.option(
     "--dark-charts/--no-dark-charts",
     default=None,
-    help="Draw the dark-mode copy of every chart, as the site shows in dark mode (default: [charts] dark_variants).",
+    help="Draw the dark-mode copy of every chart, shown in dark mode (default: [charts] dark_variants).",
 )
 @click.pass_context
 def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: bool | None) -> None:

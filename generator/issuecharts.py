@@ -64,7 +64,9 @@ class ChartPlan:
         self, key: str, file: str, alt: str, caption: str, build: Callable[..., Figure], /, **kw: Any
     ) -> None:
         """Plan ``build(**kw)`` into ``file`` (and its dark copy and phone layout), linked as ``key``."""
-        job = chart_variants(self.folder / file, build, dark=self.dark, narrow=self.narrow, frame=self.frame, **kw)
+        job = chart_variants(
+            self.folder / file, build, dark=self.dark, narrow=self.narrow, frame=self.frame, **kw
+        )
         self.jobs.append(job)
         self.refs[key] = ChartRef.of(key, job, self.posts, alt, caption)
 

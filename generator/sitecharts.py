@@ -91,7 +91,7 @@ def _code_version() -> str:
 
 
 def _key(job: ChartJob, version: str, output: Output) -> str:
-    """sha256 of the code version, the builder, its pickled arguments and the variant (a miss only redraws)."""
+    """sha256 of the code version, the builder, its pickled arguments and the variant (a miss redraws)."""
     digest = hashlib.sha256(version.encode())
     digest.update(f"{job.draw.func.__module__}.{job.draw.func.__qualname__}".encode())
     digest.update(pickle.dumps(sorted(job.draw.keywords.items()), protocol=5))
@@ -118,7 +118,7 @@ MIN_CHARTS_PER_WORKER = 6
 
 
 def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: int = 1) -> DrawStats:
-    """Render each job's files unless their keys are cached under ``cache_dir``; write files whose bytes changed.
+    """Render each job's files unless cached under ``cache_dir``; write the files whose bytes changed.
 
     Misses are rendered in a pool of up to ``workers`` processes when there are enough of them.
     Counts are of files (a job's dark copy and phone layout count one each).

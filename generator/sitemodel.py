@@ -16,12 +16,12 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from generator.calls import CallScore
+from generator.charts.render import ChartJob, chart_variants
 from generator.drafts import ChartRef, md_cell
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
-from generator.charts.render import ChartJob, chart_variants
 from generator.slugs import page_slug
 
 
@@ -105,8 +105,10 @@ def status_badge(status: str) -> str:
     return f'<span class="rd-status rd-status--{page_slug(status)}">{status}</span>'
 
 
-def site_chart(inputs: SiteInputs, file: str, builder: Callable[..., Figure], /, **arguments: Any) -> ChartJob:
-    """A site page's chart at ``file`` (content-relative), with the dark copy and phone layout the site draws."""
+def site_chart(
+    inputs: SiteInputs, file: str, builder: Callable[..., Figure], /, **arguments: Any
+) -> ChartJob:
+    """A site page's chart at ``file`` (content-relative), with the dark and phone copies the site draws."""
     return chart_variants(
         inputs.content_dir / file, builder, dark=inputs.dark_charts, narrow=inputs.narrow_charts, **arguments
     )

@@ -25,11 +25,11 @@ from generator.charts import (
     build_track_record_chart,
     source_line,
 )
+from generator.charts.render import ChartJob, chart_job
 from generator.drafts import render_template
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
-from generator.charts.render import ChartJob, chart_job
 from generator.sitecharts import render_social_card
 from generator.sitemodel import (
     SiteInputs,
@@ -187,7 +187,8 @@ def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
         CallOutcome(s.call.id, s.call.position, s.call.issue_date or date.min, s.result_pct, s.status)
         for s in scores
     ]
-    record_job = site_chart(inputs, "assets/calls/track-record.png", build_track_record_chart, outcomes=outcomes,
+    record_job = site_chart(
+        inputs, "assets/calls/track-record.png", build_track_record_chart, outcomes=outcomes,
                             frame=frame)
     charts.append(record_job)
     pages["calls/track-record.md"] = render_template(

@@ -11,11 +11,11 @@ from typing import Any
 import jinja2
 
 from generator.charts import ChartFrame, build_price_chart
+from generator.charts.render import ChartJob
 from generator.drafts import render_template
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.signals.report import InstrumentSignals
-from generator.charts.render import ChartJob
 from generator.sitemodel import (
     SiteInputs,
     call_page,

@@ -114,12 +114,16 @@ def _drawn_boxes(fig: Figure) -> list[tuple[str, tuple[float, float, float, floa
         legend = ax.get_legend()
         if legend is not None and legend.get_visible():
             extent = legend.get_window_extent(renderer)
-            boxes.append((f"legend of {ax.get_ylabel() or 'axes'}", (extent.x0, extent.y0, extent.x1, extent.y1)))
+            name = f"legend of {ax.get_ylabel() or 'axes'}"
+            boxes.append((name, (extent.x0, extent.y0, extent.x1, extent.y1)))
     for text in texts:
         if not text.get_visible() or not text.get_text().strip():
             continue
         patch = text.get_bbox_patch()
-        extent = patch.get_window_extent(renderer) if patch is not None else Text.get_window_extent(text, renderer)
+        if patch is not None:
+            extent = patch.get_window_extent(renderer)
+        else:
+            extent = Text.get_window_extent(text, renderer)
         boxes.append((text.get_text(), (extent.x0, extent.y0, extent.x1, extent.y1)))
     return boxes
 

@@ -80,19 +80,34 @@ def _figures(
         plan = ChartPlan(tmp / week.isoformat(), tmp, frame, dark=False)
         _, jobs = plan_issue_charts(plan, settings, past, report)
         for job in jobs:
-            yield _kind(job.draw.func.__name__), week, layout.name, lambda job=job, layout=layout: job.draw(
-                layout=layout
+            yield (
+                _kind(job.draw.func.__name__),
+                week,
+                layout.name,
+                lambda job=job, layout=layout: job.draw(layout=layout),
             )
         call = _call_path(history, week)
         if call is not None:
-            yield "call", week, layout.name, lambda call=call, frame=frame, layout=layout: build_call_chart(
-                call, frame=frame, layout=layout
+            yield (
+                "call",
+                week,
+                layout.name,
+                lambda call=call, frame=frame, layout=layout: build_call_chart(
+                    call, frame=frame, layout=layout
+                ),
             )
-            outcomes.append(CallOutcome(f"c{number}", call.position, week, float(call.path_pct.iloc[-1]), "closed"))
+            outcomes.append(
+                CallOutcome(f"c{number}", call.position, week, float(call.path_pct.iloc[-1]), "closed")
+            )
         if outcomes:
             done = list(outcomes)
-            yield "track_record", week, layout.name, lambda done=done, frame=frame, layout=layout: (
-                build_track_record_chart(done, frame=frame, layout=layout)
+            yield (
+                "track_record",
+                week,
+                layout.name,
+                lambda done=done, frame=frame, layout=layout: build_track_record_chart(
+                    done, frame=frame, layout=layout
+                ),
             )
 
 
@@ -118,7 +133,9 @@ def test_no_chart_of_104_real_weeks_has_a_label_over_a_text_or_a_line(settings: 
 def test_no_chart_of_the_demo_year_has_a_label_over_a_text_or_a_line(
     settings: Settings, demo_prices: PriceHistory, tmp_path: Path
 ):
-    history = PriceHistory(**{**demo_prices.__dict__, "names": {t: settings.name_of(t) for t in settings.tickers}})
+    history = PriceHistory(
+        **{**demo_prices.__dict__, "names": {t: settings.name_of(t) for t in settings.tickers}}
+    )
     fridays = issue_fridays(history.last_day - timedelta(weeks=DEMO_WEEKS + 13), history.last_day)
     weeks = [d for d in fridays if d <= history.last_day - timedelta(weeks=13)][-DEMO_WEEKS:]
     seen = _check(_figures(settings, history, weeks, tmp_path))

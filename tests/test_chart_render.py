@@ -96,8 +96,14 @@ def test_the_cache_key_follows_data_parameters_and_theme_not_object_identity(tmp
 
 def test_a_chart_job_writes_its_dark_copy_and_phone_layout_side_by_side(tmp_path: Path):
     job = chart_variants(
-        tmp_path / "iwm-price.png", build_price_chart, dark=True, narrow=True, close=walk(6, 100), ticker="IWM",
-        name="x", frame=FRAME,
+        tmp_path / "iwm-price.png",
+        build_price_chart,
+        dark=True,
+        narrow=True,
+        close=walk(6, 100),
+        ticker="IWM",
+        name="x",
+        frame=FRAME,
     )
     assert [o.path.name for o in job.outputs] == [
         "iwm-price.png", "iwm-price-dark.png", "iwm-price-narrow.png", "iwm-price-narrow-dark.png"
@@ -106,8 +112,10 @@ def test_a_chart_job_writes_its_dark_copy_and_phone_layout_side_by_side(tmp_path
     assert (stats.jobs, stats.drawn, stats.written) == (4, 4, 4)
     sizes = [Image.open(io.BytesIO(o.path.read_bytes())).size for o in job.outputs]
     assert sizes == [(1200, 675), (1200, 675), (720, 900), (720, 900)]
-    light_only = chart_variants(tmp_path / "a.png", build_price_chart, dark=False, close=walk(6, 100), ticker="IWM",
-                                name="x", frame=FRAME)
+    light_only = chart_variants(
+        tmp_path / "a.png", build_price_chart, dark=False, close=walk(6, 100), ticker="IWM", name="x",
+        frame=FRAME,
+    )
     assert [o.path.name for o in light_only.outputs] == ["a.png"]
     with pytest.raises(TypeError):
         chart_variants(tmp_path / "a.png", build_price_chart, dark=True, theme=DARK, close=walk(6, 100))
@@ -163,13 +171,17 @@ def _every_kind() -> list:
     return [
         partial(build_ratio_chart, long, short, long="IWM", short="IWB", frame=FRAME),
         partial(build_price_chart, close, ticker="PSCT", name="x", frame=FRAME, base=base,
-                ath_level=float(close.max()), breakout=Breakout(close.index[860].date(), base.ceiling, "Base breakout")),
+                ath_level=float(close.max()),
+                breakout=Breakout(close.index[860].date(), base.ceiling, "Base breakout")),
         partial(build_rrg_chart, tails, benchmark="SPY", frame=FRAME),
         partial(build_breadth_chart, breadth, close, benchmark="SPY", universe_label="ETFs", frame=FRAME),
         partial(build_correlation_chart, corr, long="IWM", short="IWB", frame=FRAME),
-        partial(build_call_chart, CallPath("c", "long IWM vs IWB", date(2024, 8, 2), path, "open", -4.0), frame=FRAME),
-        partial(build_track_record_chart, [CallOutcome(f"c{n}", "long X", date(2024, 1, 5 + n), float(n - 3), "closed")
-                                           for n in range(8)], frame=FRAME),
+        partial(build_call_chart, CallPath("c", "long IWM vs IWB", date(2024, 8, 2), path, "open", -4.0),
+                frame=FRAME),
+        partial(build_track_record_chart,
+                [CallOutcome(f"c{n}", "long X", date(2024, 1, 5 + n), float(n - 3), "closed")
+                 for n in range(8)],
+                frame=FRAME),
     ]
 
 

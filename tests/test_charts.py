@@ -16,10 +16,10 @@ from matplotlib.patches import Rectangle
 from generator.charts import (
     DARK,
     BaseBox,
-    Mark,
     Breakout,
     CallOutcome,
     CallPath,
+    Mark,
     RRGTail,
     build_breadth_chart,
     build_call_chart,
@@ -91,7 +91,7 @@ def test_ratio_chart_with_short_history_leaves_out_the_average_it_cannot_compute
     fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME)
     labels = {ln.get_label() for ln in fig.axes[1].get_lines()}
     assert "50-day average" in labels and "200-day average" not in labels
-    # Without a 200-day average to stand against, the subtitle says how far the ratio moved since the window began.
+    # Without a 200-day average to stand against, the subtitle says how far the ratio moved in the window.
     assert f"since {long.index[0].day} Jan 2019" in all_text(fig)
     assert texts_outside(fig) == []
 
@@ -402,7 +402,8 @@ def test_price_chart_draws_light_50_and_200_day_averages_and_tags_the_last_close
     fig = build_price_chart(close, ticker="IWM", name="x", frame=FRAME, close_basis="single")
     (ax,) = fig.axes
     fast, slow = line_by_label(ax, "50-day average"), line_by_label(ax, "200-day average")
-    assert fast.get_alpha() < 1 and slow.get_alpha() < 1 and fast.get_linewidth() < line_by_label(ax, "IWM").get_linewidth()
+    assert fast.get_alpha() < 1 and slow.get_alpha() < 1
+    assert fast.get_linewidth() < line_by_label(ax, "IWM").get_linewidth()
     assert fast.get_ydata()[-1] == pytest.approx(close.rolling(50).mean().iloc[-1])
     tag = next(t for t in ax.texts if t.get_bbox_patch() is not None)
     assert tag.get_text() == f"{close.iloc[-1]:,.2f}" and tag.xy[1] == pytest.approx(close.iloc[-1])
@@ -421,7 +422,8 @@ def test_ratio_chart_marks_the_week_it_crossed_its_200_day_average_and_says_so()
     slow = ratio.rolling(200).mean()
     cross = ratio.index[np.flatnonzero((ratio > slow).to_numpy())[0]].date()
     bottom = fig.axes[1]
-    assert any(f"Crossed above its 200-day average, {cross.day} {cross:%b %Y}" == t.get_text() for t in bottom.texts)
+    words = f"Crossed above its 200-day average, {cross.day} {cross:%b %Y}"
+    assert any(words == t.get_text() for t in bottom.texts)
     assert f"which it crossed on {cross.day} {cross:%b %Y}" in all_text(fig)
     assert "above its 200-day average" in all_text(fig) and "%" in all_text(fig)
     assert collisions(fig) == []
@@ -448,7 +450,9 @@ def test_the_52_week_high_line_is_never_above_the_ratio_in_a_week_it_makes_that_
     fig = build_ratio_chart(long, short, long="A", short="B", frame=FRAME)
     bottom = fig.axes[1]
     drawn = line_by_label(bottom, "A/B").get_ydata()
-    high = next(c for c in bottom.collections if isinstance(c, LineCollection) and c.get_label() == "52-week high")
+    high = next(
+        c for c in bottom.collections if isinstance(c, LineCollection) and c.get_label() == "52-week high"
+    )
     assert high.get_segments()[0][0][1] == pytest.approx(np.nanmax(drawn[-53:]))
     assert high.get_segments()[0][0][1] <= np.nanmax(drawn) + 1e-9
 

@@ -181,7 +181,8 @@ def test_an_email_carries_each_chart_once_the_wide_light_image():
     html = (
         '<p><img alt="a" class="chart-wide" src="x.png#only-light" /><img alt="a" class="chart-wide" '
         'src="x-dark.png#only-dark" /><img alt="a" class="chart-narrow" src="x-narrow.png#only-light" />'
-        '<img alt="a" class="chart-narrow" src="x-narrow-dark.png#only-dark" /><img alt="b" src="y.png" /></p>'
+        '<img alt="a" class="chart-narrow" src="x-narrow-dark.png#only-dark" />'
+        '<img alt="b" src="y.png" /></p>'
     )
     kept = one_image_per_chart(html)
     assert kept == '<p><img alt="a" class="chart-wide" src="x.png" /><img alt="b" src="y.png" /></p>'

@@ -27,18 +27,37 @@ from generator.charts.theme import LABEL_PT, SMALL_PT, Layout, Theme, format_day
 
 
 def callout(
-    placer: Placer, x: float, y: float, text: str, color: str, theme: Theme, layout: Layout,
-    *, bold: bool = True,
+    placer: Placer,
+    x: float,
+    y: float,
+    text: str,
+    color: str,
+    theme: Theme,
+    layout: Layout,
+    *,
+    bold: bool = True,
 ) -> Annotation | None:
     """A label with a leader line to (x, y) wherever it covers nothing; None if there is no room."""
     spots = around(x, y, rings_px=CALLOUT_RINGS_PX, directions_deg=CALLOUT_DIRECTIONS_DEG)
-    return placer.place(text, spots, color=color, fontsize=layout.pt(SMALL_PT),
-                        fontweight="bold" if bold else "normal", leader_from_px=0.0)
+    return placer.place(
+        text,
+        spots,
+        color=color,
+        fontsize=layout.pt(SMALL_PT),
+        fontweight="bold" if bold else "normal",
+        leader_from_px=0.0,
+    )
 
 
 def level_tag(
-    placer: Placer, level: float, text: str, color: str, layout: Layout,
-    *, xs: Sequence[float] | None = None, prefer_right: bool = True,
+    placer: Placer,
+    level: float,
+    text: str,
+    color: str,
+    layout: Layout,
+    *,
+    xs: Sequence[float] | None = None,
+    prefer_right: bool = True,
 ) -> Annotation | None:
     """A level's name just above or below its line: at the right end first, else the left, else between."""
     low, high = placer.ax.get_xlim()
@@ -56,10 +75,16 @@ def level_tag(
 
 
 def draw_marks(
-    ax: Axes, placer: Placer, series: pd.Series, marks: Sequence[Mark], theme: Theme, layout: Layout,
-    *, value_text: Callable[[float], str] | None = None,
+    ax: Axes,
+    placer: Placer,
+    series: pd.Series,
+    marks: Sequence[Mark],
+    theme: Theme,
+    layout: Layout,
+    *,
+    value_text: Callable[[float], str] | None = None,
 ) -> list[Annotation | None]:
-    """Each mark as a dot on ``series`` at its day with a callout "label, D"; marks outside the series skip."""
+    """Each mark as a dot on ``series`` at its day with a callout "label, D" (none outside the series)."""
     placed: list[Annotation | None] = []
     start = series.index[0]
     for mark in marks:
@@ -68,8 +93,13 @@ def draw_marks(
             placed.append(None)
             continue
         x, y = x_of(upto.index[-1]), float(upto.iloc[-1])
-        colour = theme.down if mark.kind in ("low", "cross_down") else theme.up if mark.kind in (
-            "high", "cross_up") else theme.text
+        colour = (
+            theme.down
+            if mark.kind in ("low", "cross_down")
+            else theme.up
+            if mark.kind in ("high", "cross_up")
+            else theme.text
+        )
         dot = ax.scatter([x], [y], s=38, color=colour, zorder=5, edgecolors=theme.background, linewidths=0.8)
         placer.scan([dot])
         words = f"{mark.label}, {format_day(mark.day)}"
@@ -80,8 +110,14 @@ def draw_marks(
 
 
 def averages(
-    ax: Axes, series: pd.Series, shown: pd.Index, bars: Callable[[pd.Series], pd.Series], days: Sequence[int],
-    theme: Theme, *, light: bool = False,
+    ax: Axes,
+    series: pd.Series,
+    shown: pd.Index,
+    bars: Callable[[pd.Series], pd.Series],
+    days: Sequence[int],
+    theme: Theme,
+    *,
+    light: bool = False,
 ) -> None:
     """Moving averages of ``series`` (computed on its full history), each only where its window is full."""
     colours = (theme.fast_ma, theme.slow_ma)
@@ -90,17 +126,33 @@ def averages(
         if average.empty:
             continue  # too little history for this average: leave it out rather than draw a stub
         line = bars(average)
-        ax.plot(line.index, line.to_numpy(), color=colours[number % 2], linewidth=0.9 if light else 1.1,
-                alpha=0.6 if light else 1.0, label=f"{window}-day average", zorder=2)
+        ax.plot(
+            line.index,
+            line.to_numpy(),
+            color=colours[number % 2],
+            linewidth=0.9 if light else 1.1,
+            alpha=0.6 if light else 1.0,
+            label=f"{window}-day average",
+            zorder=2,
+        )
 
 
 def last_value_tag(ax: Axes, value: float, text: str, color: str, theme: Theme, layout: Layout) -> Text:
     """The latest value in a filled tag on the price axis; tick labels it would cover are left blank."""
     tag = ax.annotate(
-        text, xy=(1.0, value), xycoords=("axes fraction", "data"), xytext=(5, 0), textcoords="offset points",
-        ha="left", va="center", fontsize=layout.pt(SMALL_PT), fontweight="bold", color=theme.background,
+        text,
+        xy=(1.0, value),
+        xycoords=("axes fraction", "data"),
+        xytext=(5, 0),
+        textcoords="offset points",
+        ha="left",
+        va="center",
+        fontsize=layout.pt(SMALL_PT),
+        fontweight="bold",
+        color=theme.background,
         bbox={"boxstyle": "round,pad=0.25,rounding_size=0.2", "facecolor": color, "edgecolor": "none"},
-        annotation_clip=False, zorder=7,
+        annotation_clip=False,
+        zorder=7,
     )
     fig = ax.get_figure()
     assert fig is not None

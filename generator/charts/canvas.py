@@ -47,11 +47,20 @@ class HouseRenderer(RendererAgg):
 
     def __init__(self, width: int, height: int, dpi: float) -> None:
         super().__init__(width, height, dpi)
-        self._text_images: OrderedDict[tuple[Any, ...], tuple[np.ndarray, float, float, float]] = OrderedDict()
+        self._text_images: OrderedDict[tuple[Any, ...], tuple[np.ndarray, float, float, float]] = (
+            OrderedDict()
+        )
         self._heights: dict[tuple[Any, ...], tuple[float, float, float]] = {}
 
-    def draw_text(  # type: ignore[override]
-        self, gc: Any, x: float, y: float, s: str, prop: FontProperties, angle: float, ismath: Any = False,
+    def draw_text(
+        self,
+        gc: Any,
+        x: float,
+        y: float,
+        s: str,
+        prop: FontProperties,
+        angle: float,
+        ismath: Any = False,
         mtext: Any = None,
     ) -> None:
         """Blend the cached grey image of ``s`` at (x, y), rendering it first if it is new."""
@@ -65,7 +74,12 @@ class HouseRenderer(RendererAgg):
             font.set_text(s, 0, flags=get_hinting_flag())
             font.draw_glyphs_to_bitmap(antialiased=gc.get_antialiased())
             xo, yo = font.get_bitmap_offset()
-            entry = (np.array(font.get_image(), dtype=np.uint8), font.get_descent() / 64.0, xo / 64.0, yo / 64.0)
+            entry = (
+                np.array(font.get_image(), dtype=np.uint8),
+                font.get_descent() / 64.0,
+                xo / 64.0,
+                yo / 64.0,
+            )
             self._text_images[key] = entry
             if len(self._text_images) > TEXT_IMAGES:
                 self._text_images.popitem(last=False)
@@ -83,14 +97,15 @@ class HouseRenderer(RendererAgg):
         if found is None:
             font = get_font(fontManager._find_fonts_by_props(prop))
             found = (math.nan, math.nan, math.nan)
+            head: Any = font.get_sfnt_table("head")
             for table_name, gap_key, ascent_key, descent_key in (
                 ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
                 ("hhea", "lineGap", "ascent", "descent"),
             ):
-                table = font.get_sfnt_table(table_name)
-                if table is None:
+                table: Any = font.get_sfnt_table(table_name)  # type: ignore[call-overload]
+                if table is None or head is None:
                     continue
-                scale = prop.get_size_in_points() * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+                scale = prop.get_size_in_points() * self.dpi / 72 / head["unitsPerEm"]
                 found = (table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale)
                 break
             self._heights[key] = found
@@ -106,7 +121,7 @@ _RENDERERS: dict[tuple[int, int, float], HouseRenderer] = {}
 class HouseCanvas(FigureCanvasAgg):
     """An Agg canvas drawing with the process's ``HouseRenderer`` for its size."""
 
-    def get_renderer(self) -> HouseRenderer:  # type: ignore[override]
+    def get_renderer(self) -> HouseRenderer:
         """The shared renderer for this figure's size and dpi."""
         width, height = self.get_width_height(physical=True)
         key = (width, height, float(self.figure.dpi))
@@ -116,4 +131,3 @@ class HouseCanvas(FigureCanvasAgg):
         self.renderer = renderer
         self._lastKey = key
         return renderer
-

@@ -37,15 +37,55 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in display pixels
 # Rings (px) and directions (degrees, counter-clockwise from east) tried around a point,
 # nearest ring first; within a ring the diagonals first (a label reads best off a corner).
 POINT_RINGS_PX = (5.0, 12.0, 20.0, 30.0, 42.0, 56.0, 72.0)
-POINT_DIRECTIONS_DEG = (45.0, -45.0, 135.0, -135.0, 0.0, 180.0, 90.0, -90.0,
-                        22.5, -22.5, 157.5, -157.5, 67.5, -67.5, 112.5, -112.5)
+POINT_DIRECTIONS_DEG = (
+    45.0,
+    -45.0,
+    135.0,
+    -135.0,
+    0.0,
+    180.0,
+    90.0,
+    -90.0,
+    22.5,
+    -22.5,
+    157.5,
+    -157.5,
+    67.5,
+    -67.5,
+    112.5,
+    -112.5,
+)
 # A callout has one label and room to roam: further out, upper left first (the past, where
 # a breakout's line usually runs below).
 CALLOUT_RINGS_PX = (22.0, 36.0, 52.0, 70.0, 92.0, 120.0, 160.0, 210.0, 270.0)
-CALLOUT_DIRECTIONS_DEG = (135.0, 157.5, 112.5, 180.0, -157.5, -135.0, 90.0, -90.0, -112.5,
-                          45.0, 67.5, 22.5, 0.0, -22.5, -45.0, -67.5)
-LEGEND_LOCATIONS = ("upper left", "upper right", "lower left", "lower right", "upper center",
-                    "lower center", "center left", "center right")
+CALLOUT_DIRECTIONS_DEG = (
+    135.0,
+    157.5,
+    112.5,
+    180.0,
+    -157.5,
+    -135.0,
+    90.0,
+    -90.0,
+    -112.5,
+    45.0,
+    67.5,
+    22.5,
+    0.0,
+    -22.5,
+    -45.0,
+    -67.5,
+)
+LEGEND_LOCATIONS = (
+    "upper left",
+    "upper right",
+    "lower left",
+    "lower right",
+    "upper center",
+    "lower center",
+    "center left",
+    "center right",
+)
 LEADER_FROM_PX = 16.0  # a label further than this from its point gets a thin leader line
 GAP_PX = 2.0  # clear space kept between a label and anything drawn
 LINE_REACH_PX = 2.0  # half the width of the thickest line: a line's centre this near is ink
@@ -103,11 +143,9 @@ class Placer:
             if isinstance(artist, Line2D):
                 self._scan_line(artist)
             elif isinstance(artist, LineCollection):
-                widths = artist.get_linewidths()
                 transform = artist.get_transform()
-                for number, segment in enumerate(artist.get_segments()):
-                    width = float(widths[number % len(widths)]) if len(widths) else 1.0
-                    self.block_polyline(transform.transform(np.asarray(segment, dtype="float64")), width)
+                for segment in artist.get_segments():
+                    self.block_polyline(transform.transform(np.asarray(segment, dtype="float64")), 1.0)
             elif isinstance(artist, PathCollection):
                 offsets = artist.get_offset_transform().transform(artist.get_offsets())
                 sizes = artist.get_sizes()
@@ -120,7 +158,7 @@ class Placer:
                 self.block_box(_box(Text.get_window_extent(text, self.renderer)))
 
     def _scan_line(self, line: Line2D) -> None:
-        xy = line.get_transform().transform_path(line.get_path()).vertices
+        xy = np.asarray(line.get_transform().transform_path(line.get_path()).vertices, dtype="float64")
         width = float(line.get_linewidth()) if line.get_linestyle() not in ("None", "", " ", "none") else 0.0
         if width > 0:
             self.block_polyline(xy, width)
@@ -165,8 +203,13 @@ class Placer:
         if gap:
             self.taken.append(box)
         else:
-            x0, y0, x1, y1 = (self._col(box[0]), self._row(box[1]), self._col(box[2]) + 1, self._row(box[3]) + 1)
-            self.cells[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = 1
+            x0, y0, x1, y1 = (
+                self._col(box[0]),
+                self._row(box[1]),
+                self._col(box[2]) + 1,
+                self._row(box[3]) + 1,
+            )
+            self.cells[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = 1
             self._sums = None
 
     def block_artist(self, artist: Artist) -> None:
@@ -245,7 +288,8 @@ class Placer:
             box = _aligned(anchor[0] + spot.dx, anchor[1] + spot.dy, spot.ha, spot.va, width, height)
             if not self.is_free(box):
                 continue
-            leader = _leader(box, anchor) if math.hypot(*_gap_to(box, anchor)) >= leader_from_px else None
+            point = (float(anchor[0]), float(anchor[1]))
+            leader = _leader(box, point) if math.hypot(*_gap_to(box, point)) >= leader_from_px else None
             if leader is not None and any(_segment_hits_box(leader, other) for other in self.taken):
                 continue
             label = self.ax.annotate(
@@ -280,7 +324,7 @@ class Placer:
         The legend is measured once; its box at each location is worked out the way matplotlib
         anchors it (``borderaxespad`` from the axes' edges).
         """
-        legend.set_loc(locations[0])
+        legend.set_loc(locations[0])  # type: ignore[arg-type]
         size = legend.get_window_extent(self.renderer)
         width, height = size.width, size.height
         pad = legend.borderaxespad * legend.prop.get_size_in_points() * self.px_per_pt
@@ -290,20 +334,35 @@ class Placer:
             vertical, _, horizontal = location.partition(" ")
             if not horizontal:  # "center"
                 vertical, horizontal = "center", "center"
-            left = x0 + pad if horizontal == "left" else x1 - pad - width if horizontal == "right" else (
-                (x0 + x1 - width) / 2)
-            bottom = y0 + pad if vertical == "lower" else y1 - pad - height if vertical == "upper" else (
-                (y0 + y1 - height) / 2)
+            left = (
+                x0 + pad
+                if horizontal == "left"
+                else x1 - pad - width
+                if horizontal == "right"
+                else ((x0 + x1 - width) / 2)
+            )
+            bottom = (
+                y0 + pad
+                if vertical == "lower"
+                else y1 - pad - height
+                if vertical == "upper"
+                else ((y0 + y1 - height) / 2)
+            )
             box = (left, bottom, left + width, bottom + height)
             clashes = sum(1 for other in self.taken if _overlaps(box, other))
             scores.append((clashes, self.drawn_in(box), number))
-        legend.set_loc(locations[min(scores)[2]])
+        legend.set_loc(locations[min(scores)[2]])  # type: ignore[arg-type]
         self.taken.append(_box(legend.get_window_extent(self.renderer)))
         return legend
 
 
-def around(x: float, y: float, *, rings_px: Sequence[float] = POINT_RINGS_PX,
-           directions_deg: Sequence[float] = POINT_DIRECTIONS_DEG) -> list[Spot]:
+def around(
+    x: float,
+    y: float,
+    *,
+    rings_px: Sequence[float] = POINT_RINGS_PX,
+    directions_deg: Sequence[float] = POINT_DIRECTIONS_DEG,
+) -> list[Spot]:
     """Spots around the point (x, y): each ring nearest first, aligned away from the point."""
     spots = []
     for ring in rings_px:
@@ -315,8 +374,9 @@ def around(x: float, y: float, *, rings_px: Sequence[float] = POINT_RINGS_PX,
     return spots
 
 
-def along_level(xs: Sequence[float], level: float, *, above_first: bool = True, offset_px: float = 6.0,
-                ha: str = "right") -> list[Spot]:
+def along_level(
+    xs: Sequence[float], level: float, *, above_first: bool = True, offset_px: float = 6.0, ha: str = "right"
+) -> list[Spot]:
     """Spots just above and just below a horizontal line at ``level``, at each x in turn."""
     sides = ((offset_px, "bottom"), (-offset_px, "top"))
     if not above_first:

@@ -53,7 +53,9 @@ def build_breadth_chart(
     gap = gap_days_for(span_days)
     latest = float(breadth.iloc[-1])
     with house_style(theme, layout):
-        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="breadth")
+        fig, (top, bottom) = new_figure(
+            theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="breadth"
+        )
         title_block(
             fig,
             f"Breadth: {latest:.0f}% above the {sma_days}-day average",

@@ -111,7 +111,9 @@ def build_track_record_chart(
     results = np.array([o.result_pct for o in scored], dtype="float64")
     numbers = np.arange(1, len(scored) + 1)
     with house_style(theme, layout):
-        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="track_record")
+        fig, (top, bottom) = new_figure(
+            theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="track_record"
+        )
         title_block(fig, "Track record of the calls", _record_subtitle(scored, results), frame, theme, layout)
         if len(scored):
             total = np.cumsum(results)
@@ -174,10 +176,11 @@ def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome], *, max_ticks: 
         fmt = "%b %Y"
     ticks = [i + 1 for i, key in enumerate(keys) if i == 0 or key != keys[i - 1]]
     labels = [scored[t - 1].published.strftime(fmt) for t in ticks]
-    fig = ax.get_figure()
-    assert fig is not None
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
     width_px = ax.get_position().width * fig.get_figwidth() * fig.dpi
-    size_px = float(ax.xaxis.get_ticklabels()[0].get_fontsize() if ax.xaxis.get_ticklabels() else 10) * fig.dpi / 72
+    labels_now = ax.xaxis.get_ticklabels()
+    size_px = float(labels_now[0].get_fontsize() if labels_now else 10) * fig.dpi / 72
     longest = max((len(label) for label in labels), default=4)
     gap = (0.62 * size_px * longest + 14) * len(scored) / max(width_px, 1.0)
     gap = max(gap, len(scored) / max_ticks)

@@ -1,4 +1,4 @@
-"""Price chart: closes with their 50/200-day averages, the base as a shaded box, the breakout and the all-time high."""
+"""Price chart: closes with light 50/200-day averages, the base as a box, the breakout, the all-time high."""
 
 from __future__ import annotations
 
@@ -95,12 +95,21 @@ def build_price_chart(
     line = bars(shown)
     last = float(shown.iloc[-1])
     ath_is_ceiling = (
-        ath_level is not None and base is not None and abs(ath_level / base.ceiling - 1) * 100 <= SAME_LEVEL_PCT
+        ath_level is not None
+        and base is not None
+        and abs(ath_level / base.ceiling - 1) * 100 <= SAME_LEVEL_PCT
     )
     with house_style(theme, layout):
         fig, (ax,) = new_figure(theme, layout=layout, kind="price")
-        title_block(fig, f"{ticker}: {name}", subtitle or _subtitle(shown, ath_level), frame, theme, layout,
-                    closes=closes_words(close_basis, span_days))
+        title_block(
+            fig,
+            f"{ticker}: {name}",
+            subtitle or _subtitle(shown, ath_level),
+            frame,
+            theme,
+            layout,
+            closes=closes_words(close_basis, span_days),
+        )
         ax.plot(line.index, line.to_numpy(), color=theme.primary, linewidth=1.6, label=ticker, zorder=3)
         averages(ax, series, shown.index, bars, average_days, theme, light=True)
         levels = [float(shown.min()), float(shown.max())]
@@ -122,8 +131,15 @@ def build_price_chart(
         del tag
         if marker is not None and breakout is not None:
             x, y = marker
-            callout(placer, x, y, f"{breakout.label} {format_day(breakout.day)}\nabove {breakout.level:,.2f}",
-                    theme.up, theme, layout)
+            callout(
+                placer,
+                x,
+                y,
+                f"{breakout.label} {format_day(breakout.day)}\nabove {breakout.level:,.2f}",
+                theme.up,
+                theme,
+                layout,
+            )
         if ath_level is not None and not ath_is_ceiling:
             # The breakout callout names the level it cleared; a second label would repeat it.
             if breakout is None or abs(breakout.level / ath_level - 1) * 100 > SAME_LEVEL_PCT:
@@ -161,20 +177,32 @@ def _subtitle(shown: pd.Series, ath_level: float | None) -> str:
 def _base_box(ax: Axes, base: BaseBox, theme: Theme) -> None:
     """The range as a shaded box with its ceiling and floor."""
     left, right = x_of(base.start), x_of(base.end)
-    ax.fill_between([left, right], base.floor, base.ceiling, color=theme.band, alpha=0.16, linewidth=0, zorder=1)
+    ax.fill_between(
+        [left, right], base.floor, base.ceiling, color=theme.band, alpha=0.16, linewidth=0, zorder=1
+    )
     ax.hlines([base.ceiling, base.floor], left, right, colors=theme.muted, linewidth=1.0, zorder=2)
 
 
-def _base_labels(placer: Placer, base: BaseBox, theme: Theme, layout: Layout, *, ceiling_is_ath: bool) -> None:
+def _base_labels(
+    placer: Placer, base: BaseBox, theme: Theme, layout: Layout, *, ceiling_is_ath: bool
+) -> None:
     """The base's length inside the box where the price leaves room, and its ceiling's level by the line."""
     left, right = x_of(base.start), x_of(base.end)
     spots = []
     for fraction in (0.5, 0.3, 0.7, 0.15, 0.85):
         x = left + fraction * (right - left)
-        spots += [Spot(x, base.floor, 0, 6, "center", "bottom"), Spot(x, base.ceiling, 0, -6, "center", "top")]
+        spots += [
+            Spot(x, base.floor, 0, 6, "center", "bottom"),
+            Spot(x, base.ceiling, 0, -6, "center", "top"),
+        ]
     middle = left + (right - left) / 2
-    spots += [Spot(middle, base.floor, 0, -6, "center", "top"), Spot(middle, base.ceiling, 0, 6, "center", "bottom")]
-    placer.place(base.describe(), spots, color=theme.muted, fontsize=layout.pt(SMALL_PT + 1), fontweight="bold")
+    spots += [
+        Spot(middle, base.floor, 0, -6, "center", "top"),
+        Spot(middle, base.ceiling, 0, 6, "center", "bottom"),
+    ]
+    placer.place(
+        base.describe(), spots, color=theme.muted, fontsize=layout.pt(SMALL_PT + 1), fontweight="bold"
+    )
     words = f"{'ceiling = all-time high' if ceiling_is_ath else 'ceiling'} {base.ceiling:,.2f}"
     tag_spots = [Spot(left, base.ceiling, 3, dy, "left", va) for dy, va in ((6, "bottom"), (-6, "top"))]
     tag_spots += [Spot(left, base.ceiling, -3, dy, "right", va) for dy, va in ((6, "bottom"), (-6, "top"))]

@@ -104,19 +104,35 @@ def build_ratio_chart(
     with house_style(theme, layout):
         fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.15], layout=layout, kind="ratio")
         words = subtitle or _subtitle(long, short, ratio_full, slow, slow_days, marks, ratio, high_level)
-        title_block(fig, f"{long} vs {short}: relative strength", words, frame, theme, layout,
-                    closes=_closes(close_basis, span_days))
+        title_block(
+            fig,
+            f"{long} vs {short}: relative strength",
+            words,
+            frame,
+            theme,
+            layout,
+            closes=_closes(close_basis, span_days),
+        )
         for column, label, color in (("long", long, theme.primary), ("short", short, theme.secondary)):
             leg = bars(100 * shown[column] / shown[column].iloc[0])
             top.plot(leg.index, leg.to_numpy(), color=color, linewidth=1.5, label=label)
         top.set_ylabel("rebased to 100", fontsize=layout.pt(SMALL_PT))
         rebased = 100 * shown / shown.iloc[0]
         price_axis(top, float(rebased.min().min()), float(rebased.max().max()))
-        bottom.plot(ratio.index, ratio.to_numpy(), color=theme.text, linewidth=1.4, label=f"{long}/{short}",
-                    zorder=3)
+        bottom.plot(
+            ratio.index, ratio.to_numpy(), color=theme.text, linewidth=1.4, label=f"{long}/{short}", zorder=3
+        )
         averages(bottom, rebased_ratio, shown.index, bars, (fast_days, slow_days), theme)
-        bottom.hlines(high_level, x_of(high_from), x_of(ratio.index[-1]), colors=theme.muted, linewidth=0.9,
-                      linestyles=(0, (4, 3)), label="52-week high", zorder=2)
+        bottom.hlines(
+            high_level,
+            x_of(high_from),
+            x_of(ratio.index[-1]),
+            colors=theme.muted,
+            linewidth=0.9,
+            linestyles=(0, (4, 3)),
+            label="52-week high",
+            zorder=2,
+        )
         bottom.set_ylabel("ratio, rebased", fontsize=layout.pt(SMALL_PT))
         bottom.margins(y=0.1)
         date_axis(bottom, shown.index[0], shown.index[-1], max_ticks=8 if layout is WIDE else 5)
@@ -126,8 +142,15 @@ def build_ratio_chart(
         placer = Placer(bottom)
         placer.place_legend(legend(bottom, theme, ncol=2 if layout is WIDE else 1))
         if marker is not None and breakout is not None:
-            callout(placer, marker[0], marker[1], f"{breakout.label}\n{format_day(breakout.day)}", theme.up,
-                    theme, layout)
+            callout(
+                placer,
+                marker[0],
+                marker[1],
+                f"{breakout.label}\n{format_day(breakout.day)}",
+                theme.up,
+                theme,
+                layout,
+            )
         draw_marks(bottom, placer, rebased_ratio.loc[shown.index], marks, theme, layout)
     return fig
 
@@ -174,8 +197,14 @@ def _closes(close_basis: str, span_days: int) -> str:
 
 
 def _subtitle(
-    long: str, short: str, ratio: pd.Series, slow: pd.Series, slow_days: int, marks: Sequence[Mark],
-    drawn: pd.Series, high_level: float,
+    long: str,
+    short: str,
+    ratio: pd.Series,
+    slow: pd.Series,
+    slow_days: int,
+    marks: Sequence[Mark],
+    drawn: pd.Series,
+    high_level: float,
 ) -> str:
     """Where the ratio stands: against its slow average, since the cross a mark names, at a 52-week high."""
     pair = f"{long}/{short}"
@@ -205,7 +234,14 @@ def _breakout(
     x, y = upto.index[-1], float(upto.iloc[-1])
     headroom(ax)
     level = breakout.level * scale
-    ax.hlines(level, x_of(x - pd.Timedelta(weeks=13)), x_of(x), colors=theme.up, linewidth=1.0,
-              linestyles=(0, (1, 2)), zorder=2)
+    ax.hlines(
+        level,
+        x_of(x - pd.Timedelta(weeks=13)),
+        x_of(x),
+        colors=theme.up,
+        linewidth=1.0,
+        linestyles=(0, (1, 2)),
+        zorder=2,
+    )
     ax.scatter([x_of(x)], [y], marker="^", s=70, color=theme.up, zorder=5, edgecolors=theme.background)
     return x_of(x), y

@@ -55,7 +55,8 @@ def render_png(fig: Figure) -> bytes:
     with house_style():  # matplotlib's defaults while drawing, whatever the user's matplotlibrc says
         canvas.draw()
     width, height = canvas.get_width_height(physical=True)
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = rgba.convert("RGB")
     paletted = image.quantize(
         colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
@@ -102,7 +103,11 @@ class ChartJob:
         """Every file this job writes, the wide light chart first."""
         layouts = ["wide", "narrow"] if self.narrow else ["wide"]
         themes = ["light", "dark"] if self.dark else ["light"]
-        return [Output(variant_path(self.path, layout, theme), layout, theme) for layout in layouts for theme in themes]
+        return [
+            Output(variant_path(self.path, layout, theme), layout, theme)
+            for layout in layouts
+            for theme in themes
+        ]
 
 
 def chart_job(path: Path, builder: Callable[..., Any], /, **arguments: Any) -> ChartJob:
@@ -131,7 +136,7 @@ def chart_variants(
 ) -> ChartJob:
     """The job drawing ``builder(**arguments)`` at ``path``, with its dark copy and phone layout as asked."""
     if "theme" in arguments or "layout" in arguments:
-        raise TypeError("a chart with variants is drawn light and in each layout by the engine: no theme or layout")
+        raise TypeError("the engine draws a chart with variants light, in each layout: no theme or layout")
     return ChartJob(path, partial(builder, **arguments), dark=dark, narrow=narrow)
 
 
@@ -148,7 +153,9 @@ def render_variants(draw: partial[Any], wanted: Sequence[tuple[str, str]]) -> li
     return [made[item] for item in wanted]
 
 
-def _draw_layout(draw: partial[Any], layout: str, themes: list[str], made: dict[tuple[str, str], bytes]) -> None:
+def _draw_layout(
+    draw: partial[Any], layout: str, themes: list[str], made: dict[tuple[str, str], bytes]
+) -> None:
     """One layout of ``draw``: the light image, then the figure repainted dark, as ``themes`` asks."""
     result = draw() if layout == "wide" else draw(layout=LAYOUTS[layout])
     if isinstance(result, bytes):
@@ -310,7 +317,9 @@ class _Pending:
     keys: list[str]
 
 
-def _look_up(jobs: Sequence[ChartJob], cache: ChartCache) -> tuple[list[tuple[Output, bytes | None]], list[_Pending]]:
+def _look_up(
+    jobs: Sequence[ChartJob], cache: ChartCache
+) -> tuple[list[tuple[Output, bytes | None]], list[_Pending]]:
     """Every output with its cached bytes (or None), and the misses grouped by job."""
     found: list[tuple[Output, bytes | None]] = []
     pending: list[_Pending] = []
@@ -348,7 +357,8 @@ def draw_charts(jobs: Sequence[ChartJob], *, cache: ChartCache, workers: int = 1
     misses = sum(len(p.outputs) for p in pending)
     used = _pool_size(misses, workers)
     made: dict[Path, bytes] = {}
-    for item, drawn in zip(pending, _render_all([(p.job.draw, _wanted(p)) for p in pending], used), strict=True):
+    results = _render_all([(p.job.draw, _wanted(p)) for p in pending], used)
+    for item, drawn in zip(pending, results, strict=True):
         _store(item, drawn, cache, made)
     written = _write(found, made)
     return DrawStats(len(found), misses, len(found) - misses, written, used, time.perf_counter() - started)
@@ -383,7 +393,9 @@ class ChartDrawer:
         found, pending = _look_up(jobs, self.cache)
         self._found += found
         for item in pending:
-            future = self._executor().submit(_render, item.job.draw, _wanted(item)) if self.workers > 1 else None
+            future = None
+            if self.workers > 1:
+                future = self._executor().submit(_render, item.job.draw, _wanted(item))
             self._pending.append((item, future))
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -419,7 +431,9 @@ def _pool_size(charts: int, workers: int) -> int:
     return max(1, min(workers, charts // MIN_CHARTS_PER_WORKER))
 
 
-def _render_all(work: Iterable[tuple[partial[Any], list[tuple[str, str]]]], workers: int) -> list[list[bytes]]:
+def _render_all(
+    work: Iterable[tuple[partial[Any], list[tuple[str, str]]]], workers: int
+) -> list[list[bytes]]:
     items = list(work)
     if workers <= 1:
         return [_render(draw, wanted) for draw, wanted in items]

@@ -67,7 +67,9 @@ def build_rrg_chart(
         others = len(drawn) - len(chosen)
         which = "the funds in the text and the biggest movers" if named else "the biggest movers"
         rest = f"; grey dots: the other {others}" if others else ""
-        xlabel = ax.set_xlabel("RS-Ratio (trend of relative strength)", fontsize=layout.pt(SMALL_PT), loc="right")
+        xlabel = ax.set_xlabel(
+            "RS-Ratio (trend of relative strength)", fontsize=layout.pt(SMALL_PT), loc="right"
+        )
         ax.set_ylabel("RS-Momentum", fontsize=layout.pt(SMALL_PT))
         ax.yaxis.set_label_position("right")
         renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -79,7 +81,9 @@ def build_rrg_chart(
             frame,
             theme,
             layout,
-            foot_room_px=ax.get_window_extent(renderer).x1 - label_width - 16 if layout.header_right else None,
+            foot_room_px=ax.get_window_extent(renderer).x1 - label_width - 16
+            if layout.header_right
+            else None,
         )
         points = [p for ticker, p in drawn if ticker in chosen] + [p.iloc[-1:] for ticker, p in drawn]
         (x_low, x_high), (y_low, y_high) = _limits(points)
@@ -90,23 +94,34 @@ def build_rrg_chart(
             axis.set_major_formatter(mticker.FuncFormatter(plain_number))
         faint = [(t, p) for t, p in drawn if t not in chosen]
         if faint:
-            ax.scatter([float(p["rs_ratio"].iloc[-1]) for _, p in faint],
-                       [float(p["rs_momentum"].iloc[-1]) for _, p in faint],
-                       s=18, color=theme.faint, zorder=2, linewidths=0)
+            ax.scatter(
+                [float(p["rs_ratio"].iloc[-1]) for _, p in faint],
+                [float(p["rs_momentum"].iloc[-1]) for _, p in faint],
+                s=18,
+                color=theme.faint,
+                zorder=2,
+                linewidths=0,
+            )
         heads: list[tuple[str, float, float, str]] = []
         for number, ticker in enumerate(chosen):
             points_of = dict(drawn)[ticker]
             color = theme.palette[number % len(theme.palette)]
             heads.append(_tail(ax, ticker, points_of, color))
         placer = Placer(ax)
-        for ticker, x, y, color in heads:
+        for _, x, y, _ in heads:
             head_px = ax.transData.transform((x, y))
             reach = 0.45 * layout.pt(12) * fig.dpi / 72
-            placer.block_box((head_px[0] - reach, head_px[1] - reach, head_px[0] + reach, head_px[1] + reach),
-                             gap=False)
+            placer.block_box(
+                (head_px[0] - reach, head_px[1] - reach, head_px[0] + reach, head_px[1] + reach), gap=False
+            )
         for ticker, x, y, color in heads:
-            placer.place(ticker, around(x, y, rings_px=(7.0, 13.0, 20.0, 28.0, 38.0, 50.0, 64.0)), color=color,
-                         fontsize=layout.pt(SMALL_PT), fontweight="bold")
+            placer.place(
+                ticker,
+                around(x, y, rings_px=(7.0, 13.0, 20.0, 28.0, 38.0, 50.0, 64.0)),
+                color=color,
+                fontsize=layout.pt(SMALL_PT),
+                fontweight="bold",
+            )
         _quadrant_names(placer, theme, layout)
     return fig
 
@@ -121,11 +136,13 @@ def choose_tails(
     of its tail that runs within ``CROWD_UNITS`` of a tail already chosen: a cluster moving
     together is shown by one or two of its members, and the graph stays readable.
     """
-    tails = {ticker: points[["rs_ratio", "rs_momentum"]].to_numpy(dtype="float64") for ticker, points in drawn}
+    tails = {
+        ticker: points[["rs_ratio", "rs_momentum"]].to_numpy(dtype="float64") for ticker, points in drawn
+    }
     chosen = [t for t in dict.fromkeys(highlight) if t in tails][:max_tails]
     base = {}
     for ticker, xy in tails.items():
-        recent = xy[-(MOVER_WEEKS + 1):]
+        recent = xy[-(MOVER_WEEKS + 1) :]
         base[ticker] = float(np.hypot(*(recent[-1] - recent[0]))) + 0.5 * float(np.hypot(*(xy[-1] - 100.0)))
     while len(chosen) < max_tails:
         taken = np.vstack([tails[t] for t in chosen]) if chosen else np.empty((0, 2))
@@ -162,12 +179,34 @@ def _tail(ax: Axes, ticker: str, points: pd.DataFrame, color: str) -> tuple[str,
     """One tail: a line through its weekly points, small dots, an arrowhead into the latest point."""
     x = points["rs_ratio"].to_numpy(dtype="float64")
     y = points["rs_momentum"].to_numpy(dtype="float64")
-    ax.plot(x, y, color=color, linewidth=1.6, zorder=3, solid_capstyle="round", marker="o", markersize=2.6,
-            markevery=slice(0, max(len(x) - 1, 0)), markeredgewidth=0)
+    ax.plot(
+        x,
+        y,
+        color=color,
+        linewidth=1.6,
+        zorder=3,
+        solid_capstyle="round",
+        marker="o",
+        markersize=2.6,
+        markevery=slice(0, max(len(x) - 1, 0)),
+        markeredgewidth=0,
+    )
     if len(x) >= 2:
-        ax.annotate("", xy=(x[-1], y[-1]), xytext=(x[-2], y[-2]), zorder=4, annotation_clip=False,
-                    arrowprops={"arrowstyle": "-|>,head_length=0.55,head_width=0.3", "color": color,
-                                "linewidth": 1.6, "shrinkA": 0, "shrinkB": 0, "mutation_scale": 14})
+        ax.annotate(
+            "",
+            xy=(x[-1], y[-1]),
+            xytext=(x[-2], y[-2]),
+            zorder=4,
+            annotation_clip=False,
+            arrowprops={
+                "arrowstyle": "-|>,head_length=0.55,head_width=0.3",
+                "color": color,
+                "linewidth": 1.6,
+                "shrinkA": 0,
+                "shrinkB": 0,
+                "mutation_scale": 14,
+            },
+        )
     else:
         ax.scatter(x[-1:], y[-1:], s=30, color=color, zorder=4, linewidths=0)
     return ticker, float(x[-1]), float(y[-1]), color
@@ -219,4 +258,6 @@ def _quadrant_names(placer: Placer, theme: Theme, layout: Layout) -> None:
             Spot(100, y, -dx, dy, "left" if ha == "right" else "right", va),
             Spot(x, 100, dx, -dy, ha, "bottom" if va == "top" else "top"),
         ]
-        placer.place(name, spots, color=theme.muted, fontsize=layout.pt(SMALL_PT + 1), fontweight="bold", zorder=1)
+        placer.place(
+            name, spots, color=theme.muted, fontsize=layout.pt(SMALL_PT + 1), fontweight="bold", zorder=1
+        )

@@ -16,8 +16,8 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -212,22 +212,24 @@ def house_style(theme: Theme | None = None, layout: Layout = WIDE) -> Iterator[N
     The full set of rcParams for each (theme, layout) is validated once per process and then
     swapped in and out whole, which costs far less than ``style.context`` each time.
     """
-    saved = dict.copy(matplotlib.rcParams)
-    dict.update(matplotlib.rcParams, _resolved_rc(theme.name if theme else "", layout.name))
+    params: Any = matplotlib.rcParams  # a dict underneath: set whole, skipping per-key validation
+    saved = dict.copy(params)
+    dict.update(params, _resolved_rc(theme.name if theme else "", layout.name))
     try:
         yield
     finally:
-        dict.clear(matplotlib.rcParams)
-        dict.update(matplotlib.rcParams, saved)
+        dict.clear(params)
+        dict.update(params, saved)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _resolved_rc(theme: str, layout: str) -> dict[str, Any]:
     """Every rcParam: matplotlib's defaults with the house rc on top, validated (not the backend)."""
     with matplotlib.style.context("default"):
         if theme:
             matplotlib.rcParams.update(house_rc(THEMES[theme], LAYOUTS[layout]))
-        resolved = dict.copy(matplotlib.rcParams)
+        params: Any = matplotlib.rcParams
+        resolved: dict[str, Any] = dict.copy(params)
     resolved.pop("backend", None)
     return resolved
 
@@ -300,7 +302,7 @@ def _reset_figure(fig: Figure, theme: Theme, layout: Layout) -> None:
     for ax in fig.axes:
         if ax.legend_ is not None:
             ax.legend_.remove()
-        for child in list(ax._children):
+        for child in list(ax._children):  # type: ignore[attr-defined]
             child.remove()
         ax.containers.clear()
         # Units (dates on a date chart's x axis) stay: a kind always plots the same kind of data.
@@ -325,10 +327,11 @@ def _reset_figure(fig: Figure, theme: Theme, layout: Layout) -> None:
                 label.set_y(0.5)
         ax.yaxis.set_label_position("right")
         style_axes(ax, theme, layout)
-        ax._request_autoscale_view()
+        ax._request_autoscale_view()  # type: ignore[attr-defined]
     spec = fig.axes[0].get_subplotspec() if fig.axes else None
     if spec is not None:
-        spec.get_gridspec().update(top=layout.top, bottom=layout.bottom, left=layout.left, right=layout.right)
+        grid: Any = spec.get_gridspec()
+        grid.update(top=layout.top, bottom=layout.bottom, left=layout.left, right=layout.right)
 
 
 def style_axes(ax: Axes, theme: Theme, layout: Layout = WIDE) -> None:
@@ -371,7 +374,8 @@ def title_block(
     width_px, height_px = layout.size_px
     if layout.header_right:
         right = 1 - layout.left
-        site = fig.text(right, 0.935, frame.site_title, fontsize=SMALL_PT, fontweight="bold", color=theme.text,
+        site = fig.text(right, 0.935, frame.site_title, fontsize=SMALL_PT, fontweight="bold",
+                        color=theme.text,
                         ha="right", va="center")
         day = fig.text(right, 0.875, f"as of {format_day(frame.as_of)}", fontsize=SMALL_PT, color=theme.muted,
                        ha="right", va="center")
@@ -398,10 +402,11 @@ def title_block(
     for ax in fig.axes:
         spec = ax.get_subplotspec()
         if spec is not None:
-            spec.get_gridspec().update(top=plot_top)
+            grid: Any = spec.get_gridspec()
+            grid.update(top=plot_top)
             break
-    foot = f"{frame.site_title}, as of {format_day(frame.as_of)}"
-    fig.text(layout.left, 0.048, foot, fontsize=layout.pt(SMALL_PT), fontweight="bold", color=theme.text,
+    site_line = f"{frame.site_title}, as of {format_day(frame.as_of)}"
+    fig.text(layout.left, 0.048, site_line, fontsize=layout.pt(SMALL_PT), fontweight="bold", color=theme.text,
              va="center")
     foot_source = fig.text(layout.left, 0.02, source, fontsize=layout.pt(SMALL_PT), color=theme.muted,
                            va="center")
@@ -409,7 +414,7 @@ def title_block(
 
 
 def _wrap(fig: Figure, text: str, room_px: float, renderer: Any, *, max_lines: int, **style: Any) -> str:
-    """``text`` broken into lines no wider than ``room_px`` (greedy, by measured width), the last cut with '…'."""
+    """``text`` in lines no wider than ``room_px`` (greedy, measured), the last cut with an ellipsis."""
     probe = fig.text(0, 0, "", **style)
     lines: list[str] = []
     words = text.split()
@@ -444,7 +449,7 @@ def _ellipsis(probe: Text, text: str, room_px: float, renderer: Any) -> str:
 
 
 def _fit(text: Text, right_px: float, renderer: Any) -> None:
-    """Shrink ``text`` (to 70%, in half points), then shorten it with an ellipsis, until it ends before ``right_px``.
+    """Shrink ``text`` (to 70%, by half points), then cut it with an ellipsis, until it ends by ``right_px``.
 
     Width grows about in step with the font size, so the first guess is the size that would just
     fit; half-point steps down from there take care of rounding.
@@ -466,7 +471,7 @@ def _fit(text: Text, right_px: float, renderer: Any) -> None:
 
 
 def legend(ax: Axes, theme: Theme, **options: Any) -> Legend:
-    """A legend on a backing that keeps it legible; ``Placer.place_legend`` then moves it where it hides least."""
+    """A legend on a backing that keeps it legible; ``Placer.place_legend`` moves it where it hides least."""
     settings: dict[str, Any] = {"loc": "upper left", "handlelength": 1.5, "frameon": True, "framealpha": 0.85,
                                 "facecolor": theme.background, "edgecolor": "none", "borderpad": 0.3}
     settings.update(options)
@@ -504,7 +509,9 @@ def date_axis(ax: Axes, start: date | pd.Timestamp, end: date | pd.Timestamp, *,
     ax.xaxis.set_minor_locator(mticker.NullLocator())
 
 
-def calendar_ticks(start: pd.Timestamp, end: pd.Timestamp, max_ticks: int) -> tuple[list[pd.Timestamp], list[str]]:
+def calendar_ticks(
+    start: pd.Timestamp, end: pd.Timestamp, max_ticks: int
+) -> tuple[list[pd.Timestamp], list[str]]:
     """Calendar tick days between ``start`` and ``end`` and their labels (see ``date_axis``).
 
     Steps go from coarse to fine; the first giving three to ``max_ticks`` ticks wins, else the
@@ -652,7 +659,8 @@ def restyle(fig: Figure, source: Theme, target: Theme) -> None:
                 for tick in ticks:
                     for part in (tick.tick1line, tick.tick2line, tick.gridline, tick.label1, tick.label2):
                         _repaint(part, paint, paint_array, seen)
-            for kw in (axis._major_tick_kw, axis._minor_tick_kw):
+            kws: Any = (axis._major_tick_kw, axis._minor_tick_kw)  # type: ignore[union-attr]
+            for kw in kws:
                 for key in ("color", "labelcolor", "grid_color"):
                     if key in kw and paint(kw[key]) is not None:
                         kw[key] = paint(kw[key])
