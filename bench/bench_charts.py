@@ -109,7 +109,8 @@ def main() -> None:
             folder = out / f"{run}-{workers}"
             cache = ChartCache(folder / "cache")
             moved = [
-                dataclasses.replace(j, path=folder / "content" / j.path.parent.name / j.path.name) for j in subset
+                dataclasses.replace(j, path=folder / "content" / j.path.parent.name / j.path.name)
+                for j in subset
             ]
             rows.append(timed(f"{run}, cold cache, {workers} process(es)", moved, cache, workers))
             rows.append(timed(f"{run}, warm cache", moved, ChartCache(folder / "cache"), workers))
