@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="Runs (median shown).")
     parser.add_argument("--prices", type=Path, default=PRICES, help="A CSV folder of adjusted closes.")
     parser.add_argument(
-        "--no-narrow", action="store_true", help="Without the phone copies ([charts] narrow_variants = false)."
+        "--no-narrow", action="store_true", help="Without the phone copies ([charts] narrow_variants false)."
     )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
@@ -48,7 +48,8 @@ def main() -> None:
             ws = make_workspace(root / f"ws-{number}", source=f"csv:{args.prices}")
             if args.no_narrow:
                 toml = ws / "newsletter.toml"
-                toml.write_text(toml.read_text().replace("narrow_variants = true", "narrow_variants = false", 1))
+                text = toml.read_text().replace("narrow_variants = true", "narrow_variants = false", 1)
+                toml.write_text(text)
             config = ["--config", str(ws / "newsletter.toml")]
             if store is None:
                 progress("fetching the CSV folder into the store (not timed)")
