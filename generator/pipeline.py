@@ -712,7 +712,10 @@ def build_site(
     inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
     pages = build_site_pages(template_env(settings), inputs)
     stats = write_site(
-        settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts", workers=os.cpu_count() or 1
+        settings.content_dir,
+        pages,
+        cache_dir=settings.cache_dir / "site-charts",
+        workers=settings.charts.workers or os.cpu_count() or 1,
     )
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
