@@ -237,6 +237,9 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(render, "_render", issue_chart)
     monkeypatch.setattr(sitecharts, "_render", site_chart)
+    # The memoised functions live here and cannot be sent to a pool worker: draw in this process.
+    monkeypatch.setattr(render, "MIN_CHARTS_PER_WORKER", 10**9)
+    monkeypatch.setattr(sitecharts, "MIN_CHARTS_PER_WORKER", 10**9)
     # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
     from generator import drafts, pipeline
 
