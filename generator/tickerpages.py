@@ -150,7 +150,7 @@ def ticker_pages(
                 frame=frame,
                 ath_level=None if state.at_ath else state.ath_level,
                 window_days=window_days,
-                close_basis="single" if ticker in inputs.prices.one_close else "quoted",
+                basis="Total-return closes" if state.one_close else "Quoted closes",
             )
             charts.append(job)
             view["chart_ref"] = site_chart_ref(inputs, job, ticker_page(ticker), f"{ticker} price chart")

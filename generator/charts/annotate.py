@@ -118,10 +118,16 @@ def averages(
     theme: Theme,
     *,
     light: bool = False,
+    weekly: bool = False,
 ) -> None:
-    """Moving averages of ``series`` (computed on its full history), each only where its window is full."""
+    """Moving averages of ``series`` (computed on its full history), each only where its window is full.
+
+    On weekly closes a ``days``-day average is the ``days / 5``-week one (50 -> 10, 200 -> 40).
+    """
     colours = (theme.fast_ma, theme.slow_ma)
-    for number, window in enumerate(days):
+    for number, window_days in enumerate(days):
+        window = max(1, round(window_days / 5)) if weekly else window_days
+        name = f"{window}-week average" if weekly else f"{window_days}-day average"
         average = series.rolling(window).mean().loc[shown].dropna()
         if average.empty:
             continue  # too little history for this average: leave it out rather than draw a stub
@@ -132,7 +138,7 @@ def averages(
             color=colours[number % 2],
             linewidth=0.9 if light else 1.1,
             alpha=0.6 if light else 1.0,
-            label=f"{window}-day average",
+            label=name,
             zorder=2,
         )
 

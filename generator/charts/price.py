@@ -58,6 +58,7 @@ def build_price_chart(
     average_days: tuple[int, ...] = (50, 200),
     theme: Theme = LIGHT,
     layout: Layout = WIDE,
+    basis: str | None = None,
 ) -> Figure:
     """Closes over ``window_days`` sessions, widened to show the whole base, the prior high a
     breakout cleared, and ``start`` (a day the story talks about).
@@ -66,7 +67,8 @@ def build_price_chart(
     length; the breakout is a triangle on its first close above ``breakout.level``; the prior
     all-time high is a dashed line; the 50- and 200-day averages (of the full history, so they
     are warm at the left edge) are drawn light; the last close is tagged on the price axis.
-    ``close_basis`` (quoted, adjusted, single) says which closes these are, in the subtitle;
+    ``close_basis`` (quoted, adjusted, single) says which closes these are, in the foot, or
+    ``basis`` in words ("Total-return closes"); a weekly series gets 10/40-week averages;
     ``subtitle`` replaces the default one (a story's fact). The price axis goes logarithmic
     when the closes shown span more than 3x.
     """
@@ -108,10 +110,10 @@ def build_price_chart(
             frame,
             theme,
             layout,
-            closes=closes_words(close_basis, span_days),
+            closes=closes_words(close_basis, span_days, words=basis),
         )
         ax.plot(line.index, line.to_numpy(), color=theme.primary, linewidth=1.6, label=ticker, zorder=3)
-        averages(ax, series, shown.index, bars, average_days, theme, light=True)
+        averages(ax, series, shown.index, bars, average_days, theme, light=True, weekly=_is_weekly(series))
         levels = [float(shown.min()), float(shown.max())]
         if base is not None:
             _base_box(ax, base, theme)
@@ -157,10 +159,16 @@ def prior_high_day(series: pd.Series, breakout: Breakout) -> pd.Timestamp | None
     return None if near.empty else pd.Timestamp(near.index[-1])
 
 
-def closes_words(close_basis: str, span_days: int) -> str:
-    """Which closes a chart draws, for its foot: "weekly closes, dividend-adjusted"."""
+def _is_weekly(series: pd.Series) -> bool:
+    """Whether the closes given are weekly ones (a median step of five days or more)."""
+    steps = pd.Series(series.index).diff().dropna()
+    return bool(len(steps)) and steps.median() >= pd.Timedelta(days=5)
+
+
+def closes_words(close_basis: str, span_days: int, *, words: str | None = None) -> str:
+    """Which closes a chart draws, for its foot: "weekly quoted closes" (``words`` names them instead)."""
     cadence = "weekly" if span_days > DAILY_MAX_SPAN_DAYS else "daily"
-    words = CLOSE_WORDS.get(close_basis, CLOSE_WORDS["quoted"])
+    words = words or CLOSE_WORDS.get(close_basis, CLOSE_WORDS["quoted"])
     return f"{cadence} {words[0].lower()}{words[1:]}"
 
 
