@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -161,8 +162,8 @@ def prior_high_day(series: pd.Series, breakout: Breakout) -> pd.Timestamp | None
 
 def _is_weekly(series: pd.Series) -> bool:
     """Whether the closes given are weekly ones (a median step of five days or more)."""
-    steps = pd.Series(series.index).diff().dropna()
-    return bool(len(steps)) and steps.median() >= pd.Timedelta(days=5)
+    days = np.diff(pd.DatetimeIndex(series.index).as_unit("s").asi8) / 86_400
+    return bool(len(days)) and float(np.median(days)) >= 5
 
 
 def closes_words(close_basis: str, span_days: int, *, words: str | None = None) -> str:
