@@ -1,7 +1,8 @@
 """No chart ever prints a label over another text or across a line: every kind, many real weeks.
 
-The charts an issue plans (ratio, price with base, both rotation graphs, breadth, correlation)
-are built for 104 Fridays spread over twenty years of real ETF closes (../shared/data) and for
+The charts a week can show (ratio, price with base, both rotation graphs, breadth, correlation;
+the rotation graphs as the issue plans them, the others as its stories would) are built for 104
+Fridays spread over twenty years of real ETF closes (../shared/data) and for
 the demo's last 52 weeks, alternating the wide and the narrow layout; call charts and the
 track record are built from real IWM/IWB returns after each of those Fridays. Each figure is
 laid out without being rendered to PNG (``draw_without_rendering``) and checked with
@@ -21,11 +22,19 @@ import pytest
 from matplotlib.figure import Figure
 
 from generator.charts import (
+    BaseBox,
+    Breakout,
     CallOutcome,
     CallPath,
     ChartFrame,
+    ChartJob,
+    build_breadth_chart,
     build_call_chart,
+    build_correlation_chart,
+    build_price_chart,
+    build_ratio_chart,
     build_track_record_chart,
+    chart_job,
 )
 from generator.charts.theme import NARROW, WIDE, reusing_figures
 from generator.config import Settings, load_settings
@@ -33,7 +42,10 @@ from generator.issuecharts import ChartPlan, plan_issue_charts
 from generator.lifeline import process_pool
 from generator.pipeline import issue_fridays
 from generator.prices import PriceHistory, history_from_bars
-from generator.signals import compute_signals
+from generator.signals import SignalReport, compute_signals
+from generator.signals.breadth import pct_above_sma_series
+from generator.signals.correlation import rolling_correlation
+from generator.signals.frames import weekly_levels
 from generator.sources.demo import DemoSource
 from tests.chart_helpers import collisions
 from tests.conftest import REPO
@@ -70,6 +82,73 @@ def _call_path(history: PriceHistory, published: date) -> CallPath | None:
     return CallPath("iwm-iwb", "long IWM vs IWB", published, path, "open", -4.0, None, "daily close")
 
 
+def _story_jobs(
+    settings: Settings, history: PriceHistory, report: SignalReport, frame: ChartFrame, folder: Path
+) -> list[ChartJob]:
+    """The story charts a week can show, whichever stories its letter tells: the size pair's ratio
+    (with its breakout), the price of the size pair's long leg (with its base and breakout, on the
+    weekly closes a story's levels come from), breadth and the pair's correlation."""
+    pair = next(p for p in report.pairs if p.category == "size")
+    event = next((e for e in pair.events if e.kind.startswith("rel_breakout")), None)
+    item = report.instruments[pair.long]
+    base = item.base
+    box = (
+        BaseBox(
+            base.start_day, base.breakout.day if base.breakout else report.as_of, base.ceiling, base.floor
+        )
+        if base.start_day and base.ceiling and base.floor
+        else None
+    )
+    breakout = base.breakout or next((e for e in item.events if e.kind == "ath_breakout"), None)
+    followed = [t for g in settings.groups.values() for t in g.tickers if t in history.tickers]
+    window = settings.issue.chart_history_weeks * 5
+    return [
+        chart_job(
+            folder / "ratio.png",
+            build_ratio_chart,
+            long_close=history.adj_close[pair.long],
+            short_close=history.adj_close[pair.short],
+            long=pair.long,
+            short=pair.short,
+            frame=frame,
+            window_days=window,
+            breakout=Breakout(event.day, event.level, "Relative high") if event else None,
+        ),
+        chart_job(
+            folder / "price.png",
+            build_price_chart,
+            close=weekly_levels(history.close[[pair.long]], report.as_of)[pair.long].dropna(),
+            ticker=pair.long,
+            name=item.name,
+            frame=frame,
+            ath_level=item.ath_level,
+            base=box,
+            breakout=Breakout(breakout.day, breakout.level, "Breakout") if breakout else None,
+            window_days=window // 5,
+            basis="Total-return closes",
+        ),
+        chart_job(
+            folder / "breadth.png",
+            build_breadth_chart,
+            pct_above=pct_above_sma_series(history.adj_close[list(dict.fromkeys(followed))], 200, 200),
+            benchmark_close=history.close[settings.benchmark],
+            benchmark=settings.benchmark,
+            universe_label="ETFs we follow",
+            frame=frame,
+            window_days=window,
+        ),
+        chart_job(
+            folder / "corr.png",
+            build_correlation_chart,
+            corr=rolling_correlation(history.adj_close, pair.long, pair.short, 63),
+            long=pair.long,
+            short=pair.short,
+            frame=frame,
+            window_days=window,
+        ),
+    ]
+
+
 def _figures(
     settings: Settings, history: PriceHistory, weeks: list[date], tmp: Path
 ) -> Iterator[tuple[str, date, str, Callable[[], Figure]]]:
@@ -81,8 +160,8 @@ def _figures(
         report = compute_signals(past, settings, week)
         frame = ChartFrame("Rotation Desk", week, "Data: test")
         plan = ChartPlan(tmp / week.isoformat(), tmp, frame, dark=False)
-        _, jobs = plan_issue_charts(plan, settings, past, report)
-        for job in jobs:
+        _, jobs = plan_issue_charts(plan, settings, past, report)  # the rotation graphs
+        for job in [*jobs, *_story_jobs(settings, past, report, frame, tmp / week.isoformat())]:
             yield (
                 _kind(job.draw.func.__name__),
                 week,
