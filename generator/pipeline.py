@@ -534,7 +534,13 @@ def plan_charts(
     letter: Letter | None = None,
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
     """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
-    plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
+    plan = ChartPlan(
+        charts_dir(settings, as_of),
+        posts_dir(settings),
+        frame,
+        settings.charts.dark_variants,
+        settings.charts.narrow_variants,
+    )
     return plan_issue_charts(plan, settings, history, report, open_calls, universe, letter)
 
 
@@ -822,7 +828,10 @@ def build_site(
     inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
     pages = build_site_pages(template_env(settings), inputs)
     stats = write_site(
-        settings.content_dir, pages, cache_dir=settings.cache_dir / "site-charts", workers=os.cpu_count() or 1
+        settings.content_dir,
+        pages,
+        cache_dir=settings.cache_dir / "site-charts",
+        workers=settings.charts.workers or os.cpu_count() or 1,
     )
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()

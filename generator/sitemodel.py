@@ -7,18 +7,21 @@ links between pages are relative Markdown links, so MkDocs checks every one in s
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
 
 from generator.calls import CallScore
-from generator.drafts import md_cell
+from generator.charts.render import ChartJob, chart_variants
+from generator.drafts import ChartRef, md_cell
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
-from generator.sitecharts import ChartJob
 from generator.slugs import page_slug
 
 
@@ -55,6 +58,8 @@ class SiteInputs:
     synthetic: bool
     chart_history_weeks: int = 156
     issue_cards: Mapping[str, bytes | None] = field(default_factory=dict)  # slug -> lead chart PNG
+    dark_charts: bool = True  # each page chart also has its dark-mode copy
+    narrow_charts: bool = True  # and its phone layout
 
 
 @dataclass
@@ -98,3 +103,17 @@ def updown(value: float | None, digits: int = 1) -> str:
 def status_badge(status: str) -> str:
     """A call's status as a small badge."""
     return f'<span class="rd-status rd-status--{page_slug(status)}">{status}</span>'
+
+
+def site_chart(
+    inputs: SiteInputs, file: str, builder: Callable[..., Figure], /, **arguments: Any
+) -> ChartJob:
+    """A site page's chart at ``file`` (content-relative), with the dark and phone copies the site draws."""
+    return chart_variants(
+        inputs.content_dir / file, builder, dark=inputs.dark_charts, narrow=inputs.narrow_charts, **arguments
+    )
+
+
+def site_chart_ref(inputs: SiteInputs, job: ChartJob, page: str, alt: str) -> ChartRef:
+    """How the page ``page`` (content-relative) shows ``job``'s images."""
+    return ChartRef.of("", job, (inputs.content_dir / page).parent, alt, "")

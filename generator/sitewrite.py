@@ -50,7 +50,8 @@ def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, wo
         (content_dir / rel, text.encode("utf-8")) for rel, text in site.pages.items()
     )
     drawn = draw_cached(site.charts, cache_dir, workers=workers)
-    keep = {(content_dir / rel).resolve() for rel in site.pages} | {job.path.resolve() for job in site.charts}
+    keep = {(content_dir / rel).resolve() for rel in site.pages}
+    keep |= {output.path.resolve() for job in site.charts for output in job.outputs}
     removed = prune_generated(content_dir, keep)
     return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
 
@@ -100,4 +101,6 @@ def site_inputs(
         synthetic=any(i.synthetic for i in issues),
         chart_history_weeks=settings.issue.chart_history_weeks,
         issue_cards={i.slug: lead_chart_bytes(i, settings.content_dir) for i in issues},
+        dark_charts=settings.charts.dark_variants,
+        narrow_charts=settings.charts.narrow_variants,
     )
