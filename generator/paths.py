@@ -95,3 +95,8 @@ class Layout:
     def overrides(self) -> Path:
         """The theme overrides beside mkdocs.yml."""
         return self.mkdocs_yml.parent / "overrides"
+
+    @property
+    def hooks(self) -> Path:
+        """The MkDocs hooks beside mkdocs.yml (outside the theme and docs folders: Zensical copies those)."""
+        return self.mkdocs_yml.parent / "hooks"

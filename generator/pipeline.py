@@ -8,15 +8,15 @@ takes settings explicitly; the time of the run (``now``, read once by cli.py) is
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.calls import ledger
-from generator.charts import ChartCache, ChartJob
+from generator.charts import ChartJob
 from generator.config import Settings, SourceSpec
 from generator.data import universe
 from generator.data.checks import refuse_future_bars
@@ -31,21 +31,25 @@ from generator.issue.charts import chart_drawer, draw_issue_charts, live_jobs
 from generator.issue.compose import compose_issue
 from generator.issue.context import DraftInputs
 from generator.issue.drafts import BackfillResult, DraftResult
-from generator.issue.email import export_email as write_email
-from generator.issue.guide import write_guide
 from generator.issue.text import template_env
 from generator.issue.weeks import backfill_fridays, last_fridays, range_fridays, week_to_draft
 from generator.paths import Layout
 from generator.signals import SignalReport, compute_signals
 from generator.site import build as site_build
 from generator.site.build import BuildResult
+from generator.site.engine import sync_site_config
 from generator.site.folder import owned_site
-from generator.site.pages import build_site_pages
 from generator.site.publish import auto_published_at, mark_published, publish_post
-from generator.site.write import site_inputs, write_site
+from generator.site.write import generate_site
 from generator.workspace import holds_workspace
 
+if TYPE_CHECKING:  # imported when used: the email modules load css-inline and Markdown
+    from generator.send.post import EmailExport
+    from generator.send.report import SendReport
+    from generator.send.run import Hooks, SendOptions
+
 DEMO = SourceSpec.parse("demo")
+Say = Callable[[str], None]  # a line for the user (the CLI prints it)
 
 
 def price_store(settings: Settings, spec: SourceSpec) -> PriceStore:
@@ -64,14 +68,8 @@ def tickers_to_fetch(
 
 
 def fetch_prices(
-    settings: Settings,
-    spec: SourceSpec,
-    *,
-    now: datetime,
-    tickers: Sequence[str] | None = None,
-    start: date | None = None,
-    full: bool = False,
-    with_universe: bool = False,
+    settings: Settings, spec: SourceSpec, *, now: datetime, tickers: Sequence[str] | None = None,
+    start: date | None = None, full: bool = False, with_universe: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> FetchSummary:
     """`rotation fetch`: bring the store of ``spec`` up to date (``data.fetch``); a ticker with a
@@ -138,15 +136,8 @@ def draft_inputs(settings: Settings, spec: SourceSpec, today: date | None = None
 
 
 def draft_issue(
-    settings: Settings,
-    inputs: DraftInputs,
-    as_of: date,
-    *,
-    source: SourceSpec,
-    force: bool = False,
-    auto_published: bool = False,
-    chart_jobs: list[ChartJob] | None = None,
-    charts: bool = True,
+    settings: Settings, inputs: DraftInputs, as_of: date, *, source: SourceSpec, force: bool = False,
+    auto_published: bool = False, chart_jobs: list[ChartJob] | None = None, charts: bool = True,
 ) -> DraftResult:
     """The draft post of the week ending ``as_of`` (``issue.compose``), its charts drawn (only
     planned and added to ``chart_jobs`` when given: a backfill draws them in one batch).
@@ -209,40 +200,30 @@ def build_site(
     settings: Settings, *, site_dir: Path | None = None, full: bool = False, today: date | None = None
 ) -> BuildResult:
     """`rotation build`: rescore every call, write the generated pages and charts (only those
-    whose bytes changed), run MkDocs unless nothing it reads changed (``site.stamp``) or ``full``.
+    whose bytes changed), run the engine unless nothing it reads changed (``site.stamp``) or ``full``.
     """
     layout = Layout.of(settings)
     target = site_dir or layout.site
     real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
     started = time.perf_counter()
+    notes = sync_site_config(settings)  # mkdocs.yml's defaults from newsletter.toml
     scan = site_build.posts_to_build(layout.posts, settings.tickers)  # every published post, checked
     issues = scan.published
     load = partial(load_prices, settings)
     scores, prices = ledger.score_published(issues, load, settings.data.source, today=today)
-    report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
-    env = template_env(settings)
-    pages = build_site_pages(env, site_inputs(settings, issues, scores, prices=prices, report=report))
-    cache = ChartCache(layout.chart_cache)
-    stats = write_site(layout.content, pages, cache=cache, workers=os.cpu_count() or 1)
-    guide_written = write_guide(env, list(settings.issue.sections), layout.guide_page)
+    stats = generate_site(settings, issues, scores, prices)
     generated = time.perf_counter()
-    skipped = site_build.run_mkdocs_unless_unchanged(settings, real_target, issues, full=full)
-    pages_written = stats.pages_written + len(guide_written)
+    skipped, log = site_build.run_mkdocs_unless_unchanged(settings, real_target, issues, full=full)
     seconds = (generated - started, time.perf_counter() - generated)
     warnings = (*(str(s) for s in scan.skipped), *ledger.ledger_problems(issues))
-    return BuildResult(
-        len(issues), len(scores), pages_written, target, stats.charts_drawn, *seconds, skipped, warnings
-    )
+    counts = (len(issues), len(scores), stats.pages_written, target, stats.charts_drawn)
+    return BuildResult(*counts, *seconds, skipped, warnings, settings.site.engine, log, tuple(notes))
 
 
 @holds_workspace("demo")
 def run_demo(
-    settings: Settings,
-    *,
-    weeks: int,
-    site_dir: Path | None,
-    now: datetime,
-    progress: Callable[[str], None] = lambda _: None,
+    settings: Settings, *, weeks: int, site_dir: Path | None, now: datetime,
+    progress: Say = lambda _: None,
 ) -> BuildResult:
     """`rotation demo`: fetch the demo set, backfill and publish ``weeks`` issues, build the site."""
     layout = Layout.of(settings)
@@ -275,20 +256,41 @@ def run_demo(
     return build_site(settings, site_dir=site_dir)
 
 
-def serve_site(settings: Settings, address: str, warn: Callable[[str], None]) -> int:
-    """`rotation serve`: MkDocs' live preview (drafts too, ``site.build.preview``); its exit code."""
-    layout = Layout.of(settings)
-    shown = site_build.preview(layout.content, layout.posts, settings.tickers)
+def serve_site(settings: Settings, address: str, note: Say, warn: Say) -> int:
+    """`rotation serve`: the engine's live preview (drafts too, ``site.build.preview``); its exit code."""
+    for line in sync_site_config(settings):
+        note(line)
+    shown = site_build.preview(settings)
     for warning in shown.warnings:
         warn(warning)
     return site_build.run_mkdocs_serve(settings, shown, address)
 
 
 def export_email(
-    settings: Settings, issue: Path, out_dir: Path | None, *, embed_images: bool = False, draft: bool = False
-) -> list[Path]:
-    """`rotation email`: <post>.html, .txt and .eml for one issue; a draft only with ``draft``."""
+    settings: Settings, issue: Path, out_dir: Path | None, *, now: datetime,
+    embed_images: bool | None = None, draft: bool = False,
+) -> EmailExport:
+    """`rotation email`: <post>.html, .txt and .eml for one issue (``send.post``); a draft only with
+    ``draft``; ``embed_images`` None: as ``[email] images`` says.
+    """
+    from generator.send import post as send_post  # loads css-inline and Markdown: only when used
+
     layout = Layout.of(settings)
     post = drafts.resolve_issue(layout.posts, str(issue))
-    env = template_env(settings)
-    return write_email(env, post, out_dir or layout.email, settings, embed_images=embed_images, draft=draft)
+    env, out = template_env(settings), out_dir or layout.email
+    return send_post.export_email(env, post, out, settings, now=now, embed_images=embed_images, draft=draft)
+
+
+def send_issue(
+    settings: Settings, issue: str, options: SendOptions, *,
+    embed_images: bool | None = None, draft: bool = False, hooks: Hooks | None = None,
+) -> SendReport:
+    """`rotation send`: one published issue to every recipient, once each (``send.post``); a draft
+    only in a test send.
+    """
+    from generator.send import post as send_post
+
+    post, env = drafts.resolve_issue(Layout.of(settings).posts, issue), template_env(settings)
+    return send_post.send_post(
+        env, post, settings, options, embed_images=embed_images, draft=draft, hooks=hooks
+    )

@@ -208,7 +208,7 @@ def kill_at_every_step(
     return KillReport(counter.steps, counter.steps)
 
 
-_MEMO: dict[str, bytes] = {}
+_MEMO: dict[str, list[bytes]] = {}
 
 
 def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,19 +221,23 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_render = engine._render
 
-    def memo_render(draw: Any) -> bytes:
+    def memo_render(draw: Any, wanted: Any = (("wide", "light"),)) -> list[bytes]:
         digest = hashlib.sha256(f"{draw.func.__module__}.{draw.func.__qualname__}".encode())
         engine._feed(digest, draw.args)
         engine._feed(digest, draw.keywords)
+        engine._feed(digest, [list(w) for w in wanted])
         key = digest.hexdigest()
         if key not in _MEMO:
-            _MEMO[key] = real_render(draw)
+            _MEMO[key] = real_render(draw, wanted)
         return _MEMO[key]
 
     monkeypatch.setattr(engine, "_render", memo_render)
+    # The memoised function lives here and cannot be sent to a pool worker: draw in this process.
+    monkeypatch.setattr(engine, "MIN_CHARTS_PER_WORKER", 10**9)
     # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
     from generator import pipeline
     from generator.issue import text
+    from generator.site import write
 
     envs: dict[Path, Any] = {}
 
@@ -243,6 +247,7 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
         return envs[settings.templates_dir]
 
     monkeypatch.setattr(pipeline, "template_env", template_env)
+    monkeypatch.setattr(write, "template_env", template_env)
 
 
 def fake_mkdocs() -> Callable[..., None]:

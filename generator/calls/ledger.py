@@ -247,7 +247,7 @@ def issue_from_post(
         description=_no_markup(_text(meta, "description", where) or "", "description", where),
         categories=[_category(c, where) for c in _words(meta, "categories", where, "words")],
         tags=_tickers(_words(meta, "tags", where, "tickers"), where),
-        source=str(rotation.get("source_spec") or ""),  # pipeline.score_published names a missing one
+        source=str(rotation.get("source_spec") or ""),  # calls.ledger.score_published names a missing one
         synthetic=rotation.get("synthetic", False) is True,
         calls=calls,
         closes=_words(meta, "closes", where, "call ids"),

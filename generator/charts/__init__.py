@@ -22,7 +22,7 @@ from generator.charts.engine import (
     render_png,
     save_png,
 )
-from generator.charts.inputs import BaseBox, Breakout, CallOutcome, CallPath, RRGTail
+from generator.charts.inputs import BaseBox, Breakout, CallOutcome, CallPath, Mark, RRGTail
 from generator.charts.market import build_breadth_chart, build_correlation_chart
 from generator.charts.performance import build_call_chart, build_track_record_chart
 from generator.charts.price import build_price_chart
@@ -42,6 +42,7 @@ __all__ = [
     "ChartCache",
     "ChartFrame",
     "ChartJob",
+    "Mark",
     "DrawStats",
     "RRGTail",
     "Theme",

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import io
 import textwrap
-from pathlib import Path
 
-import matplotlib
 from PIL import Image, ImageDraw, ImageFont
 
-from generator.charts.theme import LIGHT, Theme
+from generator.charts.theme import FONT_DIR, LIGHT, Theme
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"  # shipped with matplotlib: no network
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), size)
+    """Roboto, as in the charts and the site (shipped in generator/charts/fonts: no network)."""
+    return ImageFont.truetype(str(FONT_DIR / ("Roboto-Bold.ttf" if bold else "Roboto-Regular.ttf")), size)
 
 
 def render_social_card(

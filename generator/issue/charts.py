@@ -35,10 +35,10 @@ from generator.charts import (
     build_ratio_chart,
     build_rrg_chart,
     chart_variants,
-    dark_path,
     draw_charts,
     source_line,
 )
+from generator.charts.theme import NARROW, WIDE
 from generator.config import Settings
 from generator.data.prices import PriceHistory
 from generator.data.universe import UniverseData, members_as_of
@@ -60,6 +60,33 @@ class ChartRef:
     alt: str  # alternative text for screen readers and email clients
     caption: str  # the line under the chart
     dark_path: str | None = None  # the dark-mode copy, shown instead in Material's slate scheme
+    narrow_path: str | None = None  # the phone layout (taller, larger text), shown on narrow screens
+    narrow_dark_path: str | None = None  # the phone layout's dark-mode copy
+    size: tuple[int, int] = (1200, 675)  # width and height in pixels (the <img> attributes)
+    narrow_size: tuple[int, int] = (720, 900)
+
+    @classmethod
+    def of(cls, key: str, job: ChartJob, relative_to: Path, alt: str, caption: str) -> ChartRef:
+        """How a page in ``relative_to`` links ``job``'s files, with the images' sizes."""
+
+        def rel(path: Path) -> str:
+            return Path(os.path.relpath(path, relative_to)).as_posix()
+
+        def variant(layout: str, theme: str) -> str | None:
+            found = next((o.path for o in job.outputs if (o.layout, o.theme) == (layout, theme)), None)
+            return rel(found) if found is not None else None
+
+        return cls(
+            key,
+            rel(job.path),
+            alt,
+            caption,
+            dark_path=variant("wide", "dark"),
+            narrow_path=variant("narrow", "light"),
+            narrow_dark_path=variant("narrow", "dark"),
+            size=WIDE.size_px,
+            narrow_size=NARROW.size_px,
+        )
 
 
 @dataclass
@@ -70,17 +97,19 @@ class ChartPlan:
     posts: Path  # the folder of the posts, which link the charts relative to it
     frame: ChartFrame
     dark: bool
+    narrow: bool = False
     refs: dict[str, ChartRef] = field(default_factory=dict)
     jobs: list[ChartJob] = field(default_factory=list)
 
     def add(
         self, key: str, file: str, alt: str, caption: str, build: Callable[..., Figure], /, **kw: Any
     ) -> None:
-        """Plan ``build(**kw)`` into ``file`` (and its dark copy), linked as ``key``."""
-        self.jobs.extend(chart_variants(self.folder / file, build, dark=self.dark, frame=self.frame, **kw))
-        rel = Path(os.path.relpath(self.folder, self.posts)).as_posix()
-        dark_rel = f"{rel}/{dark_path(Path(file)).name}" if self.dark else None
-        self.refs[key] = ChartRef(key, f"{rel}/{file}", alt, caption, dark_rel)
+        """Plan ``build(**kw)`` into ``file`` (and its dark copy and phone layout), linked as ``key``."""
+        job = chart_variants(
+            self.folder / file, build, dark=self.dark, narrow=self.narrow, frame=self.frame, **kw
+        )
+        self.jobs.append(job)
+        self.refs[key] = ChartRef.of(key, job, self.posts, alt, caption)
 
 
 def plan_charts(
@@ -97,7 +126,13 @@ def plan_charts(
     """
     as_of = report.as_of
     frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
-    plan = ChartPlan(layout.issue_charts(as_of), layout.posts, frame, settings.charts.dark_variants)
+    plan = ChartPlan(
+        layout.issue_charts(as_of),
+        layout.posts,
+        frame,
+        settings.charts.dark_variants,
+        settings.charts.narrow_variants,
+    )
     return plan_issue_charts(plan, settings, history, report, open_calls, universe, letter)
 
 
@@ -242,6 +277,7 @@ def _price(
 
 def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
     """One RRG per group with at least three points against its benchmark."""
+    named = [t for h in report.headlines for t in h.tickers]  # the text's funds come first
     for key in settings.charts.rrg_groups:
         group = settings.groups.get(key)
         if group is None:
@@ -272,6 +308,7 @@ def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
             benchmark=group.benchmark,
             tail_weeks=settings.signals.rrg.tail_weeks,
             universe_label=group.label,
+            highlight=[t for t in dict.fromkeys(named) if t in group.tickers],
         )
 
 

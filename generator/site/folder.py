@@ -86,6 +86,7 @@ def guarded_folders(settings: Settings) -> tuple[dict[str, Path], dict[str, Path
         "the content folder": layout.content,
         "the templates folder": layout.templates,
         "the theme overrides": layout.overrides,
+        "the site hooks": layout.hooks,
         "the price store": layout.store,
         "the cache folder": layout.cache,
     }

@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from generator.errors import PublishError
 from generator.calls.ledger import PublishedIssue
+from generator.errors import PublishError
 from generator.site.publish import IMAGE_LINK
 
 

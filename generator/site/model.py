@@ -7,18 +7,22 @@ links between pages are relative Markdown links, so MkDocs checks every one in s
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from generator.calls.scoring import CallScore
-from generator.issue.text import md_cell
-from generator.errors import DraftError
+from matplotlib.figure import Figure
+
 from generator.calls.ledger import PublishedIssue
+from generator.calls.scoring import CallScore
+from generator.charts.engine import ChartJob, chart_variants
 from generator.data.prices import PriceHistory
+from generator.errors import DraftError
+from generator.issue.charts import ChartRef
+from generator.issue.text import md_cell
 from generator.signals.report import SignalReport
-from generator.charts.engine import ChartJob
 from generator.site.slugs import page_slug
 
 
@@ -55,6 +59,8 @@ class SiteInputs:
     synthetic: bool
     chart_history_weeks: int = 156
     issue_cards: Mapping[str, bytes | None] = field(default_factory=dict)  # slug -> lead chart PNG
+    dark_charts: bool = True  # each page chart also has its dark-mode copy
+    narrow_charts: bool = True  # and its phone layout
 
 
 @dataclass
@@ -98,3 +104,17 @@ def updown(value: float | None, digits: int = 1) -> str:
 def status_badge(status: str) -> str:
     """A call's status as a small badge."""
     return f'<span class="rd-status rd-status--{page_slug(status)}">{status}</span>'
+
+
+def site_chart(
+    inputs: SiteInputs, file: str, builder: Callable[..., Figure], /, **arguments: Any
+) -> ChartJob:
+    """A site page's chart at ``file`` (content-relative), with the dark and phone copies the site draws."""
+    return chart_variants(
+        inputs.content_dir / file, builder, dark=inputs.dark_charts, narrow=inputs.narrow_charts, **arguments
+    )
+
+
+def site_chart_ref(inputs: SiteInputs, job: ChartJob, page: str, alt: str) -> ChartRef:
+    """How the page ``page`` (content-relative) shows ``job``'s images."""
+    return ChartRef.of("", job, (inputs.content_dir / page).parent, alt, "")

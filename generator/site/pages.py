@@ -1,8 +1,8 @@
 """Site pages generated from published issues and the scored ledger: home, the ledger, one
-page per call, the track record (ticker pages: ``tickerpages``).
+page per call, the track record (ticker pages: ``site.tickers``).
 
 Pure core: ``build_site_pages`` turns the site's inputs into page texts (by path under the
-content folder) and the chart jobs those pages show; ``sitewrite`` is the edge that writes
+content folder) and the chart jobs those pages show; ``site.write`` is the edge that writes
 them.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from generator.calls.ledger import PublishedIssue
 from generator.calls.scoring import CallScore, TrackRecord, stop_threshold, track_record
 from generator.charts import (
     CallOutcome,
@@ -25,12 +26,11 @@ from generator.charts import (
     build_track_record_chart,
     source_line,
 )
-from generator.issue.text import render_template
-from generator.errors import DraftError
-from generator.calls.ledger import PublishedIssue
-from generator.data.prices import PriceHistory
 from generator.charts.engine import ChartJob, chart_job
 from generator.charts.social import render_social_card
+from generator.data.prices import PriceHistory
+from generator.errors import DraftError
+from generator.issue.text import render_template
 from generator.site.model import (
     SiteInputs,
     SitePages,
@@ -40,6 +40,8 @@ from generator.site.model import (
     lead_image_path,
     page_slug,
     rel,
+    site_chart,
+    site_chart_ref,
     status_badge,
     ticker_page,
     updown,
@@ -181,30 +183,24 @@ def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
         through=inputs.through,
         synthetic=inputs.synthetic,
     )
+    outcomes = [
+        CallOutcome(s.call.id, s.call.position, s.call.issue_date or date.min, s.result_pct, s.status)
+        for s in scores
+    ]
+    record_job = site_chart(
+        inputs, "assets/calls/track-record.png", build_track_record_chart, outcomes=outcomes,
+                            frame=frame)
+    charts.append(record_job)
     pages["calls/track-record.md"] = render_template(
         env,
         "site/track-record.md.j2",
         groups=[(title, [_labelled(r, title) for r in group]) for title, group in groups],
         through=inputs.through,
         synthetic=inputs.synthetic,
-    )
-    outcomes = [
-        CallOutcome(s.call.id, s.call.position, s.call.issue_date or date.min, s.result_pct, s.status)
-        for s in scores
-    ]
-    charts.append(
-        chart_job(
-            inputs.content_dir / "assets/calls/track-record.png",
-            build_track_record_chart,
-            outcomes=outcomes,
-            frame=frame,
-        )
+        chart=site_chart_ref(inputs, record_job, "calls/track-record.md", "Track record of the calls"),
     )
     for score in scores:
         issue = by_call[score.call.id]
-        pages[call_page(score.call.id)] = render_template(
-            env, "site/call.md.j2", row=_call_detail(score, issue, inputs)
-        )
         path = CallPath(
             score.call.id,
             score.call.position,
@@ -217,14 +213,14 @@ def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
         # An ended call's chart is frozen: its frame date is the day it ended, so new prices
         # never redraw it.
         call_frame = ChartFrame(frame.site_title, score.ended_on or frame.as_of, frame.source_line)
-        charts.append(
-            chart_job(
-                inputs.content_dir / f"assets/calls/{page_slug(score.call.id)}.png",
-                build_call_chart,
-                call=path,
-                frame=call_frame,
-            )
+        job = site_chart(inputs, f"assets/calls/{page_slug(score.call.id)}.png", build_call_chart, call=path,
+                         frame=call_frame)
+        charts.append(job)
+        row = _call_detail(score, issue, inputs)
+        row["chart_ref"] = site_chart_ref(
+            inputs, job, call_page(score.call.id), f"{score.call.position}: its return since publication"
         )
+        pages[call_page(score.call.id)] = render_template(env, "site/call.md.j2", row=row)
     pages.update(ticker_pages(env, inputs, ledger_rows, frame, charts))
     pages["index.md"] = _home(env, inputs, ledger_rows, record)
     charts.extend(_social_cards(inputs))

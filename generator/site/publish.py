@@ -11,18 +11,22 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from generator.calls.ledger import PublishedIssue, closes_problems, published_issues, read_issue, require_source
+from generator.calls.ledger import (
+    PublishedIssue,
+    closes_problems,
+    published_issues,
+    read_issue,
+    require_source,
+)
 from generator.calls.model import entry_problems, stop_problems
 from generator.config import Settings
 from generator.data.store import PriceStore
 from generator.errors import PublishError
-from generator.posts import read_front_matter
 from generator.fsio import atomic_write_text
 from generator.issue.drafts import find_placeholders, resolve_issue
 from generator.paths import Layout
-from generator.posts import is_side_copy, main_post_of
+from generator.posts import is_side_copy, main_post_of, read_front_matter
 from generator.site.model import lead_image_path
-
 
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 

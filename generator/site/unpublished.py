@@ -19,7 +19,7 @@ mkdocs.yml that lost its ``exclude_docs`` line fails the build instead of publis
 ``rotation serve`` leaves out only what would break or confuse the preview: the copies beside
 a post (the post's own URL), drafts that do not parse, backups.
 
-Backups are kept out of the content folder altogether (generator.workspace.BACKUPS_DIR):
+Backups are kept out of the content folder altogether (generator.paths.BACKUPS_DIR):
 no configuration, other engine or copy of content/ can publish them.
 """
 
@@ -32,8 +32,8 @@ from pathlib import Path
 
 from pathspec.patterns.gitwildmatch import GitWildMatchPattern
 
-from generator.errors import PublishError
 from generator.calls.ledger import PublishedIssue
+from generator.errors import PublishError
 from generator.posts import is_side_copy
 
 # What MkDocs leaves out even when run on its own (mkdocs.yml's default for exclude_docs).

@@ -8,18 +8,23 @@ there that this build did not produce (a call that left the ledger) is removed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.calls.scoring import CallScore
-from generator.config import Settings
 from generator.calls.ledger import PublishedIssue
+from generator.calls.scoring import CallScore
+from generator.charts.engine import ChartCache, draw_charts
+from generator.config import Settings
 from generator.data.prices import PriceHistory
 from generator.fsio import remove_file, write_all_if_changed
+from generator.issue.charts import chart_workers
+from generator.issue.guide import write_guide
+from generator.issue.text import template_env
+from generator.paths import Layout
+from generator.signals import compute_signals
 from generator.signals.report import SignalReport
-from generator.charts.engine import ChartCache, draw_charts
 from generator.site.model import SiteInputs, SitePages, lead_image_path
+from generator.site.pages import build_site_pages
 
 GENERATED_DIRS = ("calls", "tickers", "assets/calls", "assets/tickers", "assets/social")
 
@@ -50,9 +55,30 @@ def write_site(content_dir: Path, site: SitePages, *, cache: ChartCache, workers
         (content_dir / rel, text.encode("utf-8")) for rel, text in site.pages.items()
     )
     drawn = draw_charts(site.charts, cache=cache, workers=workers)
-    keep = {(content_dir / rel).resolve() for rel in site.pages} | {job.path.resolve() for job in site.charts}
+    keep = {(content_dir / rel).resolve() for rel in site.pages}
+    keep |= {output.path.resolve() for job in site.charts for output in job.outputs}
     removed = prune_generated(content_dir, keep)
     return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
+
+
+def generate_site(
+    settings: Settings,
+    issues: Sequence[PublishedIssue],
+    scores: Sequence[CallScore],
+    prices: PriceHistory | None,
+) -> WriteStats:
+    """The generated pages and their charts (``site.pages``), and the editor's guide, written into
+    the content folder where their bytes changed; the ticker pages show the signals as of the last
+    day of ``prices`` (the newest issue's source).
+    """
+    layout = Layout.of(settings)
+    report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
+    env = template_env(settings)
+    pages = build_site_pages(env, site_inputs(settings, issues, scores, prices=prices, report=report))
+    cache = ChartCache(layout.chart_cache)
+    stats = write_site(layout.content, pages, cache=cache, workers=chart_workers(settings))
+    guide = write_guide(env, list(settings.issue.sections), layout.guide_page)
+    return replace(stats, pages=stats.pages + 1, pages_written=stats.pages_written + len(guide))
 
 
 def prune_generated(content_dir: Path, keep: set[Path]) -> int:
@@ -101,4 +127,6 @@ def site_inputs(
         synthetic=any(i.synthetic for i in issues),
         chart_history_weeks=settings.issue.chart_history_weeks,
         issue_cards={i.slug: lead_chart_bytes(i, settings.content_dir) for i in issues},
+        dark_charts=settings.charts.dark_variants,
+        narrow_charts=settings.charts.narrow_variants,
     )

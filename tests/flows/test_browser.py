@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -234,15 +235,64 @@ def test_key_pages_render_without_errors_in_both_palettes(
     reader.close()
 
 
-def test_the_email_reads_at_600_px_without_scripts(browser: Any, built_demo: BuiltDemo, tmp_path: Path):
+@pytest.mark.parametrize(("width", "scheme"), [(600, "light"), (375, "dark")], ids=["600px", "phone-dark"])
+def test_the_email_reads_at_600_px_and_on_a_phone_without_scripts(
+    browser: Any, built_demo: BuiltDemo, tmp_path: Path, width: int, scheme: str
+):
     post = sorted(Layout.of(built_demo.settings).posts.glob("*.md"))[-1]
-    files = pipeline.export_email(built_demo.settings, post, tmp_path, embed_images=True)
-    reader = Reader(browser, width=600)
-    reader.open(files[0].as_uri())
+    export = pipeline.export_email(built_demo.settings, post, tmp_path, now=datetime.now(UTC))
+    site_url = built_demo.settings.site.url
+    reader = Reader(browser, scheme=scheme, width=width)
+    # The images are linked from the published site: serve them from the built one.
+    reader.page.route(
+        f"{site_url}**",
+        lambda route: route.fulfill(path=str(built_demo.site / route.request.url[len(site_url) :])),
+    )
+    reader.open(export.files[0].as_uri())
     page = reader.page
-    assert page.evaluate("document.documentElement.scrollWidth") <= 600
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # wide tables scroll on their own
     assert page.evaluate("document.scripts.length") == 0
-    assert page.eval_on_selector_all("img", "imgs => imgs.every(i => i.naturalWidth > 0)")
-    reader.shot("email-600px")
+    assert page.eval_on_selector_all("img", "imgs => imgs.length > 0 && imgs.every(i => i.naturalWidth > 0)")
+    background = page.evaluate("getComputedStyle(document.querySelector('td.content')).backgroundColor")
+    assert background == ("rgb(22, 27, 34)" if scheme == "dark" else "rgb(255, 255, 255)")
+    reader.shot(f"email-{width}px-{scheme}")
     assert reader.errors == []
+    reader.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_each_chart_shows_the_copy_for_the_screen_and_scheme_and_loads_only_that_one(
+    browser: Any, served: str, built_demo: BuiltDemo, scheme: str, width: int
+):
+    settings = built_demo.settings
+    issue = published_issues(Layout.of(settings).posts, settings.tickers)[-1]
+    reader = Reader(browser, scheme, width)
+    fetched: list[str] = []
+    reader.page.on(
+        "request", lambda r: fetched.append(r.url.split("/")[-1]) if "/assets/charts/" in r.url else None
+    )
+    reader.open(served + f"issues/{issue.as_of:%Y/%m}/{issue.slug}/")
+    assert reader.all_images_loaded() == []
+    shown = reader.page.evaluate(
+        "Array.from(document.querySelectorAll('article figure img'))"
+        ".filter(i => i.checkVisibility())"
+        ".map(i => [i.getAttribute('src').split('/').pop(), i.getAttribute('width'),"
+        " i.getAttribute('height'), i.clientWidth])"
+    )
+    suffix = ("-narrow" if width < 600 else "") + ("-dark" if scheme == "dark" else "")
+    assert shown and all(src.split("#")[0].endswith(f"{suffix}.png") for src, *_ in shown), shown
+    assert all(src.split("#")[0][: -len(".png")].count("-narrow") == (width < 600) for src, *_ in shown)
+    size = ("720", "900") if width < 600 else ("1200", "675")
+    assert all((w, h) == size for _, w, h, _ in shown)
+    assert all(client <= width for *_, client in shown)  # never wider than the screen
+    every = reader.page.evaluate(
+        "Array.from(document.querySelectorAll('article img')).map(i => [i.getAttribute('width'),"
+        " i.getAttribute('height')])"
+    )
+    assert all(w and h for w, h in every)  # width and height on every image: the page does not jump
+    # Only the layout for the screen is fetched (the other is lazy and hidden). Of the other
+    # colour scheme, at most the charts near the top: Material picks the scheme after the page
+    # starts loading.
+    assert fetched and all(("-narrow" in name) == (width < 600) for name in fetched), fetched
     reader.close()

@@ -1,4 +1,4 @@
-"""An issue's charts, planned from a week of demo signals and stories: light and dark copies,
+"""An issue's charts, planned from a week of demo signals and stories: light, dark and phone copies,
 the open calls' performance charts, and the charts of a published issue never redrawn.
 """
 
@@ -29,12 +29,16 @@ def test_issue_charts_plan_light_and_dark_copies_and_link_both(workspace_setting
     settings = workspace_settings()
     refs, jobs = _plan(settings, demo_prices, date(2025, 10, 24))  # the demo's small-cap breakout
     assert set(refs) >= {"story:pair:IWM/IWB", "rrg_sectors"}
-    assert refs["story:pair:IWM/IWB"].path == "../../assets/charts/2025-10-24/iwm-vs-iwb.png"
-    assert refs["story:pair:IWM/IWB"].dark_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-dark.png"
-    assert len(jobs) == 2 * len(refs)
-    light = workspace_settings(**{"charts.dark_variants": False})
+    ref = refs["story:pair:IWM/IWB"]
+    assert ref.path == "../../assets/charts/2025-10-24/iwm-vs-iwb.png"
+    assert ref.dark_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-dark.png"
+    assert ref.narrow_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-narrow.png"
+    assert ref.narrow_dark_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-narrow-dark.png"
+    assert len(jobs) == len(refs) and all(len(j.outputs) == 4 for j in jobs)
+    light = workspace_settings(**{"charts.dark_variants": False, "charts.narrow_variants": False})
     refs, jobs = _plan(light, demo_prices, date(2025, 10, 24))
-    assert len(jobs) == len(refs) and all(r.dark_path is None for r in refs.values())
+    assert len(jobs) == len(refs) and all(len(j.outputs) == 1 for j in jobs)
+    assert all(r.dark_path is None and r.narrow_path is None for r in refs.values())
 
 
 def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
@@ -63,7 +67,7 @@ def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
 
 
 def test_charts_of_a_published_issue_are_never_redrawn(workspace_settings, demo_prices):
-    settings = workspace_settings(**{"charts.dark_variants": False})
+    settings = workspace_settings(**{"charts.dark_variants": False, "charts.narrow_variants": False})
     posts = Layout.of(settings).posts
     posts.mkdir(parents=True, exist_ok=True)
     (posts / "2026-06-19-frozen.md").write_text("---\ntitle: t\ndraft: false\n---\nbody\n")

@@ -1,9 +1,10 @@
 """The package's layout: one package per stage of the pipeline, no import cycle, and no module
 importing from a stage later in the pipeline than its own (issue 13).
 
-Stages in pipeline order: data -> signals -> stories -> charts -> calls -> issue -> site. Below
-them all, the foundation every stage may use (settings, errors, file writing, paths, post files,
-safe text, child processes); above them, the CLI and pipeline.py, which call the stages in order.
+Stages in pipeline order: data -> signals -> stories -> charts -> calls -> issue -> site -> send.
+Below them all, the foundation every stage may use (settings, errors, file writing, paths, post
+files, safe text, child processes, the workspace and its skeleton); above them, the CLI and
+pipeline.py, which call the stages in order.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from tests.helpers import REPO
 
-STAGES = ("data", "signals", "stories", "charts", "calls", "issue", "site")  # pipeline order
+STAGES = ("data", "signals", "stories", "charts", "calls", "issue", "site", "send")  # pipeline order
 FOUNDATION = frozenset(
     {
         "generator",
@@ -27,6 +28,7 @@ FOUNDATION = frozenset(
         "generator.paths",
         "generator.posts",
         "generator.safetext",
+        "generator.skeleton",
         "generator.workspace",
     }
 )
