@@ -36,6 +36,7 @@ from generator.site.engine import (
 )
 from generator.site.folder import owned_site
 from generator.site.frozen import check_frozen_charts
+from generator.site.linkcheck import require_links
 from generator.site.stamp import STAMP_NAME, mark_site
 
 
@@ -284,7 +285,8 @@ def run_mkdocs_unless_unchanged(
     Returns (skipped, the engine's output).
 
     MkDocs leaves out every content file no published issue shows (``generator.site.unpublished``),
-    and the built site is checked for them. The stamp is written only after MkDocs succeeded, so
+    and the built site is checked for them and for broken links (``generator.site.linkcheck``)
+    before it replaces the previous one. The stamp is written only after MkDocs succeeded, so
     a failed build is never skipped.
     """
     layout = Layout.of(settings)
@@ -302,10 +304,16 @@ def run_mkdocs_unless_unchanged(
         site_dir,
         synthetic=synthetic,
         exclude_docs=excluded,
-        check=lambda out: unpublished.check_site(out, hidden),
+        check=lambda out: _check_built(out, hidden, settings.site.url),
     )
     stamp.write_stamp(site_dir, inputs)
     return False, log
+
+
+def _check_built(out_dir: Path, hidden: Sequence[str], site_url: str) -> None:
+    """The staged site holds nothing unpublished and no broken link (``site.linkcheck``)."""
+    unpublished.check_site(out_dir, hidden)
+    require_links(out_dir, site_url=site_url)
 
 
 def posts_to_build(posts_dir: Path, known_tickers: Sequence[str]) -> PostScan:

@@ -14,9 +14,12 @@ from pathlib import Path
 
 from generator import pipeline
 from generator.calls.ledger import published_issues
+from generator.config import Settings
 from generator.paths import Layout
+from generator.site import build as site_build
 from generator.site.build import mkdocs_env
 from generator.site.linkcheck import check_site
+from tests.faults import fake_mkdocs, leftovers, one_error_line, rotation, tree
 from tests.helpers import DEMO_WEEKS, BuiltDemo
 
 
@@ -28,16 +31,6 @@ def test_every_link_image_and_script_of_every_page_resolves(engine_demo: BuiltDe
     pages, broken = check_site(engine_demo.site, site_url=engine_demo.settings.site.url)
     assert pages > 60  # home, archive, issues, calls, tickers...
     assert [str(b) for b in broken] == []
-
-
-def test_link_check_reports_a_broken_link(tmp_path: Path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "index.html").write_text(
-        '<a href="a/">ok</a> <a href="b/">gone</a> <img src="a/x.png"><a href="a/#here">anchor</a>'
-    )
-    (tmp_path / "a" / "index.html").write_text('<h2 id="there">x</h2>')
-    _, broken = check_site(tmp_path)
-    assert sorted(b.url for b in broken) == ["a/#here", "a/x.png", "b/"]
 
 
 def test_strict_mkdocs_build_prints_no_warning(built_demo: BuiltDemo, tmp_path: Path, monkeypatch):
@@ -130,3 +123,22 @@ def test_a_second_build_rewrites_nothing_before_mkdocs(built_demo: BuiltDemo, tm
     result = pipeline.build_site(built_demo.settings, site_dir=tmp_path / "site")
     assert (result.pages_written, result.charts_drawn) == (0, 0)
     assert _mtimes(content) == before
+
+
+def test_a_broken_link_in_the_built_pages_fails_the_build_and_keeps_the_previous_site(ws, monkeypatch):
+    folder, settings, _ = ws
+    assert rotation(folder, "build").exit_code == 0
+    before = tree(folder / "site")
+    engine = fake_mkdocs()
+
+    def with_a_broken_link(settings_: Settings, out_dir: Path, **kw: object) -> None:
+        engine(settings_, out_dir, **kw)
+        (out_dir / "index.html").write_text('<a href="issues/">ok</a> <img src="assets/gone.png">')
+
+    monkeypatch.setattr(site_build, "build_with_engine", with_a_broken_link)
+    line = one_error_line(rotation(folder, "build", "--full"))
+    assert line == (
+        "Error: the built site has 1 broken link: index.html: assets/gone.png "
+        "(no file assets/gone.png) (the previous site was kept)"
+    ), line
+    assert tree(folder / "site") == before and not leftovers(folder)
