@@ -198,7 +198,7 @@ def lead_image(meta: dict[str, Any], body: str) -> str | None:
     all-time high"); else the first image in the body.
     """
     if meta.get("image"):
-        return str(meta["image"])  # sitepages refuses one outside the content folder
+        return str(meta["image"])  # site.pages refuses one outside the content folder
     images = IMAGE.findall(body)
     title_tickers = re.findall(r"\b[A-Z][A-Z0-9.]{1,9}\b", str(meta.get("title") or ""))
     for ticker in title_tickers:
