@@ -1,5 +1,5 @@
 """The pipeline, one short function per command, calling the stages in order:
-data -> signals -> charts -> calls -> issue -> site.
+data -> signals -> stories -> charts -> calls -> issue -> site -> send.
 
 No rule lives here: where files go is ``paths.Layout``, which week an issue is of is
 ``issue.weeks``, what a source or a screener is is ``data.sources``, and so on. Each function
