@@ -27,12 +27,12 @@ from generator.data.sources.base import new_york_day
 from generator.data.store import PriceStore
 from generator.data.universe import UniverseRun, load_universe, screen_from_settings
 from generator.issue import drafts
+from generator.issue import weeks as issue_weeks
 from generator.issue.charts import chart_drawer, draw_issue_charts, live_jobs
 from generator.issue.compose import compose_issue
 from generator.issue.context import DraftInputs
 from generator.issue.drafts import BackfillResult, DraftResult
 from generator.issue.text import template_env
-from generator.issue.weeks import backfill_fridays, last_fridays, range_fridays, week_to_draft
 from generator.paths import Layout
 from generator.signals import SignalReport, compute_signals
 from generator.site import build as site_build
@@ -162,7 +162,8 @@ def draft_week(
     """
     spec = settings.data.source
     inputs = draft_inputs(settings, spec, today)
-    return draft_issue(settings, inputs, week_to_draft(inputs.prices, as_of), source=spec, force=force)
+    week = issue_weeks.week_to_draft(inputs.prices, as_of)
+    return draft_issue(settings, inputs, week, source=spec, force=force)
 
 
 @holds_workspace("backfill")
@@ -173,13 +174,13 @@ def backfill(
     (``issue.weeks.backfill_fridays`` checks the range first); published weeks are left alone.
     The charts are drawn in one cached, parallel batch while the weeks are drafted.
     """
-    range_fridays(first, last)  # a range with no Friday is refused before anything is read
+    issue_weeks.range_fridays(first, last)  # a range with no Friday is refused before anything is read
     spec = settings.data.source
     layout = Layout.of(settings)
     inputs = draft_inputs(settings, spec, today)
-    fridays = backfill_fridays(first, last, inputs.prices)
+    fridays = issue_weeks.backfill_fridays(first, last, inputs.prices)
     drafted: list[DraftResult] = []
-    kept = [f for f in fridays if any(i.as_of == f for i in inputs.published)]
+    kept = issue_weeks.published_weeks(fridays, (i.as_of for i in inputs.published))
     with chart_drawer(settings, layout) as drawer:
         for friday in (f for f in fridays if f not in kept):
             jobs: list[ChartJob] = []
@@ -231,7 +232,7 @@ def run_demo(
     drafts.refuse_real_issues(layout.posts)
     fetch_prices(settings, DEMO, now=now)
     prices = load_prices(settings, DEMO)
-    fridays = last_fridays(prices.last_day, weeks)
+    fridays = issue_weeks.last_fridays(prices.last_day, weeks)
     members = seed_demo_universe(settings, fridays)
     fetch_prices(settings, DEMO, now=now, tickers=[*settings.tickers, *members])
     inputs = DraftInputs(prices, load_universe(price_store(settings, DEMO)), [], template_env(settings))

@@ -6,7 +6,7 @@ read at Thursday's close (the last session on or before it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 import pandas as pd
@@ -83,6 +83,12 @@ def backfill_fridays(first: date, last: date, prices: PriceHistory) -> list[date
             f"{last_friday(prices.last_day + timedelta(days=1))} or earlier"
         )
     return fridays
+
+
+def published_weeks(fridays: Sequence[date], published_days: Iterable[date]) -> list[date]:
+    """The weeks of ``fridays`` that already have a published issue: a backfill leaves them alone."""
+    published = set(published_days)
+    return [f for f in fridays if f in published]
 
 
 def last_fridays(last_day: date, weeks: int) -> list[date]:
