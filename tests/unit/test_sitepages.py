@@ -8,10 +8,13 @@ from pathlib import Path
 from generator.calls.ledger import PublishedIssue
 from generator.charts.engine import ChartCache, chart_job
 from generator.charts.social import render_social_card
+from generator.config import Settings
+from generator.issue.text import template_env
 from generator.signals.report import Event
-from generator.site.model import SitePages, page_slug, status_badge, updown
+from generator.site.model import SitePages, page_slug, status_badge, ticker_page, updown
+from generator.site.pages import build_site_pages
 from generator.site.tickers import event_lines, mentions
-from generator.site.write import write_site
+from generator.site.write import site_inputs, write_site
 
 
 def _issue(day: date, body: str, tags: list[str] | None = None) -> PublishedIssue:
@@ -94,3 +97,13 @@ def test_write_site_skips_identical_files_and_removes_stale_generated_ones(tmp_p
     again = write_site(content, site, cache=cache)
     assert (again.pages_written, again.charts_drawn, again.charts_written, again.removed) == (0, 0, 0, 0)
     assert {p: p.stat().st_mtime_ns for p in content.rglob("*") if p.is_file()} == stamps
+
+
+def test_a_ticker_page_without_a_chart_names_no_social_image(settings: Settings):
+    # Without prices no ticker chart is drawn: the page must not point og:image at a missing file
+    # (the link check of `rotation build` fails on one); the site's own card is shown instead.
+    inputs = site_inputs(settings, [], [], prices=None, report=None)
+    site = build_site_pages(template_env(settings), inputs)
+    page = site.pages[ticker_page("IWM")]
+    assert "social_image" not in page.split("---\n")[1]
+    assert not [job for job in site.charts if "assets/tickers/" in job.path.as_posix()]
