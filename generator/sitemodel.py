@@ -7,12 +7,14 @@ links between pages are relative Markdown links, so MkDocs checks every one in s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from generator.calls import CallScore
+from generator.config import SignalSettings, SignupSettings
 from generator.drafts import md_cell
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
@@ -20,6 +22,7 @@ from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
 from generator.sitecharts import ChartJob
 from generator.slugs import page_slug
+from generator.trackrecord import CallVsBenchmark
 
 
 def ticker_page(ticker: str) -> str:
@@ -55,6 +58,13 @@ class SiteInputs:
     synthetic: bool
     chart_history_weeks: int = 156
     issue_cards: Mapping[str, bytes | None] = field(default_factory=dict)  # slug -> lead chart PNG
+    site_author: str = ""
+    benchmark: str = "SPY"  # outright calls are compared with it
+    versus: Mapping[str, CallVsBenchmark] = field(default_factory=dict)  # call id -> vs its benchmark
+    category_labels: Mapping[str, str] = field(default_factory=dict)  # category -> its readable name
+    signup: SignupSettings = field(default_factory=SignupSettings)
+    public_guide: bool = False
+    signal_settings: SignalSettings = field(default_factory=SignalSettings)  # for the signals' definitions
 
 
 @dataclass
@@ -78,6 +88,11 @@ def lead_image_path(issue: PublishedIssue, content_dir: Path) -> Path | None:
     return path
 
 
+def issue_data_file(issue: PublishedIssue, name: str) -> str:
+    """A download of an issue, next to its page (``issues/<yyyy>/<MM>/<slug>/<name>``), content-relative."""
+    return f"{issue.url.strip('/')}/{name}"
+
+
 def issue_link(issue: PublishedIssue, content_dir: Path, from_page: str) -> str:
     return rel(issue.path.relative_to(content_dir).as_posix(), from_page)
 
@@ -98,3 +113,21 @@ def updown(value: float | None, digits: int = 1) -> str:
 def status_badge(status: str) -> str:
     """A call's status as a small badge."""
     return f'<span class="rd-status rd-status--{page_slug(status)}">{status}</span>'
+
+
+def category_label(category: str, labels: Mapping[str, str]) -> str:
+    """A call's or an issue's category as readers read it: the label of the group that has it
+    (``smallcap-sectors`` -> "Small-cap sectors"), else the word with its dashes as spaces.
+    """
+    if category in labels:
+        return labels[category]
+    words = category.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else category
+
+
+def sentences(text: str, count: int) -> str:
+    """The first ``count`` sentences of ``text`` (a sentence ends with . ! or ? before a space
+    and a capital letter, a digit or an opening bracket; "172.07" and "Feb 27, 2026" do not end one).
+    """
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])", text.strip())
+    return " ".join(parts[:count])

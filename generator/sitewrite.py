@@ -7,7 +7,7 @@ there that this build did not produce (a call that left the ledger) is removed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,8 +20,13 @@ from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
 from generator.sitecharts import draw_cached
 from generator.sitemodel import SiteInputs, SitePages, lead_image_path
+from generator.trackrecord import CallVsBenchmark
 
-GENERATED_DIRS = ("calls", "tickers", "assets/calls", "assets/tickers", "assets/social")
+GENERATED_DIRS = ("calls", "tickers", "about", "assets/calls", "assets/tickers", "assets/social")
+GENERATED_SUFFIXES = (".md", ".png", ".csv", ".json")
+# Each issue's downloads sit next to its page: issues/<yyyy>/<MM>/<slug>/{calls.csv,signals.json}.
+ISSUE_DATA_GLOB = "issues/[0-9][0-9][0-9][0-9]/*/*/*"
+ISSUE_DATA_NAMES = ("calls.csv", "signals.json")
 
 
 def lead_chart_bytes(issue: PublishedIssue, content_dir: Path) -> bytes | None:
@@ -44,13 +49,23 @@ class WriteStats:
     removed: int
 
 
-def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, workers: int = 1) -> WriteStats:
-    """Write changed pages, draw changed charts, delete generated files no longer produced."""
+def write_site(
+    content_dir: Path,
+    site: SitePages,
+    *,
+    cache_dir: Path | None,
+    workers: int = 1,
+    kept: Sequence[Path] = (),
+) -> WriteStats:
+    """Write changed pages, draw changed charts, delete generated files no longer produced
+    (``kept``: generated files written elsewhere, such as each issue's signals).
+    """
     written = write_all_if_changed(
         (content_dir / rel, text.encode("utf-8")) for rel, text in site.pages.items()
     )
     drawn = draw_cached(site.charts, cache_dir, workers=workers)
     keep = {(content_dir / rel).resolve() for rel in site.pages} | {job.path.resolve() for job in site.charts}
+    keep |= {path.resolve() for path in kept}
     removed = prune_generated(content_dir, keep)
     return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
 
@@ -58,12 +73,12 @@ def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, wo
 def prune_generated(content_dir: Path, keep: set[Path]) -> int:
     """Delete files under the generated folders that this build did not produce."""
     removed = 0
-    for folder in GENERATED_DIRS:
-        base = content_dir / folder
-        for path in sorted(base.rglob("*")) if base.is_dir() else []:
-            if path.is_file() and path.suffix in (".md", ".png") and path.resolve() not in keep:
-                remove_file(path)
-                removed += 1
+    found = [p for folder in GENERATED_DIRS for p in sorted((content_dir / folder).rglob("*"))]
+    found += [p for p in sorted(content_dir.glob(ISSUE_DATA_GLOB)) if p.name in ISSUE_DATA_NAMES]
+    for path in found:
+        if path.is_file() and path.suffix in GENERATED_SUFFIXES and path.resolve() not in keep:
+            remove_file(path)
+            removed += 1
     return removed
 
 
@@ -75,6 +90,7 @@ def site_inputs(
     prices: PriceHistory | None,
     report: SignalReport | None,
     through: date | None,
+    versus: Mapping[str, CallVsBenchmark] | None = None,
 ) -> SiteInputs:
     """Gather the inputs of the generated pages (reads each issue's lead chart)."""
     # Every tag of a published issue gets a ticker page too, so a tag link always lands.
@@ -100,4 +116,19 @@ def site_inputs(
         synthetic=any(i.synthetic for i in issues),
         chart_history_weeks=settings.issue.chart_history_weeks,
         issue_cards={i.slug: lead_chart_bytes(i, settings.content_dir) for i in issues},
+        site_author=settings.site.author,
+        benchmark=settings.benchmark,
+        versus=versus or {},
+        category_labels=category_labels(settings),
+        signup=settings.site.signup,
+        public_guide=settings.site.public_guide,
+        signal_settings=settings.signals,
     )
+
+
+def category_labels(settings: Settings) -> dict[str, str]:
+    """Category -> its readable name: the label of the first group with that category."""
+    labels: dict[str, str] = {}
+    for group in settings.groups.values():
+        labels.setdefault(group.category, group.label)
+    return labels

@@ -135,15 +135,15 @@ def versus_benchmark(
         if call.relative:
             excess_pct = score.result_pct
         else:
-            legs = adj_close[[call.ticker, compare_with]].dropna()
-            growth_a = _return_pct(legs[call.ticker], score.entry_day, score.last_day)
-            growth_m = _return_pct(legs[compare_with], score.entry_day, score.last_day)
+            both = adj_close[[call.ticker, compare_with]].dropna()
+            growth_a = _return_pct(both[call.ticker], score.entry_day, score.last_day)
+            growth_m = _return_pct(both[compare_with], score.entry_day, score.last_day)
             if growth_a is not None and growth_m is not None:
                 sign = 1.0 if call.direction == "long" else -1.0
                 excess_pct = 100.0 * sign * ((1 + growth_a / 100.0) / (1 + growth_m / 100.0) - 1.0)
     rate, entries = None, 0
-    legs_present = all(t in adj_close.columns for t in [call.ticker, *([call.benchmark] if call.benchmark else [])])
-    if legs_present:
+    legs = [call.ticker, *([call.benchmark] if call.benchmark else [])]
+    if all(t in adj_close.columns for t in legs):
         rate, entries = base_rate(
             position_series(adj_close, score),
             entry_day=score.entry_day,
@@ -217,7 +217,7 @@ def running_means(
         return pd.DataFrame(columns=["result_pct", "benchmark_pct", "calls"])
     frame = pd.DataFrame(
         {
-            "day": [pd.Timestamp(s.ended_on) for s in ended],
+            "day": [pd.Timestamp(s.ended_on or s.entry_day) for s in ended],
             "result": [s.result_pct for s in ended],
             "benchmark": [
                 versus[s.call.id].benchmark_pct if s.call.id in versus else None for s in ended
@@ -227,7 +227,8 @@ def running_means(
     frame["benchmark"] = frame["benchmark"].astype("float64")
     counted = np.arange(1, len(frame) + 1)
     frame["result_pct"] = frame["result"].cumsum() / counted
-    with_bench = frame["benchmark"].notna().cumsum().replace(0, np.nan)
+    with_bench = frame["benchmark"].notna().cumsum().astype("float64")
+    with_bench[with_bench == 0] = np.nan
     frame["benchmark_pct"] = frame["benchmark"].fillna(0.0).cumsum() / with_bench
     frame["calls"] = counted
     return frame.groupby("day")[["result_pct", "benchmark_pct", "calls"]].last()
