@@ -207,7 +207,14 @@ def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
     )
     pages.update(_data_files(scores, by_call, groups, inputs))
     outcomes = [
-        CallOutcome(s.call.id, s.call.position, s.call.issue_date or date.min, s.result_pct, s.status)
+        CallOutcome(
+            s.call.id,
+            s.call.position,
+            s.call.issue_date or date.min,
+            s.result_pct,
+            s.status,
+            inputs.versus[s.call.id].benchmark_pct if s.call.id in inputs.versus else None,
+        )
         for s in scores
     ]
     charts.append(
@@ -358,6 +365,7 @@ def _home(
         new_calls=new_calls,
         recent=[[link(i) for i in run] for run in recent_issues(inputs.issues)],
         record=record,
+        through=inputs.through,
         open_calls=[
             dict(r, page=rel(call_page(r["id"]), "index.md"))
             for r in rows

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch
 
 from generator.charts.inputs import CallOutcome, CallPath
@@ -96,11 +97,12 @@ def build_call_chart(call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT)
 def build_track_record_chart(
     outcomes: Sequence[CallOutcome], *, frame: ChartFrame, theme: Theme = LIGHT
 ) -> Figure:
-    """Each scored call's result in publication order (bottom) and their running sum (top).
+    """Each scored call's result in publication order (bottom), and the average result of the
+    calls ended so far beside the average return of their benchmarks over the same days (top).
 
-    The running sum is ``sum(result_pct)`` over the calls so far, in percentage points: every
-    call counts as one equal, unlevered position. Calls without a result yet are left out; open
-    calls are drawn (faded) but the share positive and the average are of ended calls only.
+    The averages are per call, ``mean(result_pct)`` over the ended calls up to each one (a
+    running sum of percentages added returns that do not add). Calls without a result yet are
+    left out; open calls are drawn faded in the bars and left out of the averages.
     """
     scored = sorted((o for o in outcomes if o.result_pct is not None), key=lambda o: (o.published, o.call_id))
     results = np.array([o.result_pct for o in scored], dtype="float64")
@@ -108,25 +110,38 @@ def build_track_record_chart(
     with house_style(theme):
         fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0])
         if len(scored):
-            total = np.cumsum(results)
-            top.step(np.r_[0, numbers], np.r_[0.0, total], where="post", color=theme.primary, linewidth=1.6,
-                     label="running sum of results")
-            top.axhline(0, color=theme.muted, linewidth=0.8)
             still_open = np.array([o.status in ("open", "pending") for o in scored])
+            ended = results[~still_open]
+            if len(ended):
+                at = numbers[~still_open]
+                average = np.cumsum(ended) / np.arange(1, len(ended) + 1)
+                top.step(np.r_[0, at], np.r_[0.0, average], where="post", color=theme.primary, linewidth=1.6,
+                         label="average result of the ended calls")
+                bench = np.array([np.nan if o.benchmark_pct is None else o.benchmark_pct
+                                  for o, is_open in zip(scored, still_open, strict=True) if not is_open])
+                if np.isfinite(bench).any():
+                    counted = np.cumsum(np.isfinite(bench)).astype("float64")
+                    counted[counted == 0] = np.nan
+                    bench_average = np.cumsum(np.nan_to_num(bench)) / counted
+                    top.step(np.r_[0, at], np.r_[0.0, np.nan_to_num(bench_average)], where="post",
+                             color=theme.muted, linewidth=1.3, linestyle=(0, (4, 2)),
+                             label="their benchmarks over the same days")
+                legend(top, theme, loc="upper left")
+            top.axhline(0, color=theme.muted, linewidth=0.8)
+            top.set_xlim(0.3, len(scored) + 0.7)
             colours = [theme.up if r >= 0 else theme.down for r in results]
             bars = bottom.bar(numbers, results, color=colours, width=0.8, linewidth=0)
             for bar, is_open in zip(bars, still_open, strict=True):
                 if is_open:
                     bar.set_alpha(0.45)  # still open: the result can change
             bottom.axhline(0, color=theme.muted, linewidth=0.8)
-            legend(top, theme, loc="upper left")
             if still_open.any():
-                legend(bottom, theme, handles=[Patch(color=theme.up, label="positive"),
-                                               Patch(color=theme.down, label="negative"),
-                                               Patch(color=theme.muted, alpha=0.45, label="still open")],
-                       ncol=3)
+                # The open swatch is drawn as open bars are: pale green beside pale red.
+                pale = (Patch(color=theme.up, alpha=0.45), Patch(color=theme.down, alpha=0.45))
+                legend(bottom, theme, handles=[Patch(color=theme.up), Patch(color=theme.down), pale],
+                       labels=["positive", "negative", "still open"], ncol=3,
+                       handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
             bottom.set_xlim(0.3, len(scored) + 0.7)
-            ended = results[~still_open]
             # As on the track-record page: open calls are drawn but not counted in the rates.
             rates = (
                 f"the {len(ended)} ended: {100 * (ended > 0).sum() / len(ended):.0f}% positive, "
@@ -134,13 +149,13 @@ def build_track_record_chart(
                 if len(ended)
                 else "none ended yet"
             )
-            subtitle = f"{len(scored)} calls; {rates}; running sum {total[-1]:+.1f} points"
+            subtitle = f"{len(scored)} calls; {rates}"
             _first_of_year_ticks(bottom, scored)
         else:
             top.text(0.5, 0.5, "No call has a result yet", transform=top.transAxes, ha="center",
                      va="center", color=theme.muted)
             subtitle = "No scored call yet"
-        top.set_ylabel("points", fontsize=SMALL_PT)
+        top.set_ylabel("% per call", fontsize=SMALL_PT)
         bottom.set_ylabel("% per call", fontsize=SMALL_PT)
         title_block(fig, "Track record of the calls", subtitle, frame, theme)
     return fig
