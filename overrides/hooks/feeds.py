@@ -12,10 +12,11 @@ site.
 
 After the plugin wrote its feeds, this hook sets each item's enclosure to the issue's lead
 chart (front matter ``image``, else the chart the home page shows) where MkDocs copied it,
-with its type and size, sets its categories, and renders the plugin's own template again from the plugin's own feed data with
-autoescaping on (the ``|e`` the template already has is then a no-op), and writes the JSON
-feeds again with the corrected image URLs. The plugin's objects are used as they are: if a
-later version renames them, the build fails here rather than publishing a broken feed.
+with its type and size, sets its categories, and renders the plugin's own template again
+from the plugin's own feed data with autoescaping on (the ``|e`` the template already has
+is then a no-op), and writes the JSON feeds again with the corrected image URLs. The
+plugin's objects are used as they are: if a later version renames them, the build fails
+here rather than publishing a broken feed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from urllib.parse import quote, urljoin
 
 import jinja2
 from mkdocs.plugins import event_priority
-
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".webp": "image/webp", ".svg": "image/svg+xml"}
