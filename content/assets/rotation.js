@@ -102,7 +102,15 @@
     });
   }
 
+  // Material's search box is a dialog without a name; screen readers then announce nothing.
+  function nameSearchDialog() {
+    document.querySelectorAll('.md-search[role="dialog"]:not([aria-label])').forEach(function (box) {
+      box.setAttribute("aria-label", "Search");
+    });
+  }
+
   function init() {
+    nameSearchDialog();
     setUpSorting(document);
     document.querySelectorAll(".rd-filter").forEach(setUpFilter);
     markScrolling();
