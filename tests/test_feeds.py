@@ -42,7 +42,9 @@ class OddSite:
 def _set_site_text(config: Path) -> None:
     text = config.read_text(encoding="utf-8")
     for key, value in (("title", SITE_TITLE), ("author", SITE_AUTHOR), ("description", SITE_DESCRIPTION)):
-        text = re.sub(rf'(?m)^{key} = ".*"$', f"{key} = {json.dumps(value, ensure_ascii=False)}", text, count=1)
+        text = re.sub(
+            rf'(?m)^{key} = ".*"$', f"{key} = {json.dumps(value, ensure_ascii=False)}", text, count=1
+        )
     config.write_text(text, encoding="utf-8")
 
 
@@ -61,8 +63,10 @@ def odd_site(tmp_path_factory: pytest.TempPathFactory) -> OddSite:
         _, front, body = text.split("---\n", 2)
         meta = yaml.safe_load(front)
         meta.update(title=title, description=description)
-        path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body,
-                        encoding="utf-8")
+        path.write_text(
+            "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body,
+            encoding="utf-8",
+        )
         metas.append(meta)
     result = runner.invoke(cli, ["--config", str(config), "build"])
     assert result.exit_code == 0, result.output
