@@ -117,12 +117,15 @@ def status_badge(status: str) -> str:
 
 def category_label(category: str, labels: Mapping[str, str]) -> str:
     """A call's or an issue's category as readers read it: the label of the group that has it
-    (``smallcap-sectors`` -> "Small-cap sectors"), else the word with its dashes as spaces.
+    (``smallcap-sectors`` -> "Small-cap sectors"), else a slug's words (``space-defence`` ->
+    "Space defence"); anything else as typed.
     """
     if category in labels:
         return labels[category]
-    words = category.replace("-", " ").replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else category
+    if not re.fullmatch(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", category):
+        return category  # typed as words by the editor: shown as typed
+    words = category.replace("-", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def sentences(text: str, count: int) -> str:
