@@ -135,7 +135,8 @@ def versus_benchmark(
         if call.relative:
             excess_pct = score.result_pct
         else:
-            both = adj_close[[call.ticker, compare_with]].dropna()
+            # A call on the benchmark itself (long SPY) is compared with itself: no excess.
+            both = adj_close[list(dict.fromkeys([call.ticker, compare_with]))].dropna()
             growth_a = _return_pct(both[call.ticker], score.entry_day, score.last_day)
             growth_m = _return_pct(both[compare_with], score.entry_day, score.last_day)
             if growth_a is not None and growth_m is not None:

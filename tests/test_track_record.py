@@ -68,6 +68,13 @@ def test_an_outright_call_is_set_beside_the_benchmark_over_the_same_days():
     assert versus.excess_pct == pytest.approx(100.0 * (1.1 / 1.05 - 1.0))
 
 
+def test_a_call_on_the_benchmark_itself_has_no_excess():
+    score = _score("long SPY", entry={"SPY": 400.0})
+    versus = versus_benchmark(score, _prices().adj_close, "SPY")
+    assert score.result_pct == pytest.approx(5.0)
+    assert versus.benchmark_pct == pytest.approx(5.0) and versus.excess_pct == pytest.approx(0.0)
+
+
 def test_a_short_call_beats_its_benchmark_when_it_falls_further():
     score = _score("short AAA")
     versus = versus_benchmark(score, _prices().adj_close, "SPY")
