@@ -159,6 +159,11 @@ def long_day(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
+def short_day(day: date) -> str:
+    """``Jun 26``."""
+    return f"{day:%b} {day.day}"
+
+
 def _record_view(row: RecordRow, kind: str) -> dict[str, Any]:
     return dict(row.__dict__, label_kind=kind, label=cell(row.label))
 
@@ -170,7 +175,7 @@ def _record_line(row: RecordRow, benchmark: str) -> dict[str, Any]:
 
 def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
     """Every generated page, data file and chart (pure: nothing is read or written here)."""
-    env.filters.update(updown=updown, status=status_badge, day=long_day)
+    env.filters.update(updown=updown, status=status_badge, day=long_day, short_day=short_day)
     by_call = {c.id: i for i in inputs.issues for c in i.calls}
     scores = sorted(inputs.scores, key=lambda s: (s.call.issue_date or date.min, s.call.id), reverse=True)
     seen_pages: dict[str, str] = {}
