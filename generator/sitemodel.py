@@ -65,6 +65,7 @@ class SiteInputs:
     signup: SignupSettings = field(default_factory=SignupSettings)
     public_guide: bool = False
     signal_settings: SignalSettings = field(default_factory=SignalSettings)  # for the signals' definitions
+    dark_leads: frozenset[str] = frozenset()  # slugs whose lead chart has a -dark.png copy beside it
 
 
 @dataclass

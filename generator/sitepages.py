@@ -345,8 +345,12 @@ def _home(
     def link(issue: PublishedIssue) -> dict[str, Any]:
         path = lead_image_path(issue, inputs.content_dir)
         image = rel(path.relative_to(inputs.content_dir.resolve()).as_posix(), "index.md") if path else None
+        dark = None
+        if path is not None and image is not None and issue.slug in inputs.dark_leads:
+            dark = image[: -len(path.suffix)] + "-dark" + path.suffix
         return {
             "title": issue.title,
+            "dark_image": dark,
             "as_of": issue.as_of,
             "description": issue.description,
             "lead": sentences(issue.description, 2),

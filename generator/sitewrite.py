@@ -123,7 +123,14 @@ def site_inputs(
         signup=settings.site.signup,
         public_guide=settings.site.public_guide,
         signal_settings=settings.signals,
+        dark_leads=frozenset(i.slug for i in issues if has_dark_copy(i, settings.content_dir)),
     )
+
+
+def has_dark_copy(issue: PublishedIssue, content_dir: Path) -> bool:
+    """True when the issue's lead chart has its dark-mode copy (``<name>-dark.png``) beside it."""
+    path = lead_image_path(issue, content_dir)
+    return path is not None and path.with_name(f"{path.stem}-dark{path.suffix}").is_file()
 
 
 def category_labels(settings: Settings) -> dict[str, str]:
