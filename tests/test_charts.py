@@ -316,10 +316,10 @@ def test_track_record_plots_each_result_and_the_average_of_the_ended_calls_besid
     assert bars[-1].get_alpha() == pytest.approx(0.45)  # still open
     # The average of the ended calls so far (3, then 0.5, then 6.5 / 3); the open one is not counted.
     average = line_by_label(top, "average result of the ended calls").get_ydata()
-    assert list(average) == pytest.approx([0.0, 3.0, 0.5, 6.5 / 3])
+    assert list(average) == pytest.approx([3.0, 0.5, 6.5 / 3])
     # Their benchmarks: 1, then 1.5; the third call has none, so the average stays 1.5.
     bench = line_by_label(top, "their benchmarks over the same days").get_ydata()
-    assert list(bench) == pytest.approx([0.0, 1.0, 1.5, 1.5])
+    assert list(bench) == pytest.approx([1.0, 1.5, 1.5])
     assert "4 calls; the 3 ended: 67% positive, average +2.2%" in all_text(fig)
     assert "running sum" not in all_text(fig)
     # The "still open" swatch is pale green beside pale red, as the open bars are drawn.

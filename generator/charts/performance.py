@@ -115,7 +115,7 @@ def build_track_record_chart(
             if len(ended):
                 at = numbers[~still_open]
                 average = np.cumsum(ended) / np.arange(1, len(ended) + 1)
-                top.step(np.r_[0, at], np.r_[0.0, average], where="post", color=theme.primary, linewidth=1.6,
+                top.step(at, average, where="post", color=theme.primary, linewidth=1.6,
                          label="average result of the ended calls")
                 bench = np.array([np.nan if o.benchmark_pct is None else o.benchmark_pct
                                   for o, is_open in zip(scored, still_open, strict=True) if not is_open])
@@ -123,10 +123,10 @@ def build_track_record_chart(
                     counted = np.cumsum(np.isfinite(bench)).astype("float64")
                     counted[counted == 0] = np.nan
                     bench_average = np.cumsum(np.nan_to_num(bench)) / counted
-                    top.step(np.r_[0, at], np.r_[0.0, np.nan_to_num(bench_average)], where="post",
+                    top.step(at, bench_average, where="post",
                              color=theme.muted, linewidth=1.3, linestyle=(0, (4, 2)),
                              label="their benchmarks over the same days")
-                legend(top, theme, loc="upper left")
+                legend(top, theme, loc="lower right")  # the averages settle near zero as calls add up
             top.axhline(0, color=theme.muted, linewidth=0.8)
             top.set_xlim(0.3, len(scored) + 0.7)
             colours = [theme.up if r >= 0 else theme.down for r in results]
