@@ -270,13 +270,14 @@ def test_the_home_page_leads_with_this_weeks_issue_its_calls_and_a_way_to_subscr
     reader = Reader(browser, width=size["width"], height=size["height"])
     page = reader.page
     reader.open(served)
-    title = page.locator(".rd-week h2 a")
+    title = page.locator(".rd-week h2 a:not(.headerlink)")
     assert title.inner_text().strip() == latest.title
     # The claim of the week is on the first screen, not under a full-screen chart.
     assert title.bounding_box()["y"] < size["height"]
-    chart = page.locator(".rd-lead-chart img")
+    chart = page.locator(".rd-lead-chart img:visible")  # the light copy (a dark one is hidden)
     chart.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('.rd-lead-chart img').complete")
+    shown = "Array.from(document.querySelectorAll('.rd-lead-chart img')).filter(i => i.checkVisibility())"
+    page.wait_for_function(f"{shown}.every(i => i.complete)")
     assert chart.evaluate("i => i.naturalWidth") > 0
     assert chart.bounding_box()["width"] <= min(size["width"], 42 * 20 + 1)  # 42rem at 20 px
     cards = page.locator(".rd-call-cards li")
