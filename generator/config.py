@@ -296,6 +296,11 @@ class BaseSettings(_Model):
     # An all-time or N-year high is a headline breakout only if the prior high stood this
     # long; shorter ones are pullbacks reclaimed (levels.py explains the choice on real data).
     min_high_age_weeks: int = Field(13, ge=1)
+    # A sharp V is not a base: a range at least this deep whose closes under its midpoint all
+    # fall within v_max_weeks, in a base shorter than v_max_base_weeks (states.py explains).
+    v_min_depth_pct: PositivePct = 20.0
+    v_max_weeks: int = Field(26, ge=1)
+    v_max_base_weeks: int = Field(52, ge=1)
 
 
 class VolatilitySettings(_Model):
@@ -381,23 +386,20 @@ class FetchSettings(_Model):
 class IssueSettings(_Model):
     """What goes into a weekly issue and in which order."""
 
-    sections: list[str] = Field(
-        default_factory=lambda: [
-            "headlines",
-            "size",
-            "sectors",
-            "thematic",
-            "bases",
-            "rrg",
-            "breadth",
-            "universe",
-            "calls",
-            "data_notes",
-        ]
+    # The issue's parts, each templates/sections/<name>.md.j2: the stories (lead and supporting),
+    # the calls, the collapsed dashboard of tables, the data notes.
+    sections: list[str] = Field(default_factory=lambda: ["stories", "calls", "dashboard", "data_notes"])
+    # The dashboard's collapsible panels, each templates/dashboard/<name>.md.j2.
+    dashboard: list[str] = Field(
+        default_factory=lambda: ["size", "sectors", "thematic", "bases", "rrg", "breadth", "universe"]
     )
     default_horizon_weeks: int = Field(13, ge=1, le=260)
-    max_new_calls: int = Field(3, ge=0, le=20)
+    max_new_calls: int = Field(2, ge=0, le=20)
     chart_history_weeks: int = Field(156, ge=26)
+    # The letter's prose (everything but tables, figures and the editor's boxes) keeps to this
+    # budget: the drafter leaves out its weakest supporting stories until it does (LETTER.md).
+    max_prose_words: int = Field(600, ge=100)
+    max_supporting_stories: int = Field(4, ge=0, le=8)
     # `rotation publish` refuses a call entry further than this from the as-of close (a typo).
     entry_tolerance_pct: float = Field(3.0, gt=0, le=50)
 
@@ -408,6 +410,10 @@ class ChartSettings(_Model):
     dark_variants: bool = True  # also draw a dark-mode copy of each issue chart (Material's slate scheme)
     workers: int = Field(0, ge=0)  # processes for drawing many charts at once; 0 = one per core
     max_call_charts: int = Field(1, ge=0, le=20)  # open calls charted per issue, largest move first
+    # Stories charted per issue: the lead and the first supporting ones in the house order. Four
+    # keep an issue at the 12 images (with dark copies) of the issue before stories, so a draft
+    # takes no longer to draw.
+    max_story_charts: int = Field(4, ge=0, le=8)
     # Groups that get a Relative Rotation Graph in every issue (each costs a chart per week).
     rrg_groups: list[str] = Field(default_factory=lambda: ["sectors", "smallcap_sectors"])
 

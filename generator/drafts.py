@@ -33,6 +33,7 @@ from generator.fsio import atomic_write_text, remove_file
 from generator.posts import is_side_copy, is_surely_draft, main_post_of, side_copy_name
 from generator.safetext import character_reference, escape_references, replace_bad_characters
 from generator.signals.report import Headline, InstrumentSignals, SignalReport
+from generator.stories.model import Letter
 from generator.universe_view import UniverseView
 
 HASH_KEY = "generated_hash"
@@ -89,6 +90,11 @@ class IssueContext:
     universe: UniverseView | None = None  # the small-cap universe, when a snapshot is stored
     data_notes: list[str] = field(default_factory=list)  # data problems, condensed for the issue
     signal_settings: SignalSettings = SignalSettings()  # every [signals.*] parameter of newsletter.toml
+    letter: Letter | None = None  # the week's stories: the title, the lead, the supporting stories
+    dashboard: list[str] = field(default_factory=list)  # the dashboard's panels, in order ([issue] dashboard)
+    call_notes: dict[str, str] = field(default_factory=dict)  # by call id: what sets its stop
+    rotation_lines: dict[str, str] = field(default_factory=dict)  # by group key: its rotation-graph moves
+    one_close: list[str] = field(default_factory=list)  # funds with one (dividend-adjusted) close
 
     def stories(self, *kinds: str, tickers: Sequence[str] | None = None) -> list[Headline]:
         """Headlines whose kind starts with one of ``kinds`` (all without), about ``tickers`` if given."""
@@ -131,6 +137,7 @@ def template_env(settings: Settings) -> jinja2.Environment:
     env.filters.update(
         pct=fmt_pct,
         signed=fmt_signed,
+        move=fmt_move,
         bp=fmt_bp,
         price=fmt_price,
         span=fmt_span,
@@ -195,6 +202,14 @@ def fmt_pct(value: float | None, decimals: int = 1) -> str:
 def fmt_signed(value: float | None, decimals: int = 1) -> str:
     """A signed percentage: ``+1.2%`` / ``-0.4%``; ``n/a`` for a missing value."""
     return "n/a" if value is None else f"{value:+.{decimals}f}%"
+
+
+def fmt_move(value: float | None, decimals: int = 1) -> str:
+    """A signed move for a sentence: ``+1.2%``; ``unchanged`` when it rounds to zero (never 0.0%)."""
+    if value is None:
+        return "n/a"
+    text = f"{value:+.{decimals}f}%"
+    return "unchanged" if float(text[:-1]) == 0 else text
 
 
 def fmt_bp(value: float | None) -> str:
@@ -461,19 +476,3 @@ def issue_front_matter(issue: IssueContext, generator_version: str) -> dict[str,
 def find_placeholders(text: str) -> list[int]:
     """Line numbers of editor boxes (``!!! editor``) still in a post."""
     return [text.count("\n", 0, m.start()) + 1 for m in EDITOR_MARK.finditer(text)]
-
-
-def issue_title(lead: Headline | None, as_of: date) -> str:
-    """The issue title: the lead headline's short form, else the week."""
-    return lead.title if lead is not None else f"The week ending {as_of:%B} {as_of.day}, {as_of.year}"
-
-
-def categories_of(headlines: Sequence[Headline], settings: Settings, top: int = 2) -> list[str]:
-    """Blog categories: the group labels of the ``top`` headlines (the issue's main stories).
-
-    Few categories per issue keep the category pages meaningful, and each listing an issue
-    appears in costs the blog plugin a render of the whole post.
-    """
-    labels = {g.category: g.label for g in settings.groups.values()}
-    seen = list(dict.fromkeys(h.category for h in headlines[:top]))
-    return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]

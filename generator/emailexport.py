@@ -30,7 +30,9 @@ from generator.drafts import read_front_matter, render_template
 from generator.errors import PublishError
 from generator.posts import post_date, post_url_path
 
-MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables"]
+# pymdownx.details: the issue's dashboard is in ??? blocks (collapsed on the site; a mail
+# client without <details> shows them open).
+MARKDOWN_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "pymdownx.details"]
 MORE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.M)
 URL_ATTRIBUTE = re.compile(r'(<(?:img|a)\b[^>]*?\s(?:src|href)=")([^"]*)(")', re.I)
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)

@@ -61,7 +61,7 @@ class FetchSummary:
         """The summary, the refetches with their reasons, then the data notes."""
         out = [self.describe(), *self.warnings]
         out += [f"refetched {t} in full: {why}" for t, why in sorted(self.refetched.items())]
-        out += summarise(self.notes, limit=note_limit)
+        out += summarise(self.notes, limit=note_limit, tickers_total=len({*self.fetched, *self.up_to_date}))
         return out
 
 

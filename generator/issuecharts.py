@@ -45,7 +45,8 @@ from generator.prices import PriceHistory
 from generator.signals import SignalReport
 from generator.signals.breadth import pct_above_sma_series
 from generator.signals.correlation import rolling_correlation
-from generator.signals.report import BaseState
+from generator.signals.frames import weekly_levels
+from generator.stories.model import Letter, Story, StoryChart
 from generator.universe_view import UniverseData, members_as_of
 
 
@@ -77,20 +78,20 @@ def plan_issue_charts(
     report: SignalReport,
     open_calls: Sequence[CallScore] = (),
     universe: UniverseData | None = None,
+    letter: Letter | None = None,
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
     """Every chart of an issue, by key (the editor's guide lists them):
 
-    ``size_pair`` (ratio), ``lead_price`` (the lead instrument, with its base), ``rrg_<group>``
-    (each group against its benchmark), ``breadth`` (% above the 200-day average under the
-    benchmark), ``size_correlation`` (small vs large caps), ``call_<id>`` (the open calls
-    that moved most).
+    ``story:<story key>`` (the chart of each of the first ``[charts] max_story_charts`` stories:
+    a ratio with the points the story names, a price with its base, breadth or correlation),
+    ``rrg_<group>`` (each group against its
+    benchmark, in the dashboard), ``call_<id>`` (the open calls that moved most).
     """
     window_days = settings.issue.chart_history_weeks * 5
-    _size_pair(plan, settings, history, report, window_days)
-    _lead_price(plan, settings, history, report, window_days)
+    for story in (letter.told if letter is not None else [])[: settings.charts.max_story_charts]:
+        if story.chart is not None:
+            _story_chart(plan, settings, history, report, universe, story, window_days)
     _rrg(plan, settings, report)
-    _breadth(plan, settings, history, universe, window_days)
-    _size_correlation(plan, settings, history, report, window_days)
     charted = sorted(
         (s for s in open_calls if s.sessions), key=lambda s: (-abs(s.result_pct or 0.0), s.call.id)
     )
@@ -106,78 +107,92 @@ def plan_issue_charts(
     return plan.refs, plan.jobs
 
 
-def _size_pair(
-    plan: ChartPlan, settings: Settings, history: PriceHistory, report: SignalReport, window_days: int
+def _story_chart(
+    plan: ChartPlan,
+    settings: Settings,
+    history: PriceHistory,
+    report: SignalReport,
+    universe: UniverseData | None,
+    story: Story,
+    window_days: int,
 ) -> None:
-    pair = next((p for p in report.pairs if p.category == "size"), None)
-    if pair is None:
-        return
-    event = next((e for e in pair.events if e.kind.startswith("rel_breakout")), None)
-    label = "Multi-year relative high" if event and "multi" in event.kind else "52-week relative high"
+    chart = story.chart
+    assert chart is not None
+    key = f"story:{story.key}"
+    if chart.kind == "ratio" and len(chart.tickers) == 2:
+        _ratio(plan, settings, history, key, chart, window_days)
+    elif chart.kind == "price" and chart.tickers and chart.tickers[0] in report.instruments:
+        _price(plan, history, report, key, chart, window_days)
+    elif chart.kind == "breadth":
+        _breadth(plan, settings, history, universe, window_days, key)
+    elif chart.kind == "correlation" and len(chart.tickers) == 2:
+        _correlation(plan, settings, history, key, chart.tickers, window_days)
+
+
+def _ratio(
+    plan: ChartPlan, settings: Settings, history: PriceHistory, key: str, chart: StoryChart, window_days: int
+) -> None:
+    """The ratio chart of a pair story; its main mark (the 200-day cross, the breakout) is marked.
+
+    The story's other marks (a multi-year low it names) ride along in ``chart.marks`` for a
+    chart builder that draws more than one.
+    """
+    long, short = chart.tickers
     relative = settings.signals.relative
+    mark = chart.marks[0] if chart.marks else None
     plan.add(
-        "size_pair",
-        f"{pair.long}-vs-{pair.short}.png".lower(),
-        f"{pair.long} vs {pair.short} relative strength",
-        f"{pair.label}: both legs rebased to 100, and their ratio.",
+        key,
+        f"{long}-vs-{short}.png".lower(),
+        f"{long} vs {short} relative strength",
+        chart.caption,
         build_ratio_chart,
-        long_close=history.adj_close[pair.long],
-        short_close=history.adj_close[pair.short],
-        long=pair.long,
-        short=pair.short,
+        long_close=history.adj_close[long],
+        short_close=history.adj_close[short],
+        long=long,
+        short=short,
         window_days=window_days,
         fast_days=relative.sma_fast_days,
         slow_days=relative.sma_slow_days,
         high_lookback_days=relative.high_lookback_weeks * 5,
-        breakout=Breakout(event.day, event.level, label) if event else None,
+        breakout=Breakout(mark.day, mark.level, mark.label) if mark else None,
     )
 
 
-def _lead_price(
-    plan: ChartPlan, settings: Settings, history: PriceHistory, report: SignalReport, window_days: int
+def _price(
+    plan: ChartPlan,
+    history: PriceHistory,
+    report: SignalReport,
+    key: str,
+    chart: StoryChart,
+    window_days: int,
 ) -> None:
-    lead = next((h for h in report.headlines if len(h.tickers) == 1), None)
-    ticker = lead.tickers[0] if lead else settings.benchmark
-    item = report.instruments.get(ticker)
-    if item is None:
-        return
-    base = _base_box(item.base, report.as_of)
-    base_event = item.base.breakout if item.base.state in ("breakout", "post_breakout", "failed") else None
-    ath = next((e for e in item.events if e.kind == "ath_breakout" and e.notable), None)
-    if base_event is not None:
-        breakout: Breakout | None = Breakout(base_event.day, base_event.level, "Base breakout")
-    elif ath is not None:
-        breakout = Breakout(ath.day, ath.level, "All-time-high breakout")
-    else:
-        breakout = None
-    caption = f"{ticker} ({item.name}), quoted closes"
-    if base is not None:
-        caption += f", with its {base.describe()}"
+    """A fund's chart on weekly closes (the closes its story's levels come from), with its base."""
+    ticker = chart.tickers[0]
+    item = report.instruments[ticker]
+    base = (
+        BaseBox(chart.base_start, chart.base_end or report.as_of, chart.ceiling, chart.floor)
+        if chart.base_start is not None and chart.ceiling is not None and chart.floor is not None
+        else None
+    )
+    mark = chart.marks[0] if chart.marks else None
+    one_close = ticker in history.one_close
+    weeks = window_days // 5
     plan.add(
-        "lead_price",
+        key,
         f"{ticker.lower()}-price.png",
         f"{ticker} price",
-        caption + ".",
+        chart.caption,
         build_price_chart,
-        close=history.close[ticker],
+        close=weekly_levels(history.close[[ticker]], report.as_of)[ticker].dropna(),
         ticker=ticker,
         name=item.name,
-        ath_level=ath.level if ath else item.ath_level,
+        ath_level=item.ath_level,
         base=base,
-        breakout=breakout,
-        window_days=max(window_days, (base.length_weeks + 26) * 5) if base else window_days,
+        breakout=Breakout(mark.day, mark.level, mark.label) if mark else None,
+        # The series is weekly: the window counts weeks.
+        window_days=max(weeks, base.length_weeks + 26) if base else weeks,
+        basis="Total-return closes" if one_close else "Quoted closes",
     )
-
-
-def _base_box(base: BaseState, as_of: date) -> BaseBox | None:
-    """The base to draw: an attempted one up to this week, a broken one up to its breakout."""
-    if base.start_day is None or base.ceiling is None or base.floor is None:
-        return None
-    if base.state in ("attempting", "forming"):
-        return BaseBox(base.start_day, as_of, base.ceiling, base.floor)
-    if base.state in ("breakout", "post_breakout", "failed") and base.breakout is not None:
-        return BaseBox(base.start_day, base.breakout.day, base.ceiling, base.floor)
-    return None
 
 
 def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
@@ -221,6 +236,7 @@ def _breadth(
     history: PriceHistory,
     universe: UniverseData | None,
     window_days: int,
+    key: str = "breadth",
 ) -> None:
     """% above the 200-day average: the stock universe when its prices are stored, else the ETFs."""
     slow = max(settings.signals.breadth.sma_days)
@@ -238,14 +254,15 @@ def _breadth(
         adj = full.loc[full.index <= pd.Timestamp(plan.frame.as_of)]
         label = "small-cap universe"
     else:
-        followed = [t for g in settings.groups.values() for t in g.tickers if t in history.tickers]
+        have = set(history.tickers)
+        followed = [t for g in settings.groups.values() for t in g.tickers if t in have]
         adj = history.adj_close[list(dict.fromkeys(followed))]
         label = "ETFs we follow"
     series = pct_above_sma_series(adj, slow, settings.signals.breadth.min_history_days)
     if series.dropna().empty or settings.benchmark not in history.tickers:
         return
     plan.add(
-        "breadth",
+        key,
         "breadth.png",
         f"Share of the {label} above their {slow}-day averages",
         f"{settings.benchmark} (top) and the share of the {label} above their {slow}-day averages (bottom).",
@@ -259,26 +276,24 @@ def _breadth(
     )
 
 
-def _size_correlation(
-    plan: ChartPlan, settings: Settings, history: PriceHistory, report: SignalReport, window_days: int
+def _correlation(
+    plan: ChartPlan, settings: Settings, history: PriceHistory, key: str, tickers: list[str], window_days: int
 ) -> None:
-    pair = next((p for p in report.pairs if p.category == "size"), None)
-    if pair is None:
-        return
+    long, short = tickers
     corr_settings = settings.signals.correlation
     days = corr_settings.corr_days[0]
-    corr = rolling_correlation(history.adj_close, pair.long, pair.short, days)
+    corr = rolling_correlation(history.adj_close, long, short, days)
     if corr.dropna().empty:
         return
     plan.add(
-        "size_correlation",
-        f"corr-{pair.long}-{pair.short}.png".lower(),
-        f"{days}-day correlation of {pair.long} and {pair.short}",
-        f"{days}-day correlation of daily returns of {pair.long} and {pair.short}, inside its 5-year range.",
+        key,
+        f"corr-{long}-{short}.png".lower(),
+        f"{days}-day correlation of {long} and {short}",
+        f"{days}-day correlation of daily returns of {long} and {short}, inside its 5-year range.",
         build_correlation_chart,
         corr=corr,
-        long=pair.long,
-        short=pair.short,
+        long=long,
+        short=short,
         corr_days=days,
         band_days=corr_settings.rank_days,
         window_days=window_days,

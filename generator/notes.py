@@ -77,14 +77,20 @@ SEVERITY = (
 )
 
 
-def summarise(notes: Sequence[DataNote], *, limit: int = 10) -> list[str]:
-    """Lines for a run's summary: counts by kind, one-close tickers in one line, then the worst notes."""
+def summarise(notes: Sequence[DataNote], *, limit: int = 10, tickers_total: int | None = None) -> list[str]:
+    """Lines for a run's summary: counts by kind, one-close tickers in one line, then the worst notes.
+
+    When every one of ``tickers_total`` tickers has one close, the line says so instead of
+    naming them ("all 85 tickers have one close").
+    """
     if not notes:
         return []
     counts = Counter(n.kind for n in notes)
     lines = ["data notes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))]
     single = sorted({n.ticker for n in notes if n.kind == "one_close"})
-    if single:
+    if single and tickers_total is not None and len(single) >= tickers_total > 1:
+        lines.append(f"  all {tickers_total} tickers have one close, used for both price bases")
+    elif single:
         shown = ", ".join(single[:12]) + (f" and {len(single) - 12} more" if len(single) > 12 else "")
         lines.append(f"  one close only, used for both price bases: {shown}")
     rank = {kind: i for i, kind in enumerate(SEVERITY)}
@@ -109,20 +115,26 @@ KIND_WORDS = {
 }
 
 
-def issue_lines(notes: Sequence[DataNote], as_of: date, *, recent_days: int = 35) -> list[str]:
+def issue_lines(
+    notes: Sequence[DataNote], as_of: date, *, recent_days: int = 35, tickers: Sequence[str] | None = None
+) -> list[str]:
     """Data notes condensed for an issue (pure): standing facts in one line each, the notes of
     the last ``recent_days`` in full, older ones counted per ticker.
 
     ``notes`` are those an issue as of ``as_of`` may see (``PriceHistory.as_of`` drops later ones).
+    With ``tickers`` (the issue's funds), one-close funds are listed only when some of them
+    have two closes: when all have one, the issue's price line says it once.
     """
     lines: list[str] = []
     for kind, text in (
         ("one_close", "One close only, used for both price bases"),
         ("missing", "Not in the price store"),
     ):
-        tickers = sorted({n.ticker for n in notes if n.kind == kind})
-        if tickers:
-            lines.append(f"{text}: {', '.join(tickers)}.")
+        named = sorted({n.ticker for n in notes if n.kind == kind})
+        if kind == "one_close" and tickers is not None and set(tickers) <= set(named):
+            continue
+        if named:
+            lines.append(f"{text}: {', '.join(named)}.")
     dated = [n for n in notes if n.kind not in ("one_close", "missing")]
     cutoff = as_of.toordinal() - recent_days
     recent = [n for n in dated if n.day is None or n.day.toordinal() >= cutoff]

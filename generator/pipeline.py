@@ -9,7 +9,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,7 @@ from generator.drafts import (
     GroupView,
     IssueContext,
     WriteOutcome,
-    categories_of,
     issue_front_matter,
-    issue_title,
     plain_text,
     read_front_matter,
     render_issue,
@@ -73,6 +71,11 @@ from generator.sitewrite import site_inputs, write_site
 from generator.sources import PriceSource, make_source
 from generator.sources.csvfolder import CsvFolderSource
 from generator.store import PriceStore, source_key
+from generator.stories.calls import stop_reasons, story_calls
+from generator.stories.lint import count_words, parse_issue
+from generator.stories.market import rotation_line
+from generator.stories.model import Letter, Story
+from generator.stories.select import context_for, last_week, week_letter
 from generator.trackrecord import CallVsBenchmark, versus_benchmark
 from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.universe_view import UniverseData, universe_view
@@ -319,6 +322,7 @@ class DraftResult:
     outcome: WriteOutcome
     charts_written: int
     report: SignalReport
+    letter: Letter | None = None
 
 
 def draft_issue(
@@ -333,44 +337,54 @@ def draft_issue(
     chart_jobs: list[ChartJob] | None = None,
     universe: UniverseData | None = None,
     env: jinja2.Environment | None = None,
+    previous_reports: Sequence[SignalReport] = (),
+    charts: bool = True,
 ) -> DraftResult:
     """Signals, charts and the draft post for the week ending ``as_of``.
 
     With ``chart_jobs`` the charts are only planned and appended there, so a backfill draws
     every week's charts in one parallel batch (``draw_issue_charts``) instead of one by one.
+    ``charts=False`` plans and draws none (the letter lint drafts hundreds of weeks).
+    The story selection recomputes last week's stories from the signals of the week before
+    (``generator.stories.select``); ``previous_reports`` passes that report when the caller
+    already has it (a backfill), so it is not computed twice.
     """
     if as_of < prices.first_day:
         raise DataError(f"--as-of {as_of} is before the first price ({prices.first_day})")
     history = prices.as_of(as_of)
     report = compute_signals(history, settings, as_of)
+    before = as_of - timedelta(weeks=1)
+    known = {r.as_of: r for r in previous_reports}
+    week_before = known[before] if before in known else _report_of(settings, prices, before)
+    letter = week_letter(report, settings, last_week(week_before, settings))
     earlier = [i for i in published if i.as_of < as_of]
     open_calls = open_scores_as_of(list(earlier), history, as_of)
     env = env or template_env(settings)
     frame = ChartFrame(settings.site.title, as_of, source_line(history.source_label, history.synthetic))
-    charts, jobs = plan_charts(settings, history, report, as_of, frame, open_calls, universe)
-    lead = report.headlines[0] if report.headlines else None
-    title = plain_text(issue_title(lead, as_of))
-    slug = f"{as_of.isoformat()}-{slugify(title)}"
-    new_calls = suggest_calls(
-        report,
-        horizon_weeks=settings.issue.default_horizon_weeks,
-        max_calls=settings.issue.max_new_calls,
-        open_positions=[s.call.position for s in open_calls],
-        adj_close=history.adj_close,
+    chart_refs, jobs = (
+        plan_charts(settings, history, report, as_of, frame, open_calls, universe, letter)
+        if charts
+        else ({}, [])
     )
+    lead = report.headlines[0] if report.headlines else None
+    title = plain_text(letter.title)
+    slug = f"{as_of.isoformat()}-{slugify(title)}"
+    told = letter.told
     issue = IssueContext(
         title=title,
         slug=slug,
         as_of=as_of,
         # The theme prints these front-matter fields unescaped: no '<' or '>' from names or labels.
-        description=plain_text(lead.text if lead else f"Rotation signals for the week ending {as_of}."),
-        categories=[plain_text(c) for c in categories_of(report.headlines, settings)],
-        tags=sorted({t for h in report.headlines[:5] for t in h.tickers}),
+        description=plain_text(
+            told[0].sentences[0] if told else QUIET_WEEK
+        ),
+        categories=[plain_text(c) for c in story_categories(told, settings)],
+        tags=sorted({t for story in told for t in story.tickers}),
         report=report,
         lead=lead,
         headlines=report.headlines,
-        charts=charts,
-        new_calls=new_calls,
+        charts=chart_refs,
+        new_calls=[],
         open_calls=open_calls,
         sections=list(settings.issue.sections),
         site_title=settings.site.title,
@@ -383,20 +397,108 @@ def draft_issue(
             for key, g in settings.groups.items()
         },
         universe=universe_view(universe, as_of, settings),
-        data_notes=issue_lines(report.notes, as_of),
+        data_notes=issue_lines(report.notes, as_of, tickers=list(report.instruments)),
         signal_settings=settings.signals,
+        letter=letter,
+        dashboard=list(settings.issue.dashboard),
+        rotation_lines=rotation_lines(report, settings),
+        one_close=sorted(t for t, item in report.instruments.items() if item.one_close),
     )
-    meta = issue_front_matter(issue, __version__)
-    meta["rotation"]["source_spec"] = source_spec
+
+    def told_by(kept: Letter) -> IssueContext:
+        """The issue telling ``kept``: its calls follow its stories."""
+        calls = suggest_calls(
+            story_calls(kept, report, settings.issue.default_horizon_weeks),
+            max_calls=settings.issue.max_new_calls,
+            open_positions=[s.call.position for s in open_calls],
+            adj_close=history.adj_close,
+        )
+        return replace(
+            issue,
+            letter=kept,
+            new_calls=calls,
+            call_notes=stop_reasons(kept, calls),
+            tags=sorted({t for story in kept.told for t in story.tickers}),
+            categories=[plain_text(c) for c in story_categories(kept.told, settings)],
+        )
+
     # Render before drawing or writing anything: a template error leaves no half-made issue.
-    text = render_issue(env, issue, meta)
+    issue, text = render_within_budget(env, told_by, letter, source_spec, settings.issue.max_prose_words)
+    jobs = _without_dropped(jobs, chart_refs, letter, issue.letter)
     written = 0
     if chart_jobs is not None:
         chart_jobs.extend(jobs)
     else:
         written = draw_issue_charts(settings, jobs).written
     outcome = write_draft(posts_dir(settings), as_of, slug, text, backups=backups_dir(settings), force=force)
-    return DraftResult(as_of, outcome, written, report)
+    return DraftResult(as_of, outcome, written, report, issue.letter)
+
+
+QUIET_WEEK = "A quiet week: no base, breakout or turn in a ratio stood out; the dashboard has every number."
+
+
+def _report_of(settings: Settings, prices: PriceHistory, day: date) -> SignalReport | None:
+    """The signals of the week ending ``day`` (None before the data's first week)."""
+    if day < prices.first_day:
+        return None
+    try:
+        return compute_signals(prices.as_of(day), settings, day)
+    except DataError:
+        return None
+
+
+def story_categories(stories: Sequence[Story], settings: Settings, top: int = 2) -> list[str]:
+    """Blog categories: the groups of the first ``top`` stories' funds (the lead's first), else
+    their themes ("Breadth").
+    """
+    labels = {g.category: g.label for g in settings.groups.values()}
+    found = [settings.group_of(s.tickers[0]) if s.tickers else None for s in stories[:top]]
+    seen = list(dict.fromkeys(g[1].category if g else s.theme for g, s in zip(found, stories, strict=False)))
+    return [labels.get(c, c.replace("-", " ").title()) for c in seen] or ["Markets"]
+
+
+def rotation_lines(report: SignalReport, settings: Settings) -> dict[str, str]:
+    """One sentence per group: its notable moves on the rotation graph this week."""
+    ctx = context_for(report, settings)
+    return {group.key: rotation_line(group, ctx) for group in ctx.groups}
+
+
+def render_within_budget(
+    env: jinja2.Environment,
+    told_by: Callable[[Letter], IssueContext],
+    letter: Letter,
+    source_spec: str,
+    max_words: int,
+) -> tuple[IssueContext, str]:
+    """Render the issue telling ``letter``; while its prose is over ``max_words``, leave out the
+    last supporting story in the house order (size stays, correlation goes first).
+
+    Prose is counted as the letter lint counts it (``generator.stories.lint``): everything but
+    tables, figures, comments and the editor's boxes.
+    """
+    while True:
+        issue = told_by(letter)
+        meta = issue_front_matter(issue, __version__)
+        meta["rotation"]["source_spec"] = source_spec
+        text = render_issue(env, issue, meta)
+        if not letter.stories or count_words(parse_issue(text)) <= max_words:
+            return issue, text
+        letter = replace(letter, stories=letter.stories[:-1])
+
+
+def _without_dropped(
+    jobs: list[ChartJob], refs: dict[str, ChartRef], planned: Letter, kept: Letter | None
+) -> list[ChartJob]:
+    """The jobs, less the charts of stories the prose budget left out."""
+    shown = {s.key for s in kept.told} if kept else set()
+    gone = {
+        name
+        for story in planned.told
+        if story.key not in shown and f"story:{story.key}" in refs
+        for ref in [refs[f"story:{story.key}"]]
+        for name in (Path(ref.path).name, Path(ref.dark_path or ref.path).name)
+    }
+    return [j for j in jobs if j.path.name not in gone]
 
 
 def seed_demo_universe(settings: Settings, fridays: Sequence[date]) -> list[str]:
@@ -426,10 +528,11 @@ def plan_charts(
     frame: ChartFrame,
     open_calls: Sequence[CallScore] = (),
     universe: UniverseData | None = None,
+    letter: Letter | None = None,
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
     """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
     plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
-    return plan_issue_charts(plan, settings, history, report, open_calls, universe)
+    return plan_issue_charts(plan, settings, history, report, open_calls, universe, letter)
 
 
 @dataclass(frozen=True)
@@ -531,6 +634,9 @@ def backfill(
                     chart_jobs=jobs,
                     universe=ws.universe,
                     env=ws.env,
+                    # The signals of the week before, computed for its draft: the same report
+                    # draft_issue would compute (pure), without computing it twice.
+                    previous_reports=[d.report for d in drafted[-1:]],
                 )
             )
             drawer.submit(live_jobs(settings, jobs, posts_dir(settings)))
@@ -824,6 +930,7 @@ def run_demo(
     published: list[PublishedIssue] = []
     env = template_env(settings)  # compiled once: templates are parsed on first use
     drafted: list[tuple[Path, date]] = []
+    reports: list[SignalReport] = []
     # Charts draw in worker processes while the next weeks are drafted, and all are done
     # before any issue is published (publishing freezes them).
     with chart_drawer(settings) as drawer:
@@ -843,7 +950,9 @@ def run_demo(
                 chart_jobs=jobs,
                 universe=stocks,
                 env=env,
+                previous_reports=reports[-1:],
             )
+            reports.append(result.report)
             drawer.submit(jobs)
             drafted.append((result.outcome.path, friday))
             published.append(read_issue(result.outcome.path, settings.tickers))
@@ -855,7 +964,7 @@ def run_demo(
     return build_site(settings, site_dir=site_dir)
 
 
-CHART_KEYS = ["size_pair", "lead_price", "call_<call id>"]
+CHART_KEYS = ["story:<story key>", "rrg_<group key>", "call_<call id>"]
 
 
 # Content-relative; left out of the public site unless [site] public_guide.

@@ -153,6 +153,7 @@ def ticker_pages(
                 frame=frame,
                 ath_level=None if state.at_ath else state.ath_level,
                 window_days=window_days,
+                basis="Total-return closes" if state.one_close else "Quoted closes",
             )
         )
     return pages

@@ -232,3 +232,43 @@ def test_a_nan_week_ends_the_window():
     closes[250] = np.nan
     found = detect_bases(closes[:, None], np.array([320]), PARAMS)
     assert found.start[0, 0] > 250 and found.length_weeks[0, 0] < 70
+
+
+def v_shape() -> np.ndarray:
+    """A year up to 100, a 25% fall over 12 weeks and the climb back over 14, then a close over 100."""
+    up = np.geomspace(60, 100, 52)
+    top = np.array([100.0, 99.0, 98.5, 99.5, 99.8, 98.0])
+    fall = np.linspace(97.0, 75.0, 12)
+    back = np.linspace(77.0, 99.5, 14)
+    return np.concatenate([up, top, fall, back, [99.8, 99.9, 103.0]])
+
+
+def test_a_sharp_v_is_no_base_and_its_recovery_no_breakout():
+    closes = v_shape()
+    found = detect_bases(closes[:, None], np.arange(1, len(closes)), PARAMS)
+    loose = BaseParams(v_min_depth_pct=100.0)  # the V rule off: the detector alone calls it a base
+    assert [r.row for r in breakout_records(closes[:, None], found, loose)] == [len(closes) - 1]
+    assert breakout_records(closes[:, None], found, PARAMS) == []
+    state, events = states_at(closes, len(closes) - 1)
+    assert state.state == "none" and events == []
+    testing, _ = states_at(closes, len(closes) - 2)  # 99.9 under the 100 ceiling: not a test of a base
+    assert testing.state == "none"
+
+
+def test_a_long_base_with_a_deep_test_stays_a_base():
+    # The 164-week synthetic base dips to 80 four times: deep, but its lower half is no one-off V.
+    state, events = states_at(synthetic_base(), 320)
+    assert state.state == "breakout" and state.depth_pct == pytest.approx(20.0, abs=0.1)
+
+
+def test_a_fund_making_new_highs_is_not_attempting_the_base_under_them():
+    # A year-long range with a 100 ceiling (touched twice), then new highs a little over it
+    # (inside the 1% breakout buffer), then a close just under the newest high.
+    left = np.concatenate([np.geomspace(60, 100, 40), 90 + 10 * np.cos(2 * np.pi * np.arange(50) / 25)])
+    creeping = np.array([100.2, 100.5, 100.8, 100.6])
+    closes = np.concatenate([left, creeping])
+    state, _ = states_at(closes, len(closes) - 1)
+    assert state.state == "none"  # main: "attempting", 0.2% under a ceiling it set itself
+    retest = np.concatenate([left, [99.2]])  # back at the old ceiling: that is a test of the base
+    state, _ = states_at(retest, len(retest) - 1)
+    assert state.state == "attempting" and state.ceiling == pytest.approx(100.0)

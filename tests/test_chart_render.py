@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from generator.charts import (
 from generator.charts.render import _render_all
 from generator.issuecharts import call_path
 from generator.signals import compute_signals
+from generator.stories.select import last_week, week_letter
 from tests.chart_helpers import FRAME, walk
 
 
@@ -125,19 +126,22 @@ def test_light_and_dark_variants_go_side_by_side(tmp_path: Path):
 def _plan(settings, demo_prices, as_of: date, open_calls=()):  # noqa: ANN001, ANN202
     history = demo_prices.as_of(as_of)
     report = compute_signals(history, settings, as_of)
+    before = as_of - timedelta(weeks=1)
+    previous = last_week(compute_signals(demo_prices.as_of(before), settings, before), settings)
+    letter = week_letter(report, settings, previous)
     frame = pipeline.ChartFrame(settings.site.title, as_of, source_line(history.source_label, True))
-    return pipeline.plan_charts(settings, history, report, as_of, frame, open_calls)
+    return pipeline.plan_charts(settings, history, report, as_of, frame, open_calls, None, letter)
 
 
 def test_issue_charts_plan_light_and_dark_copies_and_link_both(workspace_settings, demo_prices):
     settings = workspace_settings()
-    refs, jobs = _plan(settings, demo_prices, date(2026, 6, 26))
-    assert set(refs) >= {"size_pair", "lead_price"}
-    assert refs["size_pair"].path == "../../assets/charts/2026-06-26/iwm-vs-iwb.png"
-    assert refs["size_pair"].dark_path == "../../assets/charts/2026-06-26/iwm-vs-iwb-dark.png"
+    refs, jobs = _plan(settings, demo_prices, date(2025, 10, 24))  # the demo's small-cap breakout
+    assert set(refs) >= {"story:pair:IWM/IWB", "rrg_sectors"}
+    assert refs["story:pair:IWM/IWB"].path == "../../assets/charts/2025-10-24/iwm-vs-iwb.png"
+    assert refs["story:pair:IWM/IWB"].dark_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-dark.png"
     assert len(jobs) == 2 * len(refs)
     light = workspace_settings(**{"charts.dark_variants": False})
-    refs, jobs = _plan(light, demo_prices, date(2026, 6, 26))
+    refs, jobs = _plan(light, demo_prices, date(2025, 10, 24))
     assert len(jobs) == len(refs) and all(r.dark_path is None for r in refs.values())
 
 

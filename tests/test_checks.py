@@ -226,3 +226,13 @@ def test_issue_lines_fold_standing_notes_and_count_old_ones():
         "PSCT on 2024-06-20: no bar on 2 day(s)",
         "PSCT: 2 earlier data note(s) since 2024-01-02 (bad prints, gaps).",
     ]
+
+
+def test_when_every_ticker_has_one_close_the_summary_and_the_issue_say_so_once():
+    notes = [DataNote(t, "one_close", f"{t}.csv has one close only") for t in ("A", "B", "C")]
+    assert summarise(notes, tickers_total=3)[1] == "  all 3 tickers have one close, used for both price bases"
+    assert summarise(notes, tickers_total=4)[1] == "  one close only, used for both price bases: A, B, C"
+    assert issue_lines(notes, date(2024, 6, 28), tickers=["A", "B", "C"]) == []  # the price line says it
+    assert issue_lines(notes, date(2024, 6, 28), tickers=["A", "B", "C", "D"]) == [
+        "One close only, used for both price bases: A, B, C."
+    ]

@@ -48,7 +48,7 @@ def test_rerunning_on_an_untouched_draft_changes_nothing(ws_settings, demo_price
 
 def test_an_untouched_draft_is_regenerated_when_the_text_changes(ws_settings, demo_prices):
     first = _draft(ws_settings, demo_prices).outcome.path
-    text = first.read_text().replace("This week's signals", "Signals of the week")
+    text = first.read_text().replace("## Dashboard", "## Signals of the week")
     outcome = write_draft(first.parent, AS_OF, first.stem, stamp_hash(text), backups=ws_settings.root / "b")
     assert outcome.action == "updated"
     assert "Signals of the week" in first.read_text()
@@ -208,9 +208,9 @@ def test_a_published_post_is_never_rewritten(ws_settings, demo_prices):
 
 
 def test_an_undefined_variable_names_the_template_and_line(workspace: Path, demo_prices):
-    override = workspace / "templates" / "sections" / "size.md.j2"
+    override = workspace / "templates" / "sections" / "stories.md.j2"
     override.parent.mkdir(parents=True)
-    override.write_text("## Size\n\n{{ issue.no_such_field }}\n")
+    override.write_text("## Stories\n\n{{ issue.no_such_field }}\n")
     settings = load_settings(workspace / "newsletter.toml")
     with pytest.raises(TemplateError) as info:
         _draft(settings, demo_prices)
@@ -220,15 +220,15 @@ def test_an_undefined_variable_names_the_template_and_line(workspace: Path, demo
 
 
 def test_a_syntax_error_names_the_template_and_line(workspace: Path, demo_prices):
-    override = workspace / "templates" / "sections" / "headlines.md.j2"
+    override = workspace / "templates" / "sections" / "stories.md.j2"
     override.parent.mkdir(parents=True)
-    override.write_text("## Headlines\n{% for h in issue.headlines %}\n{{ h.text }}\n")
+    override.write_text("## Stories\n{% for s in issue.letter.stories %}\n{{ s.text }}\n")
     settings = load_settings(workspace / "newsletter.toml")
     with pytest.raises(TemplateError) as info:
         _draft(settings, demo_prices)
     message = str(info.value)
     assert message.startswith("template syntax error in ")
-    assert "sections/headlines.md.j2:" in message
+    assert "sections/stories.md.j2:" in message
 
 
 def test_a_workspace_template_overrides_the_packaged_one(workspace: Path, demo_prices):

@@ -83,6 +83,9 @@ def workspace_at(tmp_path: Path, demo_base: Path, monkeypatch: pytest.MonkeyPatc
     return snapshot, ws, load(ws)
 
 
+STORY_WEEK = date(2025, 10, 24)  # the demo's scripted small-cap breakout (IWM against IWB)
+
+
 def last_issue_day(settings: Settings) -> date:
     return pipeline.last_friday(pipeline.load_prices(settings, "demo").last_day)
 
@@ -92,11 +95,11 @@ def test_a_killed_first_draft_leaves_nothing_or_is_completed_by_the_next_draft(
     workspace_at, monkeypatch, fault
 ):
     snapshot, ws, settings = workspace_at
-    day = last_issue_day(settings)
+    day = STORY_WEEK  # a week whose stories have charts: a quiet week draws none
     report = kill_at_every_step(
         monkeypatch, snapshot, ws, lambda: pipeline.draft_week(settings, day), **fault
     )
-    assert report.steps >= 5  # the charts, their cache entries and the post
+    assert report.steps >= 3  # the story's chart, its cache entry and the post
 
 
 @MODES

@@ -125,7 +125,8 @@ short = "IWB"
 label = {q["pairs.0.label"]}
 category = {q["pairs.0.category"]}
 [issue]
-sections = ["headlines", "size", "sectors", "bases", "calls", "data_notes"]
+sections = ["stories", "calls", "dashboard", "data_notes"]
+dashboard = ["size", "sectors", "bases"]
 [charts]
 dark_variants = false
 rrg_groups = ["sectors"]

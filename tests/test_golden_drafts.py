@@ -1,4 +1,10 @@
-"""Golden Markdown for two fixed weeks: one on the demo set, one on real prices.
+"""Golden Markdown for fixed weeks: the demo set's small-cap breakout, and three real weeks.
+
+The real weeks (../shared/data/prices/adjusted-closes) are the ones ../shared/data/README.md
+and issue 14 name: 2023-12-15 (SPY's first weekly close above its 2021 high, after a 2-year
+base), 2024-07-12 (small caps' best week against large caps since 2020, a week after the
+ratio's lowest close since 2000) and 2024-11-08 (IWM's first weekly close above its 2021 high,
+the end of a 3-year base, and the size ratio back over its 200-day average).
 
 Refresh after an intended change with ``python -m pytest tests/test_golden_drafts.py
 --update-golden`` and read the diff of tests/golden/ before committing it.
@@ -10,11 +16,13 @@ import difflib
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from generator import pipeline
 from generator.config import Settings, load_settings
 from generator.prices import history_from_bars
 from generator.sources.csvfolder import CsvFolderSource
-from tests.conftest import make_workspace, shared_folder
+from tests.conftest import REPO, make_workspace, shared_folder
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -57,15 +65,28 @@ def test_demo_draft_of_the_small_cap_breakout_week_matches_its_golden(tmp_path, 
     _check("demo-2025-10-24.md", text, update_golden)
 
 
-def test_real_data_draft_of_2023_12_15_matches_its_golden(tmp_path, update_golden):
+@pytest.fixture(scope="module")
+def real_prices():
     folder = shared_folder("adjusted-closes")
-    settings = load_settings(make_workspace(tmp_path / "ws") / "newsletter.toml")
+    settings = load_settings(REPO / "newsletter.toml")
     source = CsvFolderSource(folder)
     result = source.fetch(settings.tickers, date(1990, 1, 1))
-    prices = history_from_bars(
+    return history_from_bars(
         result.bars, one_close=result.one_close, notes=result.notes, source_label=source.label
     )
+
+
+@pytest.mark.parametrize(
+    "day, lead",
+    [
+        (date(2023, 12, 15), "SPY completes a 2.1-year base"),
+        (date(2024, 7, 12), "Small caps have their best week against large caps since April 2020"),
+        (date(2024, 11, 8), "Russell 2000 small caps (IWM) complete a massive 3-year base"),
+    ],
+)
+def test_real_data_drafts_match_their_goldens(tmp_path, update_golden, real_prices, day: date, lead: str):
+    settings = load_settings(make_workspace(tmp_path / "ws") / "newsletter.toml")
     # The spec as a user writes it (relative): the golden must not hold this machine's paths.
-    text = _draft_text(settings, prices, date(2023, 12, 15), "csv:../shared/data/prices/adjusted-closes")
-    assert "SPY" in text and "Synthetic" not in text
-    _check("real-2023-12-15.md", text, update_golden)
+    text = _draft_text(settings, real_prices, day, "csv:../shared/data/prices/adjusted-closes")
+    assert f"# {lead}\n" in text and "Synthetic" not in text
+    _check(f"real-{day.isoformat()}.md", text, update_golden)

@@ -9,6 +9,7 @@ from generator import pipeline
 from generator.charts import ChartFrame
 from generator.prices import history_from_bars
 from generator.signals import compute_signals
+from generator.stories.model import Letter, Story, StoryChart
 from generator.universe_view import UniverseData, members_as_of, universe_view
 
 
@@ -55,9 +56,14 @@ def test_the_breadth_chart_uses_the_members_of_the_issue_week_only(settings, dem
     history = demo_prices.as_of(as_of)
     report = compute_signals(history, settings, as_of)
     frame = ChartFrame("Rotation Desk", as_of, "test")
-    refs, jobs = pipeline.plan_charts(settings, history, report, as_of, frame, [], data)
+    story = Story(
+        "breadth:x", "breadth_thrust", "breadth", [], "t", "h", ["s."], 25.0, 47.0, True,
+        chart=StoryChart("breadth", []),
+    )  # fmt: skip
+    letter = Letter("t", story, [], None, None, 1)
+    refs, jobs = pipeline.plan_charts(settings, history, report, as_of, frame, [], data, letter)
     (breadth,) = [j for j in jobs if j.path.name == "breadth.png"]
-    assert "universe" in refs["breadth"].caption
+    assert "universe" in refs["story:breadth:x"].caption
     # CCC joined the screen on 2025-01-10, after this issue: it must not count.
     shares = set(np.unique(breadth.draw.keywords["pct_above"].dropna().to_numpy()))
     assert shares <= {0.0, 50.0, 100.0}

@@ -47,13 +47,15 @@ def build_price_chart(
     breakout: Breakout | None = None,
     window_days: int = 756,
     theme: Theme = LIGHT,
+    basis: str = "Quoted closes",
 ) -> Figure:
     """Quoted closes (basis B) over ``window_days`` sessions, widened to show the whole base.
 
     The base is a box from its start to its end between floor and ceiling, labelled with its
     length; the breakout is a triangle on its first close above ``breakout.level`` with the
     level drawn up to it; the prior all-time high is a dashed line. The price axis goes
-    logarithmic when the closes shown span more than 3x.
+    logarithmic when the closes shown span more than 3x. ``basis`` names the closes in the
+    subtitle: "Total-return closes" for a source with one dividend-adjusted close.
     """
     series = close.dropna()
     if series.empty:
@@ -92,7 +94,7 @@ def build_price_chart(
             obstacles = _obstacles(line, base, ath_level)
             _breakout(ax, shown, obstacles, breakout, theme, avoid=tags + list(ax.texts))
         last = float(shown.iloc[-1])
-        parts = [f"Quoted closes ({'weekly' if span_days > 2 * 365 else 'daily'}), last {last:,.2f}"]
+        parts = [f"{basis} ({'weekly' if span_days > 2 * 365 else 'daily'}), last {last:,.2f}"]
         if ath_level is not None:
             gap_pct = 100 * (last / ath_level - 1)
             parts.append(versus(gap_pct, "the prior all-time high" if gap_pct > 0 else "the all-time high"))

@@ -23,6 +23,7 @@ from generator.signals.correlation import correlation_signals
 from generator.signals.frames import PairSpec, dates_of, ratio_frame, weekly_levels
 from generator.signals.headlines import build_headlines
 from generator.signals.instruments import InstrumentInputs, build_instruments
+from generator.signals.ratio_history import ratio_histories
 from generator.signals.relative import (
     build_relative,
     daily_metrics,
@@ -114,7 +115,15 @@ def compute_relative(
     weekly_adj = weekly_levels(adj, as_of)
     correlations = correlation_signals(adj, weekly_adj, specs, settings.signals.correlation)
     history_weeks = np.sum(~np.isnan(values), axis=0)
-    built = build_relative(specs, daily, weekly, states, events, correlations, history_weeks)
+    histories = ratio_histories(
+        ratio,
+        as_of,
+        fast_days=rel_settings.sma_fast_days,
+        slow_days=rel_settings.sma_slow_days,
+        slope_days=rel_settings.sma_slope_days,
+        extreme_weeks=rel_settings.multi_year_weeks,
+    )
+    built = build_relative(specs, daily, weekly, states, events, correlations, history_weeks, histories)
     return {s.key: r for s, r in zip(specs, built, strict=True)}, weekly_ratio
 
 

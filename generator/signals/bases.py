@@ -57,6 +57,9 @@ class BaseParams:
     hold_weeks: int = 26
     fail_tol_pct: float = 5.0
     fail_window_weeks: int = 8
+    v_min_depth_pct: float = 20.0
+    v_max_weeks: int = 26
+    v_max_base_weeks: int = 52
 
     @classmethod
     def from_settings(cls, base: BaseSettings, **overrides: float | int) -> BaseParams:
@@ -64,6 +67,25 @@ class BaseParams:
         fields = {name: getattr(base, name) for name in cls.__dataclass_fields__}
         fields.update(overrides)
         return cls(**fields)
+
+    def is_v(self, closes: np.ndarray, ceiling: float, floor: float) -> bool:
+        """True when the base ``closes`` (its weeks ``[s, t-1]``) is a sharp V, not a base.
+
+        A V: depth ``(H - F) / H >= v_min_depth_pct``, fewer than ``v_max_base_weeks`` weeks,
+        and every close under the range's midpoint ``(H + F) / 2`` within one stretch of at
+        most ``v_max_weeks``: the range's lower half was visited once, on the way down and
+        back. On the real ETFs this is the 2009, 2016, 2020 and April 2025 recoveries (IWM
+        fell 25% from its November 2024 high by April and was back by September; XLE, XLF and
+        XLY the same), while the long bases (SPY and QQQ 2021-2023, IWM 2021-2024, PSCI's
+        2018-2020 range with the 2020 crash in it) keep their lower half for longer.
+        """
+        if ceiling <= 0 or len(closes) >= self.v_max_base_weeks:
+            return False
+        if 100.0 * (ceiling - floor) / ceiling < self.v_min_depth_pct:
+            return False
+        with np.errstate(invalid="ignore"):
+            deep = np.flatnonzero(closes < (ceiling + floor) / 2.0)
+        return len(deep) > 0 and int(deep[-1] - deep[0]) + 1 <= self.v_max_weeks
 
     def wording(self, length_weeks: int) -> str:
         """The wording class of a base: base, multi-year base or massive base."""

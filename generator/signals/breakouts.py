@@ -42,6 +42,9 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) 
     set at or after that earlier breakout week. A bigger base whose ceiling is older still
     counts. The rule looks back ``hold_weeks`` candidates only, so a caller that needs exact
     events from row ``r`` on must query rows from ``r - hold_weeks - 1``.
+
+    A candidate whose base is a sharp V (``BaseParams.is_v``) is no breakout and is not
+    tracked: a fall and recovery within months is not a base.
     """
     values = np.asarray(closes, dtype="float64")
     rows = bases.rows
@@ -60,6 +63,8 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) 
     queries, cols = np.nonzero(fired)
     for q, col in sorted(zip(queries.tolist(), cols.tolist(), strict=True), key=lambda qc: (qc[1], qc[0])):
         record = _record(values, bases, q, col, params)
+        if params.is_v(values[record.start_row : record.row, col], record.ceiling, record.floor):
+            continue
         prior = earlier.get(col)
         earlier[col] = record
         if prior is not None and _re_anchored(values, record, prior, params):

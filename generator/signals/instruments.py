@@ -1,8 +1,12 @@
 """Per-ETF signals: levels and bases on quoted closes, returns on adjusted closes.
 
-Levels (basis B) follow SIGNALS.md §3.2: the all-time high is the highest daily close since
-the first bar; ``at_ath`` and the breakout events are read on weekly closes. Returns
-``change_Nw_pct = 100*(A_w,t / A_w,t-N - 1)`` use weekly adjusted closes (basis A).
+Levels (basis B) follow SIGNALS.md §3.2, all on weekly closes (the week's last close): the
+all-time high is the highest weekly close since the first bar, the 52-week high the highest
+of the last 52, and ``at_ath``, the bases and the breakout events read the same closes. One
+definition for every level of an issue: a fund is never "at its high" in a table while the
+prose has it under a ceiling, as happened when the high was the highest daily close (an
+intraweek close above the Friday close). Returns ``change_Nw_pct = 100*(A_w,t / A_w,t-N - 1)``
+use weekly adjusted closes (basis A).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from generator.signals.report import (
 from generator.signals.states import base_states
 from generator.signals.volatility import volatility_arrays
 
-YEAR_SESSIONS = 252
+WEEKS_PER_YEAR = 52
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,10 @@ def build_instruments(
     params = BaseParams.from_settings(settings.signals.base)
     states, base_events = base_states(wc, weeks, params)
     levels = level_events(wc, weeks, settings)
-    _, weeks_since_ath = weekly_ath_state(wc)
+    at_weekly_ath, weeks_since_ath = weekly_ath_state(wc)
+    record_weeks = _record_weeks(wc)
     daily = _daily_levels(inputs.close)
+    highs = _weekly_highs(wc)
     vol = volatility_arrays(
         inputs.close.to_numpy(dtype="float64"),
         _aligned(inputs.history.high, inputs.close),
@@ -103,6 +109,7 @@ def build_instruments(
         settings.signals.volatility,
     )
     changes = {weeks_back: _change(wa, weeks_back) for weeks_back in (1, 13, 52)}
+    big_rows = _last_move_as_large(wa)
     history_weeks = np.sum(~np.isnan(wc), axis=0)
     out: dict[str, InstrumentSignals] = {}
     for i, ticker in enumerate(tickers):
@@ -125,40 +132,92 @@ def build_instruments(
             change_1w_pct=_num(changes[1][i]),
             change_13w_pct=_num(changes[13][i]),
             change_52w_pct=_num(changes[52][i]),
-            ath_level=_num(daily["ath"][i], 4),
-            ath_day=_day(inputs.close.index, daily["ath_row"][i]),
-            pct_from_ath=_num(100.0 * (daily["last"][i] / daily["ath"][i] - 1.0)),
-            at_ath=bool(daily["last"][i] >= daily["ath"][i]),
+            ath_level=_num(highs["ath"][i], 4),
+            ath_day=weeks[int(highs["ath_row"][i])] if highs["ath_row"][i] >= 0 else None,
+            pct_from_ath=_num(100.0 * (highs["last"][i] / highs["ath"][i] - 1.0)),
+            at_ath=bool(at_weekly_ath[i]),
             weeks_since_ath=int(weeks_since_ath[i]) if weeks_since_ath[i] >= 0 else None,
-            high_52w=_num(daily["high_52w"][i], 4),
-            pct_from_52w_high=_num(100.0 * (daily["last"][i] / daily["high_52w"][i] - 1.0)),
+            high_52w=_num(highs["high_52w"][i], 4),
+            pct_from_52w_high=_num(100.0 * (highs["last"][i] / highs["high_52w"][i] - 1.0)),
             one_close=ticker in inputs.history.one_close,
             relative=relative.get(ticker),
             base=states[i],
             volatility=_volatility(vol, i),
             rrg=rrg.get(ticker),
             events=events,
+            record_weeks=int(record_weeks[i]),
+            week_change_since=weeks[int(big_rows[i])] if big_rows[i] >= 0 else None,
+            week_change_weeks=len(weeks) - 1 - int(big_rows[i]) if big_rows[i] >= 0 else None,
         )
     return out
 
 
+def _last_move_as_large(weekly: np.ndarray) -> np.ndarray:
+    """Per column, the row of the last earlier week whose change was at least as large as this
+    week's in the same direction (-1: none in the data; -2: no change this week).
+
+    ``r_t = A_t / A_{t-1} - 1`` on weekly adjusted closes; for a gain, the last ``r_j >= r_T``
+    with ``j < T``, for a loss the last ``r_j <= r_T``.
+    """
+    n, m = weekly.shape
+    out = np.full(m, -2, dtype=np.int64)
+    if n < 3:
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        changes = weekly[1:] / weekly[:-1] - 1.0
+    now = changes[-1]
+    earlier = changes[:-1]
+    with np.errstate(invalid="ignore"):
+        as_large = np.where(now >= 0, earlier >= now, earlier <= now)
+    found = as_large.any(axis=0)
+    last = earlier.shape[0] - 1 - np.argmax(as_large[::-1], axis=0)
+    out = np.where(found, last + 1, -1)  # change j ends at weekly row j + 1
+    return np.where(np.isnan(now), -2, out)
+
+
+def _record_weeks(weekly: np.ndarray) -> np.ndarray:
+    """Weekly closes in a row, ending with the last, each at the all-time high (0 when the last is not)."""
+    if weekly.shape[0] == 0:
+        return np.zeros(weekly.shape[1], dtype=np.int64)
+    running = np.fmax.accumulate(weekly, axis=0)
+    with np.errstate(invalid="ignore"):
+        at = weekly >= running
+    return np.cumprod(at[::-1], axis=0).sum(axis=0)
+
+
 def _daily_levels(close: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Last close, first/last bar rows, all-time high and its row, 52-week high (daily, quoted)."""
+    """Last close and the first/last bar rows (daily, quoted)."""
     values = close.to_numpy(dtype="float64")
     valid = ~np.isnan(values)
     any_valid = valid.any(axis=0)
-    filled = np.where(valid, values, -np.inf)
-    ath_row = np.where(any_valid, np.argmax(filled, axis=0), -1)
     last_row = last_valid_index(values)
     cols = np.arange(values.shape[1])
-    block, counts = tail_block(values, YEAR_SESSIONS)
     return {
         "last": np.where(last_row >= 0, values[np.maximum(last_row, 0), cols], np.nan),
         "last_row": last_row,
         "first_row": np.where(any_valid, np.argmax(valid, axis=0), -1),
+    }
+
+
+def _weekly_highs(weekly: np.ndarray) -> dict[str, np.ndarray]:
+    """On weekly closes: the last one, the all-time high and its row, the 52-week high.
+
+    The 52-week high needs 52 weekly closes; the last weekly close is NaN for a fund with no
+    bar in the as-of week (stale), so its distances are NaN too.
+    """
+    m = weekly.shape[1]
+    if weekly.shape[0] == 0:
+        empty = np.full(m, np.nan)
+        return {"last": empty, "ath": empty, "ath_row": np.full(m, -1), "high_52w": empty}
+    valid = ~np.isnan(weekly)
+    any_valid = valid.any(axis=0)
+    filled = np.where(valid, weekly, -np.inf)
+    block, counts = tail_block(weekly, WEEKS_PER_YEAR)
+    return {
+        "last": weekly[-1],
         "ath": np.where(any_valid, filled.max(axis=0), np.nan),
-        "ath_row": ath_row,
-        "high_52w": np.where(counts >= YEAR_SESSIONS, block.max(axis=0), np.nan),
+        "ath_row": np.where(any_valid, np.argmax(filled, axis=0), -1),
+        "high_52w": np.where(counts >= WEEKS_PER_YEAR, block.max(axis=0), np.nan),
     }
 
 

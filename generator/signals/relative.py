@@ -17,6 +17,8 @@ the failure of any of them (a weekly close 2% under the level within 8 weeks).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +26,7 @@ from generator.config import BaseSettings, RelativeSettings
 from generator.signals.bases import BaseParams
 from generator.signals.frames import PairSpec, ols_slope, tail_block, window_mean
 from generator.signals.levels import HighSpec, failed_high_events, new_high_events
+from generator.signals.ratio_history import RatioHistory
 from generator.signals.report import INSUFFICIENT, BaseState, CorrelationSignals, Event, RelativeSignals
 from generator.signals.states import RELATIVE_KINDS, base_states
 
@@ -140,6 +143,7 @@ def build_relative(
     events: list[list[Event]],
     correlations: list[CorrelationSignals],
     history_weeks: np.ndarray,
+    histories: Sequence[RatioHistory | None] | None = None,
 ) -> list[RelativeSignals]:
     """One RelativeSignals per spec from the column arrays (column i is ``specs[i]``)."""
 
@@ -177,6 +181,7 @@ def build_relative(
                 base=states[i],
                 correlation=correlations[i],
                 events=events[i],
+                history=histories[i] if histories is not None else None,
             )
         )
     return out

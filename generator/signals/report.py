@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from generator.prices import DataNote
+from generator.signals.ratio_history import RatioHistory
 
 INSUFFICIENT = "insufficient history"
 
@@ -96,6 +97,7 @@ class RelativeSignals:
     base: BaseState
     correlation: CorrelationSignals
     events: list[Event] = field(default_factory=list)
+    history: RatioHistory | None = None  # weekly turns and multi-year extremes (ratio_history.py)
 
 
 @dataclass(frozen=True)
@@ -172,12 +174,12 @@ class InstrumentSignals:
     change_1w_pct: float | None
     change_13w_pct: float | None
     change_52w_pct: float | None
-    ath_level: float | None  # highest daily close since the first bar
-    ath_day: date | None
-    pct_from_ath: float | None
-    at_ath: bool | None  # the last close is the highest close since the first bar (= ath_level)
+    ath_level: float | None  # highest weekly close since the first bar
+    ath_day: date | None  # the week (its Friday) of that close
+    pct_from_ath: float | None  # 100 * (this week's close / ath_level - 1)
+    at_ath: bool | None  # this week's close is the highest weekly close (= ath_level)
     weeks_since_ath: int | None  # weekly closes since the highest weekly close (0: this week's)
-    high_52w: float | None
+    high_52w: float | None  # highest of the last 52 weekly closes
     pct_from_52w_high: float | None
     one_close: bool
     relative: RelativeSignals | None
@@ -185,6 +187,9 @@ class InstrumentSignals:
     volatility: VolatilitySignals
     rrg: RRGPoint | None
     events: list[Event] = field(default_factory=list)
+    record_weeks: int = 0  # weekly closes in a row at an all-time high, ending this week
+    week_change_since: date | None = None  # the last week moving at least change_1w_pct this way
+    week_change_weeks: int | None = None  # weeks back to it (none: not in the data)
 
 
 @dataclass(frozen=True)

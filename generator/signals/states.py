@@ -16,8 +16,12 @@ State at ``T`` (first match wins):
   reclaimed its ceiling reads as ``post_breakout``: XLY failed in 2024 and stood 17% above
   the old ceiling at a record by November, where "failed" misled);
 - ``post_breakout``: that breakout held and ``C_T >= ceiling*(1 - fail_tol_pct/100)``;
-- ``attempting``: a valid base and ``C_T >= H*(1 - attempt_band_pct/100)``;
+- ``attempting``: a valid base and ``C_T >= H*(1 - attempt_band_pct/100)``, unless the fund is
+  making new highs: a ceiling that is the highest close of all history and was first reached
+  within the last ``touch_gap_weeks`` weeks is the top of an advance, not of a base (IWR "attempting to
+  complete a 42-week base, 0.0% under the 95.49 ceiling" was at its record), so ``none``;
 - ``forming``: a valid base with the close lower in its range;
+- a valid base that is a sharp V (``BaseParams.is_v``) is ``none``: no base;
 - ``none``; or "insufficient history" with fewer than ``min_weeks + 1`` weekly closes.
 """
 
@@ -93,6 +97,22 @@ def _detect(
     bases = detect_bases(weekly, rows, params, candidate_rows(weekly, rows, params))
     records = [replace(r, column=r.column + offset) for r in breakout_records(weekly, bases, params)]
     return bases, records
+
+
+def _none() -> BaseState:
+    return BaseState("none", None, None, None, None, None, None, None, None, None, None)
+
+
+def _at_new_highs(before: np.ndarray, ceiling: float, params: BaseParams) -> bool:
+    """True when ``ceiling`` is the highest of ``before`` (every close before this week) and was
+    first reached within the last ``touch_gap_weeks`` of them: the fund is making highs, not
+    basing. A ceiling met again at the same level (a range's fourth test) is a base's.
+    """
+    with np.errstate(invalid="ignore"):
+        if not len(before) or ceiling < np.nanmax(before):
+            return False
+        rows = np.flatnonzero(before >= ceiling)
+    return len(rows) > 0 and len(before) - 1 - int(rows[0]) < params.touch_gap_weeks
 
 
 def _insufficient() -> BaseState:
@@ -198,9 +218,15 @@ def _state(
                 **fields,  # type: ignore[arg-type]
             )
     if not bases.valid[-1, col] or np.isnan(close):
-        return BaseState("none", None, None, None, None, None, None, None, None, None, None)
+        return _none()
     ceiling = float(bases.ceiling[-1, col])
     length = int(bases.length_weeks[-1, col])
+    start = int(bases.start[-1, col])
+    window = weekly[start:last, col]
+    if params.is_v(window, ceiling, float(bases.floor[-1, col])):
+        return _none()
+    if _at_new_highs(weekly[:last, col], ceiling, params):
+        return _none()
     pct = 100.0 * (close / ceiling - 1.0)
     attempting = pct >= -params.attempt_band_pct
     fields = _base_fields(weeks, int(bases.start[-1, col]), length, ceiling, float(bases.floor[-1, col]))

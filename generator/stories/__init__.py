@@ -1,0 +1,1 @@
+"""Stories: the week's signals as a letter's stories (selection, wording) and the letter lint."""
