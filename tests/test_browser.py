@@ -370,11 +370,12 @@ button = "Send me the letter"
 
 @pytest.fixture(scope="module")
 def signup_site(built_demo: BuiltDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace with a sign-up form configured, built into another site folder."""
+    """The demo workspace with a sign-up form and the public guide, built into another site folder."""
     workspace = tmp_path_factory.mktemp("signup") / "ws"
     shutil.copytree(built_demo.workspace, workspace, ignore=shutil.ignore_patterns("site", ".site.build-*"))
     config = workspace / "newsletter.toml"
-    config.write_text(config.read_text(encoding="utf-8") + SIGNUP, encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace("[site]\n", "[site]\npublic_guide = true\n", 1)
+    config.write_text(text + SIGNUP, encoding="utf-8")
     settings = load_settings(config, **{"data.source": "demo"})
     pipeline.build_site(settings)
     return settings.site_dir
@@ -417,6 +418,16 @@ def test_the_signup_form_posts_the_configured_fields_to_the_provider(browser: An
         reader.close()
         server.shutdown()
         server.server_close()
+
+
+def test_the_editors_guide_is_public_only_when_the_editor_says_so(built_demo: BuiltDemo, signup_site: Path):
+    guide = Path("editors/templates/index.html")
+    assert (built_demo.settings.content_dir / "editors/templates.md").is_file()  # the editor's copy
+    assert not (built_demo.site / guide).exists()
+    assert "For editors" not in (built_demo.site / "about/index.html").read_text(encoding="utf-8")
+    assert (signup_site / guide).is_file()  # [site] public_guide = true
+    about = (signup_site / "about/index.html").read_text(encoding="utf-8")
+    assert "For editors" in about and 'href="../editors/templates/"' in about
 
 
 AXE_PAGES = ["home", "issue", "ledger", "call", "track-record", "ticker", "tickers"]
