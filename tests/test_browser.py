@@ -350,6 +350,8 @@ def test_on_a_phone_the_ledger_shows_its_key_columns_and_a_wide_table_says_it_sc
     issue = _issues(built_demo)[-1]
     reader.open(served + issue.url)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # the dashboard
+    page.wait_for_timeout(300)
     cues = page.evaluate(
         "Array.from(document.querySelectorAll('.md-typeset__scrollwrap.rd-scrolls'))"
         ".map(w => w.previousElementSibling && w.previousElementSibling.checkVisibility())"

@@ -95,7 +95,8 @@
         cue.textContent = "Scroll the table sideways for more columns \u2192";
         wrap.parentNode.insertBefore(cue, wrap);
       }
-      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      // A table in a closed <details> has no width yet: it is measured when it opens.
+      var scrolls = wrap.clientWidth > 0 && wrap.scrollWidth > wrap.clientWidth + 1;
       wrap.classList.toggle("rd-scrolls", scrolls);
       cue.classList.toggle("rd-scroll-cue--on", scrolls);
       if (scrolls) wrap.setAttribute("tabindex", "0");  // a keyboard can scroll it too
@@ -117,6 +118,7 @@
   }
 
   window.addEventListener("resize", markScrolling);
+  document.addEventListener("toggle", markScrolling, true);  // a <details> opened (toggle does not bubble)
 
   if (typeof document$ !== "undefined") {
     document$.subscribe(init);  // Material's page-load observable (also fires on instant loads)
