@@ -319,6 +319,8 @@ def child_site_archive(weeks: int) -> None:
     shutil.copy2(REPO / "mkdocs.yml", workspace / "mkdocs.yml")
     shutil.rmtree(workspace / "overrides", ignore_errors=True)
     shutil.copytree(REPO / "overrides", workspace / "overrides")
+    shutil.rmtree(workspace / "hooks", ignore_errors=True)
+    shutil.copytree(REPO / "hooks", workspace / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def child_site_bare(weeks: int) -> None:

@@ -1,35 +1,152 @@
 """The ``rotation`` command: parse options, load settings, call a pipeline stage, report.
 
-Errors the user can fix (``GeneratorError``) become one ``Error: ...`` line and exit code 1;
-anything else is a bug and keeps its traceback.
+Exit codes: 0 done; 1 an error the user can fix (``GeneratorError``: one ``Error: ...`` line);
+2 a usage error (Click's: an unknown option, a bad value); 3 partly done (``PartialError``: a
+fetch that stored some tickers and failed others). Anything else is a bug and keeps its
+traceback. Every command takes ``-h``, ``-q`` (errors and warnings only), ``-v`` (also the
+site engine's own output) and ``--config``, before or after the command's name.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from generator import __version__
-from generator.config import Settings, load_settings, normalise_ticker, validate_source_spec
+from generator.config import (
+    CONFIG_ENV,
+    CONFIG_FILE_NAME,
+    Settings,
+    config_path,
+    load_settings,
+    normalise_ticker,
+    validate_source_spec,
+)
 from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
-from generator.errors import ConfigError, GeneratorError
+from generator.errors import ConfigError, FetchError, GeneratorError, PartialError, SendError
+from generator.siteengine import ENGINES, end_of_life_notice
+
+if TYPE_CHECKING:
+    from generator.send.report import SendReport
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+# Where the options every command takes keep their values: ctx.meta is shared by the group's
+# context and the command's, so `rotation --config X build` and `rotation build --config X` agree.
+CONFIG_KEY = "rotation.config"
+VERBOSITY_KEY = "rotation.verbosity"  # -1 quiet, 0 normal, 1 verbose
+
+
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.meta[CONFIG_KEY] = value
+
+
+def _remember_verbosity(level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if not value:
+            return
+        current = ctx.meta.get(VERBOSITY_KEY, 0)
+        if current and current != level:
+            raise click.UsageError("give -q/--quiet or -v/--verbose, not both", ctx)
+        ctx.meta[VERBOSITY_KEY] = level
+
+    return remember
+
+
+def common_options() -> list[click.Option]:
+    """``--config``, ``-q`` and ``-v``: on the group and on every command."""
+    return [
+        click.Option(
+            ["--config"],
+            type=click.Path(path_type=Path),
+            expose_value=False,
+            is_eager=True,
+            callback=_remember_config,
+            help=f"newsletter.toml, or its folder (default: ${CONFIG_ENV}, else the nearest "
+            f"{CONFIG_FILE_NAME} from here up).",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_remember_verbosity(-1),
+            help="Print only errors and warnings.",
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=_remember_verbosity(1),
+            help="Also print the site engine's own output (its warnings and notices).",
+        ),
+    ]
+
+
+class AppCommand(click.Command):
+    """A command with the common options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
+        super().__init__(*args, **kwargs)
+        self.params.extend(common_options())
+
+
+class PartlyDone(click.ClickException):
+    """An ``Error:`` line with exit status 3: the command did part of its work."""
+
+    exit_code = 3
 
 
 class AppGroup(click.Group):
-    """Translate our errors once, here."""
+    """Translate our errors once, here; every command gets the common options."""
+
+    command_class = AppCommand
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a GeneratorError becomes ``Error: ...`` and exit code 1."""
+        """Run the command; a GeneratorError becomes ``Error: ...`` and its exit code."""
         try:
             return super().invoke(ctx)
         except GeneratorError as exc:
-            raise click.ClickException(str(exc)) from exc
+            kind = PartlyDone if exc.exit_code == PartlyDone.exit_code else click.ClickException
+            raise kind(str(exc)) from exc
+
+
+def verbosity(ctx: click.Context) -> int:
+    """-1 with ``-q``, 1 with ``-v``, else 0."""
+    return int(ctx.meta.get(VERBOSITY_KEY, 0))
+
+
+def say(ctx: click.Context, text: str) -> None:
+    """A line of the command's report (stdout), unless ``-q``."""
+    if verbosity(ctx) >= 0:
+        click.echo(text)
+
+
+def warn(text: str) -> None:
+    """A ``Warning:`` line (stderr), even with ``-q``."""
+    click.echo(f"Warning: {text}", err=True)
+
+
+def emit_json(data: Any) -> None:
+    """A ``--json`` summary: one object on stdout, whatever the verbosity."""
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def progress(ctx: click.Context, length: int, label: str, *, hidden: bool = False) -> Any:
+    """A progress bar on stderr, hidden with ``-q`` or a ``--json`` summary."""
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, hidden=hidden or verbosity(ctx) < 0
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -38,8 +155,9 @@ def _count(number: int, noun: str) -> str:
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
-    path = ctx.obj.get("config") if ctx.obj else None
-    return load_settings(path, **overrides)
+    """The settings of ``--config`` (a file or its folder), else as ``config.find_config`` finds them."""
+    given = ctx.meta.get(CONFIG_KEY)
+    return load_settings(config_path(given) if given is not None else None, **overrides)
 
 
 def _workspace(
@@ -148,29 +266,26 @@ SOURCE_OPTION = click.option(
     "--source", "source", metavar="S", help="yfinance, demo, or csv:PATH (default: newsletter.toml)."
 )
 AS_OF_OPTION = click.option("--as-of", "as_of", type=DAY, help="Compute as of this date (YYYY-MM-DD).")
-
-
-@click.group(cls=AppGroup)
-@click.version_option(__version__, prog_name="rotation")
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Path to newsletter.toml (default: ./newsletter.toml).",
+JSON_OPTION = click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON summary for scripts (keys in README.md)."
 )
-@click.pass_context
-def cli(ctx: click.Context, config: Path | None) -> None:
+
+
+@click.group(cls=AppGroup, context_settings=CONTEXT_SETTINGS, params=common_options())
+@click.version_option(__version__, prog_name="rotation")
+def cli() -> None:
     """Rotation Desk: a weekly market-rotation newsletter, from prices to a static site.
 
     \b
     Quick start (no network):
-        rotation demo
+        rotation init my-letter && cd my-letter && rotation demo
     The weekly job:
         rotation weekly && $EDITOR content/issues/posts/<date>-*.md
         rotation publish <date> && rotation build
+
+    \b
+    Exit codes: 0 done, 1 error, 2 usage error, 3 partly done (a fetch with failed tickers).
     """
-    ctx.ensure_object(dict)
-    ctx.obj["config"] = config
 
 
 @cli.command("demo")
@@ -207,14 +322,17 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
         ctx, "demo", {"data.source": "demo", "charts.dark_variants": dark_charts}, site=True
     )
     started = time.perf_counter()
-    with click.progressbar(length=weeks, label="Drafting demo issues", file=sys.stderr) as bar:
+    with progress(ctx, weeks, "Drafting demo issues") as bar:
         result = pipeline.run_demo(
             settings, weeks=weeks, site_dir=out.resolve() if out else None, progress=lambda _: bar.update(1)
         )
-    click.echo(
+    _report_engine(ctx, result)
+    say(
+        ctx,
         f"Built {_count(result.issues, 'issue')} with {_count(result.calls, 'call')} into {result.site_dir} "
-        f"in {time.perf_counter() - started:.1f}s (synthetic demo data)."
+        f"in {time.perf_counter() - started:.1f}s (synthetic demo data).",
     )
+    _end_of_life(ctx, result.engine)
 
 
 @cli.command("fetch")
@@ -226,6 +344,7 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
     "--universe", "with_universe", is_flag=True, help="Also fetch the stocks of the latest universe snapshot."
 )
 @click.option("--all-notes", is_flag=True, help="Print every data note, not only the first ten.")
+@JSON_OPTION
 @click.pass_context
 def fetch_command(
     ctx: click.Context,
@@ -235,20 +354,21 @@ def fetch_command(
     full: bool,
     with_universe: bool,
     all_notes: bool,
+    as_json: bool,
 ) -> None:
     """Bring the local price store up to date, incrementally, and check the data.
 
     Stored tickers are fetched from their last ten sessions on (a changed dividend or split
     adjustment refetches the whole history); a `csv:` folder loads every file in it. Prints
     what was fetched, what was already up to date, what failed and why, and the data notes
-    (gaps, stale bars, bad prints, ...). Exits with an error if any ticker failed.
+    (gaps, stale bars, bad prints, ...). Exits with status 3 if some tickers failed and
+    others were stored, 1 if none could be fetched.
 
     \b
     Example:
         rotation fetch --source csv:../shared/data/prices/adjusted-closes
     """
     from generator import pipeline
-    from generator.errors import FetchError
 
     today = _today()
     start = _past("--start", start, today)
@@ -256,23 +376,50 @@ def fetch_command(
     spec = settings.data.source
     listed = _tickers(tickers)
     wanted = pipeline.fetch_targets(settings, spec, listed, with_universe=with_universe)
-    with click.progressbar(
-        length=len(wanted), label=f"Fetching {len(wanted)} tickers", file=sys.stderr
-    ) as bar:
+    with progress(ctx, len(wanted), f"Fetching {len(wanted)} tickers", hidden=as_json) as bar:
         summary = pipeline.fetch_prices(
             settings, spec, tickers=wanted, start=start, full=full, progress=bar.update, today=today
         )
+    if as_json:
+        emit_json(_fetch_json(spec, wanted, summary))
+    else:
+        _report_fetch(ctx, spec, summary, all_notes=all_notes)
+    _raise_if_failed(summary, len(wanted))
+
+
+def _fetch_json(spec: str, wanted: list[str], summary: Any) -> dict[str, Any]:
+    return {
+        "source": spec,
+        "requested": len(wanted),
+        "fetched": summary.fetched,
+        "up_to_date": summary.up_to_date,
+        "refetched": summary.refetched,
+        "failed": [{"ticker": f.ticker, "reason": f.reason} for f in summary.failed],
+        "warnings": summary.warnings,
+        "notes": [
+            {"ticker": n.ticker, "kind": n.kind, "message": n.message, "day": n.day} for n in summary.notes
+        ],
+    }
+
+
+def _report_fetch(ctx: click.Context, spec: str, summary: Any, *, all_notes: bool = False) -> None:
     lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
-    click.echo(f"Fetch from {spec}: {lines[0]}")
+    say(ctx, f"Fetch from {spec}: {lines[0]}")
     for line in lines[1:]:
-        click.echo(line)
-    if summary.failed:
-        stored = len(summary.fetched) + len(summary.up_to_date)
-        raise FetchError(
-            f"could not fetch {len(summary.failed)} of {len(wanted)} tickers: "
-            + "; ".join(str(f) for f in summary.failed)
-            + f" (the other {stored} are stored)"
-        )
+        say(ctx, line)
+
+
+def _raise_if_failed(summary: Any, wanted: int) -> None:
+    """FetchError (exit 1) when nothing was stored, PartialError (exit 3) when some tickers failed."""
+    if not summary.failed:
+        return
+    stored = len(summary.fetched) + len(summary.up_to_date)
+    message = (
+        f"could not fetch {len(summary.failed)} of {wanted} tickers: "
+        + "; ".join(str(f) for f in summary.failed)
+        + (f" (the other {stored} are stored)" if stored else "")
+    )
+    raise (PartialError if stored else FetchError)(message)
 
 
 @cli.command("universe")
@@ -308,9 +455,9 @@ def universe_command(
         raise ConfigError("--as-of: the Yahoo screener only knows today's market caps; use --source demo")
     run = pipeline.refresh_universe(settings, spec, day, min_dollar_volume_usd=min_dollar_volume)
     lines = run.lines()
-    click.echo(f"Universe from {spec}: {lines[0]}")
+    say(ctx, f"Universe from {spec}: {lines[0]}")
     for line in lines[1:]:
-        click.echo(line)
+        say(ctx, line)
 
 
 @cli.command("signals")
@@ -353,8 +500,11 @@ def signals_command(ctx: click.Context, source: str | None, as_of: date | None, 
 @click.option(
     "--force", is_flag=True, help="Overwrite an edited draft (its text is kept in .rotation/backups/)."
 )
+@JSON_OPTION
 @click.pass_context
-def draft_command(ctx: click.Context, source: str | None, as_of: date | None, force: bool) -> None:
+def draft_command(
+    ctx: click.Context, source: str | None, as_of: date | None, force: bool, as_json: bool
+) -> None:
     """Draw the charts and write the draft issue for the week ending AS_OF.
 
     The issue is computed as of the Friday on or before AS_OF (a Saturday or a Wednesday
@@ -370,10 +520,36 @@ def draft_command(ctx: click.Context, source: str | None, as_of: date | None, fo
     today = _today()
     day = _past("--as-of", as_of, today)
     settings = _workspace(ctx, "draft", {"data.source": _source(source)})
-    _report_draft(pipeline.draft_week(settings, day, force=force, today=today))
+    result = pipeline.draft_week(settings, day, force=force, today=today)
+    if as_json:
+        emit_json(_draft_json(result, settings.root))
+    else:
+        _report_draft(ctx, result)
 
 
-def _report_draft(result: Any, *, charts: bool = True) -> None:
+def _draft_json(result: Any, root: Path) -> dict[str, Any]:
+    outcome = result.outcome
+
+    def rel(path: Path | None) -> str | None:
+        return None if path is None else _relative(path, root)
+
+    return {
+        "as_of": result.as_of.isoformat(),
+        "action": outcome.action,
+        "path": rel(outcome.path),
+        "charts_written": result.charts_written,
+        "backups": [rel(p) for p in (outcome.backup, *outcome.side_backups) if p is not None],
+        "kept": [rel(p) for p in outcome.kept],
+    }
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to the workspace when it lies inside it (POSIX), else absolute."""
+    resolved = path.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
+
+def _report_draft(ctx: click.Context, result: Any, *, charts: bool = True) -> None:
     outcome = result.outcome
     kept = ", ".join(str(p) for p in outcome.kept)
     saved = ", ".join(str(p) for p in (outcome.backup, *outcome.side_backups) if p is not None)
@@ -385,7 +561,7 @@ def _report_draft(result: Any, *, charts: bool = True) -> None:
         + (f" ({kept} holds your edits too and was kept)" if kept else ""),
         "forced": f"Overwrote {outcome.path}; the previous text is in {saved}",
     }
-    click.echo(messages[outcome.action] + (f" ({result.charts_written} charts drawn)" if charts else ""))
+    say(ctx, messages[outcome.action] + (f" ({result.charts_written} charts drawn)" if charts else ""))
 
 
 @cli.command("backfill")
@@ -413,20 +589,22 @@ def backfill_command(
     settings = _workspace(ctx, "backfill", {"data.source": _source(source)})
     result = pipeline.backfill(settings, first, last, force=force, today=today)
     for friday in result.published_weeks:
-        click.echo(f"{friday}: published, left as it is")
+        say(ctx, f"{friday}: published, left as it is")
     for drafted in result.drafted:
-        _report_draft(drafted, charts=False)
+        _report_draft(ctx, drafted, charts=False)
     stats = result.charts
-    click.echo(
+    say(
+        ctx,
         f"Charts: {stats.drawn} drawn, {stats.cached} from the cache, {stats.written} files written "
-        f"({stats.seconds:.1f}s, {stats.workers} process{'es' if stats.workers > 1 else ''})"
+        f"({stats.seconds:.1f}s, {stats.workers} process{'es' if stats.workers > 1 else ''})",
     )
 
 
 @cli.command("publish")
 @click.argument("issue")
+@JSON_OPTION
 @click.pass_context
-def publish_command(ctx: click.Context, issue: str) -> None:
+def publish_command(ctx: click.Context, issue: str, as_json: bool) -> None:
     """Mark ISSUE (a post file, or its date) published and freeze what it showed.
 
     \b
@@ -436,8 +614,12 @@ def publish_command(ctx: click.Context, issue: str) -> None:
     from generator import pipeline
 
     settings = _workspace(ctx, "publish")
-    path = pipeline.publish_issue(settings, issue, datetime.now().astimezone().replace(microsecond=0))
-    click.echo(f"Published {path.name}. Run `rotation build` to update the site.")
+    now = datetime.now().astimezone().replace(microsecond=0)
+    path = pipeline.publish_issue(settings, issue, now)
+    if as_json:
+        emit_json({"path": _relative(path, settings.root), "published_at": now.isoformat()})
+        return
+    say(ctx, f"Published {path.name}. Run `rotation build` to update the site.")
 
 
 @cli.command("build")
@@ -447,14 +629,16 @@ def publish_command(ctx: click.Context, issue: str) -> None:
     "--force",
     "full",
     is_flag=True,
-    help="Run MkDocs even when nothing it reads changed since the last build.",
+    help="Run the site engine even when nothing it reads changed since the last build.",
 )
+@JSON_OPTION
 @click.pass_context
-def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
-    """Rescore every call, write the ledger pages and build the site with MkDocs.
+def build_command(ctx: click.Context, out: Path | None, full: bool, as_json: bool) -> None:
+    """Rescore every call, write the ledger pages and build the site ([site] engine).
 
-    MkDocs is skipped when nothing it reads (content/, mkdocs.yml, overrides/, the installed
-    MkDocs and plugins) changed since the last build into the same folder; --full runs it.
+    The engine (Material for MkDocs, or Zensical) is skipped when nothing it reads (content/,
+    mkdocs.yml, overrides/, hooks/, the installed engine and plugins) changed since the last
+    build into the same folder; --full runs it.
 
     \b
     Example:
@@ -469,18 +653,58 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
     result = pipeline.build_site(
         settings, site_dir=out.resolve() if out else None, full=full, today=_today()
     )
-    for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    mkdocs = (
-        "site unchanged, MkDocs skipped; --full to rebuild"
+    seconds = time.perf_counter() - started
+    _report_engine(ctx, result)
+    if as_json:
+        emit_json(_build_json(result, seconds))
+        return
+    label = ENGINES[result.engine].label
+    engine = (
+        f"site unchanged, {label} skipped; --full to rebuild"
         if result.mkdocs_skipped
-        else f"MkDocs {result.seconds_mkdocs:.1f}s"
+        else f"{label} {result.seconds_mkdocs:.1f}s"
     )
-    click.echo(
+    say(
+        ctx,
         f"Built {_count(result.issues, 'issue')} and {_count(result.calls, 'call')} into {result.site_dir} "
-        f"in {time.perf_counter() - started:.1f}s ({_count(result.pages_written, 'page')} written, "
-        f"{_count(result.charts_drawn, 'chart')} drawn in {result.seconds_generate:.1f}s; {mkdocs})"
+        f"in {seconds:.1f}s ({_count(result.pages_written, 'page')} written, "
+        f"{_count(result.charts_drawn, 'chart')} drawn in {result.seconds_generate:.1f}s; {engine})",
     )
+    _end_of_life(ctx, result.engine)
+
+
+def _report_engine(ctx: click.Context, result: Any) -> None:
+    """Warnings and notes of a build, and with -v the engine's own output (stderr)."""
+    for warning in result.warnings:
+        warn(warning)
+    for note in result.notes:
+        say(ctx, f"Note: {note}")
+    if verbosity(ctx) > 0 and result.engine_log:
+        click.echo(result.engine_log.rstrip("\n"), err=True)
+
+
+def _end_of_life(ctx: click.Context, engine: str) -> None:
+    notice = end_of_life_notice(ENGINES[engine])
+    if notice is not None:
+        say(ctx, f"Note: {notice}.")
+
+
+def _build_json(result: Any, seconds: float) -> dict[str, Any]:
+    return {
+        "issues": result.issues,
+        "calls": result.calls,
+        "site_dir": str(result.site_dir),
+        "pages_written": result.pages_written,
+        "charts_drawn": result.charts_drawn,
+        "engine": result.engine,
+        "engine_skipped": result.mkdocs_skipped,
+        "seconds": round(seconds, 3),
+        "seconds_generate": round(result.seconds_generate, 3),
+        "seconds_engine": round(result.seconds_mkdocs, 3),
+        "warnings": list(result.warnings),
+        "notes": list(result.notes),
+        "end_of_life": end_of_life_notice(ENGINES[result.engine]),
+    }
 
 
 @cli.command("serve")
@@ -494,7 +718,7 @@ def build_command(ctx: click.Context, out: Path | None, full: bool) -> None:
 )
 @click.pass_context
 def serve_command(ctx: click.Context, address: str) -> None:
-    """Preview the site with live reload (MkDocs' dev server).
+    """Preview the site with live reload (the engine's dev server).
 
     \b
     Example:
@@ -505,8 +729,10 @@ def serve_command(ctx: click.Context, address: str) -> None:
 
     settings = _workspace(ctx, "serve", site=True)
     preview = pipeline.preview_site(settings)
+    for note in preview.notes:
+        say(ctx, f"Note: {note}")
     for warning in preview.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        warn(warning)
     sys.exit(
         run_mkdocs_serve(
             settings, synthetic=preview.synthetic, address=address, exclude_docs=preview.exclude_docs
@@ -523,9 +749,11 @@ def serve_command(ctx: click.Context, address: str) -> None:
     help="Folder for the files (default: email/).",
 )
 @click.option(
-    "--embed-images",
-    is_flag=True,
-    help="Embed the charts in the HTML (data: URIs) instead of linking to the published site.",
+    "--embed-images/--link-images",
+    "embed_images",
+    default=None,
+    help="Attach the charts to the message as inline parts (cid:), or link them from the published "
+    "site (default: [email] images, which is link).",
 )
 @click.option(
     "--draft",
@@ -534,13 +762,16 @@ def serve_command(ctx: click.Context, address: str) -> None:
     help="Allow an unpublished issue: a preview, marked as a draft, with no link to its web page.",
 )
 @click.pass_context
-def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images: bool, draft: bool) -> None:
+def email_command(
+    ctx: click.Context, issue: str, out: Path | None, embed_images: bool | None, draft: bool
+) -> None:
     """Export ISSUE (a post file, or its date) as one email-ready HTML file, with a text part.
 
-    Writes <post>.html (CSS inlined, no JavaScript, 600 px wide), <post>.txt (the plain-text
-    part) and <post>.eml (both parts in one multipart message, for a sending tool). Images
-    point at the published site unless --embed-images. An unpublished issue is refused
-    unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
+    Writes <post>.html (CSS inlined, no JavaScript, a 600 px table layout), <post>.txt (the
+    plain-text part) and <post>.eml (the message `rotation send` sends, addressed to no one).
+    Images point at the published site unless --embed-images (then the .eml carries them and
+    the .html names them by cid:, so open the .eml to see them). An unpublished issue is
+    refused unless --draft (a preview: "[Draft]" in the subject, a notice, no link to its page).
 
     \b
     Example:
@@ -550,8 +781,172 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
 
     settings = _workspace(ctx, "email")
     target = out.resolve() if out else settings.root / "email"
-    files = pipeline.export_email(settings, Path(issue), target, embed_images=embed_images, draft=draft)
-    click.echo(f"Wrote {', '.join(str(f) for f in files)}")
+    export = pipeline.export_email(
+        settings, Path(issue), target, embed_images=embed_images, draft=draft, now=datetime.now().astimezone()
+    )
+    for warning in export.warnings:
+        warn(warning)
+    say(ctx, f"Wrote {', '.join(str(f) for f in export.files)}")
+
+
+@cli.command("send")
+@click.argument("issue")
+@click.option(
+    "--recipients",
+    "recipients",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The recipients file (default: [email] recipients): CSV with an email column, or one "
+    "address a line.",
+)
+@click.option(
+    "--to",
+    "to",
+    metavar="ADDRESS",
+    help="A test send to this one address; not recorded as a delivery, so the list still gets it.",
+)
+@click.option("--dry-run", "dry_run", is_flag=True, help="Print who would get what, and send nothing.")
+@click.option(
+    "--retry-failed", "retry_failed", is_flag=True, help="Try again the recipients the server refused."
+)
+@click.option(
+    "--resend-unconfirmed",
+    "resend_unconfirmed",
+    is_flag=True,
+    help="Send again the messages that went out with no answer from the server (they may arrive twice).",
+)
+@click.option(
+    "--skip-invalid",
+    "skip_invalid",
+    is_flag=True,
+    help="Send to the other addresses when rows of the recipients file are not addresses.",
+)
+@click.option(
+    "--embed-images/--link-images",
+    "embed_images",
+    default=None,
+    help="Attach the charts as inline parts (cid:), or link them from the site (default: [email] images).",
+)
+@click.option("--draft", "draft", is_flag=True, help="Allow an unpublished issue in a test send (--to).")
+@click.pass_context
+def send_command(
+    ctx: click.Context,
+    issue: str,
+    recipients: Path | None,
+    to: str | None,
+    dry_run: bool,
+    retry_failed: bool,
+    resend_unconfirmed: bool,
+    skip_invalid: bool,
+    embed_images: bool | None,
+    draft: bool,
+) -> None:
+    """Send ISSUE (a published post, or its date) over SMTP, once to each recipient.
+
+    The server, the sender and the unsubscribe URLs are [email] and [email.smtp] in
+    newsletter.toml; the password is read from the environment variable that password_env
+    names (ROTATION_SMTP_PASSWORD unless set). Every delivery is recorded in
+    .rotation/sends/<post>.jsonl: run the same command again after an interruption and it goes
+    on where it stopped, sending no one the issue twice. Recipients the server refused are
+    tried again only with --retry-failed.
+
+    \b
+    Examples:
+        rotation send 2026-06-26 --dry-run
+        rotation send 2026-06-26 --to me@example.org
+        rotation send 2026-06-26 --recipients readers.csv
+    """
+    from generator import pipeline
+    from generator.send.run import Hooks, SendOptions
+
+    if to is not None and recipients is not None:
+        raise ConfigError("--to sends a test to one address; leave out --recipients (or --to)")
+    if to is not None and (retry_failed or resend_unconfirmed):
+        raise ConfigError("--retry-failed and --resend-unconfirmed are for a send to the list, not --to")
+    settings = _workspace(ctx, "send")
+    options = SendOptions(
+        recipients=recipients.resolve() if recipients else None,
+        to=to,
+        dry_run=dry_run,
+        retry_failed=retry_failed,
+        resend_unconfirmed=resend_unconfirmed,
+        skip_invalid=skip_invalid,
+    )
+    progress = _SendProgress()
+    with _stop_requests() as stop:
+        hooks = Hooks(
+            sleep=lambda seconds: None if stop.wait(seconds) else None,  # returns early on a stop request
+            should_stop=stop.is_set,
+            on_event=progress.event,
+            on_plan=progress.start,
+        )
+        try:
+            report = pipeline.send_issue(
+                settings, issue, options, embed_images=embed_images, draft=draft, hooks=hooks
+            )
+        finally:
+            progress.finish()
+    _report_send(ctx, report, issue)
+
+
+class _SendProgress:
+    """A progress bar of the messages sent, and a line on stderr for each one that was not."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, count: int) -> None:
+        if not count:
+            return
+        self.bar = click.progressbar(length=count, label="Sending", file=sys.stderr)
+        self.bar.__enter__()
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def event(self, kind: str, who: Any, detail: str) -> None:
+        if self.bar is not None and kind in ("sent", "refused", "unconfirmed"):
+            self.bar.update(1)
+        if kind == "refused":
+            click.echo(f"\nRefused: {who.address}: {detail}", err=True)
+        elif kind == "unconfirmed":
+            click.echo(f"\nUnconfirmed: {who.address}: {detail}", err=True)
+        elif kind == "retry":
+            click.echo(f"\nConnection: {detail}", err=True)
+
+
+@contextmanager
+def _stop_requests() -> Iterator[threading.Event]:
+    """Ctrl-C or SIGTERM asks a send to stop after the message in flight; a second one stops it at once."""
+    requested = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        if requested.is_set():
+            raise KeyboardInterrupt
+        requested.set()
+        click.echo("\nStopping after the message being sent (again to stop at once).", err=True)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield requested  # only the main thread can take signals (a test calling the command from a thread)
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _report_send(ctx: click.Context, report: SendReport, issue: str) -> None:
+    """Print what a send did (or would do); anything that needs the user becomes one Error line."""
+    for note in report.notes():
+        click.echo(note, err=True)
+    for line in report.lines():
+        say(ctx, line)
+    problem = report.problem(issue)
+    if problem:
+        raise SendError(problem)
 
 
 @cli.command("weekly")
@@ -559,6 +954,9 @@ def email_command(ctx: click.Context, issue: str, out: Path | None, embed_images
 @click.pass_context
 def weekly_command(ctx: click.Context, source: str | None) -> None:
     """The weekly job: fetch, then draft the issue for the last completed week.
+
+    A fetch that failed some tickers still drafts (its data notes say what is missing), then
+    exits with status 3.
 
     \b
     Example:
@@ -569,11 +967,38 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     today = _today()
     settings = _workspace(ctx, "weekly", {"data.source": _source(source)})
     summary = pipeline.fetch_prices(settings, settings.data.source, today=today)
-    lines = summary.lines()
-    click.echo(f"Fetch from {settings.data.source}: {lines[0]}")
-    for line in lines[1:]:
-        click.echo(line)
-    _report_draft(pipeline.draft_week(settings, today=today))
+    _report_fetch(ctx, settings.data.source, summary)
+    _report_draft(ctx, pipeline.draft_week(settings, today=today))
+    _raise_if_failed(summary, len(settings.tickers))
+
+
+@cli.command("init")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--templates", is_flag=True, help="Also copy the editable templates into templates/.")
+@click.pass_context
+def init_command(ctx: click.Context, folder: Path, templates: bool) -> None:
+    """Make a new workspace in FOLDER (default: here) from the installed package.
+
+    Writes newsletter.toml (commented), mkdocs.yml, overrides/ and hooks/ (the site's theme
+    and MkDocs hooks), the site assets under content/, a .gitignore, requirements.txt and the
+    GitHub Actions workflows (.github/workflows/: a weekly draft as a pull request, and the
+    deploy of the site to GitHub Pages on a merge). Nothing is overwritten: if any of these
+    files exists, none is written and they are listed.
+
+    \b
+    Example:
+        rotation init my-letter && cd my-letter && rotation demo
+    """
+    from generator.skeleton import init_workspace
+
+    result = init_workspace(folder, templates=templates)
+    where = result.folder.resolve()
+    say(ctx, f"Made a rotation workspace in {where} ({_count(len(result.written), 'file')}).")
+    go = "" if where == Path.cwd().resolve() else f"cd {folder} && "
+    say(ctx, "Next: set [site] title and url in newsletter.toml, then")
+    say(ctx, f"    {go}rotation demo        # a year of synthetic issues, offline, into site/")
+    say(ctx, "    rotation weekly                # real prices: fetch and draft this week's issue")
+    say(ctx, "Publishing with the GitHub workflows: README.md, Publishing.")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ config in one pass instead of one error per run.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,9 @@ from generator.errors import ConfigError
 from generator.safetext import MAX_CATEGORY_CHARS, bad_character, form_url_problem, site_url_problem
 
 CONFIG_FILE_NAME = "newsletter.toml"
+# Names a newsletter.toml when no --config is given (before the search of the current folder
+# and its parents).
+CONFIG_ENV = "ROTATION_CONFIG"
 TICKER_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,14}$")
 
 
@@ -45,6 +49,39 @@ def normalise_ticker(value: str) -> str:
     if ticker is None or not TICKER_PATTERN.match(ticker):
         raise ValueError(f"{value!r} is not a ticker symbol (letters, digits, '.', '-', '^', '=')")
     return ticker
+
+
+def normalise_address(value: str) -> str:
+    """The address rule: an email address as SMTP sends it (``addr-spec``, no display name).
+
+    Checked by email-validator (syntax only, no DNS): ASCII before the @-sign (a server
+    without SMTPUTF8 cannot take anything else), a domain with a dot that is not a reserved
+    name (``.test``, ``.invalid``, ``localhost``); an international domain becomes its ASCII
+    (punycode) form and the domain is lower-cased. Anything else is a ValueError saying why.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise ValueError("an empty email address")
+    try:
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{text!r} is not an email address: {exc}") from None
+    return str(checked.ascii_email)
+
+
+def parse_mailbox(value: str) -> tuple[str, str]:
+    """``Name <addr>`` or ``addr`` -> (display name, address by the address rule); ValueError if not."""
+    from email.policy import default
+
+    if not isinstance(value, str) or re.search(r"[\x00-\x1f\x7f]", value):
+        raise ValueError("must be one line: `Name <address>` or an address")
+    header = default.header_factory("From", value)
+    if header.defects or len(header.addresses) != 1:
+        raise ValueError(f"{value!r} is not one `Name <address>` or address")
+    mailbox = header.addresses[0]
+    return mailbox.display_name, normalise_address(mailbox.addr_spec)
 
 
 def _usable_path(value: Path) -> Path:
@@ -144,6 +181,9 @@ class SiteSettings(_Model):
     url: str = "https://example.org/rotation-desk/"
     author: SiteLine = "The Rotation Desk"
     description: SiteText = "A weekly letter on market rotation: size, sectors, themes and breakouts."
+    # The site engine `rotation build` and `serve` run (generator.siteengine): Material for MkDocs,
+    # or Zensical, its successor (Material reaches end of life on 2027-05-05).
+    engine: Literal["material", "zensical"] = "material"
     # The editors' pages (the template guide) in the public site; `rotation serve` always shows them.
     public_guide: bool = False
     signup: SignupSettings = SignupSettings()
@@ -418,6 +458,99 @@ class ChartSettings(_Model):
     rrg_groups: list[str] = Field(default_factory=lambda: ["sectors", "smallcap_sectors"])
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+class SmtpSettings(_Model):
+    """The SMTP server `rotation send` delivers through (issue 18). The password is never here."""
+
+    host: str | None = None  # unset: `rotation send` says what to set; `--dry-run` works without it
+    port: int | None = Field(None, ge=1, le=65535)  # default: 587 for starttls, 465 for tls, 25 for none
+    # starttls: plain connection upgraded with STARTTLS (refused if the server does not offer it);
+    # tls: TLS from the first byte (port 465); none: no encryption (a relay on this machine).
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    user: str | None = None  # unset: no login (a relay that trusts this machine)
+    password_env: str = Field("ROTATION_SMTP_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    timeout_s: float = Field(60, gt=0, le=3600)
+    messages_per_minute: float = Field(60, gt=0, le=60_000)
+    batch_size: int = Field(50, ge=1, le=10_000)  # messages per connection; then QUIT and reconnect
+    reconnects: int = Field(3, ge=0, le=20)  # tries after a dropped connection before the run stops
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "password: never write the password into newsletter.toml; put it in an environment "
+                "variable and name that variable in password_env (default ROTATION_SMTP_PASSWORD)"
+            )
+        return data
+
+    @field_validator("host", "user")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or re.search(r"[\s\x00-\x1f\x7f]", value)):
+            raise ValueError("must be one word, without spaces or control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> SmtpSettings:
+        if self.security == "none" and self.user is not None and (self.host or "") not in LOOPBACK_HOSTS:
+            raise ValueError(
+                "security = \"none\" with a user would send the password unencrypted; use "
+                "\"starttls\" or \"tls\" (security none logs in only to a relay on this machine)"
+            )
+        return self
+
+    @property
+    def port_or_default(self) -> int:
+        """The port, or the usual one for the security mode (587, 465, 25)."""
+        return self.port or {"starttls": 587, "tls": 465, "none": 25}[self.security]
+
+
+class EmailSettings(_Model):
+    """What `rotation email` and `rotation send` put in a message, and whom `send` sends it to."""
+
+    from_address: str | None = None  # "Rotation Desk <letter@example.org>"
+    reply_to: str | None = None
+    # List-Unsubscribe (RFC 2369, RFC 8058): an address or a mailto: URI, and an https URL. In
+    # both, {email} stands for the recipient's address (URL-encoded).
+    unsubscribe_mailto: str | None = None
+    unsubscribe_url: str | None = None
+    images: Literal["link", "inline"] = "link"  # linked from the published site, or attached (CID)
+    recipients: ConfigPath | None = None  # CSV with an `email` column, or one address per line
+    smtp: SmtpSettings = SmtpSettings()
+
+    @field_validator("from_address", "reply_to")
+    @classmethod
+    def _mailbox(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_mailbox(value)
+        return value
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if re.search(r"[\s<>,\x00-\x1f\x7f]", value):
+            raise ValueError("cannot contain spaces, control characters, '<', '>' or ','")
+        address = value.removeprefix("mailto:").split("?", 1)[0]
+        normalise_address(address.replace("{email}", "x"))
+        return value if value.startswith("mailto:") else f"mailto:{value}"
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _one_click_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https://[^/\s]+", value):
+            raise ValueError("must be an https:// URL (RFC 8058 one-click unsubscribe needs HTTPS)")
+        if re.search(r"[\s<>,\"\x00-\x1f\x7f]", value):
+            raise ValueError("cannot contain spaces, control characters, quotes, '<', '>' or ','")
+        return value
+
+
 class OutputSettings(_Model):
     """Folders, relative to newsletter.toml."""
 
@@ -441,6 +574,7 @@ class Settings(_Model):
     fetch: FetchSettings = FetchSettings()
     issue: IssueSettings = IssueSettings()
     charts: ChartSettings = ChartSettings()
+    email: EmailSettings = EmailSettings()
     output: OutputSettings = OutputSettings()
     root: Path = Path(".")
     # The file these settings were read from; None when none was found (defaults, root = cwd).
@@ -510,18 +644,42 @@ class Settings(_Model):
         return None
 
 
+def find_config(start: Path, environ: Mapping[str, str]) -> Path | None:
+    """The newsletter.toml to use when no --config is given, as git finds its repository.
+
+    ``ROTATION_CONFIG`` (a file, or a folder holding one) if set, else newsletter.toml in
+    ``start`` or the nearest folder above it; None outside any workspace. A ``ROTATION_CONFIG``
+    that names nothing is a ConfigError: a typo must not fall back to another workspace.
+    """
+    named = environ.get(CONFIG_ENV, "")
+    if named:
+        return config_path(Path(named), CONFIG_ENV + "=")
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def config_path(given: Path, option: str = "--config ") -> Path:
+    """The configuration file ``given`` names: the file itself, or newsletter.toml in a folder."""
+    path = given / CONFIG_FILE_NAME if given.is_dir() else given
+    if not path.is_file():
+        raise ConfigError(f"{option}{given}: no such configuration file")
+    return path
+
+
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """Read, merge and validate newsletter.toml; raise one ConfigError listing every problem.
 
     ``overrides`` use dotted keys (``data.source="demo"``); ``None`` values are dropped, as
-    MkDocs' ``load_config`` drops unset Click options. Without a file, defaults apply and the
-    current folder is the workspace root.
+    MkDocs' ``load_config`` drops unset Click options. Without ``path`` the file is found as
+    ``find_config`` says; without a file, defaults apply and the current folder is the root.
     """
     text = ""
     raw: dict[str, Any] = {}
     if path is None:
-        candidate = Path.cwd() / CONFIG_FILE_NAME
-        path = candidate if candidate.exists() else None
+        path = find_config(Path.cwd(), os.environ)
     if path is not None:
         path = Path(path)
         if not path.is_file():

@@ -6,6 +6,8 @@ from __future__ import annotations
 class GeneratorError(Exception):
     """Base class for errors a user can fix; anything else is a bug."""
 
+    exit_code = 1  # the command's exit status (README: exit codes)
+
 
 class ConfigError(GeneratorError):
     """newsletter.toml (or a command-line override) is invalid."""
@@ -41,3 +43,13 @@ class WriteError(GeneratorError):
 
 class WorkspaceBusyError(GeneratorError):
     """Another rotation command holds the workspace's lock."""
+
+
+class PartialError(GeneratorError):
+    """A command did part of its work (a fetch stored some tickers and failed others): exit 3."""
+
+    exit_code = 3
+
+
+class SendError(GeneratorError):
+    """Sending an issue stopped, or ended with recipients refused or unconfirmed."""

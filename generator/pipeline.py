@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pandas as pd
@@ -35,7 +35,7 @@ from generator.drafts import (
     template_env,
     write_draft,
 )
-from generator.errors import ConfigError, DataError, DraftError, PublishError
+from generator.errors import ConfigError, DataError, DraftError, PublishError, SendError
 from generator.fetch import FetchSummary, fetch_into_store
 from generator.frozen import check_frozen_charts
 from generator.fsio import atomic_write_bytes, atomic_write_text, remove_file, write_text_if_changed
@@ -60,10 +60,11 @@ from generator.ledger import (
     score_ledger,
 )
 from generator.notes import issue_lines
-from generator.posts import is_side_copy, main_post_of
+from generator.posts import is_side_copy, main_post_of, post_date, post_url_path
 from generator.prices import PriceHistory
 from generator.publish import check_publishable, mark_published, mkdocs_env, resolve_issue, run_mkdocs_build
 from generator.signals import SignalReport, compute_signals
+from generator.siteengine import engine_of, sync_site_config
 from generator.sitefolder import owned_site
 from generator.sitemodel import lead_image_path
 from generator.sitepages import build_site_pages
@@ -81,6 +82,11 @@ from generator.universe import UniverseRun, latest_universe_tickers, load_snapsh
 from generator.universe_view import UniverseData, universe_view
 from generator.unpublished import check_site, exclude_docs, preview_files, unpublished_files
 from generator.workspace import backups_dir, holds_workspace
+
+if TYPE_CHECKING:  # imported when used: the email modules load css-inline and Markdown
+    from generator.emailexport import EmailIssue
+    from generator.send.report import SendReport
+    from generator.send.run import Hooks, SendOptions
 
 Progress = Callable[[str], None]
 
@@ -761,6 +767,9 @@ class BuildResult:
     seconds_mkdocs: float = 0.0
     mkdocs_skipped: bool = False
     warnings: tuple[str, ...] = ()  # drafts left out because they do not parse, bad closes ignored
+    engine: str = "material"  # [site] engine
+    engine_log: str = ""  # what the engine printed (`-v` shows it); empty when it was skipped
+    notes: tuple[str, ...] = ()  # mkdocs.yml updated from newsletter.toml
 
 
 def score_published(
@@ -804,6 +813,7 @@ def build_site(
     target = site_dir or settings.site_dir
     real_target = owned_site(settings, target)  # before any work: a site folder given by mistake
     started = time.perf_counter()
+    notes = sync_site_config(settings)
     scan = scan_posts(posts_dir(settings), settings.tickers)
     issues = scan.published
     check_unique_urls(issues)
@@ -833,7 +843,7 @@ def build_site(
     hidden = unpublished_files(settings.content_dir, posts_dir(settings), issues)
     if not settings.site.public_guide:
         hidden = [*hidden, GUIDE_PAGE]
-    skipped = run_mkdocs_unless_unchanged(
+    skipped, log = run_mkdocs_unless_unchanged(
         settings, real_target, synthetic=synthetic, full=full, hidden=hidden
     )
     return BuildResult(
@@ -846,13 +856,18 @@ def build_site(
         time.perf_counter() - generated,
         skipped,
         (*(str(s) for s in scan.skipped), *ledger_problems(issues)),
+        settings.site.engine,
+        log,
+        tuple(notes),
     )
 
 
 def run_mkdocs_unless_unchanged(
     settings: Settings, site_dir: Path, *, synthetic: bool, full: bool, hidden: Sequence[str] = ()
-) -> bool:
-    """Run MkDocs into ``site_dir`` unless its stamp says nothing changed; True if skipped.
+) -> tuple[bool, str]:
+    """Run the site engine into ``site_dir`` unless its stamp says nothing changed.
+
+    Returns (skipped, the engine's output).
 
     ``hidden``: content files MkDocs must leave out (``generator.unpublished``), checked
     absent from the built site. The stamp is written only after MkDocs succeeded, so a
@@ -865,8 +880,8 @@ def run_mkdocs_unless_unchanged(
     if not full and sitestamp.is_fresh(
         sitestamp.read_stamp(site_dir), inputs, sitestamp.current_site(site_dir)
     ):
-        return True
-    run_mkdocs_build(
+        return True, ""
+    log = run_mkdocs_build(
         settings,
         site_dir,
         synthetic=synthetic,
@@ -874,7 +889,7 @@ def run_mkdocs_unless_unchanged(
         check=lambda out: check_site(out, hidden),
     )
     sitestamp.write_stamp(site_dir, inputs)
-    return False
+    return False, log or ""
 
 
 def require_source(issue: PublishedIssue, settings: Settings) -> None:
@@ -900,17 +915,24 @@ class Preview:
     synthetic: bool
     exclude_docs: str
     warnings: list[str]
+    notes: list[str]  # mkdocs.yml updated from newsletter.toml
 
 
 def preview_site(settings: Settings) -> Preview:
     """`rotation serve`: drafts are previewed, except those that do not parse and the copies
     beside a post (they would take the post's URL).
     """
+    notes = sync_site_config(settings)
     scan = scan_posts(posts_dir(settings), settings.tickers)
     hidden = preview_files(settings.content_dir, posts_dir(settings), [s.path for s in scan.skipped])
-    return Preview(
-        any(i.synthetic for i in scan.published), exclude_docs(hidden), [str(s) for s in scan.skipped]
-    )
+    warnings = [str(s) for s in scan.skipped]
+    if hidden and not engine_of(settings).honours_exclude_docs:
+        shown = ", ".join(hidden[:3]) + (", ..." if len(hidden) > 3 else "")
+        warnings.append(
+            f"Zensical previews every file of {settings.content_dir.name}/ (it ignores exclude_docs), "
+            f"so the preview also reads {shown}; `rotation build` leaves them out"
+        )
+    return Preview(any(i.synthetic for i in scan.published), exclude_docs(hidden), warnings, notes)
 
 
 @holds_workspace("demo")
@@ -1016,30 +1038,100 @@ def _refuse_real_content(settings: Settings) -> None:
             )
 
 
-def export_email(
-    settings: Settings, issue: Path, out_dir: Path, *, embed_images: bool = False, draft: bool = False
-) -> list[Path]:
-    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``.
+def _render_email(settings: Settings, post: Path, *, embed_images: bool | None, draft: bool) -> EmailIssue:
+    """The email of one post, as `rotation email` and `rotation send` both render it."""
+    from generator.emailexport import render_email
 
-    A draft is refused unless ``draft`` (a preview, marked as such).
-    """
-    from generator.emailexport import email_message, render_email
-
-    post = resolve_issue(posts_dir(settings), str(issue))
-    mail = render_email(
+    return render_email(
         template_env(settings),
         post,
         content_dir=settings.content_dir,
         site_url=settings.site.url,
         site_title=settings.site.title,
         site_author=settings.site.author,
-        embed_images=embed_images,
+        embed_images=settings.email.images == "inline" if embed_images is None else embed_images,
         draft=draft,
+        unsubscribe_url=settings.email.unsubscribe_url,
     )
+
+
+@dataclass(frozen=True)
+class EmailExport:
+    """What `rotation email` wrote, and what the reader of the files should know."""
+
+    files: list[Path]
+    warnings: list[str]
+
+
+def export_email(
+    settings: Settings,
+    issue: Path,
+    out_dir: Path,
+    *,
+    embed_images: bool | None = None,
+    draft: bool = False,
+    now: datetime | None = None,
+) -> EmailExport:
+    """`rotation email`: write <slug>.html, <slug>.txt and <slug>.eml for one issue into ``out_dir``.
+
+    A draft is refused unless ``draft`` (a preview, marked as such). The ``.eml`` is the
+    message `rotation send` would send, addressed to no one (``undisclosed-recipients:;``).
+    """
+    from generator.send.message import build_message, message_bytes, new_message_id
+    from generator.send.run import GMAIL_CLIP_BYTES, sender_of
+
+    post = resolve_issue(posts_dir(settings), str(issue))
+    mail = _render_email(settings, post, embed_images=embed_images, draft=draft)
+    html, text = mail.personal(None)
+    sender = sender_of(settings)
+    warnings = []
+    if sender is None:
+        warnings.append("the .eml has no From: set [email] from_address in newsletter.toml")
+    message = build_message(
+        mail,
+        sender,
+        to=None,
+        date=now or datetime.now().astimezone(),
+        message_id=new_message_id(sender.domain if sender else "rotation-desk.invalid"),
+    )
+    html_bytes = len(html.encode("utf-8"))
+    if html_bytes > GMAIL_CLIP_BYTES:
+        warnings.append(f"the HTML is {html_bytes / 1000:.0f} KB: Gmail clips a message past about 102 KB")
     stem = post.stem
     written = [
-        atomic_write_text(out_dir / f"{stem}.html", mail.html),
-        atomic_write_text(out_dir / f"{stem}.txt", mail.text),
-        atomic_write_bytes(out_dir / f"{stem}.eml", email_message(mail).as_bytes()),
+        atomic_write_text(out_dir / f"{stem}.html", html),
+        atomic_write_text(out_dir / f"{stem}.txt", text),
+        atomic_write_bytes(out_dir / f"{stem}.eml", message_bytes(message)),
     ]
-    return written
+    return EmailExport(written, warnings)
+
+
+def send_issue(
+    settings: Settings,
+    issue: str,
+    options: SendOptions,
+    *,
+    embed_images: bool | None = None,
+    draft: bool = False,
+    hooks: Hooks | None = None,
+) -> SendReport:
+    """`rotation send`: render a published issue (a draft only for a test send with ``draft``) and
+    send it to the recipients, once each (``generator.send.run``).
+    """
+    from generator.send.run import send_rendered
+
+    if draft and options.to is None:
+        raise SendError("--draft is for a test send only (--to ADDRESS): a draft is never sent to the list")
+    post = resolve_issue(posts_dir(settings), issue)
+    mail = _render_email(settings, post, embed_images=embed_images, draft=draft)
+    warnings = []
+    if mail.url is not None and not mail.images:
+        meta, _ = read_front_matter(post)
+        day = post_date(meta)
+        page = settings.site_dir / post_url_path(meta, day) / "index.html" if day else None
+        if page is not None and not page.is_file():
+            warnings.append(
+                f"{settings.site_dir} has no page for {post.name} yet: the message links to {mail.url} and "
+                "its images there; build and upload the site before sending"
+            )
+    return send_rendered(settings, post, mail, options, warnings=warnings, hooks=hooks)

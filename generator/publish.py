@@ -1,8 +1,9 @@
-"""Publish stage: mark an issue published, and run the MkDocs build.
+"""Publish stage: mark an issue published, and run the site engine's build.
 
-MkDocs has no public Python API (mkdocs/mkdocs#1240), so the build runs as a subprocess of
-the same interpreter, in strict mode, with the output folder and the synthetic-data flag
-passed through the ``!ENV`` tags of mkdocs.yml.
+MkDocs has no public Python API (mkdocs/mkdocs#1240), nor has Zensical, so the build runs as a
+subprocess of the same interpreter, in strict mode, with the output folder and the
+synthetic-data flag passed through the ``!ENV`` tags of mkdocs.yml. The engine is
+``[site] engine`` (``generator.siteengine``: what differs between them).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
@@ -34,6 +34,14 @@ from generator.fsio import (
 )
 from generator.lifeline import child_preexec
 from generator.posts import is_side_copy
+from generator.siteengine import (
+    SiteEngine,
+    clear_zensical_work,
+    engine_of,
+    site_values,
+    stage_docs,
+    zensical_work_dir,
+)
 from generator.sitefolder import owned_site
 from generator.sitestamp import STAMP_NAME, mark_site
 
@@ -125,15 +133,15 @@ def mkdocs_env(
 ) -> dict[str, str]:
     """The environment mkdocs.yml's ``!ENV`` tags read: title, URL and feed from newsletter.toml,
     and what to leave out of the site (``generator.unpublished``; mkdocs.yml's default without).
+
+    Material's end-of-life notice is not silenced: the build summary says the date (``-v``
+    shows the engine's own output). ``ROTATION_ENGINE`` is read by no tag: it puts the engine
+    into the build stamp's inputs, so switching engines rebuilds.
     """
     env = dict(os.environ)
-    env["NO_MKDOCS_2_WARNING"] = "1"  # Material 9.7+ prints an end-of-life banner otherwise
-    env["ROTATION_SITE_TITLE"] = settings.site.title
-    env["ROTATION_SITE_URL"] = settings.site.url
-    env["ROTATION_SITE_DESCRIPTION"] = settings.site.description
-    env["ROTATION_SITE_AUTHOR"] = settings.site.author
-    env["ROTATION_FEED_URL"] = f"{settings.site.url}feed_rss_created.xml"
-    env["ROTATION_SITE_IMAGE"] = f"{settings.site.url}assets/social/site.png"
+    env.update(site_values(settings))
+    env["ROTATION_ENGINE"] = settings.site.engine
+    env.pop("ROTATION_DOCS_DIR", None)
     if site_dir is not None:
         env["ROTATION_SITE_DIR"] = str(site_dir)
     env.pop("ROTATION_EXCLUDE_DOCS", None)
@@ -152,8 +160,8 @@ def run_mkdocs_build(
     synthetic: bool,
     exclude_docs: str | None = None,
     check: Callable[[Path], None] | None = None,
-) -> None:
-    """Build the site with MkDocs beside ``site_dir``, then swap it in; PublishError on failure.
+) -> str:
+    """Build the site beside ``site_dir``, then swap it in; the engine's output, PublishError on failure.
 
     MkDocs empties its output folder before writing, so building straight into ``site/``
     would leave a half-built or broken site in place of the old one when the build fails
@@ -178,7 +186,7 @@ def run_mkdocs_build(
     except OSError as exc:
         raise write_failure(site_dir, exc) from exc
     try:
-        build_with_mkdocs(
+        log = build_with_engine(
             settings, staging, synthetic=synthetic, site_dir=site_dir, exclude_docs=exclude_docs
         )
         if check is not None:
@@ -190,31 +198,63 @@ def run_mkdocs_build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return log
 
 
-def build_with_mkdocs(
+def build_with_engine(
     settings: Settings,
     out_dir: Path,
     *,
     synthetic: bool,
     site_dir: Path | None = None,
     exclude_docs: str | None = None,
-) -> None:
-    """``mkdocs build --strict`` into ``out_dir``; PublishError with MkDocs' own output on failure.
+) -> str:
+    """The engine's strict build into ``out_dir``; its output, or PublishError quoting it.
 
     Strict mode turns every warning (a broken link, a missing image) into a failure. Not with
     ``--quiet``: it raises MkDocs' log level above WARNING, so strict mode never sees a
     warning and a broken site built "successfully". The output is captured instead, and on
     failure summarised (``mkdocs_failure``); ``site_dir`` is the folder the build is for,
-    named in the message instead of the build folder.
+    named in the message instead of the build folder. Zensical, which ignores
+    ``exclude_docs``, builds from a copy of the content folder without the excluded files, in
+    the folder of mkdocs.yml (``generator.siteengine``).
     """
+    engine = engine_of(settings)
     env = mkdocs_env(settings, synthetic=synthetic, site_dir=out_dir, exclude_docs=exclude_docs)
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(settings.mkdocs_yml)]
+    if engine.honours_exclude_docs:
+        return _run_build(engine, settings, env, out_dir, site_dir or out_dir)
+    clear_zensical_work(settings)  # what a killed build left
+    work = zensical_work_dir(settings)
+    try:
+        stage_docs(settings.content_dir, env.get("ROTATION_EXCLUDE_DOCS", exclude_docs), work / "docs")
+        inside = out_dir.resolve().is_relative_to(settings.mkdocs_yml.parent.resolve())
+        target = out_dir if inside else work / "site"
+        # Relative: Zensical 0.0.73 panics on an absolute docs_dir ("invariant: Id(Format(Path(RootDir)))").
+        env["ROTATION_DOCS_DIR"] = os.path.relpath(work / "docs", settings.mkdocs_yml.parent)
+        env["ROTATION_SITE_DIR"] = str(target)
+        log = _run_build(engine, settings, env, target, site_dir or out_dir)
+        if not inside:  # Zensical writes only inside the folder of mkdocs.yml
+            for entry in sorted(target.iterdir()):
+                try:
+                    shutil.move(entry, out_dir / entry.name)
+                except OSError as exc:
+                    raise write_failure(out_dir / entry.name, exc) from exc
+        return log
+    finally:
+        clear_zensical_work(settings)
+
+
+def _run_build(
+    engine: SiteEngine, settings: Settings, env: dict[str, str], out_dir: Path, site_dir: Path
+) -> str:
+    command = engine.build_command(settings.mkdocs_yml)
     result = subprocess.run(
         command, cwd=settings.root, env=env, capture_output=True, text=True, preexec_fn=child_preexec()
     )
+    output = result.stdout + result.stderr
     if result.returncode:
-        raise mkdocs_failure(result.stdout + result.stderr, out_dir, site_dir or out_dir)
+        raise mkdocs_failure(output, out_dir, site_dir, engine=engine.module)
+    return output
 
 
 # The last line of a Python traceback for an OSError: "OSError: [Errno 28] No space left on
@@ -224,7 +264,7 @@ WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO}
 MKDOCS_TAIL_LINES = 15
 
 
-def mkdocs_failure(output: str, out_dir: Path, site_dir: Path) -> GeneratorError:
+def mkdocs_failure(output: str, out_dir: Path, site_dir: Path, *, engine: str = "mkdocs") -> GeneratorError:
     """The error for a failed MkDocs run, from its output.
 
     MkDocs stopped by the operating system (a full disk, a read-only or vanished folder: an
@@ -242,15 +282,15 @@ def mkdocs_failure(output: str, out_dir: Path, site_dir: Path) -> GeneratorError
             inside = Path(path).is_relative_to(out_dir)
             verb = "write" if inside else "read"
             return (WriteError if inside else PublishError)(
-                f"mkdocs build could not {verb} {shown}: {reason} (the previous site was kept)"
+                f"{engine} build could not {verb} {shown}: {reason} (the previous site was kept)"
             )
         if int(found["errno"]) in WRITE_ERRNOS:
             return WriteError(
                 f"could not write the site into {site_dir}: {reason} (the previous site was kept)"
             )
-        return PublishError(f"mkdocs build failed: {reason} (the previous site was kept)")
+        return PublishError(f"{engine} build failed: {reason} (the previous site was kept)")
     tail = "\n".join(lines[-MKDOCS_TAIL_LINES:])
-    return PublishError(f"mkdocs build --strict failed (the previous site was kept):\n{tail}")
+    return PublishError(f"{engine} build --strict failed (the previous site was kept):\n{tail}")
 
 
 def _swap_in(staging: Path, site_dir: Path) -> None:
@@ -310,14 +350,15 @@ def recover_site_dir(site_dir: Path) -> None:
 def run_mkdocs_serve(
     settings: Settings, *, synthetic: bool, address: str, exclude_docs: str | None = None
 ) -> int:
-    """``mkdocs serve`` for a live preview on ``address`` (HOST:PORT); returns its exit code.
+    """The engine's live preview on ``address`` (HOST:PORT); returns its exit code.
 
     The address is tried first (``check_address_free``): MkDocs reports a busy port with a
-    long traceback, after it has built the whole site.
+    long traceback, after it has built the whole site. Zensical previews the content folder
+    as it is (it ignores ``exclude_docs``: README, Zensical).
     """
     check_address_free(address)
     env = mkdocs_env(settings, synthetic=synthetic, exclude_docs=exclude_docs)
-    command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(settings.mkdocs_yml), "-a", address]
+    command = engine_of(settings).serve_command(settings.mkdocs_yml, address)
     return subprocess.call(command, cwd=settings.root, env=env, preexec_fn=child_preexec())
 
 

@@ -2,7 +2,7 @@
 issue's front matter.
 
 The theme escapes every value it prints (``overrides/``) and the RSS feeds are rendered with
-autoescaping (``overrides/hooks/feeds.py``); these rules refuse what no escaping can carry:
+autoescaping (``hooks/feeds.py``); these rules refuse what no escaping can carry:
 
 - control characters (and U+FFFE, U+FFFF, lone surrogates): XML 1.0 cannot hold them, even as
   character references, so one would make the RSS feed unreadable;

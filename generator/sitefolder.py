@@ -84,6 +84,7 @@ def guarded_folders(settings: Settings) -> tuple[dict[str, Path], dict[str, Path
         "the content folder": settings.content_dir,
         "the templates folder": settings.templates_dir,
         "the theme overrides": settings.mkdocs_yml.parent / "overrides",
+        "the site hooks": settings.mkdocs_yml.parent / "hooks",
         "the price store": settings.store_dir,
         "the cache folder": settings.cache_dir,
     }

@@ -4,9 +4,10 @@ MkDocs rebuilds every page on every run (Material's blog plugin re-renders each 
 listing page), which costs seconds even when nothing changed. ``rotation build`` therefore
 records, after a successful MkDocs run, a stamp in the site folder (``.rotation-build.json``):
 a hash of everything MkDocs reads (every file under the content folder, mkdocs.yml, the theme
-overrides folder), the versions of MkDocs, its theme and plugins, the environment passed to
-mkdocs.yml's ``!ENV`` tags, and the site folder's path; plus a fingerprint of the site folder
-as that build left it (every file's path, size and modification time).
+overrides and the hooks folders), the versions of MkDocs, its theme and plugins and of
+Zensical, the environment passed to mkdocs.yml's ``!ENV`` tags (the engine's name too), and
+the site folder's path; plus a fingerprint of the site folder as that build left it (every
+file's path, size and modification time).
 
 The next build skips MkDocs only when both still match: any change to an input, a deleted
 ``index.html`` or any other file of the site touched since, and MkDocs runs again. The stamp
@@ -36,6 +37,7 @@ SITE_PACKAGES = (
     "mkdocs-material",
     "mkdocs-material-extensions",
     "mkdocs-rss-plugin",
+    "zensical",
     "markdown",
     "pymdown-extensions",
     "jinja2",
@@ -116,6 +118,7 @@ def current_inputs(content_dir: Path, mkdocs_yml: Path, site_dir: Path, env: Map
     """The inputs digest of a build of ``content_dir`` with ``mkdocs_yml`` into ``site_dir``."""
     files = file_hashes("content", content_dir)
     files += file_hashes("overrides", mkdocs_yml.parent / "overrides")
+    files += [f for f in file_hashes("hooks", mkdocs_yml.parent / "hooks") if "__pycache__" not in f[0]]
     if mkdocs_yml.is_file():
         files.append(("mkdocs.yml", _sha256(mkdocs_yml)))
     passed = {k: v for k, v in env.items() if k.startswith("ROTATION_")}

@@ -1,5 +1,5 @@
 """The page slug rule, in a module with no heavy imports: the site model uses it for file
-names, and the MkDocs hook ``overrides/hooks/page_slugs.py`` gives it to the theme's
+names, and the MkDocs hook ``hooks/page_slugs.py`` gives it to the theme's
 templates, so a link the theme writes always names the page ``rotation build`` wrote.
 """
 

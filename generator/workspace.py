@@ -19,25 +19,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from generator.config import CONFIG_FILE_NAME, Settings
+from generator.config import CONFIG_ENV, CONFIG_FILE_NAME, Settings
 from generator.errors import ConfigError, WorkspaceBusyError
 from generator.fsio import sweep_temp_files, write_failure
+from generator.skeleton import WORKSPACE_ENTRIES
 
 LOCK_NAME = ".rotation.lock"
 # The editor's texts that `draft --force` replaced: in the workspace, outside the content
 # folder, so no build can publish them (DESIGN.md principle 6).
 BACKUPS_DIR = Path(".rotation") / "backups"
-# What a workspace holds besides what the commands generate: the files a new workspace (a
-# test's, a benchmark's) copies from this checkout, relative to its root.
-WORKSPACE_FILES = (
-    "newsletter.toml",
-    "mkdocs.yml",
-    "overrides",
-    "content/issues/index.md",
-    "content/assets/rotation.css",
-    "content/assets/rotation.js",
-    "content/assets/vendor",
-)
+# What a workspace holds besides what the commands generate: the files `rotation init` writes
+# and a test's or a benchmark's workspace copies from this checkout, relative to its root.
+WORKSPACE_FILES = WORKSPACE_ENTRIES
 _held = threading.local()
 
 P = ParamSpec("P")
@@ -52,22 +45,24 @@ def backups_dir(settings: Settings) -> Path:
 def require_workspace(settings: Settings, command: str, *, site: bool = False) -> None:
     """Refuse, before anything is written, a command that needs a workspace and has none.
 
-    A workspace is the folder of a newsletter.toml (the current folder's, or --config's);
+    A workspace is the folder of a newsletter.toml (--config's, ROTATION_CONFIG's, or the
+    nearest one from the current folder up);
     the commands that build or serve the site (``site``) also need its mkdocs.yml. Outside
     one, `rotation build` used to create content/, .cache/ and a lock file in whatever
     folder it ran in, then fail inside MkDocs.
     """
     if settings.config_file is None:
         raise ConfigError(
-            f"{settings.root} is not a rotation workspace: it has no {CONFIG_FILE_NAME}. "
-            f"Run `rotation {command}` in the folder that holds your {CONFIG_FILE_NAME} and mkdocs.yml "
-            f"(a copy of the project's), or give --config PATH/{CONFIG_FILE_NAME}"
+            f"not in a rotation workspace: no {CONFIG_FILE_NAME} in {settings.root} or any folder "
+            f"above it, and `rotation {command}` needs one. Make a workspace with `rotation init` "
+            f"(here) or `rotation init DIR`, or name one with --config PATH or {CONFIG_ENV}"
         )
     if site and not settings.mkdocs_yml.is_file():
         raise ConfigError(
             f"{settings.root} is not a complete workspace: {settings.mkdocs_yml} is missing, and "
-            f"`rotation {command}` builds the site with it (copy the project's mkdocs.yml and "
-            f"overrides/ there, or name another in [output] mkdocs_yml of {settings.config_file.name})"
+            f"`rotation {command}` builds the site with it (copy mkdocs.yml, overrides/ and hooks/ "
+            f"from a workspace `rotation init` made, or name another in [output] mkdocs_yml of "
+            f"{settings.config_file.name})"
         )
 
 

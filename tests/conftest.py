@@ -127,6 +127,24 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
 
 
 @pytest.fixture(scope="session")
+def zensical_demo(built_demo: BuiltDemo) -> BuiltDemo:
+    """The demo workspace built again with the other engine ([site] engine = "zensical")."""
+    from generator import pipeline
+
+    overrides = {"data.source": "demo", "site.engine": "zensical"}
+    settings = load_settings(built_demo.workspace / "newsletter.toml", **overrides)
+    site = built_demo.workspace / "site-zensical"
+    result = pipeline.build_site(settings, site_dir=site)
+    return BuiltDemo(built_demo.workspace, settings, site, result)
+
+
+@pytest.fixture(params=["material", "zensical"])
+def engine_demo(request: pytest.FixtureRequest) -> BuiltDemo:
+    """The demo site built by each engine."""
+    return request.getfixturevalue("built_demo" if request.param == "material" else "zensical_demo")
+
+
+@pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace's ``.store`` with the demo prices fetched once for the session (copy it in)."""
     from generator import pipeline

@@ -11,7 +11,7 @@ SEPARATOR = "<!-- more -->"
 
 
 def load_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("blog_excerpts", REPO / "overrides/hooks/blog_excerpts.py")
+    spec = importlib.util.spec_from_file_location("blog_excerpts", REPO / "hooks/blog_excerpts.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -50,4 +50,4 @@ def test_without_the_blog_plugin_nothing_changes():
 
 
 def test_mkdocs_yml_registers_the_hook():
-    assert "overrides/hooks/blog_excerpts.py" in (REPO / "mkdocs.yml").read_text()
+    assert "hooks/blog_excerpts.py" in (REPO / "mkdocs.yml").read_text()

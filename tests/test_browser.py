@@ -240,16 +240,27 @@ def test_key_pages_render_without_errors_in_both_palettes(
     reader.close()
 
 
-def test_the_email_reads_at_600_px_without_scripts(browser: Any, built_demo: BuiltDemo, tmp_path: Path):
+@pytest.mark.parametrize(("width", "scheme"), [(600, "light"), (375, "dark")], ids=["600px", "phone-dark"])
+def test_the_email_reads_at_600_px_and_on_a_phone_without_scripts(
+    browser: Any, built_demo: BuiltDemo, tmp_path: Path, width: int, scheme: str
+):
     post = sorted(pipeline.posts_dir(built_demo.settings).glob("*.md"))[-1]
-    files = pipeline.export_email(built_demo.settings, post, tmp_path, embed_images=True)
-    reader = Reader(browser, width=600)
-    reader.open(files[0].as_uri())
+    export = pipeline.export_email(built_demo.settings, post, tmp_path)
+    site_url = built_demo.settings.site.url
+    reader = Reader(browser, scheme=scheme, width=width)
+    # The images are linked from the published site: serve them from the built one.
+    reader.page.route(
+        f"{site_url}**",
+        lambda route: route.fulfill(path=str(built_demo.site / route.request.url[len(site_url) :])),
+    )
+    reader.open(export.files[0].as_uri())
     page = reader.page
-    assert page.evaluate("document.documentElement.scrollWidth") <= 600
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # wide tables scroll on their own
     assert page.evaluate("document.scripts.length") == 0
-    assert page.eval_on_selector_all("img", "imgs => imgs.every(i => i.naturalWidth > 0)")
-    reader.shot("email-600px")
+    assert page.eval_on_selector_all("img", "imgs => imgs.length > 0 && imgs.every(i => i.naturalWidth > 0)")
+    background = page.evaluate("getComputedStyle(document.querySelector('td.content')).backgroundColor")
+    assert background == ("rgb(22, 27, 34)" if scheme == "dark" else "rgb(255, 255, 255)")
+    reader.shot(f"email-{width}px-{scheme}")
     assert reader.errors == []
     reader.close()
 

@@ -60,10 +60,10 @@ def test_fetched_notes_reach_the_price_history_downstream(runner, workspace):
     assert ("PSCT", "bad_print") not in {(n.ticker, n.kind) for n in early.notes}  # known on 07-18
 
 
-def test_fetch_with_an_unknown_ticker_names_it_and_exits_1(runner, workspace):
+def test_fetch_with_an_unknown_ticker_names_it_and_exits_3_partly_done(runner, workspace):
     folder = shared_folder("newest-first")
     result = invoke(runner, workspace, "fetch", "--source", f"csv:{folder}", "--tickers", "spy,nope")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # partly done: SPY is stored
     assert "fetched 1, up to date 0, failed 1" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == (
         f"Error: could not fetch 1 of 2 tickers: NOPE (no file NOPE.csv in {folder}) (the other 1 are stored)"
@@ -112,3 +112,21 @@ def test_universe_refuses_a_past_date_from_yahoo_and_csv_sources(runner, workspa
     assert result.exit_code == 1 and "only knows today's market caps" in result.stderr
     result = invoke(runner, workspace, "universe", "--source", "csv:/tmp")
     assert result.exit_code == 1 and "has no market caps" in result.stderr
+
+
+def test_fetch_json_names_what_was_stored_and_what_failed(runner, workspace):
+    folder = shared_folder("newest-first")
+    args = ["fetch", "--source", f"csv:{folder}", "--tickers", "spy,nope", "--json"]
+    result = invoke(runner, workspace, *args)
+    assert result.exit_code == 3
+    summary = json.loads(result.stdout)
+    assert summary["fetched"] == ["SPY"] and summary["requested"] == 2
+    assert summary["failed"] == [{"ticker": "NOPE", "reason": f"no file NOPE.csv in {folder}"}]
+    assert summary["source"] == f"csv:{folder}"
+
+
+def test_fetch_of_nothing_but_failures_exits_1(runner, workspace):
+    folder = shared_folder("newest-first")
+    result = invoke(runner, workspace, "fetch", "--source", f"csv:{folder}", "--tickers", "nope")
+    assert result.exit_code == 1
+    assert "(the other" not in result.stderr

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import email.policy
+import re
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,9 @@ import pytest
 from generator import pipeline
 from generator.cli import cli
 from generator.drafts import template_env
-from generator.emailexport import email_message, html_to_text, page_url, post_url, render_email
+from generator.emailexport import html_to_text, page_url, post_url, render_email
 from generator.errors import PublishError
+from generator.send.message import build_message
 from tests.conftest import BuiltDemo
 
 SITE = "https://example.org/desk/"
@@ -66,9 +69,15 @@ def test_email_is_inlined_absolute_and_has_nothing_executable(tmp_path: Path, se
     assert "a | b\n1 | 2" in mail.text
 
 
-def test_embedded_images_are_data_uris(tmp_path: Path, settings):
+def _export_message(mail):
+    from datetime import UTC, datetime
+
+    return build_message(mail, None, to=None, date=datetime(2026, 6, 26, tzinfo=UTC), message_id="<m@x.org>")
+
+
+def test_embedded_images_are_inline_parts_named_by_content_id_never_data_uris(tmp_path: Path, settings):
     content = tmp_path / "content"
-    post = _post(content, "![Chart](../../assets/charts/c.png)")
+    post = _post(content, "![Chart](../../assets/charts/c.png)\n\n![Again](../../assets/charts/c.png)")
     mail = render_email(
         template_env(settings),
         post,
@@ -78,7 +87,17 @@ def test_embedded_images_are_data_uris(tmp_path: Path, settings):
         site_author="Us",
         embed_images=True,
     )
-    assert 'src="data:image/png;base64,' in mail.html and "assets/charts/c.png" not in mail.html
+    assert "data:" not in mail.html and "assets/charts/c.png" not in mail.html
+    assert len(mail.images) == 1 and mail.html.count(f'src="cid:{mail.images[0].content_id}"') == 2
+    assert mail.images[0].content_id.endswith("@example.org")
+    message = email.message_from_bytes(_export_message(mail).as_bytes(), policy=email.policy.default)
+    related = message.get_payload()[1]
+    assert related.get_content_type() == "multipart/related"
+    html_part, image = related.get_payload()
+    assert html_part.get_content_type() == "text/html" and image.get_content_type() == "image/png"
+    assert image["Content-ID"] == f"<{mail.images[0].content_id}>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_content() == (content / "assets" / "charts" / "c.png").read_bytes()
 
 
 def test_html_to_text_keeps_structure():
@@ -98,10 +117,36 @@ def test_email_command_writes_html_text_and_a_multipart_message(
     html, text, eml = (tmp_path / f"{post.stem}{suffix}" for suffix in (".html", ".txt", ".eml"))
     assert html.read_text().startswith("<!DOCTYPE html>")
     assert f"{built_demo.settings.site.url}assets/charts/" in html.read_text()
-    message = email.message_from_bytes(eml.read_bytes())
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.get_payload()] == ["text/plain", "text/html"]
     assert text.read_text().startswith("# ")
+    # a complete message: what `rotation send` sends, addressed to no one
+    assert message["From"] == "The Rotation Desk <letter@example.org>"
+    assert message["To"] == "undisclosed-recipients:;" and message["Date"] and message["Message-ID"]
+    assert message["List-Unsubscribe"] == (
+        "<mailto:unsubscribe@example.org?subject=unsubscribe>, "
+        "<https://example.org/rotation-desk/unsubscribe?email={email}>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "email={email}" in text.read_text() and "unsubscribe.invalid" not in html.read_text()
+
+
+def test_every_demo_issue_fits_under_gmails_clipping_limit_in_a_600_px_table_layout(built_demo: BuiltDemo):
+    """Gmail clips a message whose HTML passes about 102 KB; measured on each of the demo's issues."""
+    from generator.send.run import GMAIL_CLIP_BYTES
+
+    settings = built_demo.settings
+    posts = sorted(pipeline.posts_dir(settings).glob("*.md"))
+    assert len(posts) >= 12
+    for post in posts:
+        mail = pipeline._render_email(settings, post, embed_images=None, draft=False)
+        html = mail.personal("reader@example.org")[0]
+        assert len(html.encode("utf-8")) < GMAIL_CLIP_BYTES, post.name
+        assert '<table class="card" role="presentation"' in html and 'width="600"' in html
+        images = re.findall(r"<img\b[^>]*>", html)
+        assert images and all('width="560" height="315"' in tag for tag in images), post.name
+        assert not re.search(r"""(src|href)="data:""", html) and "#only-" not in html
 
 
 def test_email_of_an_unknown_issue_is_one_error_line(runner, built_demo: BuiltDemo, tmp_path: Path):
@@ -133,7 +178,7 @@ def test_a_draft_is_refused_unless_asked_for_as_a_marked_preview(tmp_path: Path,
     assert mail.subject == "[Draft] Desk: A & B" and mail.url is None
     assert "Draft preview" in mail.html and "not published" in mail.text
     assert SITE + "issues/" not in mail.html + mail.text  # no link to a page that does not exist yet
-    assert "X-Issue-URL" not in email_message(mail)
+    assert "X-Issue-URL" not in _export_message(mail)
 
 
 def test_dark_mode_copies_of_the_charts_are_left_out_of_the_email(tmp_path: Path, settings):
@@ -170,6 +215,23 @@ def test_email_command_on_a_draft_is_one_error_line_and_a_preview_with_draft(
     preview = runner.invoke(cli, ["--config", config, "email", post.name, "--draft", "--out", str(out)])
     assert preview.exit_code == 0, preview.output
     assert "Draft preview" in (out / f"{post.stem}.html").read_text()
-    assert email.message_from_bytes((out / f"{post.stem}.eml").read_bytes())["Subject"].startswith(
-        "[Draft]"
+    assert email.message_from_bytes((out / f"{post.stem}.eml").read_bytes())["Subject"].startswith("[Draft]")
+
+
+def test_an_image_outside_the_content_folder_is_never_attached(tmp_path: Path, settings):
+    content = tmp_path / "content"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\nsecret")
+    body = f"![a]({secret})\n\n![b](../../../../secret.png)\n\n![c](../../assets/charts/c.png)"
+    post = _post(content, body)
+    mail = render_email(
+        template_env(settings),
+        post,
+        content_dir=content,
+        site_url=SITE,
+        site_title="Desk",
+        site_author="Us",
+        embed_images=True,
     )
+    assert [image.path for image in mail.images] == [content / "assets" / "charts" / "c.png"]
+    assert f'src="{secret}"' in mail.html and 'src="../../../../secret.png"' in mail.html

@@ -33,7 +33,7 @@ def published_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date
     settings = load(base)
     with pytest.MonkeyPatch.context() as m:
         fast_charts(m)
-        m.setattr(publish, "build_with_mkdocs", fake_mkdocs())
+        m.setattr(publish, "build_with_engine", fake_mkdocs())
         pipeline.fetch_prices(settings, "demo")
         day = pipeline.last_friday(pipeline.load_prices(settings, "demo").last_day)
         pipeline.draft_week(settings, day - timedelta(weeks=1))
@@ -50,7 +50,7 @@ def ws(tmp_path: Path, published_base, monkeypatch: pytest.MonkeyPatch) -> tuple
     folder = tmp_path / "ws"
     restore(base, folder)
     fast_charts(monkeypatch)
-    monkeypatch.setattr(publish, "build_with_mkdocs", fake_mkdocs())
+    monkeypatch.setattr(publish, "build_with_engine", fake_mkdocs())
     return folder, load(folder), day
 
 

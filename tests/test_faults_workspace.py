@@ -158,7 +158,7 @@ def test_a_killed_build_keeps_the_old_site_or_is_completed_by_the_next_build(
     workspace_at, monkeypatch, fault
 ):
     snapshot, ws, settings = workspace_at
-    monkeypatch.setattr(publish, "build_with_mkdocs", fake_mkdocs())
+    monkeypatch.setattr(publish, "build_with_engine", fake_mkdocs())
     day = last_issue_day(settings)
     earlier = day - timedelta(weeks=1)
     pipeline.draft_week(settings, earlier)

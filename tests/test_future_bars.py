@@ -160,13 +160,13 @@ def test_publish_refuses_an_issue_dated_after_today(workspace: Path, demo_prices
         pipeline.publish_issue(settings, path.name, datetime(2026, 12, 1, 18, 0), allow_placeholders=True)
 
 
-def test_rotation_fetch_names_the_csv_file_line_and_date_and_exits_1(workspace: Path, tmp_path: Path):
+def test_rotation_fetch_names_the_csv_line_and_date_and_exits_3_partly_done(workspace: Path, tmp_path: Path):
     folder = tmp_path / "csv"
     folder.mkdir()
     (folder / "XLV.csv").write_text(ROWS + "2062-07-14,10,11,9,10.5,10.5,100\n")
     (folder / "XLK.csv").write_text(ROWS)
     result = _invoke(workspace, "fetch", "--source", f"csv:{folder}")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output  # partly done: XLK is stored
     assert "fetched 1, up to date 0, failed 1" in result.stdout
     assert result.stderr.strip().splitlines()[-1].startswith(
         "Error: could not fetch 1 of 2 tickers: XLV (XLV.csv: line 7 is dated 2062-07-14, after today ("

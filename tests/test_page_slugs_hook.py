@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def theme_env() -> jinja2.Environment:
-    spec = importlib.util.spec_from_file_location("page_slugs", REPO / "overrides/hooks/page_slugs.py")
+    spec = importlib.util.spec_from_file_location("page_slugs", REPO / "hooks/page_slugs.py")
     assert spec is not None and spec.loader is not None
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)

@@ -159,6 +159,23 @@ def test_nothing_unpublished_reaches_the_built_site(mixed: Mixed):
     assert sorted(p for p in shown if not (mixed.site / p).is_file()) == []
 
 
+def test_nothing_unpublished_reaches_a_zensical_build_either(mixed: Mixed, tmp_path: Path):
+    # Zensical ignores exclude_docs: it builds from a copy of content/ without those files, and
+    # into the folder of mkdocs.yml, from which a site elsewhere is moved.
+    settings = load_settings(mixed.folder / "newsletter.toml", **{"site.engine": "zensical"})
+    site = tmp_path / "zensical-site"
+    result = pipeline.build_site(settings, site_dir=site)
+    assert result.issues == DEMO_WEEKS and (site / "index.html").is_file()
+    built = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    assert [p for p in built if mixed.draft_day.isoformat() in p] == []
+    assert [p for p in built if ".bak" in p or ".new" in p or "typo" in p or p.endswith(".py")] == []
+    assert mixed.stale_chart.name not in "\n".join(built)
+    draft = read_front_matter(next(pipeline.posts_dir(mixed.settings).glob(f"{mixed.draft_day}-*.md")))[0]
+    assert draft["slug"] not in (site / "search.json").read_text()
+    assert draft["slug"] not in (site / "feed_rss_created.xml").read_text()
+    assert not (mixed.folder / ".rotation" / "zensical").exists()  # its docs copy is gone
+
+
 def test_a_post_saved_with_a_byte_order_mark_is_on_the_blog_in_the_ledger_and_the_feed(mixed: Mixed):
     meta, _ = read_front_matter(mixed.bom)
     day = meta["date"]

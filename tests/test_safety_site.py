@@ -331,9 +331,9 @@ def test_a_full_disk_under_out_is_only_the_error_line_without_mkdocs_traceback(w
     folder, settings, day = ws
     monkeypatch.undo()  # the real MkDocs
     fast_charts(monkeypatch)
-    (folder / "overrides" / "hooks" / "full_disk.py").write_text(FULL_DISK_HOOK)
+    (folder / "hooks" / "full_disk.py").write_text(FULL_DISK_HOOK)
     config = folder / "mkdocs.yml"
-    config.write_text(config.read_text().replace("hooks:\n", "hooks:\n  - overrides/hooks/full_disk.py\n", 1))
+    config.write_text(config.read_text().replace("hooks:\n", "hooks:\n  - hooks/full_disk.py\n", 1))
     out = tmp_path / "out"
     result = rotation(folder, "build", "--out", str(out))
     line = one_error_line(result)
