@@ -10,6 +10,7 @@ re-run must draw nothing and write nothing. Results go to bench/out/charts.json 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import pickle
@@ -107,7 +108,10 @@ def main() -> None:
         for run, subset, workers in (("one issue", last, 1), ("backfill", jobs, 1), ("backfill", jobs, 2)):
             folder = out / f"{run}-{workers}"
             cache = ChartCache(folder / "cache")
-            moved = [ChartJob(folder / "content" / j.path.parent.name / j.path.name, j.draw) for j in subset]
+            moved = [
+                dataclasses.replace(j, path=folder / "content" / j.path.parent.name / j.path.name)
+                for j in subset
+            ]
             rows.append(timed(f"{run}, cold cache, {workers} process(es)", moved, cache, workers))
             rows.append(timed(f"{run}, warm cache", moved, ChartCache(folder / "cache"), workers))
             assert rows[-1]["drawn"] == 0 and rows[-1]["files_written"] == 0, "a warm re-run redrew something"

@@ -25,6 +25,7 @@ Steps (``--only``):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import pickle
 import shutil
@@ -295,11 +296,11 @@ def child_charts_plan(weeks: int, plan: Path, ws: Path) -> None:
 
 
 def child_charts_draw(plan: Path, cache_dir: Path, workers: int) -> None:
-    from generator.charts import ChartCache, ChartJob, draw_charts
+    from generator.charts import ChartCache, draw_charts
 
     jobs = pickle.loads(plan.read_bytes())
     out = cache_dir.parent / f"{cache_dir.name}-out"
-    moved = [ChartJob(out / j.path.parent.name / j.path.name, j.draw) for j in jobs]
+    moved = [dataclasses.replace(j, path=out / j.path.parent.name / j.path.name) for j in jobs]
     stats = draw_charts(moved, cache=ChartCache(cache_dir), workers=workers)
     emit(
         {

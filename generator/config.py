@@ -447,7 +447,8 @@ class IssueSettings(_Model):
 class ChartSettings(_Model):
     """How charts are drawn (issue 5)."""
 
-    dark_variants: bool = True  # also draw a dark-mode copy of each issue chart (Material's slate scheme)
+    dark_variants: bool = True  # also draw a dark-mode copy of each chart (Material's slate scheme)
+    narrow_variants: bool = True  # also draw each chart in a taller layout with larger text, for phones
     workers: int = Field(0, ge=0)  # processes for drawing many charts at once; 0 = one per core
     max_call_charts: int = Field(1, ge=0, le=20)  # open calls charted per issue, largest move first
     # Stories charted per issue: the lead and the first supporting ones in the house order. Four

@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import html
+import os
 import re
 import traceback
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ import jinja2
 import yaml
 
 from generator.calls import Call, CallScore
+from generator.charts.render import ChartJob
+from generator.charts.theme import NARROW, WIDE
 from generator.config import Settings, SignalSettings, not_utf8
 from generator.errors import DraftError, TemplateError
 from generator.fsio import atomic_write_text, remove_file
@@ -51,6 +54,33 @@ class ChartRef:
     alt: str  # alternative text for screen readers and email clients
     caption: str  # the line under the chart
     dark_path: str | None = None  # the dark-mode copy, shown instead in Material's slate scheme
+    narrow_path: str | None = None  # the phone layout (taller, larger text), shown on narrow screens
+    narrow_dark_path: str | None = None  # the phone layout's dark-mode copy
+    size: tuple[int, int] = (1200, 675)  # width and height in pixels (the <img> attributes)
+    narrow_size: tuple[int, int] = (720, 900)
+
+    @classmethod
+    def of(cls, key: str, job: ChartJob, relative_to: Path, alt: str, caption: str) -> ChartRef:
+        """How a page in ``relative_to`` links ``job``'s files, with the images' sizes."""
+
+        def rel(path: Path) -> str:
+            return Path(os.path.relpath(path, relative_to)).as_posix()
+
+        def variant(layout: str, theme: str) -> str | None:
+            found = next((o.path for o in job.outputs if (o.layout, o.theme) == (layout, theme)), None)
+            return rel(found) if found is not None else None
+
+        return cls(
+            key,
+            rel(job.path),
+            alt,
+            caption,
+            dark_path=variant("wide", "dark"),
+            narrow_path=variant("narrow", "light"),
+            narrow_dark_path=variant("narrow", "dark"),
+            size=WIDE.size_px,
+            narrow_size=NARROW.size_px,
+        )
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,6 @@ LAZY = re.compile(r'\s+loading="lazy"', re.I)  # the site's lazy images; mail cl
 TAG = re.compile(r"""<[a-z][a-z0-9-]*(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
 EVENT_HANDLER = re.compile(r"""[\s/]+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 # A chart's dark-mode copy (macros.md.j2: `#only-dark`): the email is light, one copy is enough.
-DARK_COPY = re.compile(r"""<img\b[^>]*?\ssrc="[^"]*#only-dark"[^>]*>[ \t]*\n?""", re.I)
-LIGHT_MARK = re.compile(r"""(<img\b[^>]*?\ssrc="[^"#]*)#only-light(")""", re.I)
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 TABLE_START = re.compile(r"<table\b[^>]*>", re.I)
 TABLE_END = re.compile(r"</table\s*>", re.I)
@@ -224,6 +222,20 @@ def rewrite_urls(
     return URL_ATTRIBUTE.sub(replace, html), tuple(images.values())
 
 
+def one_image_per_chart(html: str) -> str:
+    """Keep each chart's wide light image: mail clients cannot pick the dark or phone copy."""
+
+    def keep(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if not tag.lower().startswith("<img"):
+            return tag
+        if re.search(r'\ssrc="[^"]*#only-dark"', tag) or re.search(r'\sclass="[^"]*\bchart-narrow\b', tag):
+            return ""
+        return tag.replace('#only-light"', '"')
+
+    return TAG.sub(keep, html)
+
+
 def strip_active_content(html: str) -> str:
     """Remove ``<script>`` elements and ``on*=`` event handlers (raw HTML in a post may have them).
 
@@ -267,8 +279,7 @@ def render_email(
     body = MORE.sub("", body)
     body = re.sub(r"^#\s+.*\n", "", body, count=1, flags=re.M)  # the title goes in the template's <h1>
     html_body = markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    html_body = LIGHT_MARK.sub(r"\1\2", DARK_COPY.sub("", html_body))
-    html_body = LAZY.sub("", f"<h1>{escape(title)}</h1>\n{html_body}")
+    html_body = one_image_per_chart(LAZY.sub("", f"<h1>{escape(title)}</h1>\n{html_body}"))
     html_body = size_images(strip_active_content(html_body), post_rel=post_rel, content_dir=content_dir)
     # A wide table scrolls on its own on a phone instead of widening the whole column.
     html_body = TABLE_END.sub("</table></div>", TABLE_START.sub(r'<div class="table-wrap">\g<0>', html_body))

@@ -35,7 +35,6 @@ from generator.charts import (
     build_ratio_chart,
     build_rrg_chart,
     chart_variants,
-    dark_path,
     draw_charts,
 )
 from generator.config import Settings
@@ -58,17 +57,19 @@ class ChartPlan:
     posts: Path  # the folder of the posts, which link the charts relative to it
     frame: ChartFrame
     dark: bool
+    narrow: bool = False
     refs: dict[str, ChartRef] = field(default_factory=dict)
     jobs: list[ChartJob] = field(default_factory=list)
 
     def add(
         self, key: str, file: str, alt: str, caption: str, build: Callable[..., Figure], /, **kw: Any
     ) -> None:
-        """Plan ``build(**kw)`` into ``file`` (and its dark copy), linked as ``key``."""
-        self.jobs.extend(chart_variants(self.folder / file, build, dark=self.dark, frame=self.frame, **kw))
-        rel = Path(os.path.relpath(self.folder, self.posts)).as_posix()
-        dark_rel = f"{rel}/{dark_path(Path(file)).name}" if self.dark else None
-        self.refs[key] = ChartRef(key, f"{rel}/{file}", alt, caption, dark_rel)
+        """Plan ``build(**kw)`` into ``file`` (and its dark copy and phone layout), linked as ``key``."""
+        job = chart_variants(
+            self.folder / file, build, dark=self.dark, narrow=self.narrow, frame=self.frame, **kw
+        )
+        self.jobs.append(job)
+        self.refs[key] = ChartRef.of(key, job, self.posts, alt, caption)
 
 
 def plan_issue_charts(
@@ -197,6 +198,7 @@ def _price(
 
 def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
     """One RRG per group with at least three points against its benchmark."""
+    named = [t for h in report.headlines for t in h.tickers]  # the text's funds come first
     for key in settings.charts.rrg_groups:
         group = settings.groups.get(key)
         if group is None:
@@ -227,6 +229,7 @@ def _rrg(plan: ChartPlan, settings: Settings, report: SignalReport) -> None:
             benchmark=group.benchmark,
             tail_weeks=settings.signals.rrg.tail_weeks,
             universe_label=group.label,
+            highlight=[t for t in dict.fromkeys(named) if t in group.tickers],
         )
 
 

@@ -537,7 +537,13 @@ def plan_charts(
     letter: Letter | None = None,
 ) -> tuple[dict[str, ChartRef], list[ChartJob]]:
     """The issue's chart refs and the jobs that draw them into content/assets/charts/<as_of>/."""
-    plan = ChartPlan(charts_dir(settings, as_of), posts_dir(settings), frame, settings.charts.dark_variants)
+    plan = ChartPlan(
+        charts_dir(settings, as_of),
+        posts_dir(settings),
+        frame,
+        settings.charts.dark_variants,
+        settings.charts.narrow_variants,
+    )
     return plan_issue_charts(plan, settings, history, report, open_calls, universe, letter)
 
 
@@ -835,7 +841,7 @@ def build_site(
         settings.content_dir,
         pages,
         cache_dir=settings.cache_dir / "site-charts",
-        workers=os.cpu_count() or 1,
+        workers=settings.charts.workers or os.cpu_count() or 1,
         kept=signals_files,
     )
     guide_written = write_guide(template_env(settings), settings)

@@ -13,19 +13,21 @@ import hashlib
 import io
 import pickle
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 from PIL import Image, ImageDraw, ImageFont
 
-from generator.charts import LIGHT, Theme, render_png
-from generator.charts.render import code_version
+from generator.charts import LIGHT, Theme
+from generator.charts.render import ChartJob, Output, chart_job, code_version, is_whole_png, render_variants
+from generator.charts.theme import FONT_DIR
 from generator.fsio import atomic_write_bytes, write_all_if_changed
 from generator.lifeline import process_pool
+
+__all__ = ["ChartJob", "DrawStats", "chart_job", "draw_cached", "render_social_card"]
 
 CARD_WIDTH_PX, CARD_HEIGHT_PX = 1200, 630  # the Open Graph / large Twitter card size
 STATUS_WORDS = {
@@ -37,8 +39,8 @@ STATUS_WORDS = {
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"  # shipped with matplotlib: no network
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), size)
+    """Roboto, as in the charts and the site (shipped in generator/charts/fonts: no network)."""
+    return ImageFont.truetype(str(FONT_DIR / ("Roboto-Bold.ttf" if bold else "Roboto-Regular.ttf")), size)
 
 
 def render_social_card(
@@ -81,19 +83,6 @@ def render_social_card(
     return buffer.getvalue()
 
 
-@dataclass(frozen=True)
-class ChartJob:
-    """One image to draw: a function returning a Figure or PNG bytes, and the file it goes to."""
-
-    path: Path
-    draw: partial[Any]
-
-
-def chart_job(path: Path, builder: Callable[..., Any], /, **arguments: Any) -> ChartJob:
-    """A job that calls ``builder(**arguments)``."""
-    return ChartJob(path, partial(builder, **arguments))
-
-
 def _code_version() -> str:
     """This module's source and the chart package's code version (any change redraws)."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
@@ -101,17 +90,17 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _key(job: ChartJob, version: str) -> str:
-    """sha256 of the code version, the builder and its pickled arguments (a miss only redraws)."""
+def _key(job: ChartJob, version: str, output: Output) -> str:
+    """sha256 of the code version, the builder, its pickled arguments and the variant (a miss redraws)."""
     digest = hashlib.sha256(version.encode())
     digest.update(f"{job.draw.func.__module__}.{job.draw.func.__qualname__}".encode())
     digest.update(pickle.dumps(sorted(job.draw.keywords.items()), protocol=5))
+    digest.update(f"{output.layout}:{output.theme}".encode())
     return digest.hexdigest()
 
 
-def _render(job: ChartJob) -> bytes:
-    made = job.draw()
-    return made if isinstance(made, bytes) else render_png(made)
+def _render(draw: partial[Any], wanted: list[tuple[str, str]]) -> list[bytes]:
+    return render_variants(draw, wanted)
 
 
 @dataclass(frozen=True)
@@ -129,28 +118,44 @@ MIN_CHARTS_PER_WORKER = 6
 
 
 def draw_cached(jobs: Sequence[ChartJob], cache_dir: Path | None, *, workers: int = 1) -> DrawStats:
-    """Render each job unless its key is cached under ``cache_dir``; write files whose bytes changed.
+    """Render each job's files unless cached under ``cache_dir``; write the files whose bytes changed.
 
     Misses are rendered in a pool of up to ``workers`` processes when there are enough of them.
+    Counts are of files (a job's dark copy and phone layout count one each).
     """
     version = _code_version()
-    keys = [_key(job, version) for job in jobs]
-    cached = [cache_dir / key[:2] / f"{key}.png" if cache_dir is not None else None for key in keys]
-    found = [c.read_bytes() if c is not None and c.is_file() else None for c in cached]
-    misses = [i for i, data in enumerate(found) if data is None]
-    used = max(1, min(workers, len(misses) // MIN_CHARTS_PER_WORKER))
+    found: list[tuple[Output, bytes | None]] = []
+    misses: list[tuple[ChartJob, list[Output], list[Path | None]]] = []
+    for job in jobs:
+        missing: list[Output] = []
+        places: list[Path | None] = []
+        for output in job.outputs:
+            key = _key(job, version, output)
+            cached = cache_dir / key[:2] / f"{key}.png" if cache_dir is not None else None
+            data = cached.read_bytes() if cached is not None and cached.is_file() else None
+            if data is not None and not is_whole_png(data):
+                data = None  # cut short (the cache is not synced to disk): draw it again
+            found.append((output, data))
+            if data is None:
+                missing.append(output)
+                places.append(cached)
+        if missing:
+            misses.append((job, missing, places))
+    count = sum(len(m[1]) for m in misses)
+    used = max(1, min(workers, count // MIN_CHARTS_PER_WORKER))
+    work = [(job.draw, [(o.layout, o.theme) for o in outputs]) for job, outputs, _ in misses]
     if used > 1:
         with process_pool(used, ["generator.sitecharts"]) as pool:
-            drawn = list(pool.map(_render, [jobs[i] for i in misses], chunksize=2))
+            drawn = list(pool.map(_render, *zip(*work, strict=True), chunksize=2)) if work else []
     else:
-        drawn = [_render(jobs[i]) for i in misses]
-    for i, made in zip(misses, drawn, strict=True):
-        found[i] = made
-        target = cached[i]
-        if target is not None:
-            atomic_write_bytes(target, made, sync_folder=False)  # a cache: a lost name is a miss
-    assert all(data is not None for data in found)  # every miss was drawn above
+        drawn = [_render(draw, wanted) for draw, wanted in work]
+    made: dict[Path, bytes] = {}
+    for (_, outputs, places), datas in zip(misses, drawn, strict=True):
+        for output, place, data in zip(outputs, places, datas, strict=True):
+            made[output.path] = data
+            if place is not None:
+                atomic_write_bytes(place, data, sync=False)  # a cache: see ChartCache.put
     written = write_all_if_changed(
-        (job.path, data) for job, data in zip(jobs, found, strict=True) if data is not None
+        (output.path, data if data is not None else made[output.path]) for output, data in found
     )
-    return DrawStats(len(jobs), len(misses), written)
+    return DrawStats(len(found), count, written)

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
 
 from generator.calls import CallScore
+from generator.charts.render import ChartJob, chart_variants
 from generator.config import SignalSettings, SignupSettings
-from generator.drafts import md_cell
+from generator.drafts import ChartRef, md_cell
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
-from generator.sitecharts import ChartJob
 from generator.slugs import page_slug
 from generator.trackrecord import CallVsBenchmark
 
@@ -65,7 +68,9 @@ class SiteInputs:
     signup: SignupSettings = field(default_factory=SignupSettings)
     public_guide: bool = False
     signal_settings: SignalSettings = field(default_factory=SignalSettings)  # for the signals' definitions
-    dark_leads: frozenset[str] = frozenset()  # slugs whose lead chart has a -dark.png copy beside it
+    lead_charts: Mapping[str, LeadChart] = field(default_factory=dict)  # slug -> its lead chart's copies
+    dark_charts: bool = True  # each page chart also has its dark-mode copy
+    narrow_charts: bool = True  # and its phone layout
 
 
 @dataclass
@@ -74,6 +79,28 @@ class SitePages:
 
     pages: dict[str, str]
     charts: list[ChartJob]
+
+
+@dataclass(frozen=True)
+class LeadChart:
+    """An issue's lead chart as it sits beside the issue (absolute paths), with the copies that exist:
+    dark, phone layout, the phone layout's dark copy (issues published before the copies existed have
+    fewer), and each image's size in pixels for the ``<img>`` attributes.
+    """
+
+    path: Path
+    size: tuple[int, int]
+    dark: Path | None = None
+    narrow: Path | None = None
+    narrow_dark: Path | None = None
+    narrow_size: tuple[int, int] = (720, 900)
+
+
+def png_size(head: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG from its first 24 bytes (the IHDR chunk), or None if not a PNG."""
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 def lead_image_path(issue: PublishedIssue, content_dir: Path) -> Path | None:
@@ -135,3 +162,15 @@ def sentences(text: str, count: int) -> str:
     """
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])", text.strip())
     return " ".join(parts[:count])
+def site_chart(
+    inputs: SiteInputs, file: str, builder: Callable[..., Figure], /, **arguments: Any
+) -> ChartJob:
+    """A site page's chart at ``file`` (content-relative), with the dark and phone copies the site draws."""
+    return chart_variants(
+        inputs.content_dir / file, builder, dark=inputs.dark_charts, narrow=inputs.narrow_charts, **arguments
+    )
+
+
+def site_chart_ref(inputs: SiteInputs, job: ChartJob, page: str, alt: str) -> ChartRef:
+    """How the page ``page`` (content-relative) shows ``job``'s images."""
+    return ChartRef.of("", job, (inputs.content_dir / page).parent, alt, "")

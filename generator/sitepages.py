@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -25,11 +26,12 @@ from generator.charts import (
     build_track_record_chart,
     source_line,
 )
+from generator.charts.render import ChartJob, chart_job
 from generator.drafts import render_template
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
-from generator.sitecharts import ChartJob, chart_job, render_social_card
+from generator.sitecharts import render_social_card
 from generator.sitedata import CALL_COLUMNS, RECORD_COLUMNS, call_record, record_records, to_csv, to_json
 from generator.sitemodel import (
     SiteInputs,
@@ -43,6 +45,8 @@ from generator.sitemodel import (
     page_slug,
     rel,
     sentences,
+    site_chart,
+    site_chart_ref,
     status_badge,
     ticker_page,
     updown,
@@ -198,19 +202,6 @@ def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
         through=inputs.through,
         synthetic=inputs.synthetic,
     )
-    kinds = {"By category": "category", "By year": "year"}
-    ended_rows = [_cells(r) for r in _record_rows(scores, by_call, inputs) if r["status"] != "open"]
-    pages["calls/track-record.md"] = render_template(
-        env,
-        "site/track-record.md.j2",
-        groups=[(title, [_record_view(r, kinds.get(title, "")) for r in rows]) for title, rows in groups],
-        record=record,
-        ended=ended_rows,
-        through=inputs.through,
-        synthetic=inputs.synthetic,
-        base_rate_years=BASE_RATE_YEARS,
-    )
-    pages.update(_data_files(scores, by_call, groups, inputs))
     outcomes = [
         CallOutcome(
             s.call.id,
@@ -222,19 +213,26 @@ def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
         )
         for s in scores
     ]
-    charts.append(
-        chart_job(
-            inputs.content_dir / "assets/calls/track-record.png",
-            build_track_record_chart,
-            outcomes=outcomes,
-            frame=frame,
-        )
+    record_job = site_chart(
+        inputs, "assets/calls/track-record.png", build_track_record_chart, outcomes=outcomes, frame=frame
     )
+    charts.append(record_job)
+    kinds = {"By category": "category", "By year": "year"}
+    ended_rows = [_cells(r) for r in _record_rows(scores, by_call, inputs) if r["status"] != "open"]
+    pages["calls/track-record.md"] = render_template(
+        env,
+        "site/track-record.md.j2",
+        groups=[(title, [_record_view(r, kinds.get(title, "")) for r in rows]) for title, rows in groups],
+        record=record,
+        ended=ended_rows,
+        through=inputs.through,
+        synthetic=inputs.synthetic,
+        base_rate_years=BASE_RATE_YEARS,
+        chart=site_chart_ref(inputs, record_job, "calls/track-record.md", "Track record of the calls"),
+    )
+    pages.update(_data_files(scores, by_call, groups, inputs))
     for score in scores:
         issue = by_call[score.call.id]
-        pages[call_page(score.call.id)] = render_template(
-            env, "site/call.md.j2", row=_call_detail(score, issue, inputs), base_rate_years=BASE_RATE_YEARS
-        )
         path = CallPath(
             score.call.id,
             score.call.position,
@@ -247,13 +245,15 @@ def build_site_pages(env: jinja2.Environment, inputs: SiteInputs) -> SitePages:
         # An ended call's chart is frozen: its frame date is the day it ended, so new prices
         # never redraw it.
         call_frame = ChartFrame(frame.site_title, score.ended_on or frame.as_of, frame.source_line)
-        charts.append(
-            chart_job(
-                inputs.content_dir / f"assets/calls/{page_slug(score.call.id)}.png",
-                build_call_chart,
-                call=path,
-                frame=call_frame,
-            )
+        job = site_chart(inputs, f"assets/calls/{page_slug(score.call.id)}.png", build_call_chart, call=path,
+                         frame=call_frame)
+        charts.append(job)
+        row = _call_detail(score, issue, inputs)
+        row["chart_ref"] = site_chart_ref(
+            inputs, job, call_page(score.call.id), f"{score.call.position}: its return since publication"
+        )
+        pages[call_page(score.call.id)] = render_template(
+            env, "site/call.md.j2", row=row, base_rate_years=BASE_RATE_YEARS
         )
     pages.update(ticker_pages(env, inputs, ledger_rows, frame, charts))
     pages["index.md"] = _home(env, inputs, scores, by_call, ledger_rows, record)
@@ -342,20 +342,29 @@ def _home(
 ) -> str:
     newest = sorted(inputs.issues, key=lambda i: i.as_of, reverse=True)
 
+    def from_home(path: Path | None) -> str | None:
+        return rel(path.relative_to(inputs.content_dir.resolve()).as_posix(), "index.md") if path else None
+
     def link(issue: PublishedIssue) -> dict[str, Any]:
-        path = lead_image_path(issue, inputs.content_dir)
-        image = rel(path.relative_to(inputs.content_dir.resolve()).as_posix(), "index.md") if path else None
-        dark = None
-        if path is not None and image is not None and issue.slug in inputs.dark_leads:
-            dark = image[: -len(path.suffix)] + "-dark" + path.suffix
+        lead = inputs.lead_charts.get(issue.slug)
+        # An image that is not a PNG (or not found) is shown as it is, without copies.
+        path = lead.path if lead else lead_image_path(issue, inputs.content_dir)
         return {
             "title": issue.title,
-            "dark_image": dark,
+            "image": from_home(path),
+            "chart": {
+                "dark": from_home(lead.dark),
+                "narrow": from_home(lead.narrow),
+                "narrow_dark": from_home(lead.narrow_dark),
+                "size": lead.size,
+                "narrow_size": lead.narrow_size,
+            }
+            if lead
+            else None,
             "as_of": issue.as_of,
             "description": issue.description,
             "lead": sentences(issue.description, 2),
             "link": issue_link(issue, inputs.content_dir, "index.md"),
-            "image": image,
             "categories": issue.categories,
         }
 

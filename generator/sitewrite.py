@@ -13,13 +13,14 @@ from datetime import date
 from pathlib import Path
 
 from generator.calls import CallScore
+from generator.charts.render import variant_path
 from generator.config import Settings
 from generator.fsio import remove_file, write_all_if_changed
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
 from generator.sitecharts import draw_cached
-from generator.sitemodel import SiteInputs, SitePages, lead_image_path
+from generator.sitemodel import LeadChart, SiteInputs, SitePages, lead_image_path, png_size
 from generator.trackrecord import CallVsBenchmark
 
 GENERATED_DIRS = ("calls", "tickers", "about", "assets/calls", "assets/tickers", "assets/social")
@@ -64,7 +65,8 @@ def write_site(
         (content_dir / rel, text.encode("utf-8")) for rel, text in site.pages.items()
     )
     drawn = draw_cached(site.charts, cache_dir, workers=workers)
-    keep = {(content_dir / rel).resolve() for rel in site.pages} | {job.path.resolve() for job in site.charts}
+    keep = {(content_dir / rel).resolve() for rel in site.pages}
+    keep |= {output.path.resolve() for job in site.charts for output in job.outputs}
     keep |= {path.resolve() for path in kept}
     removed = prune_generated(content_dir, keep)
     return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
@@ -123,14 +125,44 @@ def site_inputs(
         signup=settings.site.signup,
         public_guide=settings.site.public_guide,
         signal_settings=settings.signals,
-        dark_leads=frozenset(i.slug for i in issues if has_dark_copy(i, settings.content_dir)),
+        lead_charts=lead_charts(issues, settings.content_dir),
+        dark_charts=settings.charts.dark_variants,
+        narrow_charts=settings.charts.narrow_variants,
     )
 
 
-def has_dark_copy(issue: PublishedIssue, content_dir: Path) -> bool:
-    """True when the issue's lead chart has its dark-mode copy (``<name>-dark.png``) beside it."""
-    path = lead_image_path(issue, content_dir)
-    return path is not None and path.with_name(f"{path.stem}-dark{path.suffix}").is_file()
+def lead_charts(issues: Sequence[PublishedIssue], content_dir: Path) -> dict[str, LeadChart]:
+    """Slug -> the issue's lead chart with the dark and phone copies found beside it (a PNG only)."""
+    found: dict[str, LeadChart] = {}
+    for issue in issues:
+        path = lead_image_path(issue, content_dir)
+        size = _png_file_size(path) if path is not None and path.suffix == ".png" else None
+        if path is None or size is None:
+            continue
+        copies = {
+            (layout, theme): variant_path(path, layout, theme)
+            for layout, theme in (("wide", "dark"), ("narrow", "light"), ("narrow", "dark"))
+        }
+        sizes = {key: _png_file_size(copy) for key, copy in copies.items()}
+        narrow_size = sizes[("narrow", "light")]
+        found[issue.slug] = LeadChart(
+            path,
+            size,
+            dark=copies[("wide", "dark")] if sizes[("wide", "dark")] else None,
+            # A phone copy without its light form is of no use: the light one is the fallback.
+            narrow=copies[("narrow", "light")] if narrow_size else None,
+            narrow_dark=copies[("narrow", "dark")] if narrow_size and sizes[("narrow", "dark")] else None,
+            narrow_size=narrow_size or (720, 900),
+        )
+    return found
+
+
+def _png_file_size(path: Path) -> tuple[int, int] | None:
+    try:
+        with path.open("rb") as handle:
+            return png_size(handle.read(24))
+    except OSError:
+        return None
 
 
 def category_labels(settings: Settings) -> dict[str, str]:

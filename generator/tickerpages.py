@@ -11,12 +11,22 @@ from typing import Any
 import jinja2
 
 from generator.charts import ChartFrame, build_price_chart
+from generator.charts.render import ChartJob
 from generator.drafts import render_template
 from generator.errors import DraftError
 from generator.ledger import PublishedIssue
 from generator.signals.report import InstrumentSignals
-from generator.sitecharts import ChartJob, chart_job
-from generator.sitemodel import SiteInputs, call_page, cell, issue_link, page_slug, rel, ticker_page
+from generator.sitemodel import (
+    SiteInputs,
+    call_page,
+    cell,
+    issue_link,
+    page_slug,
+    rel,
+    site_chart,
+    site_chart_ref,
+    ticker_page,
+)
 
 
 def mentions(issues: Sequence[PublishedIssue], tickers: Sequence[str]) -> dict[str, list[PublishedIssue]]:
@@ -99,6 +109,7 @@ def _ticker_view(
         "state": state,
         "events": event_lines(state.events if state else []),
         "chart": rel(f"assets/tickers/{page_slug(ticker)}.png", page),
+        "chart_ref": None,  # how the page shows the chart, once it is planned
         "chart_site": f"assets/tickers/{page_slug(ticker)}.png",
         "last_close": state.last_close if state else None,
         "change_13w_pct": state.change_13w_pct if state else None,
@@ -138,22 +149,23 @@ def ticker_pages(
     }
     window_days = inputs.chart_history_weeks * 5
     for view in views:
-        pages[ticker_page(view["ticker"])] = render_template(env, "site/ticker.md.j2", t=view)
         state = view["state"]
-        if state is None or inputs.prices is None:
-            continue
-        close = inputs.prices.close[view["ticker"]].dropna()
-        charts.append(
-            chart_job(
-                inputs.content_dir / view["chart_site"],
+        if state is not None and inputs.prices is not None:
+            ticker = view["ticker"]
+            close = inputs.prices.close[ticker].dropna()
+            job = site_chart(
+                inputs,
+                view["chart_site"],
                 build_price_chart,
-                close=close.iloc[-window_days:],
-                ticker=view["ticker"],
-                name=inputs.names.get(view["ticker"], view["ticker"]),
+                close=close.iloc[-(window_days + 200):],  # the 200-day average is warm at the left edge
+                ticker=ticker,
+                name=inputs.names.get(ticker, ticker),
                 frame=frame,
                 ath_level=None if state.at_ath else state.ath_level,
                 window_days=window_days,
                 basis="Total-return closes" if state.one_close else "Quoted closes",
             )
-        )
+            charts.append(job)
+            view["chart_ref"] = site_chart_ref(inputs, job, ticker_page(ticker), f"{ticker} price chart")
+        pages[ticker_page(view["ticker"])] = render_template(env, "site/ticker.md.j2", t=view)
     return pages

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -216,23 +217,29 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_issue, real_site = render._render, sitecharts._render
 
-    def issue_chart(draw: Any) -> bytes:
+    def issue_chart(draw: Any, wanted: Any = (("wide", "light"),)) -> list[bytes]:
         digest = hashlib.sha256(f"{draw.func.__module__}.{draw.func.__qualname__}".encode())
         render._feed(digest, draw.args)
         render._feed(digest, draw.keywords)
+        render._feed(digest, [list(w) for w in wanted])
         key = "issue:" + digest.hexdigest()
         if key not in _MEMO:
-            _MEMO[key] = real_issue(draw)
+            _MEMO[key] = real_issue(draw, wanted)
         return _MEMO[key]
 
-    def site_chart(job: Any) -> bytes:
-        key = "site:" + sitecharts._key(job, "memo")
+    def site_chart(draw: Any, wanted: Any) -> list[bytes]:
+        digest = hashlib.sha256(f"{draw.func.__module__}.{draw.func.__qualname__}".encode())
+        digest.update(pickle.dumps((sorted(draw.keywords.items()), [list(w) for w in wanted]), protocol=5))
+        key = "site:" + digest.hexdigest()
         if key not in _MEMO:
-            _MEMO[key] = real_site(job)
+            _MEMO[key] = real_site(draw, wanted)
         return _MEMO[key]
 
     monkeypatch.setattr(render, "_render", issue_chart)
     monkeypatch.setattr(sitecharts, "_render", site_chart)
+    # The memoised functions live here and cannot be sent to a pool worker: draw in this process.
+    monkeypatch.setattr(render, "MIN_CHARTS_PER_WORKER", 10**9)
+    monkeypatch.setattr(sitecharts, "MIN_CHARTS_PER_WORKER", 10**9)
     # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
     from generator import drafts, pipeline
 

@@ -473,3 +473,41 @@ def test_axe_finds_no_serious_or_critical_violation(
                 found.append(f"{name}: {violation['id']} ({violation['impact']}) at {targets}")
     assert found == []
     reader.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_each_chart_shows_the_copy_for_the_screen_and_scheme_and_loads_only_that_one(
+    browser: Any, served: str, built_demo: BuiltDemo, scheme: str, width: int
+):
+    settings = built_demo.settings
+    issue = pipeline.published_issues(pipeline.posts_dir(settings), settings.tickers)[-1]
+    reader = Reader(browser, scheme, width)
+    fetched: list[str] = []
+    reader.page.on(
+        "request", lambda r: fetched.append(r.url.split("/")[-1]) if "/assets/charts/" in r.url else None
+    )
+    reader.open(served + f"issues/{issue.as_of:%Y/%m}/{issue.slug}/")
+    assert reader.all_images_loaded() == []
+    shown = reader.page.evaluate(
+        "Array.from(document.querySelectorAll('article figure img'))"
+        ".filter(i => i.checkVisibility())"
+        ".map(i => [i.getAttribute('src').split('/').pop(), i.getAttribute('width'),"
+        " i.getAttribute('height'), i.clientWidth])"
+    )
+    suffix = ("-narrow" if width < 600 else "") + ("-dark" if scheme == "dark" else "")
+    assert shown and all(src.split("#")[0].endswith(f"{suffix}.png") for src, *_ in shown), shown
+    assert all(src.split("#")[0][: -len(".png")].count("-narrow") == (width < 600) for src, *_ in shown)
+    size = ("720", "900") if width < 600 else ("1200", "675")
+    assert all((w, h) == size for _, w, h, _ in shown)
+    assert all(client <= width for *_, client in shown)  # never wider than the screen
+    every = reader.page.evaluate(
+        "Array.from(document.querySelectorAll('article img')).map(i => [i.getAttribute('width'),"
+        " i.getAttribute('height')])"
+    )
+    assert all(w and h for w, h in every)  # width and height on every image: the page does not jump
+    # Only the layout for the screen is fetched (the other is lazy and hidden). Of the other
+    # colour scheme, at most the charts near the top: Material picks the scheme after the page
+    # starts loading.
+    assert fetched and all(("-narrow" in name) == (width < 600) for name in fetched), fetched
+    reader.close()

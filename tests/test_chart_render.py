@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
@@ -27,6 +29,7 @@ from generator.charts import (
     source_line,
 )
 from generator.charts.render import _render_all
+from generator.charts.theme import NARROW, WIDE, restyle
 from generator.issuecharts import call_path
 from generator.signals import compute_signals
 from generator.stories.select import last_week, week_letter
@@ -46,8 +49,8 @@ def test_same_inputs_give_byte_identical_png_without_timestamps():
 def test_a_chart_drawn_in_a_worker_process_has_the_same_bytes_as_one_drawn_here():
     job = chart_job(Path("x.png"), build_price_chart, close=walk(3, 400), ticker="IWM", name="x", frame=FRAME)
     inline = render_png(job.draw())
-    pooled = _render_all([job.draw] * 4, workers=2)
-    assert pooled == [inline] * 4
+    pooled = _render_all([(job.draw, [("wide", "light")])] * 4, workers=2)
+    assert pooled == [[inline]] * 4
 
 
 def _counting_builder(calls: list[int]):
@@ -92,32 +95,95 @@ def test_the_cache_key_follows_data_parameters_and_theme_not_object_identity(tmp
     assert key(breakout=Breakout(date(2024, 1, 5), 100.0)) != base
 
 
-def test_light_and_dark_variants_go_side_by_side(tmp_path: Path):
-    jobs = chart_variants(
+def test_a_chart_job_writes_its_dark_copy_and_phone_layout_side_by_side(tmp_path: Path):
+    job = chart_variants(
         tmp_path / "iwm-price.png",
         build_price_chart,
         dark=True,
+        narrow=True,
         close=walk(6, 100),
         ticker="IWM",
         name="x",
         frame=FRAME,
     )
-    assert [j.path.name for j in jobs] == ["iwm-price.png", "iwm-price-dark.png"]
-    assert [j.draw.keywords["theme"] for j in jobs] == [LIGHT, DARK]
-    assert (
-        len(
-            chart_variants(
-                tmp_path / "a.png",
-                build_price_chart,
-                dark=False,
-                close=walk(6, 100),
-                ticker="IWM",
-                name="x",
-                frame=FRAME,
-            )
-        )
-        == 1
+    assert [o.path.name for o in job.outputs] == [
+        "iwm-price.png", "iwm-price-dark.png", "iwm-price-narrow.png", "iwm-price-narrow-dark.png"
+    ]
+    stats = draw_charts([job], cache=ChartCache(None))
+    assert (stats.jobs, stats.drawn, stats.written) == (4, 4, 4)
+    sizes = [Image.open(io.BytesIO(o.path.read_bytes())).size for o in job.outputs]
+    assert sizes == [(1200, 675), (1200, 675), (720, 900), (720, 900)]
+    light_only = chart_variants(
+        tmp_path / "a.png", build_price_chart, dark=False, close=walk(6, 100), ticker="IWM", name="x",
+        frame=FRAME,
     )
+    assert [o.path.name for o in light_only.outputs] == ["a.png"]
+    with pytest.raises(TypeError):
+        chart_variants(tmp_path / "a.png", build_price_chart, dark=True, theme=DARK, close=walk(6, 100))
+
+
+def test_each_variant_has_its_own_cache_key(tmp_path: Path):
+    cache = ChartCache(tmp_path)
+    job = chart_variants(tmp_path / "a.png", build_price_chart, dark=True, narrow=True, close=walk(6, 100),
+                         ticker="IWM", name="x", frame=FRAME)
+    keys = [cache.key(job, output) for output in job.outputs]
+    assert len(set(keys)) == 4 and keys[0] == cache.key(job)
+
+
+@pytest.mark.parametrize("layout", [WIDE, NARROW], ids=["wide", "narrow"])
+def test_the_dark_copy_of_every_chart_kind_has_the_bytes_of_a_chart_built_dark(layout):
+    """The engine repaints the light figure for the dark copy: it must be the dark chart, pixel for pixel."""
+    for build in _every_kind():
+        repainted = build(layout=layout)
+        restyle(repainted, LIGHT, DARK)
+        assert render_png(repainted) == render_png(build(layout=layout, theme=DARK)), build.func.__name__
+
+
+def _every_kind() -> list:
+    """One builder call (a partial) of each chart kind, on synthetic closes."""
+    from functools import partial
+
+    from generator.charts import (
+        BaseBox,
+        CallOutcome,
+        CallPath,
+        RRGTail,
+        build_breadth_chart,
+        build_call_chart,
+        build_correlation_chart,
+        build_rrg_chart,
+        build_track_record_chart,
+    )
+
+    long, short = walk(1, 900), walk(2, 900)
+    close = walk(3, 900)
+    index = pd.date_range("2024-01-05", periods=10, freq="W-FRI")
+    rng = np.random.default_rng(2)
+    tails = [
+        RRGTail(f"X{n}", pd.DataFrame({"rs_ratio": 100 + rng.normal(0, 1, 10).cumsum() / 3,
+                                       "rs_momentum": 100 + rng.normal(0, 1, 10).cumsum() / 3}, index=index))
+        for n in range(9)
+    ]
+    breadth = pd.Series(50 + 30 * np.sin(np.linspace(0, 9, 900)), index=close.index)
+    corr = long.pct_change().rolling(63).corr(short.pct_change())
+    path = pd.Series(np.linspace(0.5, -3.0, 30), index=pd.bdate_range("2024-08-05", periods=30))
+    base = BaseBox(close.index[400].date(), close.index[850].date(), float(close.iloc[400:850].max()),
+                   float(close.iloc[400:850].min()))
+    return [
+        partial(build_ratio_chart, long, short, long="IWM", short="IWB", frame=FRAME),
+        partial(build_price_chart, close, ticker="PSCT", name="x", frame=FRAME, base=base,
+                ath_level=float(close.max()),
+                breakout=Breakout(close.index[860].date(), base.ceiling, "Base breakout")),
+        partial(build_rrg_chart, tails, benchmark="SPY", frame=FRAME),
+        partial(build_breadth_chart, breadth, close, benchmark="SPY", universe_label="ETFs", frame=FRAME),
+        partial(build_correlation_chart, corr, long="IWM", short="IWB", frame=FRAME),
+        partial(build_call_chart, CallPath("c", "long IWM vs IWB", date(2024, 8, 2), path, "open", -4.0),
+                frame=FRAME),
+        partial(build_track_record_chart,
+                [CallOutcome(f"c{n}", "long X", date(2024, 1, 5 + n), float(n - 3), "closed")
+                 for n in range(8)],
+                frame=FRAME),
+    ]
 
 
 # --- the pipeline ----------------------------------------------------------------------------------
@@ -137,12 +203,16 @@ def test_issue_charts_plan_light_and_dark_copies_and_link_both(workspace_setting
     settings = workspace_settings()
     refs, jobs = _plan(settings, demo_prices, date(2025, 10, 24))  # the demo's small-cap breakout
     assert set(refs) >= {"story:pair:IWM/IWB", "rrg_sectors"}
-    assert refs["story:pair:IWM/IWB"].path == "../../assets/charts/2025-10-24/iwm-vs-iwb.png"
-    assert refs["story:pair:IWM/IWB"].dark_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-dark.png"
-    assert len(jobs) == 2 * len(refs)
-    light = workspace_settings(**{"charts.dark_variants": False})
+    ref = refs["story:pair:IWM/IWB"]
+    assert ref.path == "../../assets/charts/2025-10-24/iwm-vs-iwb.png"
+    assert ref.dark_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-dark.png"
+    assert ref.narrow_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-narrow.png"
+    assert ref.narrow_dark_path == "../../assets/charts/2025-10-24/iwm-vs-iwb-narrow-dark.png"
+    assert len(jobs) == len(refs) and all(len(j.outputs) == 4 for j in jobs)
+    light = workspace_settings(**{"charts.dark_variants": False, "charts.narrow_variants": False})
     refs, jobs = _plan(light, demo_prices, date(2025, 10, 24))
-    assert len(jobs) == len(refs) and all(r.dark_path is None for r in refs.values())
+    assert len(jobs) == len(refs) and all(len(j.outputs) == 1 for j in jobs)
+    assert all(r.dark_path is None and r.narrow_path is None for r in refs.values())
 
 
 def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
@@ -171,7 +241,7 @@ def test_an_open_call_gets_its_performance_chart_with_a_price_stop_as_a_return(
 
 
 def test_charts_of_a_published_issue_are_never_redrawn(workspace_settings, demo_prices):
-    settings = workspace_settings(**{"charts.dark_variants": False})
+    settings = workspace_settings(**{"charts.dark_variants": False, "charts.narrow_variants": False})
     posts = pipeline.posts_dir(settings)
     posts.mkdir(parents=True, exist_ok=True)
     (posts / "2026-06-19-frozen.md").write_text("---\ntitle: t\ndraft: false\n---\nbody\n")
@@ -186,3 +256,37 @@ def test_charts_of_a_published_issue_are_never_redrawn(workspace_settings, demo_
     assert not any(j.path.exists() for j in frozen_jobs[1:])
     assert all(j.path.exists() for j in live_jobs)
     assert stats.jobs == len(live_jobs)
+
+
+def test_a_cache_file_cut_short_is_drawn_again_not_copied_into_the_content(tmp_path: Path):
+    job = chart_job(tmp_path / "out" / "a.png", build_price_chart, close=walk(4, 300), ticker="IWM", name="x",
+                    frame=FRAME)
+    cache = ChartCache(tmp_path / "cache")
+    draw_charts([job], cache=cache)
+    cached = next((tmp_path / "cache").rglob("*.png"))
+    good = cached.read_bytes()
+    cached.write_bytes(good[: len(good) // 2])  # a power cut before the unsynced write reached the disk
+    (tmp_path / "out" / "a.png").unlink()
+    again = draw_charts([job], cache=ChartCache(tmp_path / "cache"))
+    assert again.drawn == 1 and (tmp_path / "out" / "a.png").read_bytes() == good
+
+
+def test_a_worker_reusing_its_figures_draws_every_chart_as_a_new_figure_would_in_any_order():
+    from functools import partial
+
+    import generator.charts.theme as theme
+    from generator.charts.render import render_variants
+
+    builds = _every_kind()
+    wanted = [("wide", "light"), ("wide", "dark"), ("narrow", "light"), ("narrow", "dark")]
+    fresh = []
+    for build in builds:
+        theme._TEMPLATES.clear()
+        fresh.append(render_variants(build, wanted))
+    more = [partial(b.func, *b.args, **{**b.keywords, "frame": replace(FRAME, as_of=date(2025, 1, 3))})
+            for b in builds]
+    theme._TEMPLATES.clear()
+    for build in reversed(more):  # leave every kind's figure dirty with another chart first
+        render_variants(build, wanted)
+    for build, expected in zip(builds, fresh, strict=True):
+        assert render_variants(build, wanted) == expected, build.func.__name__

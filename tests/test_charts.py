@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 
 import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Rectangle
 
 from generator.charts import (
@@ -18,6 +19,7 @@ from generator.charts import (
     Breakout,
     CallOutcome,
     CallPath,
+    Mark,
     RRGTail,
     build_breadth_chart,
     build_call_chart,
@@ -27,10 +29,12 @@ from generator.charts import (
     build_rrg_chart,
     build_track_record_chart,
 )
+from generator.charts.rrg import MAX_TAILS, choose_tails
 from generator.charts.theme import LIGHT, display_bars
 from tests.chart_helpers import (
     FRAME,
     all_text,
+    collisions,
     line_by_label,
     overlapping,
     texts_outside,
@@ -53,7 +57,7 @@ def test_ratio_chart_rebases_both_legs_and_plots_the_ratio_with_its_averages():
     expected = 100 * (long / short).iloc[-1] / (long / short).iloc[-300]
     assert ratio[-1] == pytest.approx(expected)
     assert {ln.get_label() for ln in bottom.get_lines()} >= {"50-day average", "200-day average"}
-    assert [c.get_label() for c in bottom.collections] == ["52-week high"]
+    assert [c.get_label() for c in bottom.collections if isinstance(c, LineCollection)] == ["52-week high"]
     text = all_text(fig)
     assert "IWM vs IWB: relative strength" in text and "as of 8 Nov 2024" in text
     assert "Synthetic demo data" in text
@@ -87,7 +91,8 @@ def test_ratio_chart_with_short_history_leaves_out_the_average_it_cannot_compute
     fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME)
     labels = {ln.get_label() for ln in fig.axes[1].get_lines()}
     assert "50-day average" in labels and "200-day average" not in labels
-    assert "24 weeks" in all_text(fig)  # the window says how much it shows
+    # Without a 200-day average to stand against, the subtitle says how far the ratio moved in the window.
+    assert f"since {long.index[0].day} Jan 2019" in all_text(fig)
     assert texts_outside(fig) == []
 
 
@@ -195,29 +200,60 @@ def _tails(count: int, spread: float, seed: int = 3) -> list[RRGTail]:
     return tails
 
 
-def test_rrg_names_the_quadrants_and_labels_every_head_without_collisions():
+def test_rrg_draws_the_few_funds_that_matter_labelled_and_the_rest_as_grey_dots():
     tails = _tails(12, spread=0.6)  # a crowded centre: every head within a point or so of 100
-    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, universe_label="S&P 500 sectors")
+    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, universe_label="S&P 500 sectors",
+                          highlight=["XLK", "XLA"])
     (ax,) = fig.axes
     text = all_text(fig)
     for name in ("Leading", "Weakening", "Lagging", "Improving"):
         assert name in text
-    labels = [t for t in ax.texts if t.get_text().startswith("XL")]
-    assert sorted(t.get_text() for t in labels) == sorted(t.ticker for t in tails)
-    quadrant_names = [t for t in ax.texts if t.get_text() in ("Leading", "Weakening", "Lagging", "Improving")]
-    assert overlapping(labels + quadrant_names, fig) == []
-    assert texts_outside(fig) == []
+    labels = [t.get_text() for t in ax.texts if t.get_text().startswith("XL")]
+    assert len(labels) == MAX_TAILS and labels[:2] == ["XLK", "XLA"]  # the text's funds first
+    faint = [c for c in ax.collections if c.get_offsets().shape[0] == 12 - MAX_TAILS]
+    assert faint and mcolors.to_hex(faint[0].get_facecolor()[0]) == LIGHT.faint
+    assert "grey dots: the other 7" in text
+    assert collisions(fig) == []
 
 
-def test_rrg_draws_eight_week_tails_with_heads_at_the_latest_point():
+def test_rrg_tails_end_in_an_arrowhead_at_the_latest_point_in_distinct_colours():
     tails = _tails(3, spread=2.0)
     fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, tail_weeks=8)
     (ax,) = fig.axes
     lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
     assert len(lines) == 3 and all(len(ln.get_xdata()) == 8 for ln in lines)
-    assert lines[0].get_xdata()[-1] == pytest.approx(tails[0].points["rs_ratio"].iloc[-1])
+    heads = {(round(float(ln.get_xdata()[-1]), 6), round(float(ln.get_ydata()[-1]), 6)) for ln in lines}
+    arrows = [t for t in ax.texts if t.arrow_patch is not None and t.get_text() == ""]
+    assert {(round(float(a.xy[0]), 6), round(float(a.xy[1]), 6)) for a in arrows} == heads
+    assert len({ln.get_color() for ln in lines}) == 3
+
+
+def test_rrg_axes_fit_the_points_rather_than_a_square_around_100():
+    tails = _tails(3, spread=2.0)
+    fig = build_rrg_chart(tails, benchmark="SPY", frame=FRAME, tail_weeks=8)
+    (ax,) = fig.axes
+    xs = np.concatenate([t.points["rs_ratio"].to_numpy()[-8:] for t in tails] + [np.array([100.0])])
     x0, x1 = ax.get_xlim()
-    assert (x0 + x1) / 2 == pytest.approx(100.0)  # symmetric around 100
+    assert x0 < xs.min() and x1 > xs.max()
+    assert (x1 - x0) <= 1.3 * (xs.max() - xs.min())  # a margin, not a symmetric blow-up
+    frame = ax.get_position()
+    assert frame.width > 0.8  # the plot spans the chart, not a square in its middle
+
+
+def test_rrg_picks_the_biggest_movers_and_not_a_cluster_moving_together():
+    index = pd.date_range("2024-01-05", periods=8, freq="W-FRI")
+
+    def tail(ticker: str, x0: float, y0: float, dx: float, dy: float) -> RRGTail:
+        steps = np.arange(8)
+        frame = pd.DataFrame({"rs_ratio": x0 + dx * steps, "rs_momentum": y0 + dy * steps}, index=index)
+        return RRGTail(ticker, frame)
+
+    together = [tail(f"C{n}", 98 + 0.01 * n, 101, -0.3, -0.3) for n in range(4)]  # one cluster, one move
+    alone = [tail("LONE", 101, 98, 0.25, 0.3), tail("QUIET", 100.2, 100.1, 0.01, 0.0)]
+    chosen = choose_tails([(t.ticker, t.points) for t in together + alone], [], 3)
+    assert chosen[:2] == ["C0", "LONE"]  # the biggest move first, then the biggest apart from it
+    assert sum(t.startswith("C") for t in chosen) == 1  # the cluster is shown by one of its members
+    assert choose_tails([(t.ticker, t.points) for t in together + alone], ["QUIET"], 3)[0] == "QUIET"
 
 
 def test_rrg_skips_an_instrument_without_points():
@@ -370,3 +406,78 @@ def test_no_text_leaves_the_figure_in_either_theme(theme):
     fig = build_rrg_chart(_tails(11, 2.5), benchmark="SPY", frame=FRAME, theme=theme)
     assert texts_outside(fig) == []
     assert len(visible_texts(fig)) > 20
+
+
+# --- the story on the chart (issue 15) -----------------------------------------------------------
+
+
+def test_price_chart_draws_light_50_and_200_day_averages_and_tags_the_last_close_on_the_axis():
+    close = walk(12, 900)
+    fig = build_price_chart(close, ticker="IWM", name="x", frame=FRAME, close_basis="single")
+    (ax,) = fig.axes
+    fast, slow = line_by_label(ax, "50-day average"), line_by_label(ax, "200-day average")
+    assert fast.get_alpha() < 1 and slow.get_alpha() < 1
+    assert fast.get_linewidth() < line_by_label(ax, "IWM").get_linewidth()
+    assert fast.get_ydata()[-1] == pytest.approx(close.rolling(50).mean().iloc[-1])
+    tag = next(t for t in ax.texts if t.get_bbox_patch() is not None)
+    assert tag.get_text() == f"{close.iloc[-1]:,.2f}" and tag.xy[1] == pytest.approx(close.iloc[-1])
+    # One close only: the foot says so, and nothing calls these "Quoted closes".
+    text = all_text(fig)
+    assert "closes as the source gives them (one close only)" in text and "Quoted closes" not in text
+    assert collisions(fig) == []
+
+
+def test_ratio_chart_marks_the_week_it_crossed_its_200_day_average_and_says_so():
+    index = pd.bdate_range("2020-01-01", periods=900)
+    long = pd.Series(np.r_[np.linspace(100, 80, 860), np.linspace(80, 90, 40)], index=index)
+    short = pd.Series(100.0, index=index)
+    fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME)
+    ratio = long / short
+    slow = ratio.rolling(200).mean()
+    cross = ratio.index[np.flatnonzero((ratio > slow).to_numpy())[0]].date()
+    bottom = fig.axes[1]
+    words = f"Crossed above its 200-day average, {cross.day} {cross:%b %Y}"
+    assert any(words == t.get_text() for t in bottom.texts)
+    assert f"which it crossed on {cross.day} {cross:%b %Y}" in all_text(fig)
+    assert "above its 200-day average" in all_text(fig) and "%" in all_text(fig)
+    assert collisions(fig) == []
+
+
+def test_ratio_chart_draws_the_marks_a_story_gives_and_widens_its_window_to_them():
+    long, short = walk(21, 2000), walk(22, 2000)
+    low_day = long.index[200].date()  # older than the three-year window
+    fig = build_ratio_chart(long, short, long="IWM", short="IWB", frame=FRAME,
+                            marks=[Mark(low_day, "6-year low", "low")], subtitle="The story's fact")
+    first = pd.Timestamp(fig.axes[1].get_lines()[0].get_xdata()[0])
+    assert first <= pd.Timestamp(low_day)
+    assert any(t.get_text().startswith("6-year low, ") for t in fig.axes[1].texts)
+    assert "The story's fact" in all_text(fig)
+
+
+def test_the_52_week_high_line_is_never_above_the_ratio_in_a_week_it_makes_that_high():
+    index = pd.bdate_range("2020-01-01", periods=900)
+    rng = np.random.default_rng(5)
+    long = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, 900))), index=index)
+    long.iloc[-3] = long.iloc[-250:].max() * 1.05  # a daily spike inside the last week...
+    long.iloc[-1] = long.iloc[-3] * 0.99  # ...and the week closes at a weekly (not daily) high
+    short = pd.Series(100.0, index=index)
+    fig = build_ratio_chart(long, short, long="A", short="B", frame=FRAME)
+    bottom = fig.axes[1]
+    drawn = line_by_label(bottom, "A/B").get_ydata()
+    high = next(
+        c for c in bottom.collections if isinstance(c, LineCollection) and c.get_label() == "52-week high"
+    )
+    assert high.get_segments()[0][0][1] == pytest.approx(np.nanmax(drawn[-53:]))
+    assert high.get_segments()[0][0][1] <= np.nanmax(drawn) + 1e-9
+
+
+def test_charts_are_set_in_the_roboto_shipped_with_the_package():
+    from matplotlib.font_manager import findfont
+
+    from generator.charts.theme import FONT_DIR
+
+    fig = build_call_chart(CallPath("c", "long X", date(2024, 8, 2), _path([1.0, 2.0]), "open"), frame=FRAME)
+    title = next(t for t in fig.texts if t.get_text().startswith("long X"))
+    assert Path(findfont(title.get_fontproperties())).parent == FONT_DIR
+    assert Path(findfont(title.get_fontproperties())).name == "Roboto-Bold.ttf"
+    assert (FONT_DIR / "OFL.txt").read_text().startswith("Copyright 2011 The Roboto Project Authors")

@@ -145,7 +145,7 @@ def test_every_demo_issue_fits_under_gmails_clipping_limit_in_a_600_px_table_lay
         assert len(html.encode("utf-8")) < GMAIL_CLIP_BYTES, post.name
         assert '<table class="card" role="presentation"' in html and 'width="600"' in html
         images = re.findall(r"<img\b[^>]*>", html)
-        assert images and all('width="560" height="315"' in tag for tag in images), post.name
+        assert images and all('width="560"' in tag and 'height="315"' in tag for tag in images), post.name
         assert not re.search(r"""(src|href)="data:""", html) and "#only-" not in html
 
 
@@ -235,3 +235,16 @@ def test_an_image_outside_the_content_folder_is_never_attached(tmp_path: Path, s
     )
     assert [image.path for image in mail.images] == [content / "assets" / "charts" / "c.png"]
     assert f'src="{secret}"' in mail.html and 'src="../../../../secret.png"' in mail.html
+
+
+def test_an_email_carries_each_chart_once_the_wide_light_image():
+    from generator.emailexport import one_image_per_chart
+
+    html = (
+        '<p><img alt="a" class="chart-wide" src="x.png#only-light" /><img alt="a" class="chart-wide" '
+        'src="x-dark.png#only-dark" /><img alt="a" class="chart-narrow" src="x-narrow.png#only-light" />'
+        '<img alt="a" class="chart-narrow" src="x-narrow-dark.png#only-dark" />'
+        '<img alt="b" src="y.png" /></p>'
+    )
+    kept = one_image_per_chart(html)
+    assert kept == '<p><img alt="a" class="chart-wide" src="x.png" /><img alt="b" src="y.png" /></p>'

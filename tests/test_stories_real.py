@@ -160,5 +160,6 @@ def test_charts_of_one_close_funds_are_labelled_total_return_and_mark_what_the_s
     fig = build_price_chart(
         real.close["IWM"].dropna(), ticker="IWM", name="x", frame=FRAME, basis="Total-return closes"
     )
-    texts = " ".join(t.get_text() for t in fig.texts)
-    assert "Total-return closes" in texts and "Quoted closes" not in texts
+    # The foot names the basis in a sentence ("weekly total-return closes"), so compare words.
+    texts = " ".join(t.get_text() for t in fig.texts).lower()
+    assert "total-return closes" in texts and "quoted closes" not in texts

@@ -7,7 +7,7 @@ deterministic PNG bytes through a cache keyed by everything that drew them.
 
 from __future__ import annotations
 
-from generator.charts.inputs import BaseBox, Breakout, CallOutcome, CallPath, RRGTail
+from generator.charts.inputs import BaseBox, Breakout, CallOutcome, CallPath, Mark, RRGTail
 from generator.charts.market import build_breadth_chart, build_correlation_chart
 from generator.charts.performance import build_call_chart, build_track_record_chart
 from generator.charts.price import build_price_chart
@@ -39,6 +39,7 @@ __all__ = [
     "ChartCache",
     "ChartFrame",
     "ChartJob",
+    "Mark",
     "DrawStats",
     "RRGTail",
     "Theme",

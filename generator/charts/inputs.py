@@ -26,6 +26,28 @@ class Breakout:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A dated point a story refers to: a multi-year low or high, a cross of the 200-day average.
+
+    Drawn as a dot on the series at the last close on or before ``day``, with a callout that
+    reads ``label`` and the date ("3-year low, 3 Apr 2025"). ``kind`` picks the dot's colour:
+    ``low`` and ``cross_down`` the down colour, ``high`` and ``cross_up`` the up colour.
+    """
+
+    day: date
+    label: str
+    kind: str = "point"  # low, high, cross_up, cross_down, point
+
+
+# How a series' closes are adjusted, for the words on the chart (DESIGN.md principle 2).
+CLOSE_WORDS = {
+    "quoted": "Quoted closes",
+    "adjusted": "Dividend-adjusted closes",
+    "single": "Closes as the source gives them (one close only)",
+}
+
+
+@dataclass(frozen=True)
 class BaseBox:
     """A base: a range with a fixed ceiling and floor between ``start`` and ``end`` (quoted prices)."""
 

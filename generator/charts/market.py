@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from generator.charts.labels import Placer
 from generator.charts.theme import (
     LIGHT,
     SMALL_PT,
+    WIDE,
     ChartFrame,
+    Layout,
     Theme,
     break_gaps,
     date_axis,
@@ -34,6 +37,7 @@ def build_breadth_chart(
     sma_days: int = 200,
     window_days: int = 756,
     theme: Theme = LIGHT,
+    layout: Layout = WIDE,
 ) -> Figure:
     """The benchmark (top) over the share of the universe above its ``sma_days`` average (bottom).
 
@@ -47,13 +51,23 @@ def build_breadth_chart(
     bench = benchmark_close.dropna().loc[start:end]
     span_days = (end - start).days
     gap = gap_days_for(span_days)
-    with house_style(theme):
-        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0])
+    latest = float(breadth.iloc[-1])
+    with house_style(theme, layout):
+        fig, (top, bottom) = new_figure(
+            theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="breadth"
+        )
+        title_block(
+            fig,
+            f"Breadth: {latest:.0f}% above the {sma_days}-day average",
+            f"Share of {universe_label} above their {sma_days}-day average, under {benchmark}",
+            frame,
+            theme,
+            layout,
+        )
         if not bench.empty:
             line = break_gaps(display_bars(bench, span_days), gap)
             top.plot(line.index, line.to_numpy(), color=theme.text, linewidth=1.4, label=benchmark)
             price_axis(top, float(bench.min()), float(bench.max()))
-            legend(top, theme)
         shown = break_gaps(display_bars(breadth, span_days), gap)
         values = shown.to_numpy(dtype="float64")
         bottom.plot(shown.index, values, color=theme.primary, linewidth=1.3,
@@ -65,17 +79,11 @@ def build_breadth_chart(
         bottom.axhline(50, color=theme.muted, linewidth=0.8)
         bottom.set_ylim(0, 100)
         bottom.set_yticks([0, 25, 50, 75, 100])
-        bottom.set_ylabel("% of universe", fontsize=SMALL_PT)
-        legend(bottom, theme)
-        date_axis(bottom, start, end)
-        latest = float(breadth.iloc[-1])
-        title_block(
-            fig,
-            f"Breadth: {latest:.0f}% above the {sma_days}-day average",
-            f"Share of {universe_label} above their {sma_days}-day average, under {benchmark}",
-            frame,
-            theme,
-        )
+        bottom.set_ylabel("% of universe", fontsize=layout.pt(SMALL_PT))
+        date_axis(bottom, start, end, max_ticks=8 if layout is WIDE else 5)
+        if not bench.empty:
+            Placer(top).place_legend(legend(top, theme))
+        Placer(bottom).place_legend(legend(bottom, theme))
     return fig
 
 
@@ -90,6 +98,7 @@ def build_correlation_chart(
     band_quantiles: tuple[float, float] = (0.1, 0.9),
     window_days: int = 756,
     theme: Theme = LIGHT,
+    layout: Layout = WIDE,
 ) -> Figure:
     """``corr_days`` rolling correlation of daily log returns, inside its trailing 5-year band.
 
@@ -109,8 +118,16 @@ def build_correlation_chart(
     gap = gap_days_for(span_days)
     recent = values.iloc[-band_days:]
     rank_pct = 100.0 * float((recent <= recent.iloc[-1]).mean())
-    with house_style(theme):
-        fig, (ax,) = new_figure(theme)
+    with house_style(theme, layout):
+        fig, (ax,) = new_figure(theme, layout=layout, kind="correlation")
+        title_block(
+            fig,
+            f"{long} and {short}: {corr_days}-day correlation {float(shown.iloc[-1]):.2f}",
+            f"Daily log returns; the latest reading is at the {_ordinal(rank_pct)} percentile of 5 years",
+            frame,
+            theme,
+            layout,
+        )
         band = pd.concat([low, mid, high], axis=1).loc[start:end].dropna()
         if not band.empty:
             lo_q, hi_q = (round(100 * q) for q in band_quantiles)
@@ -125,15 +142,8 @@ def build_correlation_chart(
         ax.scatter([x_of(end)], [float(shown.iloc[-1])], s=30, color=theme.primary, zorder=5, clip_on=False)
         lowest = float(np.nanmin([shown.min(), band.iloc[:, 0].min() if not band.empty else np.nan]))
         ax.set_ylim(max(-1.0, lowest - 0.1), 1.0)
-        date_axis(ax, start, end)
-        legend(ax, theme, ncol=3)
-        title_block(
-            fig,
-            f"{long} and {short}: {corr_days}-day correlation {float(shown.iloc[-1]):.2f}",
-            f"Daily log returns; the latest reading is at the {_ordinal(rank_pct)} percentile of 5 years",
-            frame,
-            theme,
-        )
+        date_axis(ax, start, end, max_ticks=8 if layout is WIDE else 5)
+        Placer(ax).place_legend(legend(ax, theme, ncol=3 if layout is WIDE else 1))
     return fig
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -12,12 +11,15 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch
 
+from generator.charts.annotate import level_tag
 from generator.charts.inputs import CallOutcome, CallPath
-from generator.charts.labels import Label, line_points, place_labels
+from generator.charts.labels import Placer, around
 from generator.charts.theme import (
     LIGHT,
     SMALL_PT,
+    WIDE,
     ChartFrame,
+    Layout,
     Theme,
     break_gaps,
     date_axis,
@@ -38,7 +40,9 @@ STATUS_WORDS = {
 }
 
 
-def build_call_chart(call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT) -> Figure:
+def build_call_chart(
+    call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT, layout: Layout = WIDE
+) -> Figure:
     """The call indexed to 100 at its publication close: ``I_t = 100 + r_t`` with r in %.
 
     The line starts at 100 on the publication day; gains are shaded in the up colour,
@@ -49,8 +53,18 @@ def build_call_chart(call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT)
     index = pd.concat([pd.Series([100.0], index=pd.DatetimeIndex([start])), 100.0 + path])
     result = float(path.iloc[-1]) if len(path) else None
     colour = theme.muted if result is None else theme.up if result >= 0 else theme.down
-    with house_style(theme):
-        fig, (ax,) = new_figure(theme)
+    status = STATUS_WORDS.get(call.status, call.status)
+    outcome = "no result yet" if result is None else f"{result:+.1f}%"
+    with house_style(theme, layout):
+        fig, (ax,) = new_figure(theme, layout=layout, kind="call")
+        title_block(
+            fig,
+            f"{call.position}: {outcome}",
+            f"Since the close of {format_day(call.published)}, {len(path)} sessions; {status}",
+            frame,
+            theme,
+            layout,
+        )
         line = break_gaps(index, 7)
         values = line.to_numpy()
         ax.plot(line.index, values, color=colour, linewidth=1.6, label=call.position)
@@ -62,13 +76,10 @@ def build_call_chart(call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT)
         ax.scatter([x_of(start)], [100.0], s=30, color=theme.text, zorder=5)
         lows = [float(np.nanmin(values))]
         highs = [float(np.nanmax(values))]
+        stop = None
         if call.invalidation_pct is not None:
             stop = 100.0 + call.invalidation_pct
             ax.axhline(stop, color=theme.down, linewidth=1.0, linestyle=(0, (5, 3)))
-            rule = f" on a {call.invalidation_on}" if call.invalidation_on else ""
-            ax.annotate(f"invalidation {call.invalidation_pct:+.1f}%{rule}", xy=(0.0, stop),
-                        xycoords=("axes fraction", "data"), xytext=(4, -3), textcoords="offset points",
-                        ha="left", va="top", fontsize=SMALL_PT, color=theme.down)
             lows.append(stop)
         if result is not None:
             ax.scatter([line.index[-1]], [100 + result], s=36, color=colour, zorder=5)
@@ -76,26 +87,20 @@ def build_call_chart(call: CallPath, *, frame: ChartFrame, theme: Theme = LIGHT)
         pad = max(span * 0.12, 0.6)
         ax.set_ylim(min(lows) - pad, max(highs) + pad)
         right = line.index[-1] if len(path) else start + pd.Timedelta(days=7)
-        ax.set_ylabel("indexed to 100 at publication", fontsize=SMALL_PT)
-        date_axis(ax, start - pd.Timedelta(days=1), right)
-        place_labels(ax, [Label(f"published {format_day(call.published)}", x_of(start), 100.0, theme.muted)],
-                     obstacles_xy=line_points(mdates.date2num(line.index), values, per_segment=4),
-                     fontsize=SMALL_PT, obstacle_cost=30.0, halo=theme.background)
-        status = STATUS_WORDS.get(call.status, call.status)
-        outcome = "no result yet" if result is None else f"{result:+.1f}%"
-        sessions = len(path)
-        title_block(
-            fig,
-            f"{call.position}: {outcome}",
-            f"Since the close of {format_day(call.published)}, {sessions} sessions; {status}",
-            frame,
-            theme,
-        )
+        ax.set_ylabel("indexed to 100 at publication", fontsize=layout.pt(SMALL_PT))
+        date_axis(ax, start - pd.Timedelta(days=1), right, max_ticks=8 if layout is WIDE else 5)
+        placer = Placer(ax)
+        placer.place(f"published {format_day(call.published)}", around(x_of(start), 100.0), color=theme.muted,
+                     fontsize=layout.pt(SMALL_PT))
+        if stop is not None and call.invalidation_pct is not None:
+            rule = f" on a {call.invalidation_on}" if call.invalidation_on else ""
+            level_tag(placer, stop, f"invalidation {call.invalidation_pct:+.1f}%{rule}", theme.down, layout,
+                      prefer_right=False)
     return fig
 
 
 def build_track_record_chart(
-    outcomes: Sequence[CallOutcome], *, frame: ChartFrame, theme: Theme = LIGHT
+    outcomes: Sequence[CallOutcome], *, frame: ChartFrame, theme: Theme = LIGHT, layout: Layout = WIDE
 ) -> Figure:
     """Each scored call's result in publication order (bottom), and the average result of the
     calls ended so far beside the average return of their benchmarks over the same days (top).
@@ -107,8 +112,11 @@ def build_track_record_chart(
     scored = sorted((o for o in outcomes if o.result_pct is not None), key=lambda o: (o.published, o.call_id))
     results = np.array([o.result_pct for o in scored], dtype="float64")
     numbers = np.arange(1, len(scored) + 1)
-    with house_style(theme):
-        fig, (top, bottom) = new_figure(theme, rows=2, height_ratios=[1.0, 1.0])
+    with house_style(theme, layout):
+        fig, (top, bottom) = new_figure(
+            theme, rows=2, height_ratios=[1.0, 1.0], layout=layout, kind="track_record"
+        )
+        title_block(fig, "Track record of the calls", _record_subtitle(scored, results), frame, theme, layout)
         if len(scored):
             still_open = np.array([o.status in ("open", "pending") for o in scored])
             ended = results[~still_open]
@@ -126,7 +134,6 @@ def build_track_record_chart(
                     top.step(at, bench_average, where="post",
                              color=theme.muted, linewidth=1.3, linestyle=(0, (4, 2)),
                              label="their benchmarks over the same days")
-                legend(top, theme, loc="lower right")  # the averages settle near zero as calls add up
             top.axhline(0, color=theme.muted, linewidth=0.8)
             top.set_xlim(0.3, len(scored) + 0.7)
             colours = [theme.up if r >= 0 else theme.down for r in results]
@@ -135,34 +142,48 @@ def build_track_record_chart(
                 if is_open:
                     bar.set_alpha(0.45)  # still open: the result can change
             bottom.axhline(0, color=theme.muted, linewidth=0.8)
+            bottom.set_xlim(0.3, len(scored) + 0.7)
+            _first_of_year_ticks(bottom, scored, max_ticks=8 if layout is WIDE else 4)
+            if len(ended):
+                Placer(top).place_legend(legend(top, theme))
             if still_open.any():
                 # The open swatch is drawn as open bars are: pale green beside pale red.
                 pale = (Patch(color=theme.up, alpha=0.45), Patch(color=theme.down, alpha=0.45))
-                legend(bottom, theme, handles=[Patch(color=theme.up), Patch(color=theme.down), pale],
-                       labels=["positive", "negative", "still open"], ncol=3,
-                       handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
-            bottom.set_xlim(0.3, len(scored) + 0.7)
-            # As on the track-record page: open calls are drawn but not counted in the rates.
-            rates = (
-                f"the {len(ended)} ended: {100 * (ended > 0).sum() / len(ended):.0f}% positive, "
-                f"average {ended.mean():+.1f}%"
-                if len(ended)
-                else "none ended yet"
-            )
-            subtitle = f"{len(scored)} calls; {rates}"
-            _first_of_year_ticks(bottom, scored)
+                Placer(bottom).place_legend(
+                    legend(bottom, theme, handles=[Patch(color=theme.up), Patch(color=theme.down), pale],
+                           labels=["positive", "negative", "still open"], ncol=3 if layout is WIDE else 1,
+                           handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
+                )
         else:
             top.text(0.5, 0.5, "No call has a result yet", transform=top.transAxes, ha="center",
                      va="center", color=theme.muted)
-            subtitle = "No scored call yet"
-        top.set_ylabel("% per call", fontsize=SMALL_PT)
-        bottom.set_ylabel("% per call", fontsize=SMALL_PT)
-        title_block(fig, "Track record of the calls", subtitle, frame, theme)
+        top.set_ylabel("% per call", fontsize=layout.pt(SMALL_PT))
+        bottom.set_ylabel("% per call", fontsize=layout.pt(SMALL_PT))
     return fig
 
 
-def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome]) -> None:
-    """Tick the first call of each year (or each quarter when all calls fall in one year)."""
+def _record_subtitle(scored: Sequence[CallOutcome], results: np.ndarray) -> str:
+    """How many calls, and the ended ones' hit rate and average result per call."""
+    if not len(scored):
+        return "No scored call yet"
+    still_open = np.array([o.status in ("open", "pending") for o in scored])
+    ended = results[~still_open]
+    # As on the track-record page: open calls are drawn but not counted in the rates.
+    rates = (
+        f"the {len(ended)} ended: {100 * (ended > 0).sum() / len(ended):.0f}% positive, "
+        f"average {ended.mean():+.1f}%"
+        if len(ended)
+        else "none ended yet"
+    )
+    return f"{len(scored)} calls; {rates}"
+
+
+def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome], *, max_ticks: int = 8) -> None:
+    """Tick the first call of each year (or each quarter when all calls fall in one year).
+
+    Ticks closer than a label's width (at most ``max_ticks`` of them) are thinned, keeping
+    the first.
+    """
     years = [o.published.year for o in scored]
     if len(set(years)) > 1:
         keys = years
@@ -171,4 +192,17 @@ def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome]) -> None:
         keys = [(o.published.month - 1) // 3 for o in scored]
         fmt = "%b %Y"
     ticks = [i + 1 for i, key in enumerate(keys) if i == 0 or key != keys[i - 1]]
-    ax.set_xticks(ticks, [scored[t - 1].published.strftime(fmt) for t in ticks])
+    labels = [scored[t - 1].published.strftime(fmt) for t in ticks]
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    width_px = ax.get_position().width * fig.get_figwidth() * fig.dpi
+    labels_now = ax.xaxis.get_ticklabels()
+    size_px = float(labels_now[0].get_fontsize() if labels_now else 10) * fig.dpi / 72
+    longest = max((len(label) for label in labels), default=4)
+    gap = (0.62 * size_px * longest + 14) * len(scored) / max(width_px, 1.0)
+    gap = max(gap, len(scored) / max_ticks)
+    kept: list[tuple[int, str]] = []
+    for tick, label in zip(ticks, labels, strict=True):
+        if not kept or tick - kept[-1][0] >= gap:
+            kept.append((tick, label))
+    ax.set_xticks([t for t, _ in kept], [label for _, label in kept])

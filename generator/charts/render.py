@@ -3,6 +3,10 @@
 - ``render_png``: same figure, same bytes. The Agg canvas is encoded by Pillow with no
   timestamp or software tag, after quantising to a 128-colour palette (about a third of
   the size of a true-colour PNG, with no visible change on line charts).
+- A job draws one chart and up to four files: the wide light chart at its path and, as asked,
+  its dark copy (``x-dark.png``), its narrow (phone) layout (``x-narrow.png``) and that one's
+  dark copy (``x-narrow-dark.png``). The builder runs once per layout; the dark copy is the
+  light figure repainted (``theme.restyle``), the same bytes as a figure built dark.
 - ``chart_key``: sha256 of the builder's name, every argument it gets (arrays by value),
   the chart code itself (the source of this package) and the matplotlib and Pillow
   versions. Any change to data, parameters, theme or drawing code gives a new key.
@@ -33,7 +37,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from generator.charts.theme import DARK, LIGHT
+from generator.charts.theme import DARK, LAYOUTS, LIGHT, house_style, restyle, reusing_figures
 from generator.fsio import atomic_write_bytes, write_all_if_changed, write_bytes_if_changed
 from generator.lifeline import process_pool
 
@@ -48,10 +52,11 @@ MIN_CHARTS_PER_WORKER = 12
 def render_png(fig: Figure) -> bytes:
     """PNG bytes of ``fig``: palette-quantised, no timestamp or software tag; same figure, same bytes."""
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    with matplotlib.style.context("default"):
+    with house_style():  # matplotlib's defaults while drawing, whatever the user's matplotlibrc says
         canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+    width, height = canvas.get_width_height(physical=True)
+    rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = rgba.convert("RGB")
     paletted = image.quantize(
         colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
@@ -67,50 +72,119 @@ def save_png(fig: Figure, path: Path) -> bool:
 
 
 @dataclass(frozen=True)
-class ChartJob:
-    """One chart to draw: a builder with all its arguments, and the file it goes to."""
+class Output:
+    """One file a job writes: the layout and theme it is drawn in."""
 
     path: Path
-    draw: partial[Figure]
+    layout: str  # "wide" or "narrow"
+    theme: str  # "light" or "dark"
+
+
+@dataclass(frozen=True)
+class ChartJob:
+    """One chart to draw: a builder with all its arguments, the file it goes to, and its variants.
+
+    ``dark`` adds the dark-mode copy, ``narrow`` the phone layout (and its dark copy when
+    ``dark``). The builder takes ``layout`` and draws in the light theme.
+    """
+
+    path: Path
+    draw: partial[Any]
+    dark: bool = False
+    narrow: bool = False
 
     @property
     def name(self) -> str:
         """The builder's name, for stats and errors."""
         return self.draw.func.__name__
 
+    @property
+    def outputs(self) -> list[Output]:
+        """Every file this job writes, the wide light chart first."""
+        layouts = ["wide", "narrow"] if self.narrow else ["wide"]
+        themes = ["light", "dark"] if self.dark else ["light"]
+        return [
+            Output(variant_path(self.path, layout, theme), layout, theme)
+            for layout in layouts
+            for theme in themes
+        ]
 
-def chart_job(path: Path, builder: Callable[..., Figure], /, **arguments: Any) -> ChartJob:
+
+def chart_job(path: Path, builder: Callable[..., Any], /, **arguments: Any) -> ChartJob:
     """A job that calls ``builder(**arguments)``; arguments must be plain values or frames."""
     return ChartJob(path, partial(builder, **arguments))
 
 
+def variant_path(path: Path, layout: str, theme: str) -> Path:
+    """``x.png`` -> ``x-dark.png``, ``x-narrow.png``, ``x-narrow-dark.png``."""
+    suffix = ("-narrow" if layout == "narrow" else "") + ("-dark" if theme == "dark" else "")
+    return path.with_name(f"{path.stem}{suffix}{path.suffix}")
+
+
 def dark_path(path: Path) -> Path:
     """Where the dark-mode copy of the chart at ``path`` goes: ``x.png`` -> ``x-dark.png``."""
-    return path.with_name(f"{path.stem}-dark{path.suffix}")
+    return variant_path(path, "wide", "dark")
+
+
+def narrow_path(path: Path, *, dark: bool = False) -> Path:
+    """Where the phone layout of the chart at ``path`` goes: ``x-narrow.png`` (``x-narrow-dark.png``)."""
+    return variant_path(path, "narrow", "dark" if dark else "light")
 
 
 def chart_variants(
-    path: Path, builder: Callable[..., Figure], /, *, dark: bool, **arguments: Any
-) -> list[ChartJob]:
-    """The light job at ``path`` and, if ``dark``, the same chart in the dark theme beside it."""
-    jobs = [chart_job(path, builder, theme=LIGHT, **arguments)]
-    if dark:
-        jobs.append(chart_job(dark_path(path), builder, theme=DARK, **arguments))
-    return jobs
+    path: Path, builder: Callable[..., Figure], /, *, dark: bool, narrow: bool = False, **arguments: Any
+) -> ChartJob:
+    """The job drawing ``builder(**arguments)`` at ``path``, with its dark copy and phone layout as asked."""
+    if "theme" in arguments or "layout" in arguments:
+        raise TypeError("the engine draws a chart with variants light, in each layout: no theme or layout")
+    return ChartJob(path, partial(builder, **arguments), dark=dark, narrow=narrow)
+
+
+def render_variants(draw: partial[Any], wanted: Sequence[tuple[str, str]]) -> list[bytes]:
+    """PNG bytes of ``draw`` in each (layout, theme) of ``wanted``, in that order.
+
+    The builder runs once per layout; a dark copy repaints that figure after the light one
+    is encoded. A drawing that returns bytes (a social card) has only the wide light form.
+    """
+    made: dict[tuple[str, str], bytes] = {}
+    with reusing_figures():
+        for layout in dict.fromkeys(layout for layout, _ in wanted):
+            _draw_layout(draw, layout, [theme for lay, theme in wanted if lay == layout], made)
+    return [made[item] for item in wanted]
+
+
+def _draw_layout(
+    draw: partial[Any], layout: str, themes: list[str], made: dict[tuple[str, str], bytes]
+) -> None:
+    """One layout of ``draw``: the light image, then the figure repainted dark, as ``themes`` asks."""
+    result = draw() if layout == "wide" else draw(layout=LAYOUTS[layout])
+    if isinstance(result, bytes):
+        if layout != "wide" or themes != ["light"]:
+            raise TypeError(f"{draw.func.__name__} returns bytes: it has no {layout} or dark variant")
+        made[(layout, "light")] = result
+        return
+    if "light" in themes:
+        made[(layout, "light")] = render_png(result)
+    if "dark" in themes:
+        restyle(result, LIGHT, DARK)
+        made[(layout, "dark")] = render_png(result)
 
 
 def code_version() -> str:
-    """Hash of the chart code (this package's sources) and of the libraries that render it."""
+    """Hash of the chart code (this package's sources), its fonts, and the libraries that render it."""
     digest = hashlib.sha256(f"matplotlib {matplotlib.__version__} pillow {PIL.__version__}".encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    folder = Path(__file__).parent
+    for source in sorted([*folder.glob("*.py"), *folder.glob("fonts/*.ttf")]):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def chart_key(job: ChartJob, version: str) -> str:
-    """sha256 of the chart code version, the builder and every argument it draws from."""
+def chart_key(job: ChartJob, version: str, output: Output | None = None) -> str:
+    """sha256 of the chart code version, the builder, every argument it draws from, and the variant."""
     digest = hashlib.sha256(version.encode())
+    if output is not None and (output.layout, output.theme) != ("wide", "light"):
+        digest.update(f"variant:{output.layout}:{output.theme};".encode())
     digest.update(f"{job.draw.func.__module__}.{job.draw.func.__qualname__}".encode())
     _feed(digest, job.draw.args)
     _feed(digest, job.draw.keywords)
@@ -184,32 +258,47 @@ class ChartCache:
         self.folder = folder
         self.version = code_version()
 
-    def key(self, job: ChartJob) -> str:
-        """The job's cache key under the current chart code."""
-        return chart_key(job, self.version)
+    def key(self, job: ChartJob, output: Output | None = None) -> str:
+        """The cache key of one of the job's files (the wide light one by default) under the current code."""
+        return chart_key(job, self.version, output)
 
     def _path(self, key: str) -> Path:
         assert self.folder is not None
         return self.folder / key[:2] / f"{key}.png"
 
     def get(self, key: str) -> bytes | None:
-        """The cached bytes, or None."""
+        """The cached bytes, or None (also for a file that is not a whole PNG: it is drawn again)."""
         if self.folder is None:
             return None
         try:
-            return self._path(key).read_bytes()
+            data = self._path(key).read_bytes()
         except FileNotFoundError:
             return None
+        return data if is_whole_png(data) else None
 
     def put(self, key: str, data: bytes) -> None:
-        """Store bytes under ``key`` (atomically: a killed run never leaves half a PNG)."""
+        """Store bytes under ``key`` (temp file and rename: a killed run never leaves half a PNG).
+
+        Not synced to disk: after a power cut a cache file may be empty or cut short, and
+        ``get`` then treats it as missing. The cache is worth far less than the fsync per
+        file it would cost (a backfill writes thousands).
+        """
         if self.folder is not None:
-            atomic_write_bytes(self._path(key), data, sync_folder=False)  # a lost name is a miss
+            atomic_write_bytes(self._path(key), data, sync=False)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"IEND\xaeB`\x82"
+
+
+def is_whole_png(data: bytes) -> bool:
+    """True for bytes that start like a PNG and end with its IEND chunk."""
+    return data.startswith(PNG_SIGNATURE) and data.endswith(PNG_END)
 
 
 @dataclass(frozen=True)
 class DrawStats:
-    """What one ``draw_charts`` call did."""
+    """What one ``draw_charts`` call did; counts are of files (a job's variants count one each)."""
 
     jobs: int
     drawn: int
@@ -219,32 +308,68 @@ class DrawStats:
     seconds: float
 
 
+@dataclass
+class _Pending:
+    """The files of one job still to draw, with their cache keys."""
+
+    job: ChartJob
+    outputs: list[Output]
+    keys: list[str]
+
+
+def _look_up(
+    jobs: Sequence[ChartJob], cache: ChartCache
+) -> tuple[list[tuple[Output, bytes | None]], list[_Pending]]:
+    """Every output with its cached bytes (or None), and the misses grouped by job."""
+    found: list[tuple[Output, bytes | None]] = []
+    pending: list[_Pending] = []
+    for job in jobs:
+        missing = _Pending(job, [], [])
+        for output in job.outputs:
+            key = cache.key(job, output)
+            data = cache.get(key)
+            found.append((output, data))
+            if data is None:
+                missing.outputs.append(output)
+                missing.keys.append(key)
+        if missing.outputs:
+            pending.append(missing)
+    return found, pending
+
+
+def _store(pending: _Pending, drawn: Sequence[bytes], cache: ChartCache, made: dict[Path, bytes]) -> None:
+    for output, key, data in zip(pending.outputs, pending.keys, drawn, strict=True):
+        cache.put(key, data)
+        made[output.path] = data
+
+
+def _write(found: Sequence[tuple[Output, bytes | None]], made: dict[Path, bytes]) -> int:
+    """Write every file whose bytes changed (each folder synced once, after its renames)."""
+    return write_all_if_changed(
+        (output.path, data if data is not None else made[output.path]) for output, data in found
+    )
+
+
 def draw_charts(jobs: Sequence[ChartJob], *, cache: ChartCache, workers: int = 1) -> DrawStats:
-    """Draw every job not in the cache (in a pool of ``workers`` if it pays), write changed files."""
+    """Draw every file not in the cache (in a pool of ``workers`` if it pays), write changed files."""
     started = time.perf_counter()
-    keys = [cache.key(job) for job in jobs]
-    found = [cache.get(key) for key in keys]
-    misses = [i for i, data in enumerate(found) if data is None]
-    used = _pool_size(len(misses), workers)
-    drawn = _render_all([jobs[i].draw for i in misses], used)
-    for i, data in zip(misses, drawn, strict=True):
-        cache.put(keys[i], data)
-        found[i] = data
-    assert all(data is not None for data in found)
-    written = write_all_if_changed(
-        (job.path, data) for job, data in zip(jobs, found, strict=True) if data is not None
-    )
-    return DrawStats(
-        len(jobs), len(misses), len(jobs) - len(misses), written, used, time.perf_counter() - started
-    )
+    found, pending = _look_up(jobs, cache)
+    misses = sum(len(p.outputs) for p in pending)
+    used = _pool_size(misses, workers)
+    made: dict[Path, bytes] = {}
+    results = _render_all([(p.job.draw, _wanted(p)) for p in pending], used)
+    for item, drawn in zip(pending, results, strict=True):
+        _store(item, drawn, cache, made)
+    written = _write(found, made)
+    return DrawStats(len(found), misses, len(found) - misses, written, used, time.perf_counter() - started)
 
 
 class ChartDrawer:
     """Draws charts in a process pool while the caller goes on planning more (a backfill).
 
-    ``submit`` looks each job up in the cache at once and hands the misses to the pool, so
-    drawing overlaps the drafting of the next weeks; ``finish`` waits, fills the cache and
-    writes the files that changed. With one worker, misses are drawn inline at ``finish``.
+    ``submit`` looks each job's files up in the cache at once and hands the misses to the
+    pool, so drawing overlaps the drafting of the next weeks; ``finish`` waits, fills the
+    cache and writes the files that changed. With one worker, misses are drawn at ``finish``.
     """
 
     def __init__(self, cache: ChartCache, workers: int) -> None:
@@ -252,10 +377,8 @@ class ChartDrawer:
         self.workers = max(1, workers)
         self.started = time.perf_counter()
         self._pool: ProcessPoolExecutor | None = None
-        self._jobs: list[ChartJob] = []
-        self._keys: list[str] = []
-        self._found: list[bytes | None] = []
-        self._pending: dict[int, Any] = {}
+        self._found: list[tuple[Output, bytes | None]] = []
+        self._pending: list[tuple[_Pending, Any]] = []
 
     def __enter__(self) -> ChartDrawer:
         return self
@@ -266,16 +389,14 @@ class ChartDrawer:
             self._pool = None
 
     def submit(self, jobs: Sequence[ChartJob]) -> None:
-        """Queue ``jobs``: cached ones are done, the others start drawing in the pool."""
-        for job in jobs:
-            key = self.cache.key(job)
-            data = self.cache.get(key)
-            index = len(self._jobs)
-            self._jobs.append(job)
-            self._keys.append(key)
-            self._found.append(data)
-            if data is None and self.workers > 1:
-                self._pending[index] = self._executor().submit(_render, job.draw)
+        """Queue ``jobs``: cached files are done, the others start drawing in the pool."""
+        found, pending = _look_up(jobs, self.cache)
+        self._found += found
+        for item in pending:
+            future = None
+            if self.workers > 1:
+                future = self._executor().submit(_render, item.job.draw, _wanted(item))
+            self._pending.append((item, future))
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -284,41 +405,42 @@ class ChartDrawer:
 
     def finish(self) -> DrawStats:
         """Wait for every drawing, store it in the cache, write the files whose bytes changed."""
+        made: dict[Path, bytes] = {}
         drawn = 0
-        for index, job in enumerate(self._jobs):
-            if self._found[index] is not None:
-                continue
-            future = self._pending.pop(index, None)
-            data = future.result() if future is not None else _render(job.draw)
-            self.cache.put(self._keys[index], data)
-            self._found[index] = data
-            drawn += 1
-        assert all(data is not None for data in self._found)
-        written = write_all_if_changed(
-            (job.path, data) for job, data in zip(self._jobs, self._found, strict=True) if data is not None
-        )
+        for item, future in self._pending:
+            data = future.result() if future is not None else _render(item.job.draw, _wanted(item))
+            _store(item, data, self.cache, made)
+            drawn += len(item.outputs)
+        written = _write(self._found, made)
         self.__exit__()
         return DrawStats(
-            len(self._jobs),
+            len(self._found),
             drawn,
-            len(self._jobs) - drawn,
+            len(self._found) - drawn,
             written,
             self.workers if drawn else 1,
             time.perf_counter() - self.started,
         )
 
 
+def _wanted(pending: _Pending) -> list[tuple[str, str]]:
+    return [(output.layout, output.theme) for output in pending.outputs]
+
+
 def _pool_size(charts: int, workers: int) -> int:
     return max(1, min(workers, charts // MIN_CHARTS_PER_WORKER))
 
 
-def _render_all(draws: Iterable[partial[Figure]], workers: int) -> list[bytes]:
-    draws = list(draws)
+def _render_all(
+    work: Iterable[tuple[partial[Any], list[tuple[str, str]]]], workers: int
+) -> list[list[bytes]]:
+    items = list(work)
     if workers <= 1:
-        return [_render(draw) for draw in draws]
+        return [_render(draw, wanted) for draw, wanted in items]
     with process_pool(workers, ["generator.charts"]) as pool:
-        return list(pool.map(_render, draws, chunksize=max(1, len(draws) // (4 * workers))))
+        chunk = max(1, len(items) // (4 * workers))
+        return list(pool.map(_render, *zip(*items, strict=True), chunksize=chunk)) if items else []
 
 
-def _render(draw: partial[Figure]) -> bytes:
-    return render_png(draw())
+def _render(draw: partial[Any], wanted: Sequence[tuple[str, str]] = (("wide", "light"),)) -> list[bytes]:
+    return render_variants(draw, wanted)

@@ -1,6 +1,8 @@
-"""Relative Rotation Graph: each instrument's weekly tail in (RS-Ratio, RS-Momentum) space.
+"""Relative Rotation Graph: the week's movers' tails in (RS-Ratio, RS-Momentum) space.
 
 Quadrants, clockwise from top right: Leading, Weakening, Lagging, Improving (SIGNALS.md 2.1).
+A graph of every fund is a tangle; this one draws the few that matter this week (the ones the
+text names, then the biggest movers) as tails with arrowheads, and the others as grey dots.
 """
 
 from __future__ import annotations
@@ -12,18 +14,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 
 from generator.charts.inputs import RRGTail
-from generator.charts.labels import Label, line_points, place_labels
+from generator.charts.labels import Placer, Spot, around
 from generator.charts.theme import (
-    BOTTOM,
-    HEIGHT_IN,
     LIGHT,
     SMALL_PT,
-    TOP,
-    WIDTH_IN,
+    WIDE,
     ChartFrame,
+    Layout,
     Theme,
     house_style,
     new_figure,
@@ -32,8 +31,10 @@ from generator.charts.theme import (
 )
 
 QUADRANTS = ("Leading", "Weakening", "Lagging", "Improving")
-MIN_HALF_RANGE = 2.0  # axis half-height around 100 never below this, so a calm week is not blown up
-ASPECT = 1.6  # plot width / height; one unit is the same length on both axes
+MIN_HALF_RANGE = 1.0  # each axis spans at least 100 +/- this, so a calm week is not blown up
+MOVER_WEEKS = 4  # the biggest movers got furthest (start to end) over this many weeks
+MAX_TAILS = 5  # tails drawn at most: enough for a story, few enough to read
+CROWD_UNITS = 0.35  # a tail point this close to a chosen tail's point is in its crowd
 
 
 def build_rrg_chart(
@@ -43,97 +44,220 @@ def build_rrg_chart(
     frame: ChartFrame,
     tail_weeks: int = 8,
     universe_label: str = "",
+    highlight: Sequence[str] = (),
+    max_tails: int = MAX_TAILS,
     theme: Theme = LIGHT,
+    layout: Layout = WIDE,
 ) -> Figure:
-    """Each tail's last ``tail_weeks`` weekly points, head labelled; axes symmetric around 100.
+    """Tails of the funds in ``highlight`` (the text's) and the biggest movers, up to ``max_tails``.
 
-    The x axis is RS-Ratio, the y axis RS-Momentum; both are ~N(100, 1) by construction, so
-    the half-range is the largest distance of any point from 100 plus a margin.
+    Each drawn tail is its last ``tail_weeks`` weekly points, ending in an arrowhead at the
+    latest one, labelled beside it off every line; every other fund is a grey dot at its
+    latest point. A mover's size is how far it got in its last ``MOVER_WEEKS`` weeks (start to end).
+    The axes fit the points (and the 100 lines) with a margin; the x axis is RS-Ratio, the y
+    axis RS-Momentum, both ~N(100, 1) by construction.
     """
     drawn = [(t.ticker, t.points.dropna().iloc[-tail_weeks:]) for t in tails]
     drawn = [(ticker, points) for ticker, points in drawn if not points.empty]
-    with house_style(theme):
-        fig, (ax,) = new_figure(theme)
-        # A square plot area reads truest for a rotation; the title block keeps the full width.
-        width = (TOP - BOTTOM) * HEIGHT_IN / WIDTH_IN * ASPECT
-        ax.set_position((0.5 - width / 2, BOTTOM, width, TOP - BOTTOM))
-        half_x, half_y = _half_ranges([p for _, p in drawn])
-        ax.set_xlim(100 - half_x, 100 + half_x)
-        ax.set_ylim(100 - half_y, 100 + half_y)
-        names = _quadrants(ax, half_x, half_y, theme)
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(mticker.FuncFormatter(plain_number))
-        heads: list[tuple[str, float, float, str]] = []
-        for number, (ticker, points) in enumerate(drawn):
-            color = theme.palette[number % len(theme.palette)]
-            x = points["rs_ratio"].to_numpy()
-            y = points["rs_momentum"].to_numpy()
-            ax.plot(x, y, color=color, linewidth=1.2, alpha=0.8, zorder=3)
-            sizes = np.linspace(6, 16, len(x))
-            ax.scatter(x[:-1], y[:-1], s=sizes[:-1], color=color, alpha=0.75, zorder=3, linewidths=0)
-            ax.scatter(x[-1:], y[-1:], s=46, color=color, zorder=4, edgecolors=theme.background,
-                       linewidths=0.8)
-            heads.append((ticker, float(x[-1]), float(y[-1]), color))
-        ax.set_xlabel("RS-Ratio (trend of relative strength)", fontsize=SMALL_PT)
-        ax.set_ylabel("RS-Momentum", fontsize=SMALL_PT)
-        ax.yaxis.set_label_position("right")
-        tail_lines = [
-            line_points(t["rs_ratio"].to_numpy(), t["rs_momentum"].to_numpy(), per_segment=6)
-            for _, t in drawn
-        ]
-        tails_xy = np.vstack(tail_lines) if tail_lines else None
-        place_labels(
-            ax,
-            [Label(text, x, y, color) for text, x, y, color in heads],
-            obstacles_xy=tails_xy,
-            avoid=names,
-            fontsize=SMALL_PT,
-            obstacle_cost=15.0,
-            halo=theme.background,
-        )
+    chosen = choose_tails(drawn, highlight, max_tails)
+    named = [t for t in highlight if t in chosen]
+    with house_style(theme, layout):
+        fig, (ax,) = new_figure(theme, layout=layout, kind="rrg")
         subject = universe_label or f"{len(drawn)} instruments"
+        others = len(drawn) - len(chosen)
+        which = "the funds in the text and the biggest movers" if named else "the biggest movers"
+        rest = f"; grey dots: the other {others}" if others else ""
+        xlabel = ax.set_xlabel(
+            "RS-Ratio (trend of relative strength)", fontsize=layout.pt(SMALL_PT), loc="right"
+        )
+        ax.set_ylabel("RS-Momentum", fontsize=layout.pt(SMALL_PT))
+        ax.yaxis.set_label_position("right")
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        label_width = xlabel.get_window_extent(renderer).width
         title_block(
             fig,
             f"Relative rotation: {subject} vs {benchmark}",
-            f"Weekly closes, {tail_weeks}-week tails; RS-Ratio and RS-Momentum centred on 100",
+            f"{tail_weeks}-week tails of {which} (weekly closes){rest}",
             frame,
             theme,
+            layout,
+            foot_room_px=ax.get_window_extent(renderer).x1 - label_width - 16
+            if layout.header_right
+            else None,
         )
+        points = [p for ticker, p in drawn if ticker in chosen] + [p.iloc[-1:] for ticker, p in drawn]
+        (x_low, x_high), (y_low, y_high) = _limits(points)
+        ax.set_xlim(x_low, x_high)
+        ax.set_ylim(y_low, y_high)
+        _quadrants(ax, (x_low, x_high, y_low, y_high), theme)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(mticker.FuncFormatter(plain_number))
+        faint = [(t, p) for t, p in drawn if t not in chosen]
+        if faint:
+            ax.scatter(
+                [float(p["rs_ratio"].iloc[-1]) for _, p in faint],
+                [float(p["rs_momentum"].iloc[-1]) for _, p in faint],
+                s=18,
+                color=theme.faint,
+                zorder=2,
+                linewidths=0,
+            )
+        heads: list[tuple[str, float, float, str]] = []
+        for number, ticker in enumerate(chosen):
+            points_of = dict(drawn)[ticker]
+            color = theme.palette[number % len(theme.palette)]
+            heads.append(_tail(ax, ticker, points_of, color))
+        placer = Placer(ax)
+        for _, x, y, _ in heads:
+            head_px = ax.transData.transform((x, y))
+            reach = 0.45 * layout.pt(12) * fig.dpi / 72
+            placer.block_box(
+                (head_px[0] - reach, head_px[1] - reach, head_px[0] + reach, head_px[1] + reach), gap=False
+            )
+        for ticker, x, y, color in heads:
+            placer.place(
+                ticker,
+                around(x, y, rings_px=(7.0, 13.0, 20.0, 28.0, 38.0, 50.0, 64.0)),
+                color=color,
+                fontsize=layout.pt(SMALL_PT),
+                fontweight="bold",
+            )
+        _quadrant_names(placer, theme, layout)
     return fig
 
 
-def _half_ranges(frames: Sequence[pd.DataFrame]) -> tuple[float, float]:
-    """Half-widths around 100 that hold every point with a margin, at one unit per pixel both ways."""
-    furthest_x = furthest_y = 0.0
-    for frame in frames:
-        if not frame.empty:
-            furthest_x = max(furthest_x, float(np.nanmax(np.abs(frame["rs_ratio"].to_numpy() - 100))))
-            furthest_y = max(furthest_y, float(np.nanmax(np.abs(frame["rs_momentum"].to_numpy() - 100))))
-    half_y = max(MIN_HALF_RANGE, furthest_y * 1.15 + 0.3, (furthest_x * 1.15 + 0.3) / ASPECT)
-    return half_y * ASPECT, half_y
+def choose_tails(
+    drawn: Sequence[tuple[str, pd.DataFrame]], highlight: Sequence[str], max_tails: int
+) -> list[str]:
+    """The tickers to draw as tails: ``highlight`` first (in its order), then the biggest movers.
+
+    A mover's score is how far it got over the last ``MOVER_WEEKS`` weeks plus half its
+    distance from the centre (the strongest and weakest matter too), discounted by the share
+    of its tail that runs within ``CROWD_UNITS`` of a tail already chosen: a cluster moving
+    together is shown by one or two of its members, and the graph stays readable.
+    """
+    tails = {
+        ticker: points[["rs_ratio", "rs_momentum"]].to_numpy(dtype="float64") for ticker, points in drawn
+    }
+    chosen = [t for t in dict.fromkeys(highlight) if t in tails][:max_tails]
+    base = {}
+    for ticker, xy in tails.items():
+        recent = xy[-(MOVER_WEEKS + 1) :]
+        base[ticker] = float(np.hypot(*(recent[-1] - recent[0]))) + 0.5 * float(np.hypot(*(xy[-1] - 100.0)))
+    while len(chosen) < max_tails:
+        taken = np.vstack([tails[t] for t in chosen]) if chosen else np.empty((0, 2))
+        best: tuple[float, str] | None = None
+        for ticker in sorted(tails):
+            if ticker in chosen:
+                continue
+            score = base[ticker] * (1.0 - _crowded_share(tails[ticker], taken))
+            if best is None or score > best[0]:
+                best = (score, ticker)
+        if best is None:
+            break
+        chosen.append(best[1])
+    return chosen
 
 
-def _quadrants(ax: Axes, half_x: float, half_y: float, theme: Theme) -> list[Text]:
-    """Four shaded quadrants with their names in the outer corners; returns the names."""
-    left, right, low, high = 100 - half_x, 100 + half_x, 100 - half_y, 100 + half_y
+def _crowded_share(xy: np.ndarray, taken: np.ndarray) -> float:
+    """The share of the points of ``xy`` within ``CROWD_UNITS`` of any point of ``taken``."""
+    if not len(taken) or not len(xy):
+        return 0.0
+    distances = np.hypot(*(xy[:, None, :] - taken[None, :, :]).transpose(2, 0, 1))
+    return float((distances.min(axis=1) < CROWD_UNITS).mean())
+
+
+def _moved(points: pd.DataFrame) -> float:
+    """How far the first of ``points`` is from the last, in (RS-Ratio, RS-Momentum) units."""
+    if len(points) < 2:
+        return 0.0
+    xy = points[["rs_ratio", "rs_momentum"]].to_numpy(dtype="float64")
+    return float(np.hypot(*(xy[-1] - xy[0])))
+
+
+def _tail(ax: Axes, ticker: str, points: pd.DataFrame, color: str) -> tuple[str, float, float, str]:
+    """One tail: a line through its weekly points, small dots, an arrowhead into the latest point."""
+    x = points["rs_ratio"].to_numpy(dtype="float64")
+    y = points["rs_momentum"].to_numpy(dtype="float64")
+    ax.plot(
+        x,
+        y,
+        color=color,
+        linewidth=1.6,
+        zorder=3,
+        solid_capstyle="round",
+        marker="o",
+        markersize=2.6,
+        markevery=slice(0, max(len(x) - 1, 0)),
+        markeredgewidth=0,
+    )
+    if len(x) >= 2:
+        ax.annotate(
+            "",
+            xy=(x[-1], y[-1]),
+            xytext=(x[-2], y[-2]),
+            zorder=4,
+            annotation_clip=False,
+            arrowprops={
+                "arrowstyle": "-|>,head_length=0.55,head_width=0.3",
+                "color": color,
+                "linewidth": 1.6,
+                "shrinkA": 0,
+                "shrinkB": 0,
+                "mutation_scale": 14,
+            },
+        )
+    else:
+        ax.scatter(x[-1:], y[-1:], s=30, color=color, zorder=4, linewidths=0)
+    return ticker, float(x[-1]), float(y[-1]), color
+
+
+def _limits(frames: Sequence[pd.DataFrame]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Axis limits that hold every point and the 100 lines, with a margin of 12% of the span each side."""
+    xs = np.concatenate([f["rs_ratio"].to_numpy(dtype="float64") for f in frames] + [np.array([100.0])])
+    ys = np.concatenate([f["rs_momentum"].to_numpy(dtype="float64") for f in frames] + [np.array([100.0])])
+    out = []
+    for values in (xs, ys):
+        values = values[np.isfinite(values)]
+        low, high = float(values.min()), float(values.max())
+        low, high = min(low, 100 - MIN_HALF_RANGE), max(high, 100 + MIN_HALF_RANGE)
+        pad = 0.12 * (high - low)
+        out.append((low - pad, high + pad))
+    return out[0], out[1]
+
+
+def _quadrants(ax: Axes, limits: tuple[float, float, float, float], theme: Theme) -> None:
+    """Four shaded quadrants and the 100 lines between them."""
+    left, right, low, high = limits
     boxes = ((100, right, 100, high), (100, right, low, 100), (left, 100, low, 100), (left, 100, 100, high))
-    names: list[Text] = []
-    corners = (("right", "top"), ("right", "bottom"), ("left", "bottom"), ("left", "top"))
-    quadrants = zip(QUADRANTS, theme.quadrants, boxes, corners, strict=True)
-    for name, colour, (x0, x1, y0, y1), (ha, va) in quadrants:
+    for colour, (x0, x1, y0, y1) in zip(theme.quadrants, boxes, strict=True):
         ax.fill_between([x0, x1], y0, y1, color=colour, linewidth=0, zorder=0)
-        names.append(ax.text(
-            x1 - 0.03 * half_y if ha == "right" else x0 + 0.03 * half_y,
-            y1 - 0.03 * half_y if va == "top" else y0 + 0.03 * half_y,
-            name,
-            ha=ha,
-            va=va,
-            fontsize=SMALL_PT + 1,
-            fontweight="bold",
-            color=theme.muted,
-            zorder=1,
-        ))
     ax.axhline(100, color=theme.band, linewidth=0.8, zorder=1)
     ax.axvline(100, color=theme.band, linewidth=0.8, zorder=1)
     ax.grid(False)
-    return names
+
+
+def _quadrant_names(placer: Placer, theme: Theme, layout: Layout) -> None:
+    """Each quadrant's name in its outer corner, or along its outer edges when a tail is there."""
+    left, right = placer.ax.get_xlim()
+    low, high = placer.ax.get_ylim()
+    pad = 5.0
+    corners = (
+        ("Leading", right, high, "right", "top", -pad, -pad),
+        ("Weakening", right, low, "right", "bottom", -pad, pad),
+        ("Lagging", left, low, "left", "bottom", pad, pad),
+        ("Improving", left, high, "left", "top", pad, -pad),
+    )
+    for name, x, y, ha, va, dx, dy in corners:
+        mid_x = (x + 100) / 2
+        mid_y = (y + 100) / 2
+        spots = [
+            Spot(x, y, dx, dy, ha, va),
+            Spot(mid_x, y, 0, dy, "center", va),
+            Spot(x, mid_y, dx, 0, ha, "center"),
+            Spot(100, y, -dx, dy, "left" if ha == "right" else "right", va),
+            Spot(x, 100, dx, -dy, ha, "bottom" if va == "top" else "top"),
+        ]
+        placer.place(
+            name, spots, color=theme.muted, fontsize=layout.pt(SMALL_PT + 1), fontweight="bold", zorder=1
+        )
