@@ -510,4 +510,16 @@ def test_each_chart_shows_the_copy_for_the_screen_and_scheme_and_loads_only_that
     # colour scheme, at most the charts near the top: Material picks the scheme after the page
     # starts loading.
     assert fetched and all(("-narrow" in name) == (width < 600) for name in fetched), fetched
+    # The home page's lead chart (issue 16) is the same chart in the same four copies.
+    fetched.clear()
+    reader.open(served)
+    assert reader.all_images_loaded() == []
+    lead = reader.page.evaluate(
+        "Array.from(document.querySelectorAll('.rd-lead-chart img')).filter(i => i.checkVisibility())"
+        ".map(i => [i.getAttribute('src').split('#')[0].split('/').pop(), i.getAttribute('width'),"
+        " i.getAttribute('height')])"
+    )
+    assert len(lead) == 1 and lead[0][0].endswith(f"{suffix}.png") and tuple(lead[0][1:]) == size, lead
+    assert lead[0][0][: -len(".png")].count("-narrow") == (width < 600)
+    assert fetched and all(("-narrow" in name) == (width < 600) for name in fetched), fetched
     reader.close()

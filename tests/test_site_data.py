@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from generator.cli import cli
 from generator.issuedata import write_issue_signals
 from generator.ledger import PublishedIssue
 from generator.sitedata import to_csv
-from generator.sitemodel import category_label, sentences
+from generator.sitemodel import LeadChart, category_label, png_size, sentences
 from generator.sitepages import recent_issues
+from generator.sitewrite import lead_charts
 from generator.tickerpages import is_story
 from tests.conftest import BuiltDemo
 
@@ -113,3 +115,49 @@ def test_an_issues_signals_download_is_the_signals_json_of_its_week(built_demo: 
     result = CliRunner().invoke(cli, [*command, "--as-of", str(issue.as_of), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(download.read_text(encoding="utf-8")) == json.loads(result.output)
+
+
+def _png(path: Path, width: int, height: int) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (width, height)).save(path)
+
+
+def test_the_home_pages_lead_chart_has_the_copies_found_beside_the_issue(tmp_path: Path):
+    content = tmp_path / "content"
+    posts = content / "issues/posts"
+    charts = content / "issues/posts/charts"
+    newer = _issue(date(2026, 6, 26), path=posts / "new.md", slug="new", image="charts/iwm.png")
+    older = _issue(date(2024, 1, 5), path=posts / "old.md", slug="old", image="charts/spy.png")
+    for name, size in [("iwm", (1200, 675)), ("iwm-dark", (1200, 675)), ("iwm-narrow", (720, 900)),
+                       ("iwm-narrow-dark", (720, 900)), ("spy", (1000, 500))]:
+        _png(charts / f"{name}.png", *size)
+    found = lead_charts([newer, older], content)
+    assert found["new"] == LeadChart(
+        (charts / "iwm.png").resolve(),
+        (1200, 675),
+        dark=(charts / "iwm-dark.png").resolve(),
+        narrow=(charts / "iwm-narrow.png").resolve(),
+        narrow_dark=(charts / "iwm-narrow-dark.png").resolve(),
+        narrow_size=(720, 900),
+    )
+    # Published before charts had copies: the light chart alone, at its own size.
+    assert found["old"] == LeadChart((charts / "spy.png").resolve(), (1000, 500))
+    assert png_size(b"GIF89a" + bytes(18)) is None
+
+
+def test_the_built_home_page_shows_the_lead_charts_copies_and_the_feed_keeps_the_wide_light_one(
+    built_demo: BuiltDemo,
+):
+    home = (built_demo.settings.content_dir / "index.md").read_text(encoding="utf-8")
+    figure = home[home.index('<figure class="rd-lead-chart"'): home.index("</figure>")]
+    sources = [s.split("#")[0] for s in re.findall(r"\]\(([^)]+\.png#only-\w+)\)", figure)]
+    assert [Path(s).name.removeprefix(Path(sources[0]).stem) for s in sources] == [
+        ".png", "-dark.png", "-narrow.png", "-narrow-dark.png"
+    ]
+    assert all((built_demo.site / s).is_file() for s in sources)
+    assert 'width="720" height="900"' in figure and 'width="1200" height="675"' in figure
+    feed = (built_demo.site / "feed_rss_created.xml").read_text(encoding="utf-8")
+    first = feed[feed.index("<item>"):]
+    assert re.search(r'<enclosure url="[^"]+/' + re.escape(sources[0]) + '"', first)
