@@ -10,6 +10,7 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.cbook import STEP_LOOKUP_MAP
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Rectangle
 
@@ -30,7 +31,7 @@ from generator.charts import (
     build_track_record_chart,
 )
 from generator.charts.rrg import MAX_TAILS, choose_tails
-from generator.charts.theme import LIGHT, display_bars
+from generator.charts.theme import LIGHT, NARROW, WIDE, Layout, display_bars
 from tests.chart_helpers import (
     FRAME,
     all_text,
@@ -365,6 +366,33 @@ def test_track_record_plots_each_result_and_the_average_of_the_ended_calls_besid
     ]
     assert swatches == [(LIGHT.up, None), (LIGHT.down, None), (LIGHT.up, 0.45), (LIGHT.down, 0.45)]
     assert texts_outside(fig) == []
+
+
+@pytest.mark.parametrize("layout", [WIDE, NARROW], ids=["wide", "narrow"])
+def test_track_record_legends_cover_no_line_or_bar_in_either_layout(layout: Layout):
+    # The demo's 12 weeks, where the narrow legend once hid the average line and a bar.
+    results = [2.2, -3.5, 4.5, -2.3, -2.5, 1.1, 4.2, -0.3, -1.4]
+    status = ["open", "open", "open", "expired", "invalidated", "open", "open", "open", "open"]
+    days = pd.date_range("2026-04-10", periods=9, freq="W-FRI").date
+    outcomes = [
+        CallOutcome(f"c{i}", "long X", days[i], r, s, 2.0 if i == 3 else 4.1 if i == 4 else None)
+        for i, (r, s) in enumerate(zip(results, status, strict=True))
+    ]
+    fig = build_track_record_chart(outcomes, frame=FRAME, layout=layout)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in fig.axes:
+        box = ax.get_legend().get_window_extent(renderer)
+        for line in ax.lines:
+            if line.get_label().startswith("_"):
+                continue  # the zero line runs under everything
+            steps = STEP_LOOKUP_MAP[line.get_drawstyle()](*line.get_xydata().T)  # the path as drawn
+            xy = line.get_transform().transform(np.column_stack(steps))
+            fractions = np.linspace(0, 1, 20)
+            along = [a + (b - a) * t for a, b in zip(xy[:-1], xy[1:], strict=True) for t in fractions]
+            assert not any(box.contains(x, y) for x, y in along), line.get_label()
+        for bar in (p for p in ax.patches if isinstance(p, Rectangle)):
+            assert not box.overlaps(bar.get_window_extent(renderer)), bar.get_height()
 
 
 def test_track_record_without_results_says_so():

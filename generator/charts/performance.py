@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from generator.charts.annotate import level_tag
 from generator.charts.inputs import CallOutcome, CallPath
@@ -145,11 +147,17 @@ def build_track_record_chart(
             bottom.set_xlim(0.3, len(scored) + 0.7)
             _first_of_year_ticks(bottom, scored, max_ticks=8 if layout is WIDE else 4)
             if len(ended):
-                Placer(top).place_legend(legend(top, theme))
+                _room_above(top, [line.get_ydata() for line in top.lines], 2, layout)
+                Placer(top).place_legend(legend(top, theme), UPPER)
             if still_open.any():
                 # The open swatch is drawn as open bars are: pale green beside pale red.
                 pale = (Patch(color=theme.up, alpha=0.45), Patch(color=theme.down, alpha=0.45))
-                Placer(bottom).place_legend(
+                _room_above(bottom, [results], 1 if layout is WIDE else 3, layout)
+                placer = Placer(bottom)
+                for bar in bars:  # bars are patches, which the placer does not scan
+                    extent = bar.get_window_extent(placer.renderer)
+                    placer.block_box((extent.x0, extent.y0, extent.x1, extent.y1), gap=False)
+                placer.place_legend(
                     legend(bottom, theme, handles=[Patch(color=theme.up), Patch(color=theme.down), pale],
                            labels=["positive", "negative", "still open"], ncol=3 if layout is WIDE else 1,
                            handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
@@ -160,6 +168,27 @@ def build_track_record_chart(
         top.set_ylabel("% per call", fontsize=layout.pt(SMALL_PT))
         bottom.set_ylabel("% per call", fontsize=layout.pt(SMALL_PT))
     return fig
+
+
+UPPER = ("upper left", "upper right", "upper center")
+
+
+def _room_above(ax: Axes, values: Sequence[Any], rows: int, layout: Layout) -> None:
+    """Raise the top of ``ax`` so a legend of ``rows`` rows fits above the data and zero.
+
+    The data keep the lower part of the panel: each legend row takes about a sixth of a wide
+    panel's height and a seventh of a (taller, larger-text) narrow one's. Ticks step by 1, 2 or
+    5 times a power of ten (no 2.5).
+    """
+    finite = np.concatenate([np.asarray(v, dtype="float64").ravel() for v in values] + [np.zeros(1)])
+    finite = finite[np.isfinite(finite)]
+    low, high = float(finite.min()), float(finite.max())
+    span = max(high - low, 1.0)
+    share = min(rows * (1 / 6 if layout is WIDE else 1 / 7), 0.6)  # of the panel, for the legend
+    low -= 0.08 * span
+    top = low + (high + 0.04 * span - low) / (1 - share)
+    ax.set_ylim(low, top)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
 
 
 def _record_subtitle(scored: Sequence[CallOutcome], results: np.ndarray) -> str:
