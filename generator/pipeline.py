@@ -5,6 +5,7 @@ stay in cli.py.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +38,7 @@ from generator.drafts import (
 from generator.errors import ConfigError, DataError, DraftError, PublishError, SendError
 from generator.fetch import FetchSummary, fetch_into_store
 from generator.frozen import check_frozen_charts
-from generator.fsio import atomic_write_bytes, atomic_write_text, write_text_if_changed
+from generator.fsio import atomic_write_bytes, atomic_write_text, remove_file, write_text_if_changed
 from generator.guide import render_guide
 from generator.issuecharts import (
     ChartPlan,
@@ -46,6 +47,7 @@ from generator.issuecharts import (
     live_jobs,
     plan_issue_charts,
 )
+from generator.issuedata import write_issue_signals
 from generator.ledger import (
     PublishedIssue,
     check_unique_urls,
@@ -75,6 +77,7 @@ from generator.stories.lint import count_words, parse_issue
 from generator.stories.market import rotation_line
 from generator.stories.model import Letter, Story
 from generator.stories.select import context_for, last_week, week_letter
+from generator.trackrecord import CallVsBenchmark, versus_benchmark
 from generator.universe import UniverseRun, latest_universe_tickers, load_snapshots, screen_from_settings
 from generator.universe_view import UniverseData, universe_view
 from generator.unpublished import check_site, exclude_docs, preview_files, unpublished_files
@@ -825,24 +828,34 @@ def build_site(
     scores, prices = score_published(settings, issues, today=today)
     through = prices.last_day if prices is not None else None
     report = compute_signals(prices, settings, prices.last_day) if prices is not None else None
-    inputs = site_inputs(settings, issues, scores, prices=prices, report=report, through=through)
+    load = functools.cache(functools.partial(load_prices, settings))
+    versus = compare_calls(settings, issues, scores, load)
+    inputs = site_inputs(
+        settings, issues, scores, prices=prices, report=report, through=through, versus=versus
+    )
     pages = build_site_pages(template_env(settings), inputs)
+    signals_files, signals_written = write_issue_signals(
+        settings.content_dir, issues, lambda issue: compute_signals(load(issue.source), settings, issue.as_of)
+    )
     stats = write_site(
         settings.content_dir,
         pages,
         cache_dir=settings.cache_dir / "site-charts",
         workers=settings.charts.workers or os.cpu_count() or 1,
+        kept=signals_files,
     )
     guide_written = write_guide(template_env(settings), settings)
     generated = time.perf_counter()
     hidden = unpublished_files(settings.content_dir, posts_dir(settings), issues)
+    if not settings.site.public_guide:
+        hidden = [*hidden, GUIDE_PAGE]
     skipped, log = run_mkdocs_unless_unchanged(
         settings, real_target, synthetic=synthetic, full=full, hidden=hidden
     )
     return BuildResult(
         len(issues),
         len(scores),
-        stats.pages_written + len(guide_written),
+        stats.pages_written + len(guide_written) + signals_written,
         target,
         stats.charts_drawn,
         generated - started,
@@ -982,11 +995,38 @@ def run_demo(
 CHART_KEYS = ["story:<story key>", "rrg_<group key>", "call_<call id>"]
 
 
+# Content-relative; left out of the public site unless [site] public_guide.
+GUIDE_PAGE = "editors/templates.md"
+OLD_GUIDE_PAGE = "guide/templates.md"  # where versions before 0.2 wrote it
+
+
 def write_guide(env: jinja2.Environment, settings: Settings) -> list[Path]:
-    """The editor's guide page, regenerated from the template context's schema."""
-    path = settings.content_dir / "guide" / "templates.md"
+    """The editor's guide page, regenerated from the template context's schema (the copy an
+    older version wrote under guide/ is removed: it would be published).
+    """
+    path = settings.content_dir / GUIDE_PAGE
+    old = settings.content_dir / OLD_GUIDE_PAGE
+    if old.is_file():
+        remove_file(old)
     text = render_guide(env, list(settings.issue.sections), CHART_KEYS)
     return [path] if write_text_if_changed(path, text) else []
+
+
+def compare_calls(
+    settings: Settings,
+    issues: Sequence[PublishedIssue],
+    scores: Sequence[CallScore],
+    load: Callable[[str], PriceHistory],
+) -> dict[str, CallVsBenchmark]:
+    """Each call against its benchmark and base rate (generator.trackrecord), with the prices
+    of the source its issue was drafted from.
+    """
+    source_of = {c.id: i.source for i in issues for c in i.calls}
+    return {
+        score.call.id: versus_benchmark(score, load(source_of[score.call.id]).adj_close, settings.benchmark)
+        for score in scores
+        if score.call.id in source_of
+    }
 
 
 def _refuse_real_content(settings: Settings) -> None:

@@ -7,21 +7,27 @@ there that this build did not produce (a call that left the ledger) is removed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from generator.calls import CallScore
+from generator.charts.render import variant_path
 from generator.config import Settings
 from generator.fsio import remove_file, write_all_if_changed
 from generator.ledger import PublishedIssue
 from generator.prices import PriceHistory
 from generator.signals.report import SignalReport
 from generator.sitecharts import draw_cached
-from generator.sitemodel import SiteInputs, SitePages, lead_image_path
+from generator.sitemodel import LeadChart, SiteInputs, SitePages, lead_image_path, png_size
+from generator.trackrecord import CallVsBenchmark
 
-GENERATED_DIRS = ("calls", "tickers", "assets/calls", "assets/tickers", "assets/social")
+GENERATED_DIRS = ("calls", "tickers", "about", "assets/calls", "assets/tickers", "assets/social")
+GENERATED_SUFFIXES = (".md", ".png", ".csv", ".json")
+# Each issue's downloads sit next to its page: issues/<yyyy>/<MM>/<slug>/{calls.csv,signals.json}.
+ISSUE_DATA_GLOB = "issues/[0-9][0-9][0-9][0-9]/*/*/*"
+ISSUE_DATA_NAMES = ("calls.csv", "signals.json")
 
 
 def lead_chart_bytes(issue: PublishedIssue, content_dir: Path) -> bytes | None:
@@ -44,14 +50,24 @@ class WriteStats:
     removed: int
 
 
-def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, workers: int = 1) -> WriteStats:
-    """Write changed pages, draw changed charts, delete generated files no longer produced."""
+def write_site(
+    content_dir: Path,
+    site: SitePages,
+    *,
+    cache_dir: Path | None,
+    workers: int = 1,
+    kept: Sequence[Path] = (),
+) -> WriteStats:
+    """Write changed pages, draw changed charts, delete generated files no longer produced
+    (``kept``: generated files written elsewhere, such as each issue's signals).
+    """
     written = write_all_if_changed(
         (content_dir / rel, text.encode("utf-8")) for rel, text in site.pages.items()
     )
     drawn = draw_cached(site.charts, cache_dir, workers=workers)
     keep = {(content_dir / rel).resolve() for rel in site.pages}
     keep |= {output.path.resolve() for job in site.charts for output in job.outputs}
+    keep |= {path.resolve() for path in kept}
     removed = prune_generated(content_dir, keep)
     return WriteStats(len(site.pages), written, drawn.jobs, drawn.drawn, drawn.written, removed)
 
@@ -59,12 +75,12 @@ def write_site(content_dir: Path, site: SitePages, *, cache_dir: Path | None, wo
 def prune_generated(content_dir: Path, keep: set[Path]) -> int:
     """Delete files under the generated folders that this build did not produce."""
     removed = 0
-    for folder in GENERATED_DIRS:
-        base = content_dir / folder
-        for path in sorted(base.rglob("*")) if base.is_dir() else []:
-            if path.is_file() and path.suffix in (".md", ".png") and path.resolve() not in keep:
-                remove_file(path)
-                removed += 1
+    found = [p for folder in GENERATED_DIRS for p in sorted((content_dir / folder).rglob("*"))]
+    found += [p for p in sorted(content_dir.glob(ISSUE_DATA_GLOB)) if p.name in ISSUE_DATA_NAMES]
+    for path in found:
+        if path.is_file() and path.suffix in GENERATED_SUFFIXES and path.resolve() not in keep:
+            remove_file(path)
+            removed += 1
     return removed
 
 
@@ -76,6 +92,7 @@ def site_inputs(
     prices: PriceHistory | None,
     report: SignalReport | None,
     through: date | None,
+    versus: Mapping[str, CallVsBenchmark] | None = None,
 ) -> SiteInputs:
     """Gather the inputs of the generated pages (reads each issue's lead chart)."""
     # Every tag of a published issue gets a ticker page too, so a tag link always lands.
@@ -101,6 +118,56 @@ def site_inputs(
         synthetic=any(i.synthetic for i in issues),
         chart_history_weeks=settings.issue.chart_history_weeks,
         issue_cards={i.slug: lead_chart_bytes(i, settings.content_dir) for i in issues},
+        site_author=settings.site.author,
+        benchmark=settings.benchmark,
+        versus=versus or {},
+        category_labels=category_labels(settings),
+        signup=settings.site.signup,
+        public_guide=settings.site.public_guide,
+        signal_settings=settings.signals,
+        lead_charts=lead_charts(issues, settings.content_dir),
         dark_charts=settings.charts.dark_variants,
         narrow_charts=settings.charts.narrow_variants,
     )
+
+
+def lead_charts(issues: Sequence[PublishedIssue], content_dir: Path) -> dict[str, LeadChart]:
+    """Slug -> the issue's lead chart with the dark and phone copies found beside it (a PNG only)."""
+    found: dict[str, LeadChart] = {}
+    for issue in issues:
+        path = lead_image_path(issue, content_dir)
+        size = _png_file_size(path) if path is not None and path.suffix == ".png" else None
+        if path is None or size is None:
+            continue
+        copies = {
+            (layout, theme): variant_path(path, layout, theme)
+            for layout, theme in (("wide", "dark"), ("narrow", "light"), ("narrow", "dark"))
+        }
+        sizes = {key: _png_file_size(copy) for key, copy in copies.items()}
+        narrow_size = sizes[("narrow", "light")]
+        found[issue.slug] = LeadChart(
+            path,
+            size,
+            dark=copies[("wide", "dark")] if sizes[("wide", "dark")] else None,
+            # A phone copy without its light form is of no use: the light one is the fallback.
+            narrow=copies[("narrow", "light")] if narrow_size else None,
+            narrow_dark=copies[("narrow", "dark")] if narrow_size and sizes[("narrow", "dark")] else None,
+            narrow_size=narrow_size or (720, 900),
+        )
+    return found
+
+
+def _png_file_size(path: Path) -> tuple[int, int] | None:
+    try:
+        with path.open("rb") as handle:
+            return png_size(handle.read(24))
+    except OSError:
+        return None
+
+
+def category_labels(settings: Settings) -> dict[str, str]:
+    """Category -> its readable name: the label of the first group with that category."""
+    labels: dict[str, str] = {}
+    for group in settings.groups.values():
+        labels.setdefault(group.category, group.label)
+    return labels
