@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from generator.errors import ConfigError
-from generator.safetext import MAX_CATEGORY_CHARS, bad_character, site_url_problem
+from generator.safetext import MAX_CATEGORY_CHARS, bad_character, form_url_problem, site_url_problem
 
 CONFIG_FILE_NAME = "newsletter.toml"
 # Names a newsletter.toml when no --config is given (before the search of the current folder
@@ -137,6 +137,45 @@ SiteLine = Annotated[str, AfterValidator(_one_line), AfterValidator(_no_markup)]
 SiteText = Annotated[str, AfterValidator(_printable), AfterValidator(_no_markup)]
 
 
+FORM_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\[\]-]{0,63}$")
+
+
+def _form_field(value: str) -> str:
+    if not FORM_FIELD.match(value):
+        raise ValueError(
+            f"{value!r} is not a form field name (a letter or '_', then letters, digits, "
+            "'_', '-', '.', ':', '[' or ']'; at most 64 characters)"
+        )
+    return value
+
+
+FormField = Annotated[str, AfterValidator(_form_field)]
+
+
+class SignupSettings(_Model):
+    """The email sign-up form on the home and About pages: posted to the editor's newsletter
+    provider (Buttondown, Mailchimp, ...), with the field names the provider's form uses.
+    Without ``action`` the form is not shown.
+    """
+
+    action: str | None = None  # the provider's form address, e.g. https://buttondown.com/api/emails/embed-subscribe/NAME
+    method: Literal["post", "get"] = "post"
+    email_field: FormField = "email"  # the name of the address field (Mailchimp: EMAIL)
+    hidden: dict[FormField, OneLine] = Field(default_factory=dict)  # extra fields the provider wants
+    button: SiteLine = "Subscribe"
+    note: SiteText = "The letter by email, once a week. Unsubscribe from any issue."
+
+    @field_validator("action")
+    @classmethod
+    def _form_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = form_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
 class SiteSettings(_Model):
     """Who publishes the letter, and where."""
 
@@ -147,6 +186,9 @@ class SiteSettings(_Model):
     # The site engine `rotation build` and `serve` run (generator.site.engine): Material for MkDocs,
     # or Zensical, its successor (Material reaches end of life on 2027-05-05).
     engine: Literal["material", "zensical"] = "material"
+    # The editors' pages (the template guide) in the public site; `rotation serve` always shows them.
+    public_guide: bool = False
+    signup: SignupSettings = SignupSettings()
 
     @field_validator("url")
     @classmethod

@@ -16,6 +16,8 @@ LOCK_NAME = ".rotation.lock"
 # The editor's texts that `draft --force` replaced: in the workspace, outside the content
 # folder, so no build can publish them (DESIGN.md principle 6).
 BACKUPS_DIR = Path(".rotation") / "backups"
+# The editor's guide, content-relative (a page of the site only with [site] public_guide).
+GUIDE_PAGE = "editors/templates.md"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,14 @@ class Layout:
 
     @property
     def guide_page(self) -> Path:
-        """The editor's guide to templates, regenerated at every build."""
+        """The editor's guide to templates, regenerated at every build (left out of the public
+        site unless ``[site] public_guide``).
+        """
+        return self.content / GUIDE_PAGE
+
+    @property
+    def old_guide_page(self) -> Path:
+        """Where versions before 0.2 wrote the guide (removed: it would be published)."""
         return self.content / "guide" / "templates.md"
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -210,9 +210,9 @@ def build_site(
     notes = sync_site_config(settings)  # mkdocs.yml's defaults from newsletter.toml
     scan = site_build.posts_to_build(layout.posts, settings.tickers)  # every published post, checked
     issues = scan.published
-    load = partial(load_prices, settings)
+    load = cache(partial(load_prices, settings))  # each source's prices read once
     scores, prices = ledger.score_published(issues, load, settings.data.source, today=today)
-    stats = generate_site(settings, issues, scores, prices)
+    stats = generate_site(settings, issues, scores, prices, load)
     generated = time.perf_counter()
     skipped, log = site_build.run_mkdocs_unless_unchanged(settings, real_target, issues, full=full)
     seconds = (generated - started, time.perf_counter() - generated)

@@ -122,6 +122,23 @@ def _describe(char: str) -> str:
     return repr(char)
 
 
+def form_url_problem(value: str) -> str | None:
+    """Why ``value`` is not a web form's address ``http(s)://host/path[?query]``, or None.
+
+    As ``site_url_problem``, except that a ``?query`` is allowed (a newsletter provider's form
+    address often carries one, ``...list-manage.com/subscribe/post?u=1&id=2``); ``&`` is then
+    allowed too, and escaped where the address is printed.
+    """
+    address, _, query = value.partition("?")
+    problem = site_url_problem(address)
+    if problem is not None:
+        return problem
+    bad = next((c for c in query if not (_URL_CHAR.match(c) or c in "?&")), None)
+    if bad is not None or "#" in query:
+        return f"cannot contain {_describe(bad or '#')} in its ?query; percent-encode it"
+    return None
+
+
 def site_url_problem(value: str) -> str | None:
     """Why ``value`` is not a plain site address ``http(s)://host[:port]/path/``, or None.
 

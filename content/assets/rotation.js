@@ -83,10 +83,42 @@
     apply();
   }
 
+  // A table wider than the page scrolls sideways inside Material's wrapper: say so above it,
+  // and shade the edge that has more columns (rotation.css), whenever it overflows.
+  function markScrolling() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrap) {
+      var cue = wrap.previousElementSibling;
+      if (!cue || !cue.classList.contains("rd-scroll-cue")) {
+        cue = document.createElement("p");
+        cue.className = "rd-scroll-cue";
+        cue.setAttribute("aria-hidden", "true");
+        cue.textContent = "Scroll the table sideways for more columns \u2192";
+        wrap.parentNode.insertBefore(cue, wrap);
+      }
+      // A table in a closed <details> has no width yet: it is measured when it opens.
+      var scrolls = wrap.clientWidth > 0 && wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("rd-scrolls", scrolls);
+      cue.classList.toggle("rd-scroll-cue--on", scrolls);
+      if (scrolls) wrap.setAttribute("tabindex", "0");  // a keyboard can scroll it too
+    });
+  }
+
+  // Material's search box is a dialog without a name; screen readers then announce nothing.
+  function nameSearchDialog() {
+    document.querySelectorAll('.md-search[role="dialog"]:not([aria-label])').forEach(function (box) {
+      box.setAttribute("aria-label", "Search");
+    });
+  }
+
   function init() {
+    nameSearchDialog();
     setUpSorting(document);
     document.querySelectorAll(".rd-filter").forEach(setUpFilter);
+    markScrolling();
   }
+
+  window.addEventListener("resize", markScrolling);
+  document.addEventListener("toggle", markScrolling, true);  // a <details> opened (toggle does not bubble)
 
   if (typeof document$ !== "undefined") {
     document$.subscribe(init);  // Material's page-load observable (also fires on instant loads)

@@ -114,3 +114,4 @@ class CallOutcome:
     published: date
     result_pct: float | None  # None while no close has come after publication
     status: str
+    benchmark_pct: float | None = None  # its benchmark over the same days (the other leg for a pair)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from generator.charts.annotate import level_tag
 from generator.charts.inputs import CallOutcome, CallPath
@@ -101,11 +104,12 @@ def build_call_chart(
 def build_track_record_chart(
     outcomes: Sequence[CallOutcome], *, frame: ChartFrame, theme: Theme = LIGHT, layout: Layout = WIDE
 ) -> Figure:
-    """Each scored call's result in publication order (bottom) and their running sum (top).
+    """Each scored call's result in publication order (bottom), and the average result of the
+    calls ended so far beside the average return of their benchmarks over the same days (top).
 
-    The running sum is ``sum(result_pct)`` over the calls so far, in percentage points: every
-    call counts as one equal, unlevered position. Calls without a result yet are left out; open
-    calls are drawn (faded) but the share positive and the average are of ended calls only.
+    The averages are per call, ``mean(result_pct)`` over the ended calls up to each one (a
+    running sum of percentages added returns that do not add). Calls without a result yet are
+    left out; open calls are drawn faded in the bars and left out of the averages.
     """
     scored = sorted((o for o in outcomes if o.result_pct is not None), key=lambda o: (o.published, o.call_id))
     results = np.array([o.result_pct for o in scored], dtype="float64")
@@ -116,11 +120,24 @@ def build_track_record_chart(
         )
         title_block(fig, "Track record of the calls", _record_subtitle(scored, results), frame, theme, layout)
         if len(scored):
-            total = np.cumsum(results)
-            top.step(np.r_[0, numbers], np.r_[0.0, total], where="post", color=theme.primary, linewidth=1.6,
-                     label="running sum of results")
-            top.axhline(0, color=theme.muted, linewidth=0.8)
             still_open = np.array([o.status in ("open", "pending") for o in scored])
+            ended = results[~still_open]
+            if len(ended):
+                at = numbers[~still_open]
+                average = np.cumsum(ended) / np.arange(1, len(ended) + 1)
+                top.step(at, average, where="post", color=theme.primary, linewidth=1.6,
+                         label="average result of the ended calls")
+                bench = np.array([np.nan if o.benchmark_pct is None else o.benchmark_pct
+                                  for o, is_open in zip(scored, still_open, strict=True) if not is_open])
+                if np.isfinite(bench).any():
+                    counted = np.cumsum(np.isfinite(bench)).astype("float64")
+                    counted[counted == 0] = np.nan
+                    bench_average = np.cumsum(np.nan_to_num(bench)) / counted
+                    top.step(at, bench_average, where="post",
+                             color=theme.muted, linewidth=1.3, linestyle=(0, (4, 2)),
+                             label="their benchmarks over the same days")
+            top.axhline(0, color=theme.muted, linewidth=0.8)
+            top.set_xlim(0.3, len(scored) + 0.7)
             colours = [theme.up if r >= 0 else theme.down for r in results]
             bars = bottom.bar(numbers, results, color=colours, width=0.8, linewidth=0)
             for bar, is_open in zip(bars, still_open, strict=True):
@@ -129,24 +146,53 @@ def build_track_record_chart(
             bottom.axhline(0, color=theme.muted, linewidth=0.8)
             bottom.set_xlim(0.3, len(scored) + 0.7)
             _first_of_year_ticks(bottom, scored, max_ticks=8 if layout is WIDE else 4)
-            Placer(top).place_legend(legend(top, theme))
+            if len(ended):
+                _room_above(top, [line.get_ydata() for line in top.lines], 2, layout)
+                Placer(top).place_legend(legend(top, theme), UPPER)
             if still_open.any():
-                Placer(bottom).place_legend(
-                    legend(bottom, theme, handles=[Patch(color=theme.up, label="positive"),
-                                                   Patch(color=theme.down, label="negative"),
-                                                   Patch(color=theme.muted, alpha=0.45, label="still open")],
-                           ncol=3 if layout is WIDE else 1)
+                # The open swatch is drawn as open bars are: pale green beside pale red.
+                pale = (Patch(color=theme.up, alpha=0.45), Patch(color=theme.down, alpha=0.45))
+                _room_above(bottom, [results], 1 if layout is WIDE else 3, layout)
+                placer = Placer(bottom)
+                for bar in bars:  # bars are patches, which the placer does not scan
+                    extent = bar.get_window_extent(placer.renderer)
+                    placer.block_box((extent.x0, extent.y0, extent.x1, extent.y1), gap=False)
+                placer.place_legend(
+                    legend(bottom, theme, handles=[Patch(color=theme.up), Patch(color=theme.down), pale],
+                           labels=["positive", "negative", "still open"], ncol=3 if layout is WIDE else 1,
+                           handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
                 )
         else:
             top.text(0.5, 0.5, "No call has a result yet", transform=top.transAxes, ha="center",
                      va="center", color=theme.muted)
-        top.set_ylabel("points", fontsize=layout.pt(SMALL_PT))
+        top.set_ylabel("% per call", fontsize=layout.pt(SMALL_PT))
         bottom.set_ylabel("% per call", fontsize=layout.pt(SMALL_PT))
     return fig
 
 
+UPPER = ("upper left", "upper right", "upper center")
+
+
+def _room_above(ax: Axes, values: Sequence[Any], rows: int, layout: Layout) -> None:
+    """Raise the top of ``ax`` so a legend of ``rows`` rows fits above the data and zero.
+
+    The data keep the lower part of the panel: each legend row takes about a sixth of a wide
+    panel's height and a seventh of a (taller, larger-text) narrow one's. Ticks step by 1, 2 or
+    5 times a power of ten (no 2.5).
+    """
+    finite = np.concatenate([np.asarray(v, dtype="float64").ravel() for v in values] + [np.zeros(1)])
+    finite = finite[np.isfinite(finite)]
+    low, high = float(finite.min()), float(finite.max())
+    span = max(high - low, 1.0)
+    share = min(rows * (1 / 6 if layout is WIDE else 1 / 7), 0.6)  # of the panel, for the legend
+    low -= 0.08 * span
+    top = low + (high + 0.04 * span - low) / (1 - share)
+    ax.set_ylim(low, top)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
+
+
 def _record_subtitle(scored: Sequence[CallOutcome], results: np.ndarray) -> str:
-    """How many calls, the ended ones' hit rate and average, and the running sum."""
+    """How many calls, and the ended ones' hit rate and average result per call."""
     if not len(scored):
         return "No scored call yet"
     still_open = np.array([o.status in ("open", "pending") for o in scored])
@@ -158,7 +204,7 @@ def _record_subtitle(scored: Sequence[CallOutcome], results: np.ndarray) -> str:
         if len(ended)
         else "none ended yet"
     )
-    return f"{len(scored)} calls; {rates}; running sum {float(np.sum(results)):+.1f} points"
+    return f"{len(scored)} calls; {rates}"
 
 
 def _first_of_year_ticks(ax: Axes, scored: Sequence[CallOutcome], *, max_ticks: int = 8) -> None:

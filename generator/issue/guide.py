@@ -24,7 +24,7 @@ from typing import Any
 
 import jinja2
 
-from generator.fsio import write_text_if_changed
+from generator.fsio import remove_file, write_text_if_changed
 from generator.issue.context import IssueContext
 from generator.issue.text import render_template
 
@@ -163,7 +163,13 @@ def render_guide(env: jinja2.Environment, sections: list[str], chart_keys: list[
 CHART_KEYS = ["story:<story key>", "rrg_<group key>", "call_<call id>"]
 
 
-def write_guide(env: jinja2.Environment, sections: list[str], path: Path) -> list[Path]:
-    """Regenerate the editor's guide page at ``path``; the path if its bytes changed."""
+def write_guide(
+    env: jinja2.Environment, sections: list[str], path: Path, *, old: Path | None = None
+) -> list[Path]:
+    """Regenerate the editor's guide page at ``path``; the path if its bytes changed. The copy an
+    older version wrote at ``old`` is removed (it would be published).
+    """
+    if old is not None and old.is_file():
+        remove_file(old)
     text = render_guide(env, sections, CHART_KEYS)
     return [path] if write_text_if_changed(path, text) else []

@@ -24,7 +24,7 @@ from generator.config import Settings
 from generator.errors import GeneratorError, PublishError, WriteError
 from generator.fsio import folder_mode, fsync_folder, remove_tree, replace_durably, write_failure
 from generator.lifeline import child_preexec
-from generator.paths import Layout
+from generator.paths import GUIDE_PAGE, Layout
 from generator.site import stamp, unpublished
 from generator.site.engine import (
     SiteEngine,
@@ -291,6 +291,8 @@ def run_mkdocs_unless_unchanged(
     """
     layout = Layout.of(settings)
     hidden = unpublished.unpublished_files(layout.content, layout.posts, layout.issue_charts_root, issues)
+    if not settings.site.public_guide:  # the editor's guide is no page of the public site
+        hidden = [*hidden, GUIDE_PAGE]
     synthetic = any(i.synthetic for i in issues)
     stamp.sweep_stamp_temps(site_dir)  # a killed stamp write; the stamp itself is then stale
     excluded = unpublished.exclude_docs(hidden)

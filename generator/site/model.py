@@ -7,6 +7,7 @@ links between pages are relative Markdown links, so MkDocs checks every one in s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,11 +20,13 @@ from generator.calls.ledger import PublishedIssue
 from generator.calls.scoring import CallScore
 from generator.charts.engine import ChartJob, chart_variants
 from generator.data.prices import PriceHistory
+from generator.config import SignalSettings, SignupSettings
 from generator.errors import DraftError
 from generator.issue.charts import ChartRef
 from generator.issue.text import md_cell
 from generator.signals.report import SignalReport
 from generator.site.slugs import page_slug
+from generator.calls.trackrecord import CallVsBenchmark
 
 
 def ticker_page(ticker: str) -> str:
@@ -59,6 +62,14 @@ class SiteInputs:
     synthetic: bool
     chart_history_weeks: int = 156
     issue_cards: Mapping[str, bytes | None] = field(default_factory=dict)  # slug -> lead chart PNG
+    site_author: str = ""
+    benchmark: str = "SPY"  # outright calls are compared with it
+    versus: Mapping[str, CallVsBenchmark] = field(default_factory=dict)  # call id -> vs its benchmark
+    category_labels: Mapping[str, str] = field(default_factory=dict)  # category -> its readable name
+    signup: SignupSettings = field(default_factory=SignupSettings)
+    public_guide: bool = False
+    signal_settings: SignalSettings = field(default_factory=SignalSettings)  # for the signals' definitions
+    lead_charts: Mapping[str, LeadChart] = field(default_factory=dict)  # slug -> its lead chart's copies
     dark_charts: bool = True  # each page chart also has its dark-mode copy
     narrow_charts: bool = True  # and its phone layout
 
@@ -69,6 +80,28 @@ class SitePages:
 
     pages: dict[str, str]
     charts: list[ChartJob]
+
+
+@dataclass(frozen=True)
+class LeadChart:
+    """An issue's lead chart as it sits beside the issue (absolute paths), with the copies that exist:
+    dark, phone layout, the phone layout's dark copy (issues published before the copies existed have
+    fewer), and each image's size in pixels for the ``<img>`` attributes.
+    """
+
+    path: Path
+    size: tuple[int, int]
+    dark: Path | None = None
+    narrow: Path | None = None
+    narrow_dark: Path | None = None
+    narrow_size: tuple[int, int] = (720, 900)
+
+
+def png_size(head: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG from its first 24 bytes (the IHDR chunk), or None if not a PNG."""
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 def lead_image_path(issue: PublishedIssue, content_dir: Path) -> Path | None:
@@ -82,6 +115,11 @@ def lead_image_path(issue: PublishedIssue, content_dir: Path) -> Path | None:
     if path is None or not path.is_relative_to(content_dir.resolve()):
         raise DraftError(f"{issue.path.name}: image {issue.image!r} is not a file in the content folder")
     return path
+
+
+def issue_data_file(issue: PublishedIssue, name: str) -> str:
+    """A download of an issue, next to its page (``issues/<yyyy>/<MM>/<slug>/<name>``), content-relative."""
+    return f"{issue.url.strip('/')}/{name}"
 
 
 def issue_link(issue: PublishedIssue, content_dir: Path, from_page: str) -> str:
@@ -106,6 +144,25 @@ def status_badge(status: str) -> str:
     return f'<span class="rd-status rd-status--{page_slug(status)}">{status}</span>'
 
 
+def category_label(category: str, labels: Mapping[str, str]) -> str:
+    """A call's or an issue's category as readers read it: the label of the group that has it
+    (``smallcap-sectors`` -> "Small-cap sectors"), else a slug's words (``space-defence`` ->
+    "Space defence"); anything else as typed.
+    """
+    if category in labels:
+        return labels[category]
+    if not re.fullmatch(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", category):
+        return category  # typed as words by the editor: shown as typed
+    words = category.replace("-", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def sentences(text: str, count: int) -> str:
+    """The first ``count`` sentences of ``text`` (a sentence ends with . ! or ? before a space
+    and a capital letter, a digit or an opening bracket; "172.07" and "Feb 27, 2026" do not end one).
+    """
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])", text.strip())
+    return " ".join(parts[:count])
 def site_chart(
     inputs: SiteInputs, file: str, builder: Callable[..., Figure], /, **arguments: Any
 ) -> ChartJob:

@@ -46,6 +46,18 @@ def mentions(issues: Sequence[PublishedIssue], tickers: Sequence[str]) -> dict[s
     return found
 
 
+def is_story(issue: PublishedIssue, ticker: str) -> bool:
+    """True when ``ticker`` is one of the issue's stories, not a passing mention: it is named
+    (as a whole word) in the title, the description (the lead story), a heading of the text,
+    or one of the issue's calls.
+    """
+    word = re.compile(r"(?<![A-Za-z0-9.^=])" + re.escape(ticker) + r"(?![A-Za-z0-9])")
+    headings = "\n".join(line for line in issue.body.splitlines() if line.startswith("#"))
+    if any(word.search(text) for text in (issue.title, issue.description, headings)):
+        return True
+    return any(ticker in (c.ticker, c.benchmark) for c in issue.calls)
+
+
 def _event_words(kind: str) -> str:
     match = re.fullmatch(r"high_(\d+)y_breakout", kind)
     if match:
@@ -83,7 +95,7 @@ def _ticker_view(
             "as_of": i.as_of,
             "title": cell(i.title),
             "link": issue_link(i, inputs.content_dir, page),
-            "featured": ticker in i.tags,
+            "story": is_story(i, ticker),
         }
         for i in reversed(found)
     ]
@@ -104,7 +116,8 @@ def _ticker_view(
         "pct_from_ath": state.pct_from_ath if state else None,
         "trend": relative.trend if relative else "",
         "mentions": mentioned,
-        "featured": sum(1 for m in mentioned if m["featured"]),
+        "stories": [m for m in mentioned if m["story"]],
+        "passing": [m for m in mentioned if not m["story"]],
         "calls": [dict(r, page=rel(call_page(r["id"]), page)) for r in rows if ticker in r["tickers"]],
     }
 

@@ -9,11 +9,15 @@ Without Chromium the tests skip with the reason; under CI (``CI`` set) they must
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
+import io
+import json
 import os
 import shutil
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ import pytest
 
 from generator import pipeline
 from generator.calls.ledger import published_issues
+from generator.config import load_settings
 from generator.paths import Layout
 from tests.helpers import REPO, BuiltDemo
 
@@ -87,8 +92,8 @@ def browser() -> Iterator[Any]:
 class Reader:
     """One browser page that records every console error and failed request."""
 
-    def __init__(self, browser: Any, scheme: str = "light", width: int = 1280) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    def __init__(self, browser: Any, scheme: str = "light", width: int = 1280, height: int = 900) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -193,7 +198,10 @@ def test_a_reader_walks_home_archive_issue_call_ledger_ticker_and_search(
     reader.shot("ledger-light")
 
     # The ledger -> a ticker page.
-    reader.click(".rd-filter table tbody td:nth-child(3) a")
+    tickers_column = 1 + page.eval_on_selector_all(
+        ".rd-filter table thead th", "ths => ths.map(t => t.textContent.trim()).indexOf('tickers')"
+    )
+    reader.click(f".rd-filter table tbody td:nth-child({tickers_column}) a")
     assert "/tickers/" in page.url and "Signal state" in page.locator("article").inner_text()
     assert reader.all_images_loaded() == []
     ticker = page.locator("article h1").inner_text().split(":")[0]
@@ -260,6 +268,216 @@ def test_the_email_reads_at_600_px_and_on_a_phone_without_scripts(
     reader.close()
 
 
+PHONE = {"width": 390, "height": 844}  # an iPhone 12-15 screen in CSS pixels
+
+
+def _issues(built_demo: BuiltDemo) -> list[Any]:
+    return published_issues(Layout.of(built_demo.settings).posts, built_demo.settings.tickers)
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_the_home_page_leads_with_this_weeks_issue_its_calls_and_a_way_to_subscribe(
+    browser: Any, served: str, built_demo: BuiltDemo, device: str
+):
+    latest = _issues(built_demo)[-1]
+    size = PHONE if device == "phone" else {"width": 1280, "height": 900}
+    reader = Reader(browser, width=size["width"], height=size["height"])
+    page = reader.page
+    reader.open(served)
+    title = page.locator(".rd-week h2 a:not(.headerlink)")
+    assert title.inner_text().strip() == latest.title
+    # The claim of the week is on the first screen, not under a full-screen chart.
+    assert title.bounding_box()["y"] < size["height"]
+    chart = page.locator(".rd-lead-chart img:visible")  # the light copy (a dark one is hidden)
+    chart.scroll_into_view_if_needed()
+    shown = "Array.from(document.querySelectorAll('.rd-lead-chart img')).filter(i => i.checkVisibility())"
+    page.wait_for_function(f"{shown}.every(i => i.complete)")
+    assert chart.evaluate("i => i.naturalWidth") > 0
+    assert chart.bounding_box()["width"] <= min(size["width"], 42 * 20 + 1)  # 42rem at 20 px
+    cards = page.locator(".rd-call-cards li")
+    assert cards.count() == len(latest.calls)
+    for k in range(cards.count()):
+        text = cards.nth(k).inner_text()
+        assert all(word in text for word in ("Entry", "Invalidation", "Horizon")), text
+        assert cards.nth(k).locator("a").first.get_attribute("href").startswith("calls/")
+    subscribe = page.locator(".rd-subscribe")
+    assert subscribe.locator("a[href$='feed_rss_created.xml']").count() == 1
+    assert subscribe.locator("a[href$='feed_json_created.json']").count() == 1
+    assert page.locator("form.rd-signup").count() == 0  # no [site.signup] action: no form
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    reader.shot(f"home-{device}-light")
+    assert reader.errors == []
+    reader.close()
+
+
+def _parses(kind: str, body: bytes) -> Any:
+    if kind == "json":
+        return json.loads(body.decode("utf-8"))
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+    return rows
+
+
+def test_every_download_link_returns_a_file_that_parses(browser: Any, served: str, built_demo: BuiltDemo):
+    issues = _issues(built_demo)
+    issue = next(i for i in reversed(issues) if i.calls)
+    reader = Reader(browser)
+    page = reader.page
+    found: dict[str, Any] = {}
+    for path in (issue.url, "calls/", "calls/track-record/"):
+        reader.open(served + path)
+        links = page.locator("a[download]")
+        assert links.count() >= 2, path
+        for k in range(links.count()):
+            href = links.nth(k).evaluate("a => a.href")
+            response = page.request.get(href)
+            assert response.ok, href
+            kind = href.rsplit(".", 1)[-1]
+            found[href.rsplit("/", 1)[-1] if path != issue.url else "issue-" + href.rsplit("/", 1)[-1]] = (
+                _parses(kind, response.body())
+            )
+    signals = found["issue-signals.json"]
+    assert signals["as_of"] == issue.as_of.isoformat() and signals["last_session"] <= issue.as_of.isoformat()
+    assert {row["id"] for row in found["issue-calls.csv"]} == {c.id for c in issue.calls}
+    every = {c.id for i in issues for c in i.calls}
+    assert {row["id"] for row in found["calls.csv"]} == every
+    assert {row["id"] for row in found["calls.json"]["calls"]} == every
+    assert found["track-record.csv"][0]["group"] == "All calls"
+    assert found["track-record.json"]["rows"][0]["calls"] == len(every)
+    assert reader.errors == []
+    reader.close()
+
+
+def test_on_a_phone_the_ledger_shows_its_key_columns_and_a_wide_table_says_it_scrolls(
+    browser: Any, served: str, built_demo: BuiltDemo
+):
+    reader = Reader(browser, width=PHONE["width"], height=PHONE["height"])
+    page = reader.page
+    reader.open(served + "calls/")
+    shown = page.eval_on_selector_all(
+        ".rd-table--ledger thead th",
+        "ths => ths.filter(t => t.checkVisibility()).map(t => t.textContent.trim())",
+    )
+    assert shown == ["call", "result", "status", f"vs {built_demo.settings.benchmark}"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    reader.shot("ledger-phone-light")
+    # An issue's wide tables scroll inside the page, each with its cue shown.
+    issue = _issues(built_demo)[-1]
+    reader.open(served + issue.url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # the dashboard
+    page.wait_for_timeout(300)
+    cues = page.evaluate(
+        "Array.from(document.querySelectorAll('.md-typeset__scrollwrap.rd-scrolls'))"
+        ".map(w => w.previousElementSibling && w.previousElementSibling.checkVisibility())"
+    )
+    assert cues and all(cues)
+    assert reader.errors == []
+    reader.close()
+
+
+SIGNUP = """
+[site.signup]
+action = "https://newsletter.example.com/subscribe/post?u=abc&id=123"
+email_field = "EMAIL"
+hidden = { b_abc_123 = "", tags = "rotation & more" }
+button = "Send me the letter"
+"""
+
+
+@pytest.fixture(scope="module")
+def signup_site(built_demo: BuiltDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace with a sign-up form and the public guide, built into another site folder."""
+    workspace = tmp_path_factory.mktemp("signup") / "ws"
+    shutil.copytree(built_demo.workspace, workspace, ignore=shutil.ignore_patterns("site", ".site.build-*"))
+    config = workspace / "newsletter.toml"
+    text = config.read_text(encoding="utf-8").replace("[site]\n", "[site]\npublic_guide = true\n", 1)
+    config.write_text(text + SIGNUP, encoding="utf-8")
+    settings = load_settings(config, **{"data.source": "demo"})
+    pipeline.build_site(settings)
+    return settings.site_dir
+
+
+def test_the_signup_form_posts_the_configured_fields_to_the_provider(browser: Any, signup_site: Path):
+    handler = functools.partial(_QuietHandler, directory=str(signup_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    reader = Reader(browser, width=PHONE["width"], height=PHONE["height"])
+    posted: list[tuple[str, str, str]] = []
+
+    def provider(route: Any) -> None:  # the provider's answer, offline
+        posted.append((route.request.method, route.request.url, route.request.post_data or ""))
+        route.fulfill(status=200, content_type="text/html", body="<title>Thanks</title><p>Thanks</p>")
+
+    reader.context.route("https://newsletter.example.com/**", provider)
+    page = reader.page
+    try:
+        for path in ("", "about/"):
+            reader.open(base + path)
+            form = page.locator("form.rd-signup")
+            assert (
+                form.get_attribute("action") == "https://newsletter.example.com/subscribe/post?u=abc&id=123"
+            )
+            assert form.locator("input[type=email]").get_attribute("name") == "EMAIL"
+            assert page.locator("label[for='rd-signup-email']").inner_text() == "Email address"
+        reader.shot("signup-phone-light")
+        page.fill("#rd-signup-email", "reader@example.org")
+        with reader.context.expect_page() as opened:
+            page.locator("form.rd-signup button[type=submit]").click()
+        opened.value.wait_for_load_state()
+        method, url, body = posted[-1]
+        assert method == "POST" and url.startswith("https://newsletter.example.com/subscribe/post?u=abc")
+        assert urllib.parse.parse_qs(body) == {"EMAIL": ["reader@example.org"], "tags": ["rotation & more"]}
+        assert "b_abc_123=" in body  # the provider's empty honeypot field is sent empty
+        assert reader.errors == []
+    finally:
+        reader.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_editors_guide_is_public_only_when_the_editor_says_so(built_demo: BuiltDemo, signup_site: Path):
+    guide = Path("editors/templates/index.html")
+    assert (built_demo.settings.content_dir / "editors/templates.md").is_file()  # the editor's copy
+    assert not (built_demo.site / guide).exists()
+    assert "For editors" not in (built_demo.site / "about/index.html").read_text(encoding="utf-8")
+    assert (signup_site / guide).is_file()  # [site] public_guide = true
+    about = (signup_site / "about/index.html").read_text(encoding="utf-8")
+    assert "For editors" in about and 'href="../editors/templates/"' in about
+
+
+AXE_PAGES = ["home", "issue", "ledger", "call", "track-record", "ticker", "tickers"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_or_critical_violation(
+    browser: Any, served: str, built_demo: BuiltDemo, scheme: str
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    issue = next(i for i in reversed(_issues(built_demo)) if i.calls)
+    paths = {
+        "home": "",
+        "issue": issue.url,
+        "ledger": "calls/",
+        "call": f"calls/{issue.calls[0].id}/",
+        "track-record": "calls/track-record/",
+        "ticker": f"tickers/{issue.tags[0].lower()}/",
+        "tickers": "tickers/",
+    }
+    axe = Axe()
+    reader = Reader(browser, scheme)
+    found = []
+    for name in AXE_PAGES:
+        reader.open(served + paths[name])
+        for violation in axe.run(reader.page).response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [node["target"] for node in violation["nodes"][:3]]
+                found.append(f"{name}: {violation['id']} ({violation['impact']}) at {targets}")
+    assert found == []
+    reader.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_each_chart_shows_the_copy_for_the_screen_and_scheme_and_loads_only_that_one(
@@ -294,5 +512,17 @@ def test_each_chart_shows_the_copy_for_the_screen_and_scheme_and_loads_only_that
     # Only the layout for the screen is fetched (the other is lazy and hidden). Of the other
     # colour scheme, at most the charts near the top: Material picks the scheme after the page
     # starts loading.
+    assert fetched and all(("-narrow" in name) == (width < 600) for name in fetched), fetched
+    # The home page's lead chart (issue 16) is the same chart in the same four copies.
+    fetched.clear()
+    reader.open(served)
+    assert reader.all_images_loaded() == []
+    lead = reader.page.evaluate(
+        "Array.from(document.querySelectorAll('.rd-lead-chart img')).filter(i => i.checkVisibility())"
+        ".map(i => [i.getAttribute('src').split('#')[0].split('/').pop(), i.getAttribute('width'),"
+        " i.getAttribute('height')])"
+    )
+    assert len(lead) == 1 and lead[0][0].endswith(f"{suffix}.png") and tuple(lead[0][1:]) == size, lead
+    assert lead[0][0][: -len(".png")].count("-narrow") == (width < 600)
     assert fetched and all(("-narrow" in name) == (width < 600) for name in fetched), fetched
     reader.close()

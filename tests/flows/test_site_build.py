@@ -60,7 +60,8 @@ def test_the_ledger_has_every_call_with_a_page_and_a_chart(engine_demo: BuiltDem
         assert (engine_demo.site / "calls" / call.id / "index.html").is_file()
         assert (engine_demo.site / "assets" / "calls" / f"{call.id}.png").is_file()
         assert f'href="{call.id}/"' in ledger
-    assert 'class="rd-filter rd-sortable"' in ledger and 'data-filters="status,category,tickers"' in ledger
+    assert 'class="rd-filter rd-sortable rd-table rd-table--ledger"' in ledger
+    assert 'data-filters="status,category,tickers"' in ledger
     assert (engine_demo.site / "calls" / "track-record" / "index.html").is_file()
 
 

@@ -10,6 +10,7 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.cbook import STEP_LOOKUP_MAP
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Rectangle
 
@@ -30,7 +31,7 @@ from generator.charts import (
     build_track_record_chart,
 )
 from generator.charts.rrg import MAX_TAILS, choose_tails
-from generator.charts.theme import LIGHT, display_bars
+from generator.charts.theme import LIGHT, NARROW, WIDE, Layout, display_bars
 from tests.chart_helpers import (
     FRAME,
     all_text,
@@ -330,11 +331,15 @@ def test_call_chart_without_a_close_since_publication_says_so():
     assert texts_outside(fig) == []
 
 
-def test_track_record_plots_each_result_and_the_running_sum():
+def test_track_record_plots_each_result_and_the_average_of_the_ended_calls_beside_their_benchmarks():
     results = [3.0, -2.0, 5.5, None, -1.5]
+    benchmarks = [1.0, 2.0, None, None, 4.0]
     days = pd.date_range("2024-01-05", periods=5, freq="W-FRI").date
-    outcomes = [CallOutcome(f"c{i}", "long X", days[i], r, "expired") for i, r in enumerate(results)]
-    outcomes[-1] = CallOutcome("c4", "long X", date(2024, 2, 2), -1.5, "open")
+    outcomes = [
+        CallOutcome(f"c{i}", "long X", days[i], r, "expired", b)
+        for i, (r, b) in enumerate(zip(results, benchmarks, strict=True))
+    ]
+    outcomes[-1] = CallOutcome("c4", "long X", date(2024, 2, 2), -1.5, "open", 4.0)
     fig = build_track_record_chart(outcomes, frame=FRAME)
     top, bottom = fig.axes
     bars = [p for p in bottom.patches if isinstance(p, Rectangle)]
@@ -346,11 +351,48 @@ def test_track_record_plots_each_result_and_the_running_sum():
         LIGHT.down,
     ]
     assert bars[-1].get_alpha() == pytest.approx(0.45)  # still open
-    assert line_by_label(top, "running sum of results").get_ydata()[-1] == pytest.approx(5.0)
-    # The open call is drawn but not counted: 2 of the 3 ended are positive, mean 6.5 / 3.
-    assert "4 calls; the 3 ended: 67% positive, average +2.2%; running sum +5.0 points" in all_text(fig)
-    assert "still open" in all_text(fig)
+    # The average of the ended calls so far (3, then 0.5, then 6.5 / 3); the open one is not counted.
+    average = line_by_label(top, "average result of the ended calls").get_ydata()
+    assert list(average) == pytest.approx([3.0, 0.5, 6.5 / 3])
+    # Their benchmarks: 1, then 1.5; the third call has none, so the average stays 1.5.
+    bench = line_by_label(top, "their benchmarks over the same days").get_ydata()
+    assert list(bench) == pytest.approx([1.0, 1.5, 1.5])
+    assert "4 calls; the 3 ended: 67% positive, average +2.2%" in all_text(fig)
+    assert "running sum" not in all_text(fig)
+    # The "still open" swatch is pale green beside pale red, as the open bars are drawn.
+    swatches = [
+        (mcolors.to_hex(p.get_facecolor()[:3]), p.get_alpha())
+        for p in bottom.get_legend()._legend_handle_box.findobj(Rectangle)
+    ]
+    assert swatches == [(LIGHT.up, None), (LIGHT.down, None), (LIGHT.up, 0.45), (LIGHT.down, 0.45)]
     assert texts_outside(fig) == []
+
+
+@pytest.mark.parametrize("layout", [WIDE, NARROW], ids=["wide", "narrow"])
+def test_track_record_legends_cover_no_line_or_bar_in_either_layout(layout: Layout):
+    # The demo's 12 weeks, where the narrow legend once hid the average line and a bar.
+    results = [2.2, -3.5, 4.5, -2.3, -2.5, 1.1, 4.2, -0.3, -1.4]
+    status = ["open", "open", "open", "expired", "invalidated", "open", "open", "open", "open"]
+    days = pd.date_range("2026-04-10", periods=9, freq="W-FRI").date
+    outcomes = [
+        CallOutcome(f"c{i}", "long X", days[i], r, s, 2.0 if i == 3 else 4.1 if i == 4 else None)
+        for i, (r, s) in enumerate(zip(results, status, strict=True))
+    ]
+    fig = build_track_record_chart(outcomes, frame=FRAME, layout=layout)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in fig.axes:
+        box = ax.get_legend().get_window_extent(renderer)
+        for line in ax.lines:
+            if line.get_label().startswith("_"):
+                continue  # the zero line runs under everything
+            steps = STEP_LOOKUP_MAP[line.get_drawstyle()](*line.get_xydata().T)  # the path as drawn
+            xy = line.get_transform().transform(np.column_stack(steps))
+            fractions = np.linspace(0, 1, 20)
+            along = [a + (b - a) * t for a, b in zip(xy[:-1], xy[1:], strict=True) for t in fractions]
+            assert not any(box.contains(x, y) for x, y in along), line.get_label()
+        for bar in (p for p in ax.patches if isinstance(p, Rectangle)):
+            assert not box.overlaps(bar.get_window_extent(renderer)), bar.get_height()
 
 
 def test_track_record_without_results_says_so():
