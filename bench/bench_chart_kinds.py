@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from generator import pipeline  # noqa: E402
+from generator.calls.ledger import read_issue, score_ledger  # noqa: E402
 from generator.charts import (  # noqa: E402
     CallOutcome,
     ChartCache,
@@ -47,8 +48,10 @@ from generator.charts import (  # noqa: E402
     chart_variants,
     draw_charts,
 )
-from generator.config import load_settings  # noqa: E402
-from generator.ledger import read_issue, score_ledger  # noqa: E402
+from generator.config import SourceSpec, load_settings  # noqa: E402
+from generator.issue.context import DraftInputs  # noqa: E402
+from generator.issue.text import template_env  # noqa: E402
+from generator.issue.weeks import issue_fridays  # noqa: E402
 from generator.workspace import WORKSPACE_FILES  # noqa: E402
 
 PRICES = REPO.parent / "shared" / "data" / "prices" / "adjusted-closes"
@@ -68,24 +71,19 @@ def make_workspace(folder: Path) -> Path:
 
 def plan(folder: Path, prices_dir: Path, weeks: int) -> list[ChartJob]:
     """Every chart job of ``weeks`` real Fridays (as the workspace plans them), plus a track-record chart."""
-    spec = f"csv:{prices_dir}"
+    spec = SourceSpec.parse(f"csv:{prices_dir}")
     settings = load_settings(make_workspace(folder) / "newsletter.toml", **{"charts.dark_variants": True})
-    pipeline.fetch_prices(settings, spec)
+    pipeline.fetch_prices(settings, spec, now=datetime.now(UTC))
     prices = pipeline.load_prices(settings, spec)
-    fridays = pipeline.issue_fridays(date(2010, 1, 1), prices.last_day)
+    fridays = issue_fridays(date(2010, 1, 1), prices.last_day)
     step = max(1, len(fridays) // weeks)
     chosen = fridays[::step][-weeks:]
     jobs: list[ChartJob] = []
-    published = []
+    inputs = DraftInputs(prices, None, [], template_env(settings))
+    published = inputs.published
     for friday in chosen:
         result = pipeline.draft_issue(
-            settings,
-            prices,
-            friday,
-            source_spec=spec,
-            auto_published=True,
-            published=published,
-            chart_jobs=jobs,
+            settings, inputs, friday, source=spec, auto_published=True, chart_jobs=jobs
         )
         published.append(read_issue(result.outcome.path, settings.tickers))
     scores = score_ledger(published, prices, prices.last_day)

@@ -24,35 +24,31 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator import pipeline  # noqa: E402
+from generator.calls.ledger import read_issue  # noqa: E402
 from generator.charts import ChartCache, ChartJob, draw_charts  # noqa: E402
-from generator.charts.render import _render_all  # noqa: E402
 from generator.config import load_settings  # noqa: E402
-from generator.ledger import read_issue  # noqa: E402
-from tests.conftest import make_workspace  # noqa: E402
+from generator.issue.context import DraftInputs  # noqa: E402
+from generator.issue.text import template_env  # noqa: E402
+from generator.issue.weeks import issue_fridays  # noqa: E402
+from tests.helpers import DEMO, NOW, make_workspace  # noqa: E402
 
 
 def plan(weeks: int, dark: bool, folder: Path) -> tuple[list[ChartJob], list[ChartJob], float]:
     """Every chart job of a ``weeks``-week demo backfill, and those of its last issue."""
     settings = load_settings(make_workspace(folder) / "newsletter.toml", **{"charts.dark_variants": dark})
-    pipeline.fetch_prices(settings, "demo")
-    prices = pipeline.load_prices(settings, "demo")
-    fridays = pipeline.issue_fridays(prices.first_day, prices.last_day)[-weeks:]
+    pipeline.fetch_prices(settings, DEMO, now=NOW)
+    prices = pipeline.load_prices(settings, DEMO)
+    fridays = issue_fridays(prices.first_day, prices.last_day)[-weeks:]
     started = time.perf_counter()
     jobs: list[ChartJob] = []
-    published = []
+    inputs = DraftInputs(prices, None, [], template_env(settings))
     last: list[ChartJob] = []
     for friday in fridays:
         mark = len(jobs)
         result = pipeline.draft_issue(
-            settings,
-            prices,
-            friday,
-            source_spec="demo",
-            auto_published=True,
-            published=published,
-            chart_jobs=jobs,
+            settings, inputs, friday, source=DEMO, auto_published=True, chart_jobs=jobs
         )
-        published.append(read_issue(result.outcome.path, settings.tickers))
+        inputs.published.append(read_issue(result.outcome.path, settings.tickers))
         last = jobs[mark:]
     return jobs, last, time.perf_counter() - started
 
@@ -117,7 +113,8 @@ def main() -> None:
             assert rows[-1]["drawn"] == 0 and rows[-1]["files_written"] == 0, "a warm re-run redrew something"
         # Does a pool pay for one issue's handful of charts? Force one and see.
         started = time.perf_counter()
-        _render_all([j.draw for j in last], 2)
+        forced_jobs = [ChartJob(out / "forced" / j.path.name, j.draw) for j in last]
+        draw_charts(forced_jobs, cache=ChartCache(None), workers=2, min_per_worker=1)
         forced = time.perf_counter() - started
         print(f"one issue forced into a 2-process pool: {forced:.2f}s")
         rows.append(

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.config import Settings, load_settings  # noqa: E402
-from generator.prices import PriceHistory, history_from_bars  # noqa: E402
+from generator.data.prices import PriceHistory, history_from_bars  # noqa: E402
+from generator.data.sources.demo import DemoSource  # noqa: E402
 from generator.signals import compute_signals  # noqa: E402
-from generator.sources.demo import DemoSource  # noqa: E402
 
 
 def peak_rss_mb() -> float:

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,8 +33,8 @@ sys.path.insert(0, str(REPO))
 
 from generator import pipeline  # noqa: E402
 from generator.config import load_settings  # noqa: E402
-from generator.sitewrite import GENERATED_DIRS  # noqa: E402
-from tests.conftest import make_workspace  # noqa: E402
+from generator.site.write import GENERATED_DIRS  # noqa: E402
+from tests.helpers import make_workspace  # noqa: E402
 
 BARE_MKDOCS = """site_name: Bare
 site_url: https://example.org/bare/
@@ -69,7 +70,7 @@ def archive(weeks: int) -> Path:
     settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
     started = time.perf_counter()
     print(f"Drafting {weeks} demo issues into {workspace} (once)...", flush=True)
-    pipeline.run_demo(settings, weeks=weeks, site_dir=workspace / "site")
+    pipeline.run_demo(settings, weeks=weeks, site_dir=workspace / "site", now=datetime.now(UTC))
     print(f"  drafted and built in {time.perf_counter() - started:.0f} s", flush=True)
     return workspace
 
@@ -78,7 +79,7 @@ def timed_build(workspace: Path, *, cold: bool) -> dict[str, float]:
     """One ``rotation build`` (in this process, MkDocs as its usual subprocess)."""
     settings = load_settings(workspace / "newsletter.toml")
     if cold:
-        shutil.rmtree(settings.cache_dir / "site-charts", ignore_errors=True)
+        shutil.rmtree(settings.cache_dir / "charts", ignore_errors=True)
         for folder in GENERATED_DIRS:
             shutil.rmtree(settings.content_dir / folder, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

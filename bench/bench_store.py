@@ -15,6 +15,7 @@ import resource
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import emit  # noqa: E402
 
-from generator.fetch import library_versions  # noqa: E402
-from generator.frames import union_of_days  # noqa: E402
-from generator.store import PriceStore, utc_now_iso  # noqa: E402
+from generator.data.fetch import library_versions, manifest_time  # noqa: E402
+from generator.data.frames import union_of_days  # noqa: E402
+from generator.data.store import PriceStore  # noqa: E402
 
 
 def synthetic_bars(n_tickers: int, years: int, seed: int = 3000) -> dict[str, pd.DataFrame]:
@@ -81,7 +82,7 @@ def build(folder: Path, n_tickers: int, years: int) -> None:
                 "label": "Synthetic benchmark bars",
                 "synthetic": True,
                 "versions": library_versions(),
-                "fetched_at": utc_now_iso(),
+                "fetched_at": manifest_time(datetime.now(UTC)),
                 "tickers": entries,
                 "failures": [],
             }

@@ -5,6 +5,9 @@ Exit codes: 0 done; 1 an error the user can fix (``GeneratorError``: one ``Error
 fetch that stored some tickers and failed others). Anything else is a bug and keeps its
 traceback. Every command takes ``-h``, ``-q`` (errors and warnings only), ``-v`` (also the
 site engine's own output) and ``--config``, before or after the command's name.
+
+The clock is read here and nowhere else: once per command (``_now``), and the time is passed
+to the pipeline.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,14 +30,14 @@ from generator.config import (
     CONFIG_ENV,
     CONFIG_FILE_NAME,
     Settings,
+    SourceSpec,
     config_path,
     load_settings,
     normalise_ticker,
-    validate_source_spec,
 )
 from generator.days import FIRST_PRICE_DAY, LAST_PRICE_DAY
 from generator.errors import ConfigError, FetchError, GeneratorError, PartialError, SendError
-from generator.siteengine import ENGINES, end_of_life_notice
+from generator.site.engine import ENGINES, end_of_life_notice
 
 if TYPE_CHECKING:
     from generator.send.report import SendReport
@@ -44,6 +47,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 # context and the command's, so `rotation --config X build` and `rotation build --config X` agree.
 CONFIG_KEY = "rotation.config"
 VERBOSITY_KEY = "rotation.verbosity"  # -1 quiet, 0 normal, 1 verbose
+NOW_KEY = "rotation.now"  # the time of this run (``_now``)
 
 
 def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
@@ -196,11 +200,11 @@ class Address(click.ParamType):
         return f"{host}:{int(port_text)}"
 
 
-def _source(value: str | None) -> str | None:
+def _source(value: str | None) -> SourceSpec | None:
     if value is None:
         return None
     try:
-        return validate_source_spec(value)
+        return SourceSpec.parse(value)
     except ValueError as exc:
         raise ConfigError(f"--source: {exc}") from None
 
@@ -248,11 +252,17 @@ class DayType(click.ParamType):
 DAY = DayType()
 
 
-def _today() -> date:
-    """Today in New York: the one place the commands read the clock for dates."""
-    from generator.sources.yahoo import new_york_today
+def _now(ctx: click.Context) -> datetime:
+    """The time of this run: the one reading of the clock, made the first time a command asks."""
+    now: datetime = ctx.meta.setdefault(NOW_KEY, datetime.now(UTC))
+    return now
 
-    return new_york_today()
+
+def _today(ctx: click.Context) -> date:
+    """Today in New York, from the time of this run (``_now``)."""
+    from generator.data.sources.base import new_york_day
+
+    return new_york_day(_now(ctx))
 
 
 def _past(option: str, day: date | None, today: date) -> date | None:
@@ -324,7 +334,11 @@ def demo_command(ctx: click.Context, weeks: int, out: Path | None, dark_charts: 
     started = time.perf_counter()
     with progress(ctx, weeks, "Drafting demo issues") as bar:
         result = pipeline.run_demo(
-            settings, weeks=weeks, site_dir=out.resolve() if out else None, progress=lambda _: bar.update(1)
+            settings,
+            weeks=weeks,
+            site_dir=out.resolve() if out else None,
+            now=_now(ctx),
+            progress=lambda _: bar.update(1),
         )
     _report_engine(ctx, result)
     say(
@@ -370,15 +384,16 @@ def fetch_command(
     """
     from generator import pipeline
 
-    today = _today()
+    today = _today(ctx)
     start = _past("--start", start, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
     listed = _tickers(tickers)
-    wanted = pipeline.fetch_targets(settings, spec, listed, with_universe=with_universe)
+    now = _now(ctx)
+    wanted = pipeline.tickers_to_fetch(settings, spec, listed, now, with_universe)
     with progress(ctx, len(wanted), f"Fetching {len(wanted)} tickers", hidden=as_json) as bar:
         summary = pipeline.fetch_prices(
-            settings, spec, tickers=wanted, start=start, full=full, progress=bar.update, today=today
+            settings, spec, now=now, tickers=wanted, start=start, full=full, progress=bar.update
         )
     if as_json:
         emit_json(_fetch_json(spec, wanted, summary))
@@ -387,9 +402,9 @@ def fetch_command(
     _raise_if_failed(summary, len(wanted))
 
 
-def _fetch_json(spec: str, wanted: list[str], summary: Any) -> dict[str, Any]:
+def _fetch_json(spec: SourceSpec, wanted: list[str], summary: Any) -> dict[str, Any]:
     return {
-        "source": spec,
+        "source": str(spec),
         "requested": len(wanted),
         "fetched": summary.fetched,
         "up_to_date": summary.up_to_date,
@@ -402,7 +417,7 @@ def _fetch_json(spec: str, wanted: list[str], summary: Any) -> dict[str, Any]:
     }
 
 
-def _report_fetch(ctx: click.Context, spec: str, summary: Any, *, all_notes: bool = False) -> None:
+def _report_fetch(ctx: click.Context, spec: SourceSpec, summary: Any, *, all_notes: bool = False) -> None:
     lines = summary.lines(note_limit=len(summary.notes) if all_notes else 10)
     say(ctx, f"Fetch from {spec}: {lines[0]}")
     for line in lines[1:]:
@@ -447,13 +462,11 @@ def universe_command(
     """
     from generator import pipeline
 
-    today = _today()
+    today = _today(ctx)
     day = _past("--as-of", as_of, today) or today
     settings = _settings(ctx, **{"data.source": _source(source)})
     spec = settings.data.source
-    if spec == "yfinance" and day != today:
-        raise ConfigError("--as-of: the Yahoo screener only knows today's market caps; use --source demo")
-    run = pipeline.refresh_universe(settings, spec, day, min_dollar_volume_usd=min_dollar_volume)
+    run = pipeline.refresh_universe(settings, spec, day, _now(ctx), min_dollar_volume)
     lines = run.lines()
     say(ctx, f"Universe from {spec}: {lines[0]}")
     for line in lines[1:]:
@@ -478,16 +491,12 @@ def signals_command(ctx: click.Context, source: str | None, as_of: date | None, 
         rotation signals --source demo --as-of 2025-10-17 --json
     """
     from generator import pipeline
-    from generator.signals import compute_signals
     from generator.signals.console import render_signals
 
-    today = _today()
+    today = _today(ctx)
     day = _past("--as-of", as_of, today)
     settings = _settings(ctx, **{"data.source": _source(source)})
-    prices = pipeline.load_prices(settings, settings.data.source)
-    pipeline.refuse_future_bars(prices, today, settings.data.source)
-    day = day or prices.last_day
-    report = compute_signals(prices, settings, day)
+    report = pipeline.signals_report(settings, settings.data.source, day, today)
     if as_json:
         click.echo(json.dumps(report.to_jsonable(), indent=2, sort_keys=True, ensure_ascii=False))
         return
@@ -517,7 +526,7 @@ def draft_command(
     """
     from generator import pipeline
 
-    today = _today()
+    today = _today(ctx)
     day = _past("--as-of", as_of, today)
     settings = _workspace(ctx, "draft", {"data.source": _source(source)})
     result = pipeline.draft_week(settings, day, force=force, today=today)
@@ -583,7 +592,7 @@ def backfill_command(
     """
     from generator import pipeline
 
-    today = _today()
+    today = _today(ctx)
     _past("--from", first, today)
     _past("--to", last, today)
     settings = _workspace(ctx, "backfill", {"data.source": _source(source)})
@@ -614,7 +623,7 @@ def publish_command(ctx: click.Context, issue: str, as_json: bool) -> None:
     from generator import pipeline
 
     settings = _workspace(ctx, "publish")
-    now = datetime.now().astimezone().replace(microsecond=0)
+    now = _now(ctx).astimezone().replace(microsecond=0)  # the editor's local time
     path = pipeline.publish_issue(settings, issue, now)
     if as_json:
         emit_json({"path": _relative(path, settings.root), "published_at": now.isoformat()})
@@ -651,7 +660,7 @@ def build_command(ctx: click.Context, out: Path | None, full: bool, as_json: boo
     settings = _workspace(ctx, "build", site=True)
     started = time.perf_counter()
     result = pipeline.build_site(
-        settings, site_dir=out.resolve() if out else None, full=full, today=_today()
+        settings, site_dir=out.resolve() if out else None, full=full, today=_today(ctx)
     )
     seconds = time.perf_counter() - started
     _report_engine(ctx, result)
@@ -725,19 +734,9 @@ def serve_command(ctx: click.Context, address: str) -> None:
         rotation serve --address 127.0.0.1:8001
     """
     from generator import pipeline
-    from generator.publish import run_mkdocs_serve
 
     settings = _workspace(ctx, "serve", site=True)
-    preview = pipeline.preview_site(settings)
-    for note in preview.notes:
-        say(ctx, f"Note: {note}")
-    for warning in preview.warnings:
-        warn(warning)
-    sys.exit(
-        run_mkdocs_serve(
-            settings, synthetic=preview.synthetic, address=address, exclude_docs=preview.exclude_docs
-        )
-    )
+    sys.exit(pipeline.serve_site(settings, address, lambda note: say(ctx, f"Note: {note}"), warn))
 
 
 @cli.command("email")
@@ -780,9 +779,10 @@ def email_command(
     from generator import pipeline
 
     settings = _workspace(ctx, "email")
-    target = out.resolve() if out else settings.root / "email"
+    target = out.resolve() if out else None  # None: the workspace's email/ (paths.Layout)
+    now = _now(ctx).astimezone()
     export = pipeline.export_email(
-        settings, Path(issue), target, embed_images=embed_images, draft=draft, now=datetime.now().astimezone()
+        settings, Path(issue), target, now=now, embed_images=embed_images, draft=draft
     )
     for warning in export.warnings:
         warn(warning)
@@ -964,9 +964,9 @@ def weekly_command(ctx: click.Context, source: str | None) -> None:
     """
     from generator import pipeline
 
-    today = _today()
+    today = _today(ctx)
     settings = _workspace(ctx, "weekly", {"data.source": _source(source)})
-    summary = pipeline.fetch_prices(settings, settings.data.source, today=today)
+    summary = pipeline.fetch_prices(settings, settings.data.source, now=_now(ctx))
     _report_fetch(ctx, settings.data.source, summary)
     _report_draft(ctx, pipeline.draft_week(settings, today=today))
     _raise_if_failed(summary, len(settings.tickers))

@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationError,
     field_validator,
     model_validator,
@@ -181,7 +183,7 @@ class SiteSettings(_Model):
     url: str = "https://example.org/rotation-desk/"
     author: SiteLine = "The Rotation Desk"
     description: SiteText = "A weekly letter on market rotation: size, sectors, themes and breakouts."
-    # The site engine `rotation build` and `serve` run (generator.siteengine): Material for MkDocs,
+    # The site engine `rotation build` and `serve` run (generator.site.engine): Material for MkDocs,
     # or Zensical, its successor (Material reaches end of life on 2027-05-05).
     engine: Literal["material", "zensical"] = "material"
     # The editors' pages (the template guide) in the public site; `rotation serve` always shows them.
@@ -198,29 +200,56 @@ class SiteSettings(_Model):
         return value if value.endswith("/") else value + "/"
 
 
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where prices come from, parsed once from ``yfinance``, ``demo`` or ``csv:PATH``.
+
+    ``text`` is the spec as written (the front matter records it, messages show it); ``key``
+    names the source's folder in the price store, so demo and real data never share files.
+    """
+
+    kind: Literal["yfinance", "demo", "csv"]
+    text: str
+
+    @classmethod
+    def parse(cls, value: str | SourceSpec) -> SourceSpec:
+        """The spec of ``value``; ValueError for anything but the three forms."""
+        if isinstance(value, SourceSpec):
+            return value
+        if value in ("yfinance", "demo"):
+            return cls(value, value)  # type: ignore[arg-type]
+        if isinstance(value, str) and value.startswith("csv:") and len(value) > 4:
+            if "\x00" in value:
+                raise ValueError("a csv: folder cannot contain a NUL character")
+            return cls("csv", value)
+        raise ValueError(f"unknown source {value!r}; use 'yfinance', 'demo' or 'csv:PATH'")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def csv_folder(self, root: Path | None) -> Path:
+        """The folder of a ``csv:PATH`` spec: a relative path is tried against ``root`` first."""
+        folder = Path(self.text[4:]).expanduser()
+        if not folder.is_absolute() and root is not None:
+            folder = (root / folder) if (root / folder).exists() else folder.resolve()
+        return folder
+
+    @property
+    def key(self) -> str:
+        """The store folder's name: ``demo``, ``yfinance``, ``csv-<folder name>``."""
+        if self.kind == "csv":
+            name = Path(self.text[4:]).expanduser().resolve().name or "root"
+            return "csv-" + re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+        return re.sub(r"[^A-Za-z0-9_.-]", "_", self.text)
+
+
 class DataSettings(_Model):
     """Where prices come from and where they are kept."""
 
-    source: str = "yfinance"
+    source: Annotated[SourceSpec, PlainValidator(SourceSpec.parse)] = SourceSpec("yfinance", "yfinance")
     store_dir: ConfigPath = Path(".store")
     history_start: date = date(2005, 1, 1)
     demo_seed: int = 20260630
-
-    @field_validator("source")
-    @classmethod
-    def _known_source(cls, value: str) -> str:
-        return validate_source_spec(value)
-
-
-def validate_source_spec(value: str) -> str:
-    """Accept ``yfinance``, ``demo`` or ``csv:PATH``; raise ValueError otherwise."""
-    if value in ("yfinance", "demo"):
-        return value
-    if value.startswith("csv:") and len(value) > 4:
-        if "\x00" in value:
-            raise ValueError("a csv: folder cannot contain a NUL character")
-        return value
-    raise ValueError(f"unknown source {value!r}; use 'yfinance', 'demo' or 'csv:PATH'")
 
 
 class GroupSettings(_Model):
@@ -403,7 +432,7 @@ class FetchSettings(_Model):
 
     The check thresholds were tuned on ../shared/data/prices: none of them fires on the clean
     adjusted-closes folder except the 2021-01-27 GameStop day in XRT, and they find the
-    dirty feed's gaps, flat runs and spikes (generator/checks.py has the formulas).
+    dirty feed's gaps, flat runs and spikes (generator/data/checks.py has the formulas).
     """
 
     batch_size: int = Field(100, ge=1, le=100)
@@ -629,6 +658,11 @@ class Settings(_Model):
     def mkdocs_yml(self) -> Path:
         """The MkDocs configuration file."""
         return self.path(self.output.mkdocs_yml)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The display name of every ticker the letter follows (the ticker itself without one)."""
+        return {t: self.name_of(t) for t in self.tickers}
 
     def name_of(self, ticker: str) -> str:
         """The display name configured for a ticker, or the ticker itself."""

@@ -7,7 +7,7 @@ the site assets under ``content/``), and ``init/`` holds what only a new workspa
 ``generator/workspace_files/`` through one setuptools mapping (``package-dir`` in pyproject.toml
 maps ``generator.workspace_files`` to the repository root, ``package-data`` lists the files), so the
 packaged files are the repository's bytes; an editable install reads the checkout itself.
-``tests/test_init_wheel.py`` builds the wheel and compares.
+``tests/flows/test_init_wheel.py`` builds the wheel and compares.
 
 ``plan_init`` is pure (a listing of the skeleton in, the files to write out); ``init_workspace``
 reads the package and writes the files.

@@ -22,12 +22,9 @@ from typing import Concatenate, ParamSpec, TypeVar
 from generator.config import CONFIG_ENV, CONFIG_FILE_NAME, Settings
 from generator.errors import ConfigError, WorkspaceBusyError
 from generator.fsio import sweep_temp_files, write_failure
+from generator.paths import LOCK_NAME, Layout
 from generator.skeleton import WORKSPACE_ENTRIES
 
-LOCK_NAME = ".rotation.lock"
-# The editor's texts that `draft --force` replaced: in the workspace, outside the content
-# folder, so no build can publish them (DESIGN.md principle 6).
-BACKUPS_DIR = Path(".rotation") / "backups"
 # What a workspace holds besides what the commands generate: the files `rotation init` writes
 # and a test's or a benchmark's workspace copies from this checkout, relative to its root.
 WORKSPACE_FILES = WORKSPACE_ENTRIES
@@ -35,11 +32,6 @@ _held = threading.local()
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def backups_dir(settings: Settings) -> Path:
-    """Where `rotation draft --force` keeps the editor's replaced texts."""
-    return settings.root / BACKUPS_DIR
 
 
 def require_workspace(settings: Settings, command: str, *, site: bool = False) -> None:
@@ -75,7 +67,7 @@ def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     require_workspace(settings, command)
-    path = (settings.root / LOCK_NAME).resolve()
+    path = Layout.of(settings).lock.resolve()
     depth: dict[Path, int] = getattr(_held, "depth", None) or {}
     _held.depth = depth
     if depth.get(path):
@@ -97,7 +89,7 @@ def workspace_lock(settings: Settings, command: str) -> Iterator[None]:
         raise write_failure(path, exc, "create the lock") from exc
     depth[path] = 1
     try:
-        for folder in (settings.content_dir, settings.cache_dir, backups_dir(settings)):
+        for folder in (settings.content_dir, settings.cache_dir, Layout.of(settings).backups):
             sweep_temp_files(folder)
         yield
     finally:

@@ -45,8 +45,8 @@ def _lead_image(page: Any) -> str | None:
     if isinstance(meta.get("image"), str):
         return str(meta["image"])
     try:
-        from generator.drafts import read_front_matter
-        from generator.ledger import lead_image
+        from generator.calls.ledger import lead_image
+        from generator.posts import read_front_matter
     except ImportError:  # MkDocs run without the package: the plugin's own image, if any
         return None
     _, body = read_front_matter(Path(page.abs_src_path))

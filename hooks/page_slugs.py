@@ -1,12 +1,12 @@
 """MkDocs hook: the theme's templates get ``page_slug``, the rule that names the call and
-ticker pages (``generator.slugs``), instead of spelling a copy of it in Jinja.
+ticker pages (``generator.site.slugs``), instead of spelling a copy of it in Jinja.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from generator.slugs import page_slug
+from generator.site.slugs import page_slug
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:

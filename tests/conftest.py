@@ -1,24 +1,21 @@
-"""Shared fixtures: a throwaway workspace, demo prices, the CLI runner."""
+"""Shared fixtures: a throwaway workspace, demo prices, the built demo, the CLI runner.
+
+Fixtures only: what tests share besides fixtures is in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from generator.config import Settings, load_settings
-from generator.prices import PriceHistory, history_from_bars
-from generator.sources.demo import DemoSource
-from generator.workspace import WORKSPACE_FILES
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data" / "prices"
+from generator.data.prices import PriceHistory, history_from_bars
+from generator.data.sources.demo import DemoSource
+from tests.helpers import DEMO, DEMO_WEEKS, NOW, REPO, BuiltDemo, make_workspace
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,25 +36,12 @@ def _yahoo_answers(monkeypatch: pytest.MonkeyPatch) -> None:
 
     The real probe talks through curl_cffi, whose C sockets pytest-socket cannot block.
     """
-    monkeypatch.setattr("generator.sources.yahoo.yf_probe", lambda timeout_s: None)
+    monkeypatch.setattr("generator.data.sources.yahoo.yf_probe", lambda timeout_s: None)
 
 
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
-
-
-def make_workspace(folder: Path) -> Path:
-    """A copy of the repository's workspace files (not its content) in ``folder``."""
-    for name in WORKSPACE_FILES:
-        source = REPO / name
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target)
-        else:
-            shutil.copy2(source, target)
-    return folder
 
 
 @pytest.fixture
@@ -90,29 +74,6 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def shared_folder(name: str) -> Path:
-    """A folder of ../shared/data/prices, or skip (CI makes sure it exists)."""
-    folder = SHARED_DATA / name
-    if not folder.is_dir():
-        import os
-
-        if os.environ.get("CI"):
-            pytest.fail(f"{folder} is missing; CI needs ../shared/data beside the checkout")
-        pytest.skip(f"{folder} is not here (real-data tests need ../shared/data beside the repo)")
-    return folder
-
-
-@dataclass(frozen=True)
-class BuiltDemo:
-    """A workspace where `rotation demo` ran once, with its built site."""
-
-    workspace: Path
-    settings: Settings
-    site: Path
-    result: Any
-
-
-DEMO_WEEKS = 12  # three months: an archive of several months, pagination (10 per page), ended calls
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +83,7 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
 
     workspace = make_workspace(tmp_path_factory.mktemp("demo") / "ws")
     settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
-    result = pipeline.run_demo(settings, weeks=DEMO_WEEKS, site_dir=None)
+    result = pipeline.run_demo(settings, weeks=DEMO_WEEKS, site_dir=None, now=NOW)
     return BuiltDemo(workspace, settings, settings.site_dir, result)
 
 
@@ -151,10 +112,5 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     workspace = make_workspace(tmp_path_factory.mktemp("demo-store") / "ws")
     settings = load_settings(workspace / "newsletter.toml", **{"data.source": "demo"})
-    pipeline.fetch_prices(settings, "demo")
+    pipeline.fetch_prices(settings, DEMO, now=NOW)
     return settings.store_dir
-
-
-def copy_store(store: Path, workspace: Path) -> None:
-    """Put a fetched store (``demo_store``) into ``workspace`` as its ``.store``."""
-    shutil.copytree(store, workspace / ".store")

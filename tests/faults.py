@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -22,16 +21,22 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
+from generator import pipeline
+from generator.cli import cli
+from generator.config import Settings, load_settings
 from generator.errors import GeneratorError, PublishError
 from generator.fsio import TEMP_NAME
+from tests.helpers import make_workspace
 
 LOCK_SUFFIXES = (".lock",)
-# The build stamp records the site folder's file times (generator/sitestamp.py): a rebuilt
+# The build stamp records the site folder's file times (generator/site/stamp.py): a rebuilt
 # site has the same bytes but new times, so the stamp is compared by presence only.
 STAMP_SUFFIXES = (".rotation-build.json",)
 ACTIVE: Killer | None = None  # the installed killer; the fake MkDocs build ticks it
@@ -203,7 +208,7 @@ def kill_at_every_step(
     return KillReport(counter.steps, counter.steps)
 
 
-_MEMO: dict[str, bytes] = {}
+_MEMO: dict[str, list[bytes]] = {}
 
 
 def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,45 +217,37 @@ def fast_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     Every write path stays real; only matplotlib's drawing and Jinja's compiling are
     memoised, so re-running a command many times costs its I/O, not its rendering.
     """
-    from generator import sitecharts
-    from generator.charts import render
+    from generator.charts import engine
 
-    real_issue, real_site = render._render, sitecharts._render
+    real_render = engine._render
 
-    def issue_chart(draw: Any, wanted: Any = (("wide", "light"),)) -> list[bytes]:
+    def memo_render(draw: Any, wanted: Any = (("wide", "light"),)) -> list[bytes]:
         digest = hashlib.sha256(f"{draw.func.__module__}.{draw.func.__qualname__}".encode())
-        render._feed(digest, draw.args)
-        render._feed(digest, draw.keywords)
-        render._feed(digest, [list(w) for w in wanted])
-        key = "issue:" + digest.hexdigest()
+        engine._feed(digest, draw.args)
+        engine._feed(digest, draw.keywords)
+        engine._feed(digest, [list(w) for w in wanted])
+        key = digest.hexdigest()
         if key not in _MEMO:
-            _MEMO[key] = real_issue(draw, wanted)
+            _MEMO[key] = real_render(draw, wanted)
         return _MEMO[key]
 
-    def site_chart(draw: Any, wanted: Any) -> list[bytes]:
-        digest = hashlib.sha256(f"{draw.func.__module__}.{draw.func.__qualname__}".encode())
-        digest.update(pickle.dumps((sorted(draw.keywords.items()), [list(w) for w in wanted]), protocol=5))
-        key = "site:" + digest.hexdigest()
-        if key not in _MEMO:
-            _MEMO[key] = real_site(draw, wanted)
-        return _MEMO[key]
-
-    monkeypatch.setattr(render, "_render", issue_chart)
-    monkeypatch.setattr(sitecharts, "_render", site_chart)
-    # The memoised functions live here and cannot be sent to a pool worker: draw in this process.
-    monkeypatch.setattr(render, "MIN_CHARTS_PER_WORKER", 10**9)
-    monkeypatch.setattr(sitecharts, "MIN_CHARTS_PER_WORKER", 10**9)
+    monkeypatch.setattr(engine, "_render", memo_render)
+    # The memoised function lives here and cannot be sent to a pool worker: draw in this process.
+    monkeypatch.setattr(engine, "MIN_CHARTS_PER_WORKER", 10**9)
     # Compiled templates are reused too (a fresh Jinja environment compiles every template again).
-    from generator import drafts, pipeline
+    from generator import pipeline
+    from generator.issue import text
+    from generator.site import write
 
     envs: dict[Path, Any] = {}
 
     def template_env(settings: Any) -> Any:
         if settings.templates_dir not in envs:
-            envs[settings.templates_dir] = drafts.template_env(settings)
+            envs[settings.templates_dir] = text.template_env(settings)
         return envs[settings.templates_dir]
 
     monkeypatch.setattr(pipeline, "template_env", template_env)
+    monkeypatch.setattr(write, "template_env", template_env)
 
 
 def fake_mkdocs() -> Callable[..., None]:
@@ -300,3 +297,49 @@ def lock_held_by_another_process(lock_file: Path) -> Iterator[None]:
         yield
     finally:
         holder.communicate("", timeout=30)
+
+
+# --- small workspaces and commands on them (the fault and safety flows) -------------------
+
+SMALL_GROUPS = {
+    '"IWB", "IWR", "IWM", "IWC"': '"IWB", "IWM"',
+    '"XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY"': '"XLE", "XLK"',
+    '"PSCC", "PSCD", "PSCE", "PSCF", "PSCH", "PSCI", "PSCM", "PSCT", "PSCU"': '"PSCT"',
+    '"ARKK", "ARKQ", "ARKW", "ARKG", "ARKF", "ARKX", "UFO"': '"ARKX"',
+}
+
+
+def small_workspace(folder: Path) -> Path:
+    """The repository's workspace with seven ETFs and light charts: every write path, few writes."""
+    make_workspace(folder)
+    config = folder / "newsletter.toml"
+    text = config.read_text(encoding="utf-8")
+    for old, new in SMALL_GROUPS.items():
+        assert f"tickers = [{old}]" in text
+        text = text.replace(f"tickers = [{old}]", f"tickers = [{new}]")
+    text = text.replace("dark_variants = true", "dark_variants = false")
+    text = text.replace('history_start = "2005-01-01"', 'history_start = "2019-01-01"')
+    config.write_text(text, encoding="utf-8")
+    return folder
+
+
+def load(folder: Path) -> Settings:
+    return load_settings(folder / "newsletter.toml", **{"data.source": "demo", "charts.workers": 1})
+
+
+def publish_at(settings: Settings, as_of: date) -> None:
+    noon = datetime.combine(as_of, datetime.min.time()).replace(hour=18)
+    pipeline.publish_issue(settings, as_of.isoformat(), noon, allow_placeholders=True)
+
+
+def rotation(folder: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(folder / "newsletter.toml"), *args])
+
+
+def one_error_line(result: Result) -> str:
+    """The single `Error: ...` line of a failed command (no traceback)."""
+    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.output
+    return errors[0]

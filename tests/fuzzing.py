@@ -1,4 +1,4 @@
-"""Shared settings and strategies of the bad-input fuzz tests (tests/test_fuzz_*.py).
+"""Shared settings and strategies of the bad-input fuzz tests (tests/{unit,flows}/test_fuzz_*.py).
 
 One profile for every fuzz test: a modest number of examples, no deadline (a first call
 imports pandas), and derandomised so CI explores the same inputs on every run. To hunt for new failures

@@ -1,6 +1,6 @@
 """Draft a run of real-data weeks (no charts drawn) and lint every draft (generator.stories.lint).
 
-Used by tests/test_letter_lint.py and, for the figures of the issue note, from the command line:
+Used by tests/flows/test_letter_lint.py and, for the figures of the issue note, from the command line:
 
     python -m tests.letter_backfill --from 2019-01-04 --to 2026-07-10 [--workers 2] [--examples]
 
@@ -20,11 +20,14 @@ from datetime import date
 from pathlib import Path
 
 from generator import pipeline
-from generator.config import load_settings
-from generator.prices import history_from_bars
-from generator.sources.csvfolder import CsvFolderSource
+from generator.config import SourceSpec, load_settings
+from generator.data.prices import history_from_bars
+from generator.data.sources.csvfolder import CsvFolderSource
+from generator.issue.context import DraftInputs
+from generator.issue.text import template_env
+from generator.issue.weeks import issue_fridays
 from generator.stories.lint import LintResult, LintSummary, lint_issue
-from tests.conftest import make_workspace, shared_folder
+from tests.helpers import make_workspace, shared_folder
 
 # The documented sample: every Friday from the first full year of the ARK funds' history to
 # the last complete week of the CSV data (prices to Tuesday 2026-07-14).
@@ -42,27 +45,18 @@ def draft_block(fridays: Sequence[date], *, skip_first: bool) -> list[tuple[date
         prices = history_from_bars(
             result.bars, one_close=result.one_close, notes=result.notes, source_label=source.label
         )
-        env = pipeline.template_env(settings)
+        inputs = DraftInputs(prices, None, [], template_env(settings))  # one run: last week's signals kept
         out: list[tuple[date, str]] = []
-        reports: list = []
         for friday in fridays:
-            result = _draft(settings, prices, friday, env, reports[-1:])
-            reports.append(result.report)
+            result = _draft(settings, inputs, friday)
             out.append((friday, result.outcome.path.read_text(encoding="utf-8")))
         return out[1:] if skip_first else out
 
 
-def _draft(settings, prices, friday, env, previous_reports):  # type: ignore[no-untyped-def]
-    """One week's draft, by the drafting path without charts when the code has one."""
-    kwargs = {"source_spec": "csv:../shared/data/prices/adjusted-closes", "env": env}
-    try:
-        return pipeline.draft_issue(
-            settings, prices, friday, charts=False, previous_reports=previous_reports, **kwargs
-        )
-    except TypeError as exc:  # the code before issue 14: plan the charts, do not draw them
-        if "charts" not in str(exc):
-            raise
-        return pipeline.draft_issue(settings, prices, friday, chart_jobs=[], **kwargs)
+def _draft(settings, inputs, friday):  # type: ignore[no-untyped-def]
+    """One week's draft, without charts (the letter lint drafts hundreds of weeks)."""
+    source = SourceSpec.parse("csv:../shared/data/prices/adjusted-closes")
+    return pipeline.draft_issue(settings, inputs, friday, source=source, charts=False)
 
 
 def blocks(fridays: Sequence[date], count: int) -> list[tuple[list[date], bool]]:
@@ -121,7 +115,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--examples", action="store_true")
     args = parser.parse_args()
-    fridays = pipeline.issue_fridays(date.fromisoformat(args.first), date.fromisoformat(args.last))
+    fridays = issue_fridays(date.fromisoformat(args.first), date.fromisoformat(args.last))
     started = time.perf_counter()
     results = lint_weeks(fridays, workers=args.workers)
     summary = summarise(results)

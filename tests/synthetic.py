@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from generator.config import Settings
-from generator.prices import PriceHistory, history_from_bars
+from generator.data.prices import PriceHistory, history_from_bars
 
 
 def business_days(count: int, start: str = "2015-01-05") -> pd.DatetimeIndex:

@@ -9,6 +9,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from generator.data.sources.yahoo import YahooSource
+
 YF_FIELDS = ["Adj Close", "Close", "High", "Low", "Open", "Volume"]  # yf.download sorts level 0
 
 
@@ -178,3 +180,14 @@ def sleeps() -> tuple[list[float], callable]:  # type: ignore[valid-type]
 
 def upper(tickers: Iterable[str]) -> list[str]:
     return sorted(t.upper() for t in tickers)
+
+
+def yahoo(fake: FakeYahoo, today: date) -> YahooSource:
+    """A YahooSource over ``fake`` on ``today``, with no waiting."""
+    return YahooSource(
+        download=fake.download,
+        history=fake.history,
+        sleep=lambda s: None,
+        today=today,
+        probe=fake.probe,
+    )

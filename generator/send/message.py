@@ -23,7 +23,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from generator.config import parse_mailbox
-from generator.emailexport import EmailIssue, unsubscribe_link
+from generator.issue.email import EmailIssue, unsubscribe_link
 
 # Headers are not folded below RFC 5322's hard limit of 998: the email package would otherwise
 # turn a long List-Unsubscribe into RFC 2047 encoded words, which no client reads as URLs.

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Literal
 
 from generator.config import Settings, SmtpSettings, normalise_address, parse_mailbox
-from generator.emailexport import EmailIssue
 from generator.errors import SendError, WorkspaceBusyError
 from generator.fsio import write_failure
+from generator.issue.email import EmailIssue
 from generator.send.message import Sender, build_message, message_bytes, new_message_id
 from generator.send.recipients import Recipient, RecipientList, read_recipients
 from generator.send.record import (

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from generator.config import GroupSettings, Settings
+from generator.data.prices import PriceHistory
 from generator.errors import DataError
-from generator.prices import PriceHistory
 from generator.signals.breadth import breadth_snapshot
 from generator.signals.correlation import correlation_signals
 from generator.signals.frames import PairSpec, dates_of, ratio_frame, weekly_levels

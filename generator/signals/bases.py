@@ -22,7 +22,7 @@ and minima: validity only worsens as the window grows (the max can only rise and
 only fall), so the longest valid window is found with log2(n) whole-array steps, each over
 every (week, ticker) queried at once. The same trick finds the base start (the first
 near-ceiling week). Touches are counted over ragged per-query segments with one flat
-``maximum.accumulate`` and ``add.reduceat``. ``tests/test_bases.py`` checks the result
+``maximum.accumulate`` and ``add.reduceat``. ``tests/unit/test_bases.py`` checks the result
 against a literal per-bar implementation of the steps above on random data.
 
 Everything at row ``t`` uses rows ``<= t`` only, so evaluating a prefix of the array gives
@@ -41,59 +41,33 @@ from generator.config import BaseSettings
 _TOUCH_CHUNK = 4_000_000
 
 
-@dataclass(frozen=True)
-class BaseParams:
-    """Detector parameters: those of ``[signals.base]``, or the relative variant (§1.3)."""
+def is_v(params: BaseSettings, closes: np.ndarray, ceiling: float, floor: float) -> bool:
+    """True when the base ``closes`` (its weeks ``[s, t-1]``) is a sharp V, not a base.
 
-    max_depth_pct: float = 35.0
-    min_weeks: int = 26
-    multi_year_weeks: int = 104
-    massive_weeks: int = 156
-    ceiling_tol_pct: float = 3.0
-    min_touches: int = 2
-    touch_gap_weeks: int = 8
-    breakout_buffer_pct: float = 1.0
-    attempt_band_pct: float = 3.0
-    hold_weeks: int = 26
-    fail_tol_pct: float = 5.0
-    fail_window_weeks: int = 8
-    v_min_depth_pct: float = 20.0
-    v_max_weeks: int = 26
-    v_max_base_weeks: int = 52
+    A V: depth ``(H - F) / H >= v_min_depth_pct``, fewer than ``v_max_base_weeks`` weeks,
+    and every close under the range's midpoint ``(H + F) / 2`` within one stretch of at
+    most ``v_max_weeks``: the range's lower half was visited once, on the way down and
+    back. On the real ETFs this is the 2009, 2016, 2020 and April 2025 recoveries (IWM
+    fell 25% from its November 2024 high by April and was back by September; XLE, XLF and
+    XLY the same), while the long bases (SPY and QQQ 2021-2023, IWM 2021-2024, PSCI's
+    2018-2020 range with the 2020 crash in it) keep their lower half for longer.
+    """
+    if ceiling <= 0 or len(closes) >= params.v_max_base_weeks:
+        return False
+    if 100.0 * (ceiling - floor) / ceiling < params.v_min_depth_pct:
+        return False
+    with np.errstate(invalid="ignore"):
+        deep = np.flatnonzero(closes < (ceiling + floor) / 2.0)
+    return len(deep) > 0 and int(deep[-1] - deep[0]) + 1 <= params.v_max_weeks
 
-    @classmethod
-    def from_settings(cls, base: BaseSettings, **overrides: float | int) -> BaseParams:
-        """Parameters of ``[signals.base]``, with ``overrides`` (e.g. a shallower depth for ratios)."""
-        fields = {name: getattr(base, name) for name in cls.__dataclass_fields__}
-        fields.update(overrides)
-        return cls(**fields)
 
-    def is_v(self, closes: np.ndarray, ceiling: float, floor: float) -> bool:
-        """True when the base ``closes`` (its weeks ``[s, t-1]``) is a sharp V, not a base.
-
-        A V: depth ``(H - F) / H >= v_min_depth_pct``, fewer than ``v_max_base_weeks`` weeks,
-        and every close under the range's midpoint ``(H + F) / 2`` within one stretch of at
-        most ``v_max_weeks``: the range's lower half was visited once, on the way down and
-        back. On the real ETFs this is the 2009, 2016, 2020 and April 2025 recoveries (IWM
-        fell 25% from its November 2024 high by April and was back by September; XLE, XLF and
-        XLY the same), while the long bases (SPY and QQQ 2021-2023, IWM 2021-2024, PSCI's
-        2018-2020 range with the 2020 crash in it) keep their lower half for longer.
-        """
-        if ceiling <= 0 or len(closes) >= self.v_max_base_weeks:
-            return False
-        if 100.0 * (ceiling - floor) / ceiling < self.v_min_depth_pct:
-            return False
-        with np.errstate(invalid="ignore"):
-            deep = np.flatnonzero(closes < (ceiling + floor) / 2.0)
-        return len(deep) > 0 and int(deep[-1] - deep[0]) + 1 <= self.v_max_weeks
-
-    def wording(self, length_weeks: int) -> str:
-        """The wording class of a base: base, multi-year base or massive base."""
-        if length_weeks >= self.massive_weeks:
-            return "massive base"
-        if length_weeks >= self.multi_year_weeks:
-            return "multi-year base"
-        return "base"
+def base_wording(params: BaseSettings, length_weeks: int) -> str:
+    """The wording class of a base: base, multi-year base or massive base."""
+    if length_weeks >= params.massive_weeks:
+        return "massive base"
+    if length_weeks >= params.multi_year_weeks:
+        return "multi-year base"
+    return "base"
 
 
 @dataclass(frozen=True)
@@ -130,7 +104,7 @@ def sparse_tables(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def detect_bases(
-    closes: np.ndarray, rows: np.ndarray, params: BaseParams, needed: np.ndarray | None = None
+    closes: np.ndarray, rows: np.ndarray, params: BaseSettings, needed: np.ndarray | None = None
 ) -> BaseArrays:
     """Run steps 1-7 of the module doc for every column at each of ``rows`` (t >= 1).
 
@@ -166,7 +140,7 @@ def detect_bases(
     )
 
 
-def candidate_rows(closes: np.ndarray, rows: np.ndarray, params: BaseParams) -> np.ndarray:
+def candidate_rows(closes: np.ndarray, rows: np.ndarray, params: BaseSettings) -> np.ndarray:
     """Entries where a breakout is possible, plus the last row (for the state).
 
     A valid base is at least ``min_weeks`` long and its window ends at ``t - 1``, so its
@@ -201,7 +175,7 @@ def _walk_back(
     tables: tuple[np.ndarray, np.ndarray],
     last: np.ndarray,
     col: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 1 by binary lifting: the longest window ``[s0, b]`` with ``min >= (1 - depth) * max``."""
     mx, mn = tables
@@ -230,7 +204,7 @@ def _base_from(
     col: np.ndarray,
     ceiling: np.ndarray,
     window: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Steps 3-5 for windows ``[start, last]`` with ceiling H: s, length, touches, first episode end."""
     threshold = ceiling * (1.0 - params.ceiling_tol_pct / 100.0)
@@ -258,7 +232,7 @@ def _peel(
     last: np.ndarray,
     col: np.ndarray,
     window: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
 ) -> None:
     """Step 7: a ceiling touched fewer than ``min_touches`` times is a falling leg, not a ceiling.
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.signals.bases import BaseArrays, BaseParams
+from generator.config import BaseSettings
+from generator.signals.bases import BaseArrays, is_v
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class BreakoutRecord:
     failed_close: float | None
 
 
-def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) -> list[BreakoutRecord]:
+def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseSettings) -> list[BreakoutRecord]:
     """Breakouts at the queried rows: a valid base and the first close above its ceiling.
 
     ``C_t > H_t*(1 + buffer)`` and ``C_{t-1} <= H_{t-1}*(1 + buffer)``; the second test needs the
@@ -43,7 +44,7 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) 
     counts. The rule looks back ``hold_weeks`` candidates only, so a caller that needs exact
     events from row ``r`` on must query rows from ``r - hold_weeks - 1``.
 
-    A candidate whose base is a sharp V (``BaseParams.is_v``) is no breakout and is not
+    A candidate whose base is a sharp V (``bases.is_v``) is no breakout and is not
     tracked: a fall and recovery within months is not a base.
     """
     values = np.asarray(closes, dtype="float64")
@@ -63,7 +64,7 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) 
     queries, cols = np.nonzero(fired)
     for q, col in sorted(zip(queries.tolist(), cols.tolist(), strict=True), key=lambda qc: (qc[1], qc[0])):
         record = _record(values, bases, q, col, params)
-        if params.is_v(values[record.start_row : record.row, col], record.ceiling, record.floor):
+        if is_v(params, values[record.start_row : record.row, col], record.ceiling, record.floor):
             continue
         prior = earlier.get(col)
         earlier[col] = record
@@ -73,7 +74,7 @@ def breakout_records(closes: np.ndarray, bases: BaseArrays, params: BaseParams) 
     return records
 
 
-def _record(values: np.ndarray, bases: BaseArrays, q: int, col: int, params: BaseParams) -> BreakoutRecord:
+def _record(values: np.ndarray, bases: BaseArrays, q: int, col: int, params: BaseSettings) -> BreakoutRecord:
     t = int(bases.rows[q])
     ceiling = float(bases.ceiling[q, col])
     after = values[t + 1 : t + 1 + params.fail_window_weeks, col]
@@ -95,7 +96,7 @@ def _record(values: np.ndarray, bases: BaseArrays, q: int, col: int, params: Bas
 
 
 def _re_anchored(
-    values: np.ndarray, record: BreakoutRecord, prior: BreakoutRecord, params: BaseParams
+    values: np.ndarray, record: BreakoutRecord, prior: BreakoutRecord, params: BaseSettings
 ) -> bool:
     """True when ``record``'s ceiling is a close from ``prior``'s breakout week on (see above)."""
     if record.row - prior.row > params.hold_weeks:

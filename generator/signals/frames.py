@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from generator.prices import weekly_last
+from generator.data.prices import weekly_last
 
 # Whole-array steps work on blocks of this many columns, so temporaries stay near
 # rows x COLUMN_CHUNK floats (20 years of days: 20 MB) however wide the universe is.
@@ -58,7 +58,7 @@ def weekly_closes(frame: pd.DataFrame, as_of: date | None = None) -> pd.DataFram
 
     Each row's Friday label is its date plus ``(4 - weekday) % 7`` days; a week's value is the
     column's last non-NaN close in that week, NaN when it has none. Same index and values as
-    ``weekly_last`` (tests/test_frames.py checks it); about 20x faster on a 40-column frame.
+    ``weekly_last`` (tests/unit/test_frames.py checks it); about 20x faster on a 40-column frame.
     """
     if not len(frame.index):
         return weekly_last(frame, as_of)

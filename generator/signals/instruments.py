@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from generator.config import GroupSettings, Settings
-from generator.prices import PriceHistory
-from generator.signals.bases import BaseParams
+from generator.data.prices import PriceHistory
 from generator.signals.frames import dates_of, last_valid_index, tail_block, weekly_levels
 from generator.signals.levels import ath_specs, new_high_events, weekly_ath_state
 from generator.signals.report import (
@@ -95,8 +94,7 @@ def build_instruments(
     wc = weekly_close.to_numpy(dtype="float64")
     wa = weekly_adj.to_numpy(dtype="float64")
     weeks = dates_of(weekly_close.index)
-    params = BaseParams.from_settings(settings.signals.base)
-    states, base_events = base_states(wc, weeks, params)
+    states, base_events = base_states(wc, weeks, settings.signals.base)
     levels = level_events(wc, weeks, settings)
     at_weekly_ath, weeks_since_ath = weekly_ath_state(wc)
     record_weeks = _record_weeks(wc)

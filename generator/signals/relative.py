@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from generator.config import BaseSettings, RelativeSettings
-from generator.signals.bases import BaseParams
 from generator.signals.frames import PairSpec, ols_slope, tail_block, window_mean
 from generator.signals.levels import HighSpec, failed_high_events, new_high_events
 from generator.signals.ratio_history import RatioHistory
@@ -34,15 +33,18 @@ SESSIONS_PER_YEAR = 252
 RANGE_DAYS = 252
 
 
-def relative_params(relative: RelativeSettings, base: BaseSettings) -> BaseParams:
-    """The base detector for ratios: shallower depth, relative failure rule (SIGNALS.md §1.3)."""
-    return BaseParams.from_settings(
-        base,
-        max_depth_pct=relative.base_max_depth_pct,
-        min_weeks=relative.base_min_weeks,
-        breakout_buffer_pct=relative.breakout_buffer_pct,
-        fail_tol_pct=relative.fail_tol_pct,
-        fail_window_weeks=relative.fail_window_weeks,
+def relative_params(relative: RelativeSettings, base: BaseSettings) -> BaseSettings:
+    """The base detector for ratios: ``[signals.base]`` with a shallower depth and the relative
+    failure rule of ``[signals.relative]`` (SIGNALS.md §1.3).
+    """
+    return base.model_copy(
+        update={
+            "max_depth_pct": relative.base_max_depth_pct,
+            "min_weeks": relative.base_min_weeks,
+            "breakout_buffer_pct": relative.breakout_buffer_pct,
+            "fail_tol_pct": relative.fail_tol_pct,
+            "fail_window_weeks": relative.fail_window_weeks,
+        }
     )
 
 
@@ -97,7 +99,7 @@ def relative_events(
     weekly: np.ndarray,
     weeks: np.ndarray,
     settings: RelativeSettings,
-    params: BaseParams,
+    params: BaseSettings,
 ) -> tuple[list[BaseState], list[list[Event]]]:
     """Per column: the relative base state and the relative events of the last ``hold_weeks``."""
     recent = params.hold_weeks

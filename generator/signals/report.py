@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date
 from typing import Any
 
-from generator.prices import DataNote
+from generator.data.prices import DataNote
 from generator.signals.ratio_history import RatioHistory
 
 INSUFFICIENT = "insufficient history"

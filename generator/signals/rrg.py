@@ -8,7 +8,7 @@
 
 SD is the rolling sample SD (ddof=1); a window with no variance (a flat ratio) gives NaN,
 not a point. RRG-Lite's "ROC of RSR against a fixed base, then z-score" is a positive affine
-map of RSR, so it gives the same RSM (tests/test_rrg.py checks it).
+map of RSR, so it gives the same RSM (tests/unit/test_rrg.py checks it).
 
 ``roc`` (schuler-ph, smoother, less comparable across assets), ``a = roc_ratio_weeks`` (12),
 ``b = roc_momentum_weeks`` (5)::

@@ -21,7 +21,7 @@ State at ``T`` (first match wins):
   within the last ``touch_gap_weeks`` weeks is the top of an advance, not of a base (IWR "attempting to
   complete a 42-week base, 0.0% under the 95.49 ceiling" was at its record), so ``none``;
 - ``forming``: a valid base with the close lower in its range;
-- a valid base that is a sharp V (``BaseParams.is_v``) is ``none``: no base;
+- a valid base that is a sharp V (``bases.is_v``) is ``none``: no base;
 - ``none``; or "insufficient history" with fewer than ``min_weeks + 1`` weekly closes.
 """
 
@@ -31,7 +31,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from generator.signals.bases import BaseArrays, BaseParams, candidate_rows, detect_bases
+from generator.config import BaseSettings
+from generator.signals.bases import BaseArrays, base_wording, candidate_rows, detect_bases, is_v
 from generator.signals.breakouts import BreakoutRecord, breakout_records
 from generator.signals.report import INSUFFICIENT, BaseState, Event
 
@@ -52,7 +53,7 @@ RELATIVE_KINDS = EventKinds("rel_base_breakout", "rel_breakout_failed")
 def base_states(
     weekly: np.ndarray,
     weeks: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
     kinds: EventKinds = EventKinds(),
 ) -> tuple[list[BaseState], list[list[Event]]]:
     """The base state of every column at the last row, and its base events in the last ``hold_weeks``."""
@@ -91,7 +92,7 @@ _ARRAY_FIELDS = ("start", "ceiling", "floor", "length_weeks", "touches", "valid"
 
 
 def _detect(
-    weekly: np.ndarray, rows: np.ndarray, params: BaseParams, offset: int
+    weekly: np.ndarray, rows: np.ndarray, params: BaseSettings, offset: int
 ) -> tuple[BaseArrays, list[BreakoutRecord]]:
     """The detector and its breakouts for a block of columns (records renumbered by ``offset``)."""
     bases = detect_bases(weekly, rows, params, candidate_rows(weekly, rows, params))
@@ -103,7 +104,7 @@ def _none() -> BaseState:
     return BaseState("none", None, None, None, None, None, None, None, None, None, None)
 
 
-def _at_new_highs(before: np.ndarray, ceiling: float, params: BaseParams) -> bool:
+def _at_new_highs(before: np.ndarray, ceiling: float, params: BaseSettings) -> bool:
     """True when ``ceiling`` is the highest of ``before`` (every close before this week) and was
     first reached within the last ``touch_gap_weeks`` of them: the fund is making highs, not
     basing. A ceiling met again at the same level (a range's fourth test) is a base's.
@@ -119,7 +120,7 @@ def _insufficient() -> BaseState:
     return BaseState(INSUFFICIENT, None, None, None, None, None, None, None, None, None, None)
 
 
-def _weeks_in_band(weekly: np.ndarray, bases: BaseArrays, params: BaseParams) -> np.ndarray:
+def _weeks_in_band(weekly: np.ndarray, bases: BaseArrays, params: BaseSettings) -> np.ndarray:
     """Consecutive closes up to the last row within attempt_band_pct of the last row's ceiling."""
     band = bases.ceiling[-1] * (1.0 - params.attempt_band_pct / 100.0)
     with np.errstate(invalid="ignore"):
@@ -145,7 +146,7 @@ def _record_events(
     record: BreakoutRecord,
     weekly: np.ndarray,
     weeks: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
     kinds: EventKinds,
 ) -> list[Event]:
     last = len(weeks) - 1
@@ -153,7 +154,7 @@ def _record_events(
     detail = {
         **{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in base.items()},
         "touches": record.touches,
-        "wording": params.wording(record.length_weeks),
+        "wording": base_wording(params, record.length_weeks),
         "margin_pct": round(100.0 * (record.close / record.ceiling - 1.0), 2),
     }
     out = [Event(kinds.breakout, weeks[record.row], record.ceiling, record.close, last - record.row, detail)]
@@ -171,7 +172,7 @@ def _record_events(
                     "breakout_close": record.close,
                     "weeks_after_breakout": record.failed_row - record.row,
                     "pct_from_ceiling": round(100.0 * (record.failed_close / record.ceiling - 1.0), 2),
-                    "wording": params.wording(record.length_weeks),
+                    "wording": base_wording(params, record.length_weeks),
                     "length_weeks": record.length_weeks,
                 },
             )
@@ -186,7 +187,7 @@ def _state(
     weeks: np.ndarray,
     bases: BaseArrays,
     in_band: np.ndarray,
-    params: BaseParams,
+    params: BaseSettings,
     kinds: EventKinds,
 ) -> BaseState:
     last = len(weeks) - 1
@@ -210,7 +211,7 @@ def _state(
             fields = _base_fields(weeks, latest.start_row, latest.length_weeks, latest.ceiling, latest.floor)
             return BaseState(
                 state=state,
-                wording=params.wording(latest.length_weeks),
+                wording=base_wording(params, latest.length_weeks),
                 touches=latest.touches,
                 pct_from_ceiling=round(100.0 * (close / latest.ceiling - 1.0), 2),
                 weeks_in_band=None,
@@ -223,7 +224,7 @@ def _state(
     length = int(bases.length_weeks[-1, col])
     start = int(bases.start[-1, col])
     window = weekly[start:last, col]
-    if params.is_v(window, ceiling, float(bases.floor[-1, col])):
+    if is_v(params, window, ceiling, float(bases.floor[-1, col])):
         return _none()
     if _at_new_highs(weekly[:last, col], ceiling, params):
         return _none()
@@ -232,7 +233,7 @@ def _state(
     fields = _base_fields(weeks, int(bases.start[-1, col]), length, ceiling, float(bases.floor[-1, col]))
     return BaseState(
         state="attempting" if attempting else "forming",
-        wording=params.wording(length),
+        wording=base_wording(params, length),
         touches=int(bases.touches[-1, col]),
         pct_from_ceiling=round(pct, 2),
         weeks_in_band=int(in_band[col]) if attempting else 0,

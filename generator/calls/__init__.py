@@ -1,0 +1,1 @@
+"""Calls stage: the call model, scoring, suggestions from signals, and the ledger of published calls."""

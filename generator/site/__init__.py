@@ -1,0 +1,1 @@
+"""Site stage: the generated pages, their writing edge, publishing, the MkDocs build."""
