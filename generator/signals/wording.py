@@ -60,16 +60,21 @@ def versus(value_pct: float | None, level: str) -> str:
     return f"just {word} {level}" if value_pct != 0 else f"at {level}"
 
 
+# English names whatever the process's locale (strftime's %b and %B follow LC_TIME).
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")  # fmt: skip
+
+
 def day(value: date | str) -> str:
     """``Jul 11, 2025``."""
     d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d:%b} {d.day}, {d.year}"
+    return f"{MONTHS[d.month - 1][:3]} {d.day}, {d.year}"
 
 
 def month(value: date | str) -> str:
     """``July 2025``."""
     d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d:%B %Y}"
+    return f"{MONTHS[d.month - 1]} {d.year}"
 
 
 def weeks_ago(weeks: int) -> str:

@@ -9,9 +9,10 @@ or ``July 2024``, and never "above" for two numbers that print the same.
 from __future__ import annotations
 
 import re
-from datetime import date
 
-MONTHS_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Dates are worded as the signals word them (one rule for the whole letter).
+from generator.signals.wording import day as day
+from generator.signals.wording import month as month
 
 
 def price(value: float) -> str:
@@ -82,18 +83,6 @@ def count_word(count: int) -> str:
 def times(count: int) -> str:
     """``once``, ``twice``, ``three times``."""
     return {1: "once", 2: "twice"}.get(count, f"{count_word(count)} times")
-
-
-def day(value: date | str) -> str:
-    """``Jul 5, 2024``."""
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{MONTHS_ABBR[d.month - 1]} {d.day}, {d.year}"
-
-
-def month(value: date | str) -> str:
-    """``July 2024``."""
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d:%B %Y}"
 
 
 def is_plural(name: str) -> bool:
