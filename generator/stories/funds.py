@@ -89,20 +89,16 @@ def _big_week(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
     elif item.at_ath:
         second = f"{w.upper_first('they close' if w.is_plural(name) else 'it closes')} at {RECORD}."
     importance = score.market_week(weeks if weeks is not None else item.history_weeks)
-    theme = _theme(item, ctx)
-    return Story(
+    return _fund_story(
+        item,
+        ctx,
         key="market:week",
         kind="fund_big_week",
-        theme=theme,
-        tickers=[item.ticker],
         title=f"{who} {w.verb(name, 'has', 'have')} {w.possessive(name)} {best} week {since}",
         heading=f"{w.upper_first(w.lower_name(name))}: the {best} week {since}",
-        sentences=[x for x in (first, second) if x],
+        sentences=[first, second],
         importance=importance,
-        score=score.total(importance, theme, fresh=True),
-        fresh=True,
         chart=_price_chart(item, None, None, f"{item.ticker} weekly closes."),
-        subject_name=w.mention(item.ticker, name),
     )
 
 
@@ -148,6 +144,50 @@ def _fail_stop(ceiling: float, floor: float | None, ctx: StoryContext) -> tuple[
     return round(fail, 2), f"{ctx.fail_tol_pct:g}% under the {w.price(ceiling)} ceiling"
 
 
+def _fund_story(
+    item: InstrumentSignals,
+    ctx: StoryContext,
+    *,
+    kind: str,
+    title: str,
+    heading: str,
+    sentences: list[str],
+    importance: float,
+    chart: StoryChart,
+    key: str | None = None,
+    fresh: bool = True,
+    follow_through: bool = False,
+    state: bool = False,
+    long_call: tuple[str, float, str] | None = None,
+) -> Story:
+    """A story about one fund: its theme (``_theme``), its score (``score.total``), the sentences
+    that are not empty, and, with ``long_call = (thesis, stop, why)``, the long call it supports.
+    """
+    name = ctx.name(item.ticker)
+    theme = _theme(item, ctx)
+    call = None
+    if long_call is not None:
+        thesis, stop, why = long_call
+        category = ctx.themes.get(item.ticker, "bases")
+        call = CallIdea("long", item.ticker, None, thesis, category, stop=stop, stop_reason=why)
+    return Story(
+        key=key or f"fund:{item.ticker}",
+        kind=kind,
+        theme=theme,
+        tickers=[item.ticker],
+        title=title,
+        heading=heading,
+        sentences=[s for s in sentences if s],
+        importance=importance,
+        score=score.total(importance, theme, fresh=fresh, follow_through=follow_through, state=state),
+        fresh=fresh,
+        follow_through=follow_through,
+        chart=chart,
+        call=call,
+        subject_name=w.mention(item.ticker, name),
+    )
+
+
 def _base_breakout(item: InstrumentSignals, event: Event, ath: Event | None, ctx: StoryContext) -> Story:
     name = ctx.name(item.ticker)
     who = ctx.subject(item.ticker)
@@ -172,36 +212,27 @@ def _base_breakout(item: InstrumentSignals, event: Event, ath: Event | None, ctx
     stop, why = _fail_stop(event.level, event.detail.get("floor"), ctx)
     third = f"A weekly close under {w.price(stop)} ({why}) would mark the breakout as failed."
     importance = score.base_breakout(length)
-    theme = _theme(item, ctx)
     title = f"{who} {w.verb(name, 'completes', 'complete')} {base}"
-    return Story(
-        key=f"fund:{item.ticker}",
+    return _fund_story(
+        item,
+        ctx,
         kind="base_breakout",
-        theme=theme,
-        tickers=[item.ticker],
         title=title,
         heading=f"{w.upper_first(w.lower_name(name))}: a breakout",
         sentences=[first, second, third],
         importance=importance + (5.0 if ath is not None and ath.notable else 0.0),
-        score=score.total(importance + (5.0 if ath is not None and ath.notable else 0.0), theme, fresh=True),
-        fresh=True,
         chart=_price_chart(
             item,
             item.base,
             Mark(event.day, event.level, "Base breakout"),
             f"{item.ticker} weekly closes and its {w.span_adj(length)} base.",
         ),
-        call=CallIdea(
-            "long",
-            item.ticker,
-            None,
+        long_call=(
             f"{item.ticker} completed {base} with a weekly close at {w.price(event.close)}, "
             f"over its {w.price(event.level)} ceiling.",
-            ctx.themes.get(item.ticker, "bases"),
-            stop=stop,
-            stop_reason=why,
+            stop,
+            why,
         ),
-        subject_name=w.mention(item.ticker, name),
     )
 
 
@@ -230,36 +261,27 @@ def _ath_breakout(item: InstrumentSignals, event: Event, ctx: StoryContext) -> S
     why = f"{ctx.fail_tol_pct:g}% under the old high"
     third = f"A weekly close under {w.price(stop)} ({why}) would undo the breakout."
     importance = score.ath_breakout(weeks)
-    theme = _theme(item, ctx)
     title = f"{who} {w.verb(name, 'closes', 'close')} above {its} {w.month(prior)} high"
-    return Story(
-        key=f"fund:{item.ticker}",
+    return _fund_story(
+        item,
+        ctx,
         kind="ath_breakout",
-        theme=theme,
-        tickers=[item.ticker],
         title=title,
         heading=f"{w.upper_first(w.lower_name(name))}: a record",
-        sentences=[s for s in (first, second, third) if s],
+        sentences=[first, second, third],
         importance=importance,
-        score=score.total(importance, theme, fresh=True),
-        fresh=True,
         chart=_price_chart(
             item,
             item.base if item.base.state == "post_breakout" else None,
             Mark(event.day, event.level, "First close above the old high"),
             f"{item.ticker} weekly closes and its old high of {w.day(prior)}.",
         ),
-        call=CallIdea(
-            "long",
-            item.ticker,
-            None,
+        long_call=(
             f"{item.ticker} made its first weekly close above its {w.month(prior)} high, "
             f"{w.span(weeks)} after it was set.",
-            ctx.themes.get(item.ticker, "bases"),
-            stop=stop,
-            stop_reason=why,
+            stop,
+            why,
         ),
-        subject_name=w.mention(item.ticker, name),
     )
 
 
@@ -284,35 +306,26 @@ def _second_leg(item: InstrumentSignals, event: Event, base: BaseState, ctx: Sto
     stop, why = _fail_stop(base.ceiling, base.floor, ctx)
     them = "them" if it == "they" else "it"
     third = f"A weekly close under {w.price(stop)} ({why}) would put {them} back in the range."
-    theme = _theme(item, ctx)
-    return Story(
-        key=f"fund:{item.ticker}",
+    return _fund_story(
+        item,
+        ctx,
         kind="ath_second_leg",
-        theme=theme,
-        tickers=[item.ticker],
         title=f"{who} {w.verb(name, 'extends', 'extend')} {w.possessive(name)} breakout to a record",
         heading=f"{w.upper_first(w.lower_name(name))}: the second leg",
-        sentences=[s for s in (first, second, third) if s],
+        sentences=[first, second, third],
         importance=score.SECOND_LEG,
-        score=score.total(score.SECOND_LEG, theme, fresh=True),
-        fresh=True,
         chart=_price_chart(
             item,
             base,
             Mark(tracked.day, tracked.level, "Base breakout"),
             f"{item.ticker} weekly closes, its base and the breakout.",
         ),
-        call=CallIdea(
-            "long",
-            item.ticker,
-            None,
+        long_call=(
             f"{item.ticker} set a record {w.span(after)} after breaking out of "
             f"{_base_words(length, tracked.detail.get('wording'))}: the breakout is working.",
-            ctx.themes.get(item.ticker, "bases"),
-            stop=stop,
-            stop_reason=why,
+            stop,
+            why,
         ),
-        subject_name=w.mention(item.ticker, name),
     )
 
 
@@ -337,26 +350,21 @@ def _failed(item: InstrumentSignals, failure: Event, base: BaseState, ctx: Story
         if base.floor is not None and base.floor < failure.close
         else ""
     )
-    theme = _theme(item, ctx)
     importance = score.base_failed(length)
-    return Story(
-        key=f"fund:{item.ticker}",
+    return _fund_story(
+        item,
+        ctx,
         kind="base_failed",
-        theme=theme,
-        tickers=[item.ticker],
         title=f"{who} {w.verb(name, 'loses', 'lose')} {w.possessive(name)} breakout",
         heading=f"{w.upper_first(w.lower_name(name))}: a failed breakout",
-        sentences=[s for s in (first, second, third) if s],
+        sentences=[first, second, third],
         importance=importance,
-        score=score.total(importance, theme, fresh=True),
-        fresh=True,
         chart=_price_chart(
             item,
             base,
             Mark(tracked.day, tracked.level, "Breakout"),
             f"{item.ticker} weekly closes and the base it left.",
         ),
-        subject_name=w.mention(item.ticker, name),
     )
 
 
@@ -394,23 +402,20 @@ def _attempting(item: InstrumentSignals, base: BaseState, ctx: StoryContext) -> 
         second = f"The ceiling has been met {w.times(base.touches or 0)}{since}."
     trigger = base.ceiling * (1.0 + ctx.breakout_buffer_pct / 100.0)
     third = f"A weekly close over {w.price(trigger)} would complete the base."
-    theme = _theme(item, ctx)
     importance = score.attempting(base.length_weeks, tight)
-    return Story(
-        key=f"fund:{item.ticker}",
+    return _fund_story(
+        item,
+        ctx,
         kind="base_attempting",
-        theme=theme,
-        tickers=[item.ticker],
         title=f"{who} {w.verb(name, 'tests', 'test')} the ceiling of {phrase}",
         heading=f"{w.upper_first(w.lower_name(name))}: testing the ceiling",
         sentences=[first, second, third],
         importance=importance,
-        score=score.total(importance, theme, fresh=False, state=True),
         fresh=False,
+        state=True,
         chart=_price_chart(
             item, base, None, f"{item.ticker} weekly closes and its {w.span_adj(base.length_weeks)} base."
         ),
-        subject_name=w.mention(item.ticker, name),
     )
 
 
@@ -423,7 +428,6 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
     name = ctx.name(item.ticker)
     who = ctx.subject(item.ticker)
     its = w.possessive(name)
-    theme = _theme(item, ctx)
     if item.at_ath and item.record_weeks >= 2:
         nth = w.ordinal_week(item.record_weeks)
         closes = w.verb(name, "closes", "close")
@@ -461,16 +465,14 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
         kind, title = "base_slips", f"{who} {w.verb(name, 'loses', 'lose')} {its} breakout"
     else:
         second = f"The breakout stands while weekly closes stay over {w.price(stop)}."
-    return Story(
-        key=f"fund:{item.ticker}",
+    return _fund_story(
+        item,
+        ctx,
         kind=kind,
-        theme=theme,
-        tickers=[item.ticker],
         title=title,
         heading=f"{w.upper_first(w.lower_name(name))}: follow-through",
         sentences=[first, second],
         importance=score.FOLLOW_THROUGH,
-        score=score.total(score.FOLLOW_THROUGH, theme, fresh=False, follow_through=True),
         fresh=False,
         follow_through=True,
         chart=_price_chart(
@@ -479,7 +481,6 @@ def _follow_through(item: InstrumentSignals, ctx: StoryContext) -> Story | None:
             None,
             f"{item.ticker} weekly closes.",
         ),
-        subject_name=w.mention(item.ticker, name),
     )
 
 
@@ -511,26 +512,21 @@ def _n_year_high(item: InstrumentSignals, ctx: StoryContext) -> list[Story]:
         and not w.rounds_to_zero(item.pct_from_ath)
         else ""
     )
-    theme = _theme(item, ctx)
     importance = 20.0 + 4.0 * years
     return [
-        Story(
-            key=f"fund:{item.ticker}",
+        _fund_story(
+            item,
+            ctx,
             kind="n_year_high",
-            theme=theme,
-            tickers=[item.ticker],
             title=f"{who} {w.verb(name, 'reaches', 'reach')} a {years}-year high",
             heading=f"{w.upper_first(w.lower_name(name))}: a {years}-year high",
-            sentences=[s for s in (first, second) if s],
+            sentences=[first, second],
             importance=importance,
-            score=score.total(importance, theme, fresh=True),
-            fresh=True,
             chart=_price_chart(
                 item,
                 None,
                 Mark(event.day, event.level, f"{years}-year high"),
                 f"{item.ticker} weekly closes.",
             ),
-            subject_name=w.mention(item.ticker, name),
         )
     ]
